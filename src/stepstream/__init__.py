@@ -1,0 +1,53 @@
+"""stepstream: Mastra's workflow engine for Python.
+
+Typed steps, composable control flow, suspend/resume, event streams and
+durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
+"""
+
+from ._version import __version__ as __version__
+from .engine.run import Run as Run
+from .engine.stream import WorkflowStream as WorkflowStream
+from .errors import NonRetryableError as NonRetryableError
+from .errors import ResumeAlreadyClaimedError as ResumeAlreadyClaimedError
+from .errors import ResumeError as ResumeError
+from .errors import RunNotFoundError as RunNotFoundError
+from .errors import RunStateError as RunStateError
+from .errors import StepstreamError as StepstreamError
+from .errors import StorageError as StorageError
+from .errors import ValidationError as ValidationError
+from .errors import WorkflowDefinitionError as WorkflowDefinitionError
+from .events import WorkflowEvent as WorkflowEvent
+from .request_context import RequestContext as RequestContext
+from .results import StepResult as StepResult
+from .results import WorkflowResult as WorkflowResult
+from .step import Step as Step
+from .step import StepContext as StepContext
+from .step import create_step as create_step
+from .step import step as step
+from .workflow.builder import Workflow as Workflow
+from .workflow.builder import create_workflow as create_workflow
+
+__all__ = [
+    "NonRetryableError",
+    "RequestContext",
+    "ResumeAlreadyClaimedError",
+    "ResumeError",
+    "Run",
+    "RunNotFoundError",
+    "RunStateError",
+    "Step",
+    "StepContext",
+    "StepResult",
+    "StepstreamError",
+    "StorageError",
+    "ValidationError",
+    "Workflow",
+    "WorkflowDefinitionError",
+    "WorkflowEvent",
+    "WorkflowResult",
+    "WorkflowStream",
+    "__version__",
+    "create_step",
+    "create_workflow",
+    "step",
+]

@@ -1,0 +1,38 @@
+"""Errors to Mastra's JSON: `{message, name, cause?, ...custom attributes}`, no stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._schema import to_json
+
+_MAX_CAUSE_DEPTH = 8
+
+
+def serialize_error(error: Any, depth: int = 0) -> dict[str, Any] | None:
+    """An exception (or an already serialized dict) as Mastra's error JSON."""
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        return error
+    if not isinstance(error, BaseException):
+        return {"message": str(error), "name": "Error"}
+    out: dict[str, Any] = {"message": str(error) if error.args else type(error).__name__, "name": type(error).__name__}
+    for key, value in vars(error).items():
+        if key.startswith("_") or key in ("message", "name", "cause"):
+            continue
+        try:
+            out[key] = to_json(value)
+        except Exception:  # noqa: S112 - attributes that cannot be JSON are left out
+            continue
+    cause = getattr(error, "cause", None) or error.__cause__
+    if cause is not None and depth < _MAX_CAUSE_DEPTH:
+        out["cause"] = serialize_error(cause, depth + 1)
+    return out
+
+
+def error_message(error: Any) -> str:
+    """The message of an exception or serialized error."""
+    if isinstance(error, dict):
+        return str(error.get("message", ""))
+    return str(error)

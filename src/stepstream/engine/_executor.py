@@ -1,0 +1,776 @@
+"""The executor: walks a workflow's plan, runs steps, records results, emits events.
+
+One `Execution` walks one workflow level; a nested workflow gets a child
+`Execution` whose record keys and event ids carry the `outer.` prefix. All
+levels share one `RunState` (request context, state, abort signal, sinks).
+
+Start, resume, restart and time travel are one walk. In *replay* mode a node
+whose stored record is `success` is not run again (its stored output is used),
+a suspended record is resumed only if it is a resume target and otherwise stays
+suspended, and anything without a record runs. This is what keeps resumed
+parallel siblings, foreach items and nested runs exactly as they were.
+
+The sequential hot path creates no task, copies nothing, and builds event
+objects only when a stream or watcher is listening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .._schema import to_json
+from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
+from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING, WorkflowEvent
+from ..request_context import RequestContext
+from ..results import StepResult
+from ..step import Step, StepContext
+from ..storage.base import RunChanges, Storage, now_ms
+from ..workflow.builder import Workflow
+from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+
+if TYPE_CHECKING:
+    from ._tracing import RunTracer
+
+log = logging.getLogger("stepstream")
+
+META = "__workflow_meta"
+
+
+class Target:
+    """A resume target inside one workflow level: the rest of its path, and the data."""
+
+    __slots__ = ("foreach_index", "rest", "resume_data")
+
+    def __init__(self, rest: list[str], resume_data: Any, foreach_index: int | None):
+        self.rest = rest
+        self.resume_data = resume_data
+        self.foreach_index = foreach_index
+
+    def child(self) -> dict[str, Target]:
+        """Targets for the nested workflow this one points into."""
+        if not self.rest:
+            return {}
+        return {self.rest[0]: Target(self.rest[1:], self.resume_data, self.foreach_index)}
+
+
+class Sink:
+    """Receives a run's events (streams and watchers)."""
+
+    def push(self, event: WorkflowEvent) -> None:
+        raise NotImplementedError
+
+    def finished(self, result: Any, usage: dict[str, int]) -> None:
+        """Called when one execution (start, resume, ...) ends."""
+
+
+class RunState:
+    """What every level of one execution shares."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        workflow_id: str,
+        storage: Storage,
+        request_context: RequestContext,
+        state: dict[str, Any],
+        records: dict[str, StepResult],
+        sinks: list[Sink],
+        resource_id: str | None = None,
+        restarting: bool = False,
+        tracer: RunTracer | None = None,
+    ):
+        self.run_id = run_id
+        self.workflow_id = workflow_id
+        self.storage = storage
+        self.request_context = request_context
+        self.state = state
+        self.records = records
+        self.sinks = sinks
+        self.resource_id = resource_id
+        self.restarting = restarting
+        self.tracer = tracer
+        self.abort_event = asyncio.Event()
+        self.usage: dict[str, int] = {}
+        self.interruptible: set[asyncio.Task[Any]] = set()
+        self.rc_version = request_context._version
+        self.state_dirty = False
+        self.stored_labels: dict[str, Any] = {}
+
+    @property
+    def listening(self) -> bool:
+        """True when some stream or watcher wants events."""
+        return bool(self.sinks)
+
+    def emit(self, type: str, payload: dict[str, Any], from_: Any = "WORKFLOW") -> None:
+        event = WorkflowEvent(type, self.run_id, payload, from_)
+        for sink in list(self.sinks):
+            sink.push(event)
+
+    def emit_raw(self, chunk: dict[str, Any]) -> None:
+        event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
+        for sink in list(self.sinks):
+            sink.push(event)
+
+    def request_abort(self) -> None:
+        """Sets the abort signal and interrupts steps waiting in an await."""
+        if self.abort_event.is_set():
+            return
+        self.abort_event.set()
+        for task in list(self.interruptible):
+            task.cancel("stepstream: run canceled")
+
+    @property
+    def aborted(self) -> bool:
+        return self.abort_event.is_set()
+
+    def add_usage(self, input_tokens: int, output_tokens: int, more: dict[str, Any]) -> None:
+        usage = self.usage
+        usage["inputTokens"] = usage.get("inputTokens", 0) + int(input_tokens)
+        usage["outputTokens"] = usage.get("outputTokens", 0) + int(output_tokens)
+        total = more.pop("total_tokens", None)
+        usage["totalTokens"] = usage.get("totalTokens", 0) + (
+            int(total) if total is not None else int(input_tokens) + int(output_tokens)
+        )
+        for key, value in more.items():
+            camel = _camel(key)
+            usage[camel] = usage.get(camel, 0) + int(value)
+
+    def run_changes(self) -> RunChanges | None:
+        """State and request context, if they changed since the last write."""
+        changes: RunChanges | None = None
+        if self.state_dirty:
+            changes = {"state": dict(self.state)}
+            self.state_dirty = False
+        rc = self.request_context
+        if rc._version != self.rc_version:
+            self.rc_version = rc._version
+            if changes is None:
+                changes = {}
+            changes["request_context"] = to_json(rc.all)
+        return changes
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+_USAGE_ALIASES = {"promptTokens": "inputTokens", "completionTokens": "outputTokens"}
+_USAGE_KEYS = ("inputTokens", "outputTokens", "totalTokens", "reasoningTokens", "cachedInputTokens", "cacheCreationInputTokens")
+
+
+def usage_from_chunk(data: Any) -> dict[str, int] | None:
+    """Token usage carried by an agent's `finish` chunk written through `ctx.writer`."""
+    if not isinstance(data, dict) or data.get("type") != "finish":
+        return None
+    payload = data.get("payload") or {}
+    usage = payload.get("usage") or (payload.get("output") or {}).get("usage")
+    if not isinstance(usage, dict):
+        return None
+    out: dict[str, int] = {}
+    for key, value in usage.items():
+        key = _USAGE_ALIASES.get(key, key)
+        if key in _USAGE_KEYS:
+            try:
+                out[key] = out.get(key, 0) + int(float(value))
+            except (TypeError, ValueError):
+                continue
+    return out
+
+
+class _Attempt:
+    """What running a step body produced."""
+
+    __slots__ = ("labels", "payload", "state_updates", "status", "value")
+
+    def __init__(self, status: str, value: Any, payload: Any, state_updates: dict[str, Any] | None = None, labels: Any = None):
+        self.status = status
+        self.value = value
+        self.payload = payload
+        self.state_updates = state_updates
+        self.labels = labels
+
+
+class Execution:
+    """Walks one workflow level."""
+
+    def __init__(
+        self,
+        rs: RunState,
+        workflow: Workflow,
+        prefix: str,
+        init_data: Any,
+        *,
+        replay: bool = False,
+        targets: dict[str, Target] | None = None,
+        time_travel: tuple[str, Any] | None = None,
+    ):
+        self.rs = rs
+        self.workflow = workflow
+        self.prefix = prefix
+        self.init_data = init_data
+        self.replay = replay
+        self.targets = targets or {}
+        self.time_travel = time_travel
+        self.context: dict[str, StepResult] = {}
+        if replay:
+            ids = _graph_ids(workflow)
+            plen = len(prefix)
+            for key, record in rs.records.items():
+                if key.startswith(prefix) and key[plen:] in ids:
+                    self.context[key[plen:]] = record
+        self.suspended: list[list[str]] = []
+        self.suspend_payloads: dict[str, Any] = {}
+        self.labels: dict[str, dict[str, Any]] = {}
+        self.error: Any = None
+        self.failed_step: str | None = None
+
+    # -- the walk ---------------------------------------------------------------------------
+    async def run(self, value: Any) -> tuple[str, Any]:
+        """Runs every node in order; returns (status, output-or-bail-value)."""
+        rs = self.rs
+        for node in self.workflow.graph:
+            if rs.abort_event.is_set():
+                return "canceled", None
+            if self.time_travel is not None and self.time_travel[0] in node.ids and self.time_travel[1] is not None:
+                value = self.time_travel[1]
+            if type(node) is StepNode:
+                status, value = await self.run_step(node.step, value, self.replay)
+            else:
+                status, value = await self._run_node(node, value)
+            if status != "success":
+                if status == "failed":
+                    return "failed", None
+                return status, value
+            rs.restarting = False
+        if rs.abort_event.is_set():
+            return "canceled", None
+        return "success", value
+
+    async def _run_node(self, node: Node, value: Any) -> tuple[str, Any]:
+        if isinstance(node, ParallelNode):
+            return await self._run_parallel(node, value)
+        if isinstance(node, ConditionalNode):
+            return await self._run_conditional(node, value)
+        if isinstance(node, LoopNode):
+            return await self._run_loop(node, value)
+        if isinstance(node, ForeachNode):
+            return await self._run_foreach(node, value)
+        if isinstance(node, SleepNode):
+            return await self._run_sleep(node, value)
+        raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+    # -- steps ------------------------------------------------------------------------------
+    async def run_step(self, step: Step, value: Any, replay: bool, iteration: int | None = None) -> tuple[str, Any]:
+        """Runs one step (or replays its stored record). Returns (status, output | error | bail value)."""
+        if replay:
+            prev = self.context.get(step.id)
+            if prev is not None:
+                status = prev.status
+                if status == "success":
+                    return "success", prev.output
+                if status == "suspended":
+                    target = self.targets.get(step.id)
+                    if target is None:
+                        self._keep_suspended(step.id, prev)
+                        return "suspended", None
+                    meta = prev.metadata or {}
+                    return await self._execute(step, prev.payload, target=target, prev=prev, iteration=meta.get("iterationCount"))
+        target = self.targets.get(step.id) if self.targets else None
+        return await self._execute(step, value, target=target, iteration=iteration)
+
+    async def _execute(
+        self,
+        step: Step,
+        value: Any,
+        *,
+        target: Target | None = None,
+        prev: StepResult | None = None,
+        iteration: int | None = None,
+    ) -> tuple[str, Any]:
+        rs = self.rs
+        key = step.id
+        name = self.prefix + key
+        started = prev.started_at if prev is not None and prev.started_at else now_ms()
+        resumed_at = now_ms() if target is not None and prev is not None else None
+        resume_data = target.resume_data if target is not None else None
+        suspend_data = _strip_meta(prev.suspend_payload) if prev is not None else None
+        metadata = {"iterationCount": iteration} if iteration is not None else None
+        call_id = ""
+        span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
+        if rs.sinks:
+            call_id = str(uuid.uuid4())
+            start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(value), "startedAt": started, "status": "running"}
+            if resumed_at is not None:
+                start["resumePayload"] = to_json(resume_data)
+                start["resumedAt"] = resumed_at
+            if metadata is not None:
+                start["metadata"] = metadata
+            rs.emit(STEP_START, start)
+
+        if isinstance(step, Workflow):
+            att = await self._run_nested(step, key, value, target, prev)
+        else:
+            retry_base = (iteration - 1) if iteration is not None else 0
+            att = await self._attempts(step, key, value, resume_data, suspend_data, retry_base, iteration)
+
+        status = att.status
+        if status == "success" and rs.abort_event.is_set():
+            status = "canceled"
+        if att.state_updates and status in ("success", "suspended", "bailed"):
+            rs.state.update(att.state_updates)
+            rs.state_dirty = True
+        if resumed_at is not None:
+            resume_data = to_json(resume_data)
+        if status == "success" or status == "bailed":
+            record = StepResult(
+                "success",
+                att.payload,
+                att.value,
+                started_at=started,
+                ended_at=now_ms(),
+                resume_payload=resume_data if prev is not None else None,
+                resumed_at=resumed_at,
+                suspended_at=prev.suspended_at if prev is not None else None,
+                metadata=metadata,
+            )
+        elif status == "suspended":
+            record = StepResult(
+                "suspended",
+                att.payload,
+                suspend_payload=att.value,
+                started_at=started,
+                suspended_at=now_ms(),
+                resume_payload=resume_data if prev is not None else None,
+                resumed_at=resumed_at,
+                metadata=metadata,
+            )
+        elif status == "failed":
+            record = StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now_ms(), metadata=metadata)
+        else:
+            record = StepResult("canceled", att.payload, started_at=started, ended_at=now_ms(), metadata=metadata)
+        await self.save(key, record)
+        if span is not None:
+            rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
+        if rs.sinks:
+            self._emit_record(name, call_id, record, status)
+        if status == "suspended":
+            self._register_suspended(key, att.value, att.labels)
+            return "suspended", None
+        if status == "failed":
+            self.error = att.value
+            self.failed_step = key
+            return "failed", att.value
+        return status, att.value
+
+    def _emit_record(self, name: str, call_id: str, record: StepResult, status: str) -> None:
+        payload = record.to_dict()
+        payload["stepName"] = name
+        payload["id"] = name
+        payload["stepCallId"] = call_id
+        if status == "bailed":
+            payload["status"] = "bailed"
+        self.rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload)
+
+    async def _attempts(
+        self,
+        step: Step,
+        key: str,
+        value: Any,
+        resume_data: Any,
+        suspend_data: Any,
+        retry_base: int,
+        iteration: int | None,
+    ) -> _Attempt:
+        rs = self.rs
+        wf = self.workflow
+        retries = step.retries if step.retries is not None else wf.retry_attempts
+        validate = wf.validate_inputs
+        attempt = 0
+        while True:
+            ctx = StepContext(
+                self,
+                step,
+                key,
+                value,
+                resume_data=resume_data,
+                suspend_data=suspend_data,
+                retry_count=retry_base + attempt,
+                iteration_count=iteration,
+                restart=rs.restarting,
+            )
+            payload = value
+            task = None
+            try:
+                if validate:
+                    payload = step._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+                    ctx.input_data = payload
+                out = step.execute(ctx)
+                if step.is_async or inspect.isawaitable(out):
+                    task = asyncio.current_task()
+                    if task is not None:
+                        rs.interruptible.add(task)
+                    out = await out
+                if validate and step._out.adapter is not None:
+                    out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
+                return _Attempt("success", out, payload, ctx._state_updates)
+            except SuspendSignal as sig:
+                return self._suspended_attempt(step, sig, payload, ctx._state_updates)
+            except BailSignal as sig:
+                return _Attempt("bailed", sig.value, payload, ctx._state_updates)
+            except asyncio.CancelledError:
+                if not rs.aborted or task is None:
+                    raise
+                task.uncancel()
+                return _Attempt("canceled", None, payload)
+            except Exception as exc:
+                if attempt < retries and not isinstance(exc, NonRetryableError) and not rs.aborted:
+                    attempt += 1
+                    if wf.retry_delay_ms and await self._wait(wf.retry_delay_ms / 1000):
+                        return _Attempt("canceled", None, payload)
+                    continue
+                return _Attempt("failed", exc, payload)
+            finally:
+                if task is not None:
+                    rs.interruptible.discard(task)
+
+    def _suspended_attempt(self, step: Step, sig: SuspendSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
+        data = sig.payload
+        if self.workflow.validate_inputs and step.suspend_schema is not None:
+            try:
+                data = step._suspend.validate(data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED")
+            except ValidationError as exc:
+                return _Attempt("failed", exc, payload)
+        data = to_json(data)
+        labels = {label: {"stepId": step.id} for label in sig.labels}
+        return _Attempt("suspended", data, payload, state_updates, labels)
+
+    async def _run_nested(self, wf: Workflow, key: str, value: Any, target: Target | None, prev: StepResult | None) -> _Attempt:
+        payload = value
+        if self.workflow.validate_inputs:
+            try:
+                payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+            except ValidationError as exc:
+                return _Attempt("failed", exc, value)
+        replay = self.replay and prev is not None
+        child = Execution(
+            self.rs,
+            wf,
+            self.prefix + key + ".",
+            payload,
+            replay=replay or (self.replay and self.rs.restarting),
+            targets=target.child() if target is not None else None,
+        )
+        status, out = await child.run(payload)
+        if status in ("success", "bailed"):
+            return _Attempt("success", out, payload)
+        if status == "suspended":
+            first = child.suspended[0]
+            inner = child.suspend_payloads.get(first[0])
+            meta: dict[str, Any] = {"runId": self.rs.run_id, "path": first}
+            if isinstance(inner, dict) and META in inner:
+                meta.update({k: v for k, v in inner[META].items() if k not in ("path", "runId")})
+            data = dict(_strip_meta(inner) or {}) if isinstance(inner, dict) or inner is None else {"value": inner}
+            data[META] = meta
+            labels = {label: {"stepId": key} for label in child.labels}
+            return _Attempt("suspended", data, payload, None, labels)
+        if status == "failed":
+            return _Attempt("failed", child.error, payload)
+        return _Attempt("canceled", None, payload)
+
+    # -- composite nodes -------------------------------------------------------------------
+    async def _run_parallel(self, node: ParallelNode, value: Any) -> tuple[str, Any]:
+        results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in node.steps))
+        return self._settle(node.steps, results)
+
+    def _settle(self, steps: tuple[Step, ...] | list[Step], results: list[tuple[str, Any]]) -> tuple[str, Any]:
+        output: dict[str, Any] = {}
+        statuses = set()
+        bail: Any = None
+        first_error: Any = None
+        for s, (status, out) in zip(steps, results, strict=True):
+            statuses.add(status)
+            if status == "success":
+                output[s.id] = out
+            elif status == "failed" and first_error is None:
+                first_error = (s.id, out)
+            elif status == "bailed" and bail is None:
+                bail = out
+        if first_error is not None:
+            self.failed_step, self.error = first_error
+            return "failed", None
+        if "bailed" in statuses:
+            return "bailed", bail
+        if "suspended" in statuses:
+            return "suspended", None
+        if "canceled" in statuses or self.rs.aborted:
+            return "canceled", None
+        return "success", output
+
+    async def _run_conditional(self, node: ConditionalNode, value: Any) -> tuple[str, Any]:
+        chosen = [s for _, s in node.branches if s.id in self.context] if self.replay else []
+        if self.time_travel is not None:
+            chosen += [s for _, s in node.branches if s.id == self.time_travel[0] and s not in chosen]
+        if not chosen:
+            cond_input = self._condition_input(node.branches[0][1], value)
+            verdicts = await asyncio.gather(*(self._check(cond, s.id, cond_input, None) for cond, s in node.branches))
+            chosen = [s for (_, s), ok in zip(node.branches, verdicts, strict=True) if ok]
+            if self.rs.tracer is not None:
+                self.rs.tracer.conditional(self.prefix, len(node.branches), [s.id for s in chosen])
+        if not chosen:
+            return "success", {}
+        results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in chosen))
+        return self._settle(chosen, list(results))
+
+    def _condition_input(self, step: Step, value: Any) -> Any:
+        schema = step._in
+        if schema.adapter is None or not self.workflow.validate_inputs:
+            return value
+        try:
+            return schema.validate(value, "condition input")
+        except ValidationError:
+            return value
+
+    async def _check(self, cond: Callable[..., Any], key: str, value: Any, iteration: int | None) -> bool:
+        ctx = StepContext(self, None, key, value, retry_count=-1, iteration_count=iteration)
+        try:
+            out = cond(ctx)
+            if inspect.isawaitable(out):
+                out = await out
+            return bool(out)
+        except Exception as exc:
+            if iteration is not None:
+                raise
+            log.warning(
+                "WORKFLOW_CONDITION_EVALUATION_FAILED: a condition of %r in workflow %r run %r raised %r; treated as false",
+                key,
+                self.workflow.id,
+                self.rs.run_id,
+                exc,
+            )
+            return False
+
+    async def _run_loop(self, node: LoopNode, value: Any) -> tuple[str, Any]:
+        step = node.step
+        iteration = 1
+        replay = self.replay
+        prev = self.context.get(step.id) if replay else None
+        if prev is not None and prev.status == "success":
+            iteration = (prev.metadata or {}).get("iterationCount", 1)
+            value = prev.output
+            status = "success"
+        else:
+            if prev is not None and prev.status == "suspended":
+                iteration = (prev.metadata or {}).get("iterationCount", 1)
+            status, value = await self.run_step(step, value, replay, iteration)
+        while status == "success":
+            if self.rs.aborted:
+                return "canceled", None
+            try:
+                holds = await self._check(node.condition, step.id, self._condition_input_out(step, value), iteration)
+            except Exception as exc:
+                return await self._loop_condition_failed(step, value, iteration, exc)
+            if self.rs.tracer is not None:
+                self.rs.tracer.loop_iteration(self.prefix + step.id, node.kind, iteration)
+            if holds != (node.kind == "dowhile"):
+                return "success", value
+            if self.rs.aborted:
+                return "canceled", None
+            iteration += 1
+            status, value = await self.run_step(step, value, False, iteration)
+        return status, value
+
+    def _condition_input_out(self, step: Step, value: Any) -> Any:
+        schema = step._out
+        if schema.adapter is None:
+            return value
+        try:
+            return schema.validate(value, "condition input")
+        except ValidationError:
+            return value
+
+    async def _loop_condition_failed(self, step: Step, value: Any, iteration: int, exc: Exception) -> tuple[str, Any]:
+        prev = self.context.get(step.id)
+        record = StepResult(
+            "failed",
+            prev.payload if prev is not None else value,
+            error=exc,
+            started_at=prev.started_at if prev is not None else now_ms(),
+            ended_at=now_ms(),
+            metadata={"iterationCount": iteration},
+        )
+        await self.save(step.id, record)
+        if self.rs.sinks:
+            self._emit_record(self.prefix + step.id, str(uuid.uuid4()), record, "failed")
+        self.error = exc
+        self.failed_step = step.id
+        return "failed", exc
+
+    async def _run_sleep(self, node: SleepNode, value: Any) -> tuple[str, Any]:
+        key = node.id
+        if self.replay:
+            prev = self.context.get(key)
+            if prev is not None and prev.status == "success":
+                return "success", prev.output
+        seconds = await self._sleep_seconds(node, value)
+        started = now_ms()
+        rs = self.rs
+        name = self.prefix + key
+        if rs.sinks:
+            rs.emit(STEP_WAITING, {"stepName": name, "id": name, "payload": to_json(value), "startedAt": started, "status": "waiting"})
+        top = not self.prefix
+        if top:
+            await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "waiting"})
+        span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
+        canceled = await self._wait(seconds)
+        if span is not None:
+            rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
+        if top and not canceled:
+            await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "running"})
+        if canceled:
+            return "canceled", None
+        record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
+        await self.save(key, record)
+        if rs.sinks:
+            self._emit_record(name, str(uuid.uuid4()), record, "success")
+        return "success", value
+
+    async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
+        target: Any = node.duration if node.until is None else node.until
+        if callable(target):
+            ctx = StepContext(self, None, node.id, value, retry_count=-1)
+            target = target(ctx)
+            if inspect.isawaitable(target):
+                target = await target
+        if isinstance(target, datetime):
+            when = target if target.tzinfo else target.replace(tzinfo=timezone.utc)
+            seconds = (when - datetime.now(timezone.utc)).total_seconds()
+        else:
+            try:
+                seconds = float(target) / 1000
+            except (TypeError, ValueError):
+                seconds = 0.0
+        return seconds if seconds > 0 and math.isfinite(seconds) else 0.0
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleeps; True if the run was canceled meanwhile."""
+        if seconds <= 0:
+            return self.rs.aborted
+        try:
+            await asyncio.wait_for(self.rs.abort_event.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    # -- foreach -----------------------------------------------------------------------------
+    async def _run_foreach(self, node: ForeachNode, value: Any) -> tuple[str, Any]:
+        from ._foreach import run_foreach
+
+        return await run_foreach(self, node, value)
+
+    # -- records and helpers ---------------------------------------------------------------
+    async def save(self, key: str, record: StepResult) -> None:
+        """Records a step result in memory and in storage (with changed state/context)."""
+        self.context[key] = record
+        rs = self.rs
+        full = self.prefix + key
+        rs.records[full] = record
+        await rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, rs.run_changes())
+
+    def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
+        inner = payload.get(META) if isinstance(payload, dict) else None
+        path = [key, *inner["path"]] if inner and "path" in inner else [key]
+        self.suspended.append(path)
+        self.suspend_payloads[key] = payload
+        if labels:
+            self.labels.update(labels)
+
+    def _keep_suspended(self, key: str, record: StepResult) -> None:
+        labels = {}
+        meta = record.suspend_payload.get(META) if isinstance(record.suspend_payload, dict) else None
+        for label, where in self.rs.stored_labels.items():
+            if where.get("stepId") == key:
+                labels[label] = where
+        if meta and meta.get("resumeLabels"):
+            labels.update(meta["resumeLabels"])
+        self._register_suspended(key, record.suspend_payload, labels)
+
+    def has_result(self, step_id: str) -> bool:
+        record = self.context.get(step_id)
+        return record is not None and record.status == "success"
+
+    def step_output(self, step_id: str) -> Any:
+        record = self.context.get(step_id)
+        return record.output if record is not None and record.status == "success" else None
+
+    def state_for(self, step: Step | None, updates: dict[str, Any] | None) -> Any:
+        state = self.rs.state if not updates else {**self.rs.state, **updates}
+        schema = step._state if step is not None else None
+        if schema is None:
+            schema = self.workflow.state_schema_obj
+        if schema is None:
+            return state
+        try:
+            return schema.validate(state, "Step state data validation failed")
+        except ValidationError:
+            return state
+
+    def merge_state(self, step: Step | None, key: str, updates: dict[str, Any] | None, new_state: Any) -> dict[str, Any]:
+        new = to_json(new_state)
+        if not isinstance(new, dict):
+            raise ValidationError(f"Step state data validation failed: step {key!r} in run {self.rs.run_id!r}: state must be an object")
+        merged_updates = {**(updates or {}), **new}
+        schema = step._state if step is not None else None
+        if schema is None:
+            schema = self.workflow.state_schema_obj
+        if schema is not None and self.workflow.validate_inputs:
+            schema.validate({**self.rs.state, **merged_updates}, "Step state data validation failed")
+        return merged_updates
+
+    def write_output(self, name: str, data: Any) -> None:
+        usage = usage_from_chunk(data)
+        if usage:
+            for k, v in usage.items():
+                self.rs.usage[k] = self.rs.usage.get(k, 0) + v
+        if self.rs.sinks:
+            self.rs.emit(STEP_OUTPUT, {"output": data, "runId": self.rs.run_id, "stepName": name}, "USER")
+
+    def write_custom(self, chunk: dict[str, Any]) -> None:
+        if self.rs.sinks:
+            self.rs.emit_raw(chunk)
+
+    def emit_progress(self, key: str, completed: int, total: int, index: int, status: str, output: Any) -> None:
+        if self.rs.sinks:
+            payload: dict[str, Any] = {
+                "id": self.prefix + key,
+                "completedCount": completed,
+                "totalCount": total,
+                "currentIndex": index,
+                "iterationStatus": status,
+            }
+            if status == "success":
+                payload["iterationOutput"] = to_json(output)
+            self.rs.emit(STEP_PROGRESS, payload)
+
+
+def _strip_meta(payload: Any) -> Any:
+    if isinstance(payload, dict) and META in payload:
+        return {k: v for k, v in payload.items() if k != META}
+    return payload
+
+
+def strip_meta(payload: Any) -> Any:
+    """A suspend payload without the engine's `__workflow_meta`."""
+    return _strip_meta(payload)
+
+
+def _graph_ids(wf: Workflow) -> frozenset[str]:
+    return wf.node_ids

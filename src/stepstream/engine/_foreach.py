@@ -1,0 +1,195 @@
+"""`.foreach(step, concurrency=n)`: a fluid queue of items, ordered output.
+
+Up to `concurrency` items run at once; a free slot takes the next item at once
+(no batches). The first failure or suspension stops new items from starting
+(those in flight finish). On resume, items that already succeeded are kept,
+the targeted suspended items run with the resume data, other suspended items
+stay suspended, and items that never started run too (Mastra drops them, #24581).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from .._schema import to_json
+from .._serialize import serialize_error
+from ..events import STEP_START
+from ..results import StepResult
+from ..storage.base import now_ms
+from ..workflow.builder import Workflow
+from ._executor import META, Target, _Attempt, strip_meta
+
+if TYPE_CHECKING:
+    from ..workflow.plan import ForeachNode
+    from ._executor import Execution
+
+
+def _item_record(att: _Attempt) -> dict[str, Any]:
+    if att.status == "success":
+        return {"status": "success", "output": att.value}
+    if att.status == "suspended":
+        out: dict[str, Any] = {"status": "suspended", "payload": att.payload}
+        if att.value is not None:
+            out["suspendPayload"] = att.value
+        return out
+    if att.status == "failed":
+        return {"status": "failed", "error": att.value}
+    return {"status": att.status, "output": att.value}
+
+
+async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str, Any]:  # noqa: C901 - one queue, kept together
+    step = node.step
+    key = step.id
+    rs = ex.rs
+    name = ex.prefix + key
+    prev = ex.context.get(key) if ex.replay else None
+    if prev is not None and prev.status == "success":
+        return "success", prev.output
+    resuming = prev is not None and prev.status == "suspended"
+    target: Target | None = ex.targets.get(key) if resuming else None
+    items = prev.payload if resuming and prev is not None else value
+    started = prev.started_at if resuming and prev is not None and prev.started_at else now_ms()
+    resumed_at = now_ms() if target is not None else None
+    resume_data = to_json(target.resume_data) if target is not None else None
+
+    if not isinstance(items, (list, tuple)):
+        error = TypeError(f"foreach step {name!r} in run {rs.run_id!r} needs an array input, got {type(items).__name__}")
+        record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
+        await ex.save(key, record)
+        if rs.sinks:
+            ex._emit_record(name, str(uuid.uuid4()), record, "failed")
+        ex.error, ex.failed_step = error, key
+        return "failed", error
+    items = list(items)
+    total = len(items)
+    outs: list[dict[str, Any] | None] = [None] * total
+    if resuming and prev is not None and isinstance(prev.suspend_payload, dict):
+        stored = (prev.suspend_payload.get(META) or {}).get("foreachOutput") or []
+        for i, entry in enumerate(stored[:total]):
+            outs[i] = dict(entry) if isinstance(entry, dict) else None
+
+    call_id = str(uuid.uuid4()) if rs.sinks else ""
+    if rs.sinks:
+        start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(items), "startedAt": started, "status": "running"}
+        if resumed_at is not None:
+            start["resumePayload"] = resume_data
+            start["resumedAt"] = resumed_at
+        rs.emit(STEP_START, start)
+
+    def wanted(i: int) -> bool:
+        entry = outs[i]
+        if entry is None:
+            return True
+        if entry.get("status") != "suspended" or target is None:
+            return False
+        return target.foreach_index is None or target.foreach_index == i
+
+    queue = [i for i in range(total) if wanted(i)]
+    completed = sum(1 for o in outs if o is not None and o.get("status") == "success")
+    stop = False
+    position = 0
+    is_workflow = isinstance(step, Workflow)
+
+    async def run_item(i: int) -> None:
+        nonlocal completed, stop
+        entry = outs[i]
+        item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
+        if is_workflow:
+            assert isinstance(step, Workflow)
+            sub_target = Target(target.rest, target.resume_data, None) if item_resume and target is not None else None
+            att = await ex._run_nested(step, f"{key}[{i}]", items[i], sub_target, StepResult("suspended") if item_resume else None)
+        else:
+            att = await ex._attempts(
+                step,
+                key,
+                items[i],
+                target.resume_data if item_resume and target is not None else None,
+                strip_meta(entry.get("suspendPayload")) if item_resume and entry is not None else None,
+                0,
+                None,
+            )
+        if att.state_updates and att.status in ("success", "suspended", "bailed"):
+            rs.state.update(att.state_updates)
+            rs.state_dirty = True
+        record = _item_record(att)
+        if att.status == "suspended" and att.labels:
+            record["labels"] = list(att.labels)
+        outs[i] = record
+        if att.status == "success":
+            completed += 1
+        else:
+            stop = True
+        ex.emit_progress(key, completed, total, i, att.status, att.value)
+
+    async def worker() -> None:
+        nonlocal position
+        while not stop and position < len(queue) and not rs.aborted:
+            i = queue[position]
+            position += 1
+            await run_item(i)
+
+    workers = min(node.concurrency, len(queue))
+    if workers == 1:
+        await worker()
+    elif workers > 1:
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    statuses = [o.get("status") if o is not None else None for o in outs]
+    failed = [i for i, s in enumerate(statuses) if s == "failed"]
+    suspended = [i for i, s in enumerate(statuses) if s == "suspended"]
+    bailed = [i for i, s in enumerate(statuses) if s == "bailed"]
+    serial = [_serial_entry(o) for o in outs]
+    common = {
+        "started_at": started,
+        "resume_payload": resume_data,
+        "resumed_at": resumed_at,
+        "suspended_at": prev.suspended_at if resuming and prev is not None else None,
+    }
+    if failed:
+        err = outs[failed[0]]["error"]  # type: ignore[index]
+        record = StepResult("failed", items, error=err, ended_at=now_ms(), suspend_payload={META: {"foreachOutput": serial}}, **common)
+        status, result = "failed", err
+        ex.error, ex.failed_step = err, key
+    elif bailed:
+        value_out = outs[bailed[0]]["output"]  # type: ignore[index]
+        record = StepResult("success", items, value_out, ended_at=now_ms(), **common)
+        status, result = "bailed", value_out
+    elif rs.aborted and (suspended or None in statuses):
+        record = StepResult("canceled", items, ended_at=now_ms(), **{k: v for k, v in common.items() if k == "started_at"})
+        status, result = "canceled", None
+    elif suspended:
+        first = suspended[0]
+        first_payload = outs[first].get("suspendPayload")  # type: ignore[union-attr]
+        labels: dict[str, Any] = {}
+        for i in suspended:
+            for label in outs[i].get("labels", []):  # type: ignore[union-attr]
+                labels[label] = {"stepId": key, "foreachIndex": i}
+        data = dict(strip_meta(first_payload) or {}) if isinstance(first_payload, dict) or first_payload is None else {}
+        data[META] = {"foreachIndex": first, "foreachOutput": serial, "resumeLabels": labels}
+        common["suspended_at"] = now_ms()
+        record = StepResult("suspended", items, suspend_payload=data, **common)
+        status, result = "suspended", None
+    else:
+        output = [o.get("output") if o is not None else None for o in outs]
+        record = StepResult("success", items, output, ended_at=now_ms(), **common)
+        status, result = "success", output
+    await ex.save(key, record)
+    if rs.sinks:
+        ex._emit_record(name, call_id, record, "success" if status == "bailed" else status)
+    if status == "suspended":
+        ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
+        return "suspended", None
+    return status, result
+
+
+def _serial_entry(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    out: dict[str, Any] = {}
+    for k, v in entry.items():
+        if k == "labels":
+            continue
+        out[k] = serialize_error(v) if k == "error" else to_json(v)
+    return out

@@ -1,0 +1,153 @@
+"""Choosing what a resume or a time travel acts on, with Mastra's error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ResumeError, RunStateError, ValidationError
+from ..results import StepResult
+from ..step import Step
+from ..storage.base import RunRecord, now_ms
+from ..workflow.builder import Workflow
+from ..workflow.plan import ConditionalNode, ParallelNode
+
+
+def step_parts(step: Any) -> list[str]:
+    """A step reference (object, id, dotted path, or list of those) as a list of ids."""
+    if isinstance(step, Step):
+        return [step.id]
+    if isinstance(step, str):
+        return [p for p in step.split(".") if p]
+    if isinstance(step, Sequence):
+        parts: list[str] = []
+        for item in step:
+            parts.extend(step_parts(item))
+        return parts
+    raise ResumeError(f"step must be a step, an id, a dotted path or a list of those; got {type(step).__name__}")
+
+
+def _fmt(paths: Sequence[Sequence[str]]) -> str:
+    return ", ".join("[" + ", ".join(p) + "]" for p in paths)
+
+
+def find_step(workflow: Workflow, parts: Sequence[str]) -> Step | None:
+    """The step at a path of ids, walking into nested workflows."""
+    current: Step = workflow
+    for part in parts:
+        if not isinstance(current, Workflow):
+            return None
+        found = None
+        for node in current.graph:
+            for candidate in _node_steps(node):
+                if candidate.id == part:
+                    found = candidate
+        if found is None:
+            return None
+        current = found
+    return current
+
+
+def _node_steps(node: Any) -> list[Step]:
+    if isinstance(node, ParallelNode):
+        return list(node.steps)
+    if isinstance(node, ConditionalNode):
+        return [s for _, s in node.branches]
+    step = getattr(node, "step", None)
+    return [step] if isinstance(step, Step) else []
+
+
+def resolve_target(
+    workflow: Workflow, record: RunRecord, step: Any, label: str | None, for_each_index: int | None
+) -> tuple[list[str], int | None, Step | None]:
+    """(full path, foreach index, innermost step) for a resume."""
+    suspended = [list(p) for p in record.suspended]
+    index = for_each_index
+    if label is not None:
+        where = record.resume_labels.get(label)
+        if not isinstance(where, Mapping):
+            raise ResumeError(f'Resume label "{label}" not found. Available labels: [{", ".join(record.resume_labels)}]')
+        parts = [str(where.get("stepId"))]
+        if index is None and where.get("foreachIndex") is not None:
+            index = int(where["foreachIndex"])
+    elif step is not None:
+        parts = step_parts(step)
+    else:
+        if not suspended:
+            raise ResumeError("No suspended steps found in this workflow run")
+        if len(suspended) > 1:
+            raise ResumeError(
+                f"Multiple suspended steps found: {_fmt(suspended)}. "
+                'Please specify which step to resume using the "step" parameter.'
+            )
+        parts = suspended[0]
+    if not parts:
+        raise ResumeError("step must name a step")
+    heads = [p[0] for p in suspended]
+    if parts[0] not in heads:
+        raise ResumeError(f'This workflow step "{parts[0]}" was not suspended. Available suspended steps: [{", ".join(heads)}]')
+    full = next((p for p in suspended if p[: len(parts)] == parts), None)
+    if full is None:
+        raise ResumeError(
+            f'This workflow step "{".".join(parts)}" was not suspended. Available suspended steps: [{", ".join(".".join(p) for p in suspended)}]'
+        )
+    if index is not None:
+        record_ = record.steps.get(full[0])
+        meta = (record_.suspend_payload or {}).get("__workflow_meta", {}) if record_ is not None and isinstance(record_.suspend_payload, dict) else {}
+        outputs = meta.get("foreachOutput")
+        if not isinstance(outputs, list):
+            raise ResumeError(f'for_each_index given, but step "{full[0]}" is not a suspended foreach')
+        if not 0 <= index < len(outputs) or not isinstance(outputs[index], dict) or outputs[index].get("status") != "suspended":
+            raise ResumeError(f'Item {index} of foreach step "{full[0]}" is not suspended')
+    return full, index, find_step(workflow, full)
+
+
+@dataclass
+class TravelPlan:
+    """What a time travel resets and re-runs."""
+
+    target: str
+    target_input: Any
+    input: Any
+    records: dict[str, StepResult]
+    deleted: list[str] = field(default_factory=list)
+    filled: dict[str, StepResult] = field(default_factory=dict)
+
+
+def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_data: Any, context: Mapping[str, Any] | None) -> TravelPlan:
+    """Finds the target node and splits stored records into kept, reset and filled-in ones."""
+    parts = step_parts(step)
+    target = parts[0] if parts else ""
+    nodes = workflow.graph
+    index = next((i for i, node in enumerate(nodes) if target in node.ids), None)
+    if index is None:
+        raise RunStateError(f"Time travel target step not found in execution graph: '{'.'.join(parts)}'. Verify the step id/path.")
+    target_step = find_step(workflow, [target])
+    if input_data is not None and workflow.validate_inputs and target_step is not None and len(parts) == 1:
+        try:
+            input_data = target_step._in.validate(input_data, "Invalid inputData")
+        except ValidationError:
+            raise
+    records = dict(record.steps)
+    for key, value in (context or {}).items():
+        records[key] = value if isinstance(value, StepResult) else StepResult.from_dict({"status": "success", **dict(value)})
+    later = {i for node in nodes[index + 1 :] for i in node.ids}
+    reset = {target} | later
+    deleted = [k for k in records if k.split(".")[0].split("[")[0] in reset]
+    for key in deleted:
+        records.pop(key, None)
+    filled: dict[str, StepResult] = {k: v for k, v in records.items() if context and k in context}
+    run_input: Any = None
+    if input_data is not None and index > 0:
+        for prev_id in nodes[index - 1].ids:
+            if prev_id not in records:
+                now = now_ms()
+                records[prev_id] = filled[prev_id] = StepResult("success", {}, input_data, started_at=now, ended_at=now)
+    if index == 0:
+        run_input = input_data
+    elif record.input is None and context:
+        first = nodes[0].ids[0]
+        if first in records:
+            run_input = records[first].payload
+    return TravelPlan(target, input_data, run_input, records, deleted, filled)

@@ -1,0 +1,78 @@
+"""`RequestContext`: per-run values (user, tenant, keys) that steps read and change.
+
+It is persisted with the run, so values set before a suspension are there after
+the resume, even in another process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
+
+
+class RequestContext(MutableMapping[str, Any]):
+    """A mutable mapping with Mastra's `get/set/has/delete/keys` methods."""
+
+    __slots__ = ("_data", "_version")
+
+    def __init__(self, data: Mapping[str, Any] | None = None):
+        self._data: dict[str, Any] = dict(data) if data else {}
+        self._version = 0
+
+    def set(self, key: str, value: Any) -> None:
+        """Sets a value."""
+        self._data[key] = value
+        self._version += 1
+
+    def has(self, key: str) -> bool:
+        """True when the key is set."""
+        return key in self._data
+
+    def delete(self, key: str) -> bool:
+        """Removes a key; True if it was there."""
+        existed = key in self._data
+        self._data.pop(key, None)
+        self._version += 1
+        return existed
+
+    def get_path(self, path: str) -> Any:
+        """The value at a dotted path (`user.id`), or None."""
+        value: Any = self._data
+        for part in path.split("."):
+            if isinstance(value, Mapping) and part in value:
+                value = value[part]
+            else:
+                return None
+        return value
+
+    @property
+    def all(self) -> dict[str, Any]:
+        """A plain dict of every value."""
+        return dict(self._data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.set(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._data:
+            raise KeyError(key)
+        self.delete(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"RequestContext({self._data!r})"
+
+
+def as_request_context(value: Mapping[str, Any] | RequestContext | None) -> RequestContext:
+    """A `RequestContext` from a plain dict (or the same object)."""
+    if isinstance(value, RequestContext):
+        return value
+    return RequestContext(value)

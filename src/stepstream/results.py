@@ -1,0 +1,214 @@
+"""Run and step results; `to_dict()` gives Mastra's JSON (camelCase, millisecond times)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._schema import to_json
+from ._serialize import serialize_error
+from .types import RunStatus, StepStatus
+
+_STEP_FIELDS = (
+    ("payload", "payload"),
+    ("output", "output"),
+    ("error", "error"),
+    ("suspend_payload", "suspendPayload"),
+    ("suspend_output", "suspendOutput"),
+    ("resume_payload", "resumePayload"),
+    ("started_at", "startedAt"),
+    ("ended_at", "endedAt"),
+    ("suspended_at", "suspendedAt"),
+    ("resumed_at", "resumedAt"),
+    ("metadata", "metadata"),
+)
+
+
+class StepResult:
+    """The record of one step in a run: its status, input (`payload`), output and times.
+
+    Times are Unix epoch milliseconds, as on Mastra's wire. `error` is the raised
+    exception while the run is in memory and its serialized dict once loaded from
+    storage. Records are replaced, never mutated, once the engine has stored them.
+    """
+
+    __slots__ = (
+        "ended_at",
+        "error",
+        "metadata",
+        "output",
+        "payload",
+        "resume_payload",
+        "resumed_at",
+        "started_at",
+        "status",
+        "suspend_output",
+        "suspend_payload",
+        "suspended_at",
+    )
+
+    def __init__(
+        self,
+        status: StepStatus,
+        payload: Any = None,
+        output: Any = None,
+        *,
+        error: Any = None,
+        suspend_payload: Any = None,
+        suspend_output: Any = None,
+        resume_payload: Any = None,
+        started_at: int | None = None,
+        ended_at: int | None = None,
+        suspended_at: int | None = None,
+        resumed_at: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        self.status: StepStatus = status
+        self.payload = payload
+        self.output = output
+        self.error = error
+        self.suspend_payload = suspend_payload
+        self.suspend_output = suspend_output
+        self.resume_payload = resume_payload
+        self.started_at = started_at
+        self.ended_at = ended_at
+        self.suspended_at = suspended_at
+        self.resumed_at = resumed_at
+        self.metadata = metadata
+
+    def copy(self, **changes: Any) -> StepResult:
+        """A copy with some fields changed."""
+        new = StepResult.__new__(StepResult)
+        for name in StepResult.__slots__:
+            setattr(new, name, changes[name] if name in changes else getattr(self, name))
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        """Mastra's JSON for a step record; absent (None) fields are left out."""
+        out: dict[str, Any] = {"status": self.status}
+        for attr, key in _STEP_FIELDS:
+            value = getattr(self, attr)
+            if value is None:
+                continue
+            if attr == "error":
+                out[key] = serialize_error(value)
+            elif attr in ("payload", "output", "suspend_payload", "suspend_output", "resume_payload"):
+                out[key] = to_json(value)
+            else:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepResult:
+        """Rebuilds a record from `to_dict()` output."""
+        return cls(
+            data["status"],
+            data.get("payload"),
+            data.get("output"),
+            error=data.get("error"),
+            suspend_payload=data.get("suspendPayload"),
+            suspend_output=data.get("suspendOutput"),
+            resume_payload=data.get("resumePayload"),
+            started_at=data.get("startedAt"),
+            ended_at=data.get("endedAt"),
+            suspended_at=data.get("suspendedAt"),
+            resumed_at=data.get("resumedAt"),
+            metadata=data.get("metadata"),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StepResult) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StepResult({self.to_dict()!r})"
+
+
+class WorkflowResult:
+    """The outcome of a run (or of one start/resume of it)."""
+
+    __slots__ = (
+        "error",
+        "input",
+        "resume_labels",
+        "result",
+        "run_id",
+        "span_id",
+        "state",
+        "status",
+        "step_execution_path",
+        "steps",
+        "suspend_payload",
+        "suspended",
+        "trace_id",
+        "tripwire",
+        "workflow_id",
+    )
+
+    def __init__(
+        self,
+        status: RunStatus,
+        *,
+        run_id: str,
+        workflow_id: str,
+        steps: dict[str, StepResult],
+        input: Any = None,
+        result: Any = None,
+        error: dict[str, Any] | None = None,
+        suspended: list[list[str]] | None = None,
+        suspend_payload: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
+        step_execution_path: list[str] | None = None,
+        resume_labels: dict[str, Any] | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        tripwire: dict[str, Any] | None = None,
+    ):
+        self.status: RunStatus = status
+        self.run_id = run_id
+        self.workflow_id = workflow_id
+        self.steps = steps
+        self.input = input
+        self.result = result
+        self.error = error
+        self.suspended = suspended or []
+        self.suspend_payload = suspend_payload or {}
+        self.state = state if state is not None else {}
+        self.step_execution_path = step_execution_path or []
+        self.resume_labels = resume_labels or {}
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.tripwire = tripwire
+
+    def to_dict(self) -> dict[str, Any]:
+        """Mastra's JSON for a workflow result."""
+        steps: dict[str, Any] = {"input": to_json(self.input)}
+        for key, record in self.steps.items():
+            steps[key] = record.to_dict()
+        out: dict[str, Any] = {
+            "status": self.status,
+            "steps": steps,
+            "input": to_json(self.input),
+            "stepExecutionPath": list(self.step_execution_path),
+        }
+        if self.status == "success":
+            out["result"] = to_json(self.result)
+        if self.error is not None:
+            out["error"] = self.error
+        if self.status == "suspended":
+            out["suspended"] = [list(p) for p in self.suspended]
+            out["suspendPayload"] = to_json(self.suspend_payload)
+            if self.resume_labels:
+                out["resumeLabels"] = to_json(self.resume_labels)
+        if self.tripwire is not None:
+            out["tripwire"] = self.tripwire
+        out["state"] = to_json(self.state)
+        out["runId"] = self.run_id
+        if self.trace_id is not None:
+            out["traceId"] = self.trace_id
+        if self.span_id is not None:
+            out["spanId"] = self.span_id
+        return out
+
+    def __repr__(self) -> str:
+        return f"WorkflowResult(status={self.status!r}, run_id={self.run_id!r}, result={self.result!r}, error={self.error!r})"

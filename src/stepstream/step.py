@@ -1,0 +1,312 @@
+"""Steps: `create_step(...)`, the `@step(...)` decorator, and `StepContext`.
+
+A step is a typed function of a `StepContext`. Its schemas are pydantic models
+or any type `TypeAdapter` accepts; the engine validates the input before the
+call, the output after it, and the suspend, resume and state data when given.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, overload
+
+from ._schema import Schema, schema_for
+from .errors import BailSignal, SuspendSignal, WorkflowDefinitionError
+from .request_context import RequestContext
+
+if TYPE_CHECKING:
+    from .engine._executor import Execution
+
+Execute = Callable[["StepContext"], Any]
+
+
+class Step:
+    """A unit of work in a workflow. Build one with `create_step` or `@step`."""
+
+    component = "STEP"
+
+    def __init__(
+        self,
+        id: str,
+        *,
+        execute: Execute,
+        input_schema: Any = None,
+        output_schema: Any = None,
+        resume_schema: Any = None,
+        suspend_schema: Any = None,
+        state_schema: Any = None,
+        description: str | None = None,
+        retries: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ):
+        if not isinstance(id, str) or not id:
+            raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {id!r}")
+        if not callable(execute):
+            raise WorkflowDefinitionError(f"Step {id!r}: execute must be callable")
+        if retries is not None and (not isinstance(retries, int) or retries < 0):
+            raise WorkflowDefinitionError(f"Step {id!r}: retries must be a non-negative int, got {retries!r}")
+        self.id = id
+        self.description = description
+        self.execute = execute
+        self.input_schema = input_schema
+        self.output_schema = output_schema
+        self.resume_schema = resume_schema
+        self.suspend_schema = suspend_schema
+        self.state_schema = state_schema
+        self.retries = retries
+        self.metadata = dict(metadata) if metadata else {}
+        self.is_async = inspect.iscoroutinefunction(execute)
+        self._in: Schema = schema_for(input_schema)
+        self._out: Schema = schema_for(output_schema)
+        self._resume: Schema = schema_for(resume_schema)
+        self._suspend: Schema = schema_for(suspend_schema)
+        self._state: Schema | None = schema_for(state_schema) if state_schema is not None else None
+
+    @property
+    def can_suspend(self) -> bool:
+        """True when the step declares a suspend or resume schema."""
+        return self.suspend_schema is not None or self.resume_schema is not None
+
+    def __repr__(self) -> str:
+        return f"<Step {self.id!r}>"
+
+
+def create_step(
+    id: str,
+    *,
+    execute: Execute,
+    input_schema: Any = None,
+    output_schema: Any = None,
+    resume_schema: Any = None,
+    suspend_schema: Any = None,
+    state_schema: Any = None,
+    description: str | None = None,
+    retries: int | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Step:
+    """Creates a step. `execute` may be sync or async and returns the output."""
+    return Step(
+        id,
+        execute=execute,
+        input_schema=input_schema,
+        output_schema=output_schema,
+        resume_schema=resume_schema,
+        suspend_schema=suspend_schema,
+        state_schema=state_schema,
+        description=description,
+        retries=retries,
+        metadata=metadata,
+    )
+
+
+@overload
+def step(fn: Execute, /) -> Step: ...
+
+
+@overload
+def step(
+    *,
+    id: str | None = None,
+    input_schema: Any = None,
+    output_schema: Any = None,
+    resume_schema: Any = None,
+    suspend_schema: Any = None,
+    state_schema: Any = None,
+    description: str | None = None,
+    retries: int | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Callable[[Execute], Step]: ...
+
+
+def step(
+    fn: Execute | None = None,
+    /,
+    *,
+    id: str | None = None,
+    input_schema: Any = None,
+    output_schema: Any = None,
+    resume_schema: Any = None,
+    suspend_schema: Any = None,
+    state_schema: Any = None,
+    description: str | None = None,
+    retries: int | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Step | Callable[[Execute], Step]:
+    """Decorator form of `create_step`; the id defaults to the function's name
+    and the description to its docstring."""
+
+    def wrap(f: Execute) -> Step:
+        return Step(
+            id or getattr(f, "__name__", ""),
+            execute=f,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            resume_schema=resume_schema,
+            suspend_schema=suspend_schema,
+            state_schema=state_schema,
+            description=description if description is not None else inspect.getdoc(f),
+            retries=retries,
+            metadata=metadata,
+        )
+
+    return wrap(fn) if fn is not None else wrap
+
+
+class AbortSignal:
+    """Fires when the run is canceled or a step calls `abort()`."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self, event: Any):
+        self._event = event
+
+    def is_set(self) -> bool:
+        """True once the run was aborted."""
+        return bool(self._event.is_set())
+
+    @property
+    def aborted(self) -> bool:
+        """Mastra's name for `is_set()`."""
+        return self.is_set()
+
+    async def wait(self) -> None:
+        """Waits until the run is aborted."""
+        await self._event.wait()
+
+
+class Writer:
+    """`ctx.writer`: emits `workflow-step-output` events (and custom chunks) to stream readers."""
+
+    __slots__ = ("_ex", "_name")
+
+    def __init__(self, ex: Execution, name: str):
+        self._ex = ex
+        self._name = name
+
+    async def write(self, data: Any) -> None:
+        """Emits `data` as a `workflow-step-output` event from the current step."""
+        self._ex.write_output(self._name, data)
+
+    async def custom(self, chunk: Mapping[str, Any]) -> None:
+        """Emits a custom chunk (e.g. `{"type": "data-progress", "data": ...}`) as it is."""
+        if not isinstance(chunk, Mapping) or not isinstance(chunk.get("type"), str):
+            raise ValueError(f"Step {self._name!r}: writer.custom() needs a mapping with a string 'type'")
+        self._ex.write_custom(dict(chunk))
+
+
+class StepContext:
+    """What a step's `execute` (and a condition or mapping function) receives."""
+
+    __slots__ = (
+        "_ex",
+        "_key",
+        "_state_updates",
+        "_step",
+        "input_data",
+        "iteration_count",
+        "restart",
+        "resume_data",
+        "retry_count",
+        "suspend_data",
+    )
+
+    def __init__(
+        self,
+        ex: Execution,
+        step: Step | None,
+        key: str,
+        input_data: Any,
+        *,
+        resume_data: Any = None,
+        suspend_data: Any = None,
+        retry_count: int = 0,
+        iteration_count: int | None = None,
+        restart: bool = False,
+    ):
+        self._ex = ex
+        self._step = step
+        self._key = key
+        self._state_updates: dict[str, Any] | None = None
+        self.input_data = input_data
+        self.resume_data = resume_data
+        self.suspend_data = suspend_data
+        self.retry_count = retry_count
+        self.iteration_count = iteration_count
+        self.restart = restart
+
+    # -- identity -----------------------------------------------------------------------------
+    @property
+    def run_id(self) -> str:
+        """The run's id."""
+        return self._ex.rs.run_id
+
+    @property
+    def workflow_id(self) -> str:
+        """The id of the workflow this step runs in (the nested one inside a nested workflow)."""
+        return self._ex.workflow.id
+
+    @property
+    def resource_id(self) -> str | None:
+        """The resource id the run was created with."""
+        return self._ex.rs.resource_id
+
+    @property
+    def request_context(self) -> RequestContext:
+        """The run's request context; changes are persisted with the run."""
+        return self._ex.rs.request_context
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> Any:
+        """The workflow state (validated by the step's `state_schema` when it has one)."""
+        return self._ex.state_for(self._step, self._state_updates)
+
+    async def set_state(self, new_state: Any) -> None:
+        """Merges `new_state` into the workflow state; applied when the step ends (not if it fails)."""
+        self._state_updates = self._ex.merge_state(self._step, self._key, self._state_updates, new_state)
+
+    def get_init_data(self) -> Any:
+        """The input of the workflow (of the nested workflow, inside one)."""
+        return self._ex.init_data
+
+    def get_step_result(self, step: Step | str) -> Any:
+        """The output of an earlier step if it succeeded, else None."""
+        return self._ex.step_output(step if isinstance(step, str) else step.id)
+
+    @property
+    def writer(self) -> Writer:
+        """Emits output events to stream readers while the step runs."""
+        return Writer(self._ex, self._ex.prefix + self._key)
+
+    @property
+    def abort_signal(self) -> AbortSignal:
+        """Set when the run is canceled."""
+        return AbortSignal(self._ex.rs.abort_event)
+
+    # -- control ------------------------------------------------------------------------------
+    def suspend(self, payload: Any = None, *, resume_label: str | list[str] | None = None) -> NoReturn:
+        """Ends the step as suspended with `payload`; `await ctx.suspend(...)` reads naturally.
+
+        Nothing after it runs: the step resumes from its start with `resume_data` set.
+        """
+        labels = [resume_label] if isinstance(resume_label, str) else list(resume_label or [])
+        raise SuspendSignal(payload, labels)
+
+    def bail(self, value: Any = None) -> NoReturn:
+        """Ends the whole run successfully with `value` as its result."""
+        raise BailSignal(value)
+
+    def abort(self) -> None:
+        """Cancels the run (as `run.cancel()` does)."""
+        self._ex.rs.request_abort()
+
+    def report_usage(self, input_tokens: int = 0, output_tokens: int = 0, **more: int) -> None:
+        """Adds token usage to the run's `stream.usage` (e.g. `total_tokens`, `reasoning_tokens`)."""
+        self._ex.rs.add_usage(input_tokens, output_tokens, more)
+
+    def __repr__(self) -> str:
+        return f"<StepContext step={self._key!r} run={self.run_id!r}>"
+
+
+Condition = Callable[[StepContext], bool | Awaitable[bool]]

@@ -1,0 +1,125 @@
+"""What the SQL backends share: the column layout and the JSON codec.
+
+Run-level JSON fields go in one column each, so `update_run` and `save_step`
+write only the fields that changed, and a step record is one row: the bytes
+written for a step never depend on how many steps the run already has.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import Any
+
+from .._schema import to_json
+from ..errors import StorageError
+from ..results import StepResult
+from .base import RUN_FIELDS, RunChanges, RunRecord
+
+RUNS = "stepstream_runs"
+STEPS = "stepstream_steps"
+
+#: Run-level fields stored as JSON text (SQL NULL for None).
+JSON_FIELDS: tuple[str, ...] = (
+    "input",
+    "state",
+    "request_context",
+    "result",
+    "error",
+    "suspended",
+    "resume_labels",
+    "tracing_context",
+)
+#: Every column of the runs table, in the order `record_row` and `row_record` use.
+RUN_COLUMNS: tuple[str, ...] = ("workflow_id", "run_id", "status", "resource_id", *JSON_FIELDS, "created_at", "updated_at")
+
+_ALLOWED = frozenset(RUN_FIELDS)
+
+
+def _finite(value: Any) -> Any:
+    """Non-finite floats as None, as JavaScript's JSON.stringify does (strict JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(value: Any, what: str) -> str | None:
+    """Compact JSON text of a value, or None for None.
+
+    Plain JSON values take the fast path; anything else (models, dates, NaN, ...)
+    goes through `to_json` first. Raises StorageError naming `what` if it cannot.
+    """
+    if value is None:
+        return None
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return json.dumps(_finite(to_json(value)), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except Exception as exc:
+        raise StorageError(f"cannot store {what} as JSON: {exc}") from exc
+
+
+def loads(text: str | None) -> Any:
+    """The value of a JSON column (None for SQL NULL)."""
+    return None if text is None else json.loads(text)
+
+
+def step_json(key: str, record: StepResult) -> str:
+    """The stored JSON of a step record."""
+    return dumps(record.to_dict(), f"step record {key!r}") or "null"
+
+
+def step_from_json(text: str) -> StepResult:
+    """A step record back from its stored JSON."""
+    return StepResult.from_dict(json.loads(text))
+
+
+def encode_changes(changes: RunChanges) -> list[tuple[str, Any]]:
+    """`(column, value)` pairs for run-level changes, JSON fields as text."""
+    out: list[tuple[str, Any]] = []
+    for name, value in changes.items():
+        if name not in _ALLOWED:
+            raise StorageError(f"unknown run field {name!r}; expected one of {', '.join(RUN_FIELDS)}")
+        out.append((name, value if name in ("status", "resource_id") else dumps(value, f"run field {name!r}")))
+    return out
+
+
+def record_row(record: RunRecord) -> tuple[Any, ...]:
+    """A run's values in RUN_COLUMNS order."""
+    return (
+        record.workflow_id,
+        record.run_id,
+        record.status,
+        record.resource_id,
+        *(dumps(getattr(record, name), f"run field {name!r}") for name in JSON_FIELDS),
+        record.created_at,
+        record.updated_at,
+    )
+
+
+def row_record(row: Iterable[Any], steps: dict[str, StepResult] | None = None) -> RunRecord:
+    """A RunRecord from a row in RUN_COLUMNS order (JSON fields as text)."""
+    values = dict(zip(RUN_COLUMNS, row, strict=True))
+    for name in JSON_FIELDS:
+        values[name] = loads(values[name])
+    return RunRecord(steps=steps if steps is not None else {}, **values)
+
+
+def status_list(status: str | Collection[str] | None) -> list[str] | None:
+    """A `status` filter as a list (None for no filter)."""
+    if status is None:
+        return None
+    return [status] if isinstance(status, str) else list(status)
+
+
+def epoch_ms(value: datetime | None) -> int | None:
+    """A datetime as Unix epoch milliseconds (naive ones are local time, as in InMemoryStorage)."""
+    return None if value is None else int(value.timestamp() * 1000)

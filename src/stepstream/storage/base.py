@@ -1,0 +1,155 @@
+"""The storage protocol: what the engine needs from a backend, and nothing more.
+
+A run is one row of run-level fields plus one record per step. The engine
+writes a step record when the step settles (`save_step`) and changes run-level
+fields with `update_run`, which is a compare-and-set when `expected_status` is
+given: that is how exactly one of several concurrent resumes wins. No call
+rewrites the whole run, so the bytes written for a step do not grow with the
+length of the run.
+
+Keys of step records are step ids, and for steps inside nested workflows the
+dotted path (`outer.inner`, `outer[2].inner` inside a foreach).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypedDict
+
+from ..results import StepResult
+from ..types import RunStatus
+
+
+def now_ms() -> int:
+    """The current time in Unix epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+class RunChanges(TypedDict, total=False):
+    """Run-level fields that `update_run` and `save_step` may change."""
+
+    status: RunStatus
+    input: Any
+    state: dict[str, Any]
+    request_context: dict[str, Any]
+    result: Any
+    error: dict[str, Any] | None
+    suspended: list[list[str]]
+    resume_labels: dict[str, Any]
+    tracing_context: dict[str, Any] | None
+    resource_id: str | None
+
+
+RUN_FIELDS: tuple[str, ...] = (
+    "status",
+    "input",
+    "state",
+    "request_context",
+    "result",
+    "error",
+    "suspended",
+    "resume_labels",
+    "tracing_context",
+    "resource_id",
+)
+
+
+@dataclass
+class RunRecord:
+    """A stored run: run-level fields and its step records, in first-write order."""
+
+    workflow_id: str
+    run_id: str
+    status: RunStatus = "pending"
+    resource_id: str | None = None
+    input: Any = None
+    state: dict[str, Any] = field(default_factory=dict)
+    request_context: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+    error: dict[str, Any] | None = None
+    suspended: list[list[str]] = field(default_factory=list)
+    resume_labels: dict[str, Any] = field(default_factory=dict)
+    tracing_context: dict[str, Any] | None = None
+    steps: dict[str, StepResult] = field(default_factory=dict)
+    created_at: int = field(default_factory=now_ms)
+    updated_at: int = field(default_factory=now_ms)
+
+    def apply(self, changes: RunChanges) -> None:
+        """Applies run-level changes in place."""
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+
+class Storage(ABC):
+    """Async storage of runs. Backends must make each call atomic."""
+
+    #: True when `update_run(expected_status=...)` is a real compare-and-set across processes.
+    supports_concurrent_updates: bool = True
+
+    async def setup(self) -> None:  # noqa: B027 - optional hook
+        """Prepares the backend (connects, runs migrations). Idempotent."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Releases connections."""
+
+    @abstractmethod
+    async def create_run(self, record: RunRecord) -> bool:
+        """Inserts a run (its step records too) unless one with its ids exists; False if it did."""
+
+    @abstractmethod
+    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        """The run with all its step records, or None."""
+
+    @abstractmethod
+    async def update_run(
+        self,
+        workflow_id: str,
+        run_id: str,
+        changes: RunChanges,
+        *,
+        expected_status: Collection[str] | None = None,
+    ) -> bool:
+        """Changes run-level fields; with `expected_status`, only if the status is one of them.
+
+        Returns False when the run does not exist or the status did not match.
+        """
+
+    @abstractmethod
+    async def save_step(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        record: StepResult,
+        changes: RunChanges | None = None,
+    ) -> None:
+        """Upserts one step record, and run-level `changes` in the same transaction."""
+
+    @abstractmethod
+    async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
+        """Removes step records (time travel resets the steps it re-runs)."""
+
+    @abstractmethod
+    async def list_runs(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | Collection[str] | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        resource_id: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[RunRecord], int]:
+        """Runs newest first (without step records) and the total matching count.
+
+        Pagination applies when both `page` (0-based) and `per_page` are given.
+        """
+
+    @abstractmethod
+    async def delete_run(self, workflow_id: str, run_id: str) -> bool:
+        """Deletes a run and its steps; False if there was none."""

@@ -1,0 +1,118 @@
+"""In-memory storage: the default for workflows used outside a `Stepstream` app."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from ..results import StepResult
+from .base import RunChanges, RunRecord, Storage, now_ms
+
+
+def _ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+class InMemoryStorage(Storage):
+    """Keeps runs in a dict. Step records are stored by reference: the engine never
+    mutates a record once saved, so no copy is needed on the hot path."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, str], RunRecord] = {}
+
+    async def create_run(self, record: RunRecord) -> bool:
+        key = (record.workflow_id, record.run_id)
+        if key in self._runs:
+            return False
+        self._runs[key] = self._copy(record)
+        return True
+
+    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        record = self._runs.get((workflow_id, run_id))
+        return None if record is None else self._copy(record)
+
+    async def update_run(
+        self,
+        workflow_id: str,
+        run_id: str,
+        changes: RunChanges,
+        *,
+        expected_status: Collection[str] | None = None,
+    ) -> bool:
+        record = self._runs.get((workflow_id, run_id))
+        if record is None or (expected_status is not None and record.status not in expected_status):
+            return False
+        record.apply(changes)
+        record.updated_at = now_ms()
+        return True
+
+    async def save_step(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        record: StepResult,
+        changes: RunChanges | None = None,
+    ) -> None:
+        run = self._runs.get((workflow_id, run_id))
+        if run is None:
+            return
+        run.steps[key] = record
+        if changes:
+            run.apply(changes)
+
+    async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
+        run = self._runs.get((workflow_id, run_id))
+        if run is not None:
+            for key in keys:
+                run.steps.pop(key, None)
+
+    async def list_runs(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | Collection[str] | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        resource_id: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[RunRecord], int]:
+        statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
+        lo, hi = _ms(from_date), _ms(to_date)
+        found = [
+            r
+            for r in self._runs.values()
+            if (workflow_id is None or r.workflow_id == workflow_id)
+            and (statuses is None or r.status in statuses)
+            and (resource_id is None or r.resource_id == resource_id)
+            and (lo is None or r.created_at >= lo)
+            and (hi is None or r.created_at <= hi)
+        ]
+        found.sort(key=lambda r: r.created_at, reverse=True)
+        total = len(found)
+        if page is not None and per_page is not None:
+            found = found[page * per_page : (page + 1) * per_page]
+        return [self._copy(r, steps=False) for r in found], total
+
+    async def delete_run(self, workflow_id: str, run_id: str) -> bool:
+        return self._runs.pop((workflow_id, run_id), None) is not None
+
+    @staticmethod
+    def _copy(record: RunRecord, *, steps: bool = True) -> RunRecord:
+        fields: dict[str, Any] = {
+            name: copy.deepcopy(getattr(record, name))
+            for name in ("state", "request_context", "suspended", "resume_labels", "tracing_context", "input", "result", "error")
+        }
+        return RunRecord(
+            workflow_id=record.workflow_id,
+            run_id=record.run_id,
+            status=record.status,
+            resource_id=record.resource_id,
+            steps=dict(record.steps) if steps else {},
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            **fields,
+        )

@@ -1,0 +1,74 @@
+"""`.map(...)`: Mastra's mapping forms, compiled into a synthetic step."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import WorkflowDefinitionError
+from ..step import Step, StepContext
+
+_FORMS = ("step", "value", "init_data", "request_context_path", "fn")
+
+
+def _walk(value: Any, path: str, where: str) -> Any:
+    if path in (".", ""):
+        return value
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif hasattr(value, part) and not isinstance(value, (str, int, float, bool, list, tuple)):
+            value = getattr(value, part)
+        else:
+            raise ValueError(f"Invalid path {path} in {where}")
+    return value
+
+
+async def _call(fn: Callable[[StepContext], Any], ctx: StepContext) -> Any:
+    out = fn(ctx)
+    return await out if inspect.isawaitable(out) else out
+
+
+def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:
+    if "step" in spec:
+        steps = spec["step"] if isinstance(spec["step"], (list, tuple)) else [spec["step"]]
+        for s in steps:
+            sid = s if isinstance(s, str) else s.id
+            if ctx._ex.has_result(sid):
+                return _walk(ctx.get_step_result(sid), spec.get("path", "."), f"step {sid}")
+        return None
+    if "value" in spec:
+        return spec["value"]
+    if "init_data" in spec:
+        return _walk(ctx.get_init_data(), spec.get("path", "."), "init data")
+    if "request_context_path" in spec:
+        return ctx.request_context.get_path(spec["request_context_path"])
+    raise WorkflowDefinitionError(f"map key {key!r}: unknown mapping form {dict(spec)!r}")
+
+
+def mapping_step(workflow_id: str, mapping: Any, step_id: str) -> Step:
+    """A step that computes `mapping` (a function of the context, or a dict of forms)."""
+    if callable(mapping):
+        fn = mapping
+
+        async def run_fn(ctx: StepContext) -> Any:
+            return await _call(fn, ctx)
+
+        return Step(step_id, execute=run_fn, description=f"map in {workflow_id}")
+    if not isinstance(mapping, Mapping):
+        raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: map() takes a function or a dict, got {type(mapping).__name__}")
+    for key, spec in mapping.items():
+        if not isinstance(spec, Mapping) or not any(f in spec for f in _FORMS):
+            raise WorkflowDefinitionError(
+                f"Workflow {workflow_id!r}: map key {key!r} must be a dict with one of {', '.join(_FORMS)}; got {spec!r}"
+            )
+    specs = dict(mapping)
+
+    async def run_map(ctx: StepContext) -> Any:
+        out: dict[str, Any] = {}
+        for key, spec in specs.items():
+            out[key] = await _call(spec["fn"], ctx) if "fn" in spec else _resolve_one(key, spec, ctx)
+        return out
+
+    return Step(step_id, execute=run_map, description=f"map in {workflow_id}")
