@@ -5,6 +5,8 @@ durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
 """
 
 from ._version import __version__ as __version__
+from .app import Stepstream as Stepstream
+from .app import WorkflowNotFoundError as WorkflowNotFoundError
 from .engine.run import Run as Run
 from .engine.stream import WorkflowStream as WorkflowStream
 from .errors import NonRetryableError as NonRetryableError
@@ -36,6 +38,7 @@ __all__ = [
     "RunNotFoundError",
     "RunStateError",
     "Step",
+    "Stepstream",
     "StepContext",
     "StepResult",
     "StepstreamError",
@@ -44,6 +47,7 @@ __all__ = [
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowEvent",
+    "WorkflowNotFoundError",
     "WorkflowResult",
     "WorkflowStream",
     "__version__",

@@ -1,0 +1,133 @@
+"""`Stepstream`: registers workflows and binds them to one storage.
+
+Without a `storage` argument runs are kept in SQLite at `./.stepstream/stepstream.db`;
+the `STEPSTREAM_STORAGE_URL` environment variable (`sqlite:///path`,
+`postgresql://...`, `memory://`) overrides that default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from .errors import StepstreamError, WorkflowDefinitionError
+from .results import WorkflowResult
+from .storage.base import Storage
+from .storage.memory import InMemoryStorage
+from .workflow.builder import Workflow
+
+DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
+
+
+class WorkflowNotFoundError(StepstreamError, LookupError):
+    """No workflow is registered under that id."""
+
+    code = "WORKFLOW_NOT_FOUND"
+
+
+def storage_from_url(url: str) -> Storage:
+    """A storage backend from a URL: `sqlite:///path`, `postgresql://...`, `memory://`."""
+    if url.startswith("memory:"):
+        return InMemoryStorage()
+    if url.startswith("sqlite:"):
+        from .storage.sqlite import SQLiteStorage
+
+        path = url[len("sqlite:") :]
+        path = path[2:] if path.startswith("//") else path
+        path = path[1:] if path.startswith("/") and not path.startswith("//") and path[1:2] == ":" else path
+        return SQLiteStorage(path or ":memory:")
+    if url.startswith(("postgresql:", "postgres:")):
+        from .storage.postgres import PostgresStorage
+
+        return PostgresStorage(url)
+    raise StepstreamError(f"Unknown storage URL {url!r}: use sqlite:///path, postgresql://..., or memory://")
+
+
+def default_storage() -> Storage:
+    """`STEPSTREAM_STORAGE_URL` if set, else SQLite at ./.stepstream/stepstream.db."""
+    url = os.environ.get("STEPSTREAM_STORAGE_URL")
+    if url:
+        return storage_from_url(url)
+    from .storage.sqlite import SQLiteStorage
+
+    os.makedirs(os.path.dirname(DEFAULT_SQLITE_PATH), exist_ok=True)
+    return SQLiteStorage(DEFAULT_SQLITE_PATH)
+
+
+class Stepstream:
+    """The application object: `Stepstream(workflows=[wf], storage=SQLiteStorage("runs.db"))`."""
+
+    def __init__(
+        self,
+        workflows: Mapping[str, Workflow] | Iterable[Workflow] = (),
+        storage: Storage | str | None = None,
+    ):
+        if isinstance(storage, str):
+            storage = storage_from_url(storage)
+        self.storage: Storage = storage if storage is not None else default_storage()
+        self._workflows: dict[str, Workflow] = {}
+        items = workflows.items() if isinstance(workflows, Mapping) else ((wf.id, wf) for wf in workflows)
+        for key, wf in items:
+            self.add_workflow(wf, key=key)
+
+    def add_workflow(self, workflow: Workflow, *, key: str | None = None) -> Workflow:
+        """Registers a workflow (committing it if needed) and binds it to this app's storage."""
+        if not isinstance(workflow, Workflow):
+            raise WorkflowDefinitionError(f"Stepstream takes workflows; got {type(workflow).__name__}")
+        if not workflow.committed:
+            workflow.commit()
+        workflow.ensure_committed()
+        workflow.bind_storage(self.storage)
+        self._workflows[key or workflow.id] = workflow
+        if key and key != workflow.id:
+            self._workflows.setdefault(workflow.id, workflow)
+        return workflow
+
+    def get_workflow(self, id: str) -> Workflow:
+        """The registered workflow with this key or id."""
+        try:
+            return self._workflows[id]
+        except KeyError:
+            known = ", ".join(sorted(self._workflows)) or "none"
+            raise WorkflowNotFoundError(f"Workflow {id!r} not found; registered: {known}") from None
+
+    @property
+    def workflows(self) -> dict[str, Workflow]:
+        """The registered workflows by key."""
+        return dict(self._workflows)
+
+    async def restart_active_runs(self) -> list[WorkflowResult]:
+        """Restarts every run left `running` or `waiting` (by a crash) of every registered workflow."""
+        results: list[WorkflowResult] = []
+        seen: set[int] = set()
+        for wf in self._workflows.values():
+            if id(wf) in seen:
+                continue
+            seen.add(id(wf))
+            runs, _ = await self.storage.list_runs(workflow_id=wf.id, status=("running", "waiting"))
+            for record in runs:
+                run = await wf.create_run(record.run_id)
+                results.append(await run.restart())
+        return results
+
+    async def setup(self) -> None:
+        """Prepares the storage (connects, migrates)."""
+        await self.storage.setup()
+
+    async def close(self) -> None:
+        """Closes the storage."""
+        await self.storage.close()
+
+    async def __aenter__(self) -> Stepstream:
+        await self.setup()
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<Stepstream workflows={sorted(self._workflows)} storage={type(self.storage).__name__}>"
+
+
