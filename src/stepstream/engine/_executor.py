@@ -20,9 +20,9 @@ import asyncio
 import inspect
 import logging
 import math
-import uuid
+import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
@@ -158,6 +158,12 @@ class RunState:
         return changes
 
 
+def new_call_id() -> str:
+    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
@@ -211,7 +217,7 @@ class Execution:
         *,
         replay: bool = False,
         targets: dict[str, Target] | None = None,
-        time_travel: tuple[str, Any] | None = None,
+        time_travel: tuple[str, Any, list[str]] | None = None,
     ):
         self.rs = rs
         self.workflow = workflow
@@ -240,8 +246,9 @@ class Execution:
         for node in self.workflow.graph:
             if rs.abort_event.is_set():
                 return "canceled", None
-            if self.time_travel is not None and self.time_travel[0] in node.ids and self.time_travel[1] is not None:
-                value = self.time_travel[1]
+            travel = self.time_travel
+            if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
+                value = travel[1]
             if type(node) is StepNode:
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
@@ -307,7 +314,7 @@ class Execution:
         call_id = ""
         span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
         if rs.sinks:
-            call_id = str(uuid.uuid4())
+            call_id = new_call_id()
             start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(value), "startedAt": started, "status": "running"}
             if resumed_at is not None:
                 start["resumePayload"] = to_json(resume_data)
@@ -461,6 +468,11 @@ class Execution:
             except ValidationError as exc:
                 return _Attempt("failed", exc, value)
         replay = self.replay and prev is not None
+        travel = self.time_travel
+        child_travel = None
+        if travel is not None and travel[0] == key and travel[2]:
+            child_travel = (travel[2][0], travel[1], travel[2][1:])
+            replay = True
         child = Execution(
             self.rs,
             wf,
@@ -468,6 +480,7 @@ class Execution:
             payload,
             replay=replay or (self.replay and self.rs.restarting),
             targets=target.child() if target is not None else None,
+            time_travel=child_travel,
         )
         status, out = await child.run(payload)
         if status in ("success", "bailed"):
@@ -609,7 +622,7 @@ class Execution:
         )
         await self.save(step.id, record)
         if self.rs.sinks:
-            self._emit_record(self.prefix + step.id, str(uuid.uuid4()), record, "failed")
+            self._emit_record(self.prefix + step.id, new_call_id(), record, "failed")
         self.error = exc
         self.failed_step = step.id
         return "failed", exc
@@ -640,7 +653,7 @@ class Execution:
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
         await self.save(key, record)
         if rs.sinks:
-            self._emit_record(name, str(uuid.uuid4()), record, "success")
+            self._emit_record(name, new_call_id(), record, "success")
         return "success", value
 
     async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
@@ -651,8 +664,8 @@ class Execution:
             if inspect.isawaitable(target):
                 target = await target
         if isinstance(target, datetime):
-            when = target if target.tzinfo else target.replace(tzinfo=timezone.utc)
-            seconds = (when - datetime.now(timezone.utc)).total_seconds()
+            when = target if target.tzinfo else target.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
         else:
             try:
                 seconds = float(target) / 1000

@@ -10,7 +10,6 @@ stay suspended, and items that never started run too (Mastra drops them, #24581)
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
@@ -19,7 +18,7 @@ from ..events import STEP_START
 from ..results import StepResult
 from ..storage.base import now_ms
 from ..workflow.builder import Workflow
-from ._executor import META, Target, _Attempt, strip_meta
+from ._executor import META, Target, _Attempt, new_call_id, strip_meta
 
 if TYPE_CHECKING:
     from ..workflow.plan import ForeachNode
@@ -59,7 +58,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
         await ex.save(key, record)
         if rs.sinks:
-            ex._emit_record(name, str(uuid.uuid4()), record, "failed")
+            ex._emit_record(name, new_call_id(), record, "failed")
         ex.error, ex.failed_step = error, key
         return "failed", error
     items = list(items)
@@ -70,7 +69,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         for i, entry in enumerate(stored[:total]):
             outs[i] = dict(entry) if isinstance(entry, dict) else None
 
-    call_id = str(uuid.uuid4()) if rs.sinks else ""
+    call_id = new_call_id() if rs.sinks else ""
     if rs.sinks:
         start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(items), "startedAt": started, "status": "running"}
         if resumed_at is not None:
@@ -141,7 +140,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
     suspended = [i for i, s in enumerate(statuses) if s == "suspended"]
     bailed = [i for i, s in enumerate(statuses) if s == "bailed"]
     serial = [_serial_entry(o) for o in outs]
-    common = {
+    common: dict[str, Any] = {
         "started_at": started,
         "resume_payload": resume_data,
         "resumed_at": resumed_at,

@@ -111,43 +111,68 @@ class TravelPlan:
     target_input: Any
     input: Any
     records: dict[str, StepResult]
+    rest: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     filled: dict[str, StepResult] = field(default_factory=dict)
 
 
+def _node_index(workflow: Workflow, step_id: str, parts: Sequence[str]) -> int:
+    for i, node in enumerate(workflow.graph):
+        if step_id in node.ids:
+            return i
+    raise RunStateError(f"Time travel target step not found in execution graph: '{'.'.join(parts)}'. Verify the step id/path.")
+
+
+def _reset(workflow: Workflow, parts: Sequence[str], key: str) -> bool:
+    """True when the record `key` (relative to `workflow`) must be re-run by the time travel."""
+    head, _, rest = key.partition(".")
+    base = head.split("[")[0]
+    index = _node_index(workflow, parts[0], parts)
+    if base in {i for node in workflow.graph[index + 1 :] for i in node.ids}:
+        return True
+    if base != parts[0]:
+        return False
+    if len(parts) == 1 or not rest:
+        return True
+    inner = find_step(workflow, [parts[0]])
+    return not isinstance(inner, Workflow) or _reset(inner, parts[1:], rest)
+
+
 def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_data: Any, context: Mapping[str, Any] | None) -> TravelPlan:
-    """Finds the target node and splits stored records into kept, reset and filled-in ones."""
+    """Finds the target and splits stored records into kept, reset and filled-in ones."""
     parts = step_parts(step)
-    target = parts[0] if parts else ""
-    nodes = workflow.graph
-    index = next((i for i, node in enumerate(nodes) if target in node.ids), None)
-    if index is None:
-        raise RunStateError(f"Time travel target step not found in execution graph: '{'.'.join(parts)}'. Verify the step id/path.")
-    target_step = find_step(workflow, [target])
-    if input_data is not None and workflow.validate_inputs and target_step is not None and len(parts) == 1:
-        try:
-            input_data = target_step._in.validate(input_data, "Invalid inputData")
-        except ValidationError:
-            raise
+    if not parts:
+        raise RunStateError("Time travel target step not found in execution graph: ''. Verify the step id/path.")
+    level: Workflow = workflow
+    prefix = ""
+    for depth, part in enumerate(parts):
+        _node_index(level, part, parts)
+        if depth < len(parts) - 1:
+            inner = find_step(level, [part])
+            if not isinstance(inner, Workflow):
+                raise RunStateError(f"Time travel target step not found in execution graph: '{'.'.join(parts)}'. Verify the step id/path.")
+            level, prefix = inner, prefix + part + "."
+    leaf = find_step(workflow, parts)
+    if input_data is not None and workflow.validate_inputs and leaf is not None:
+        input_data = leaf._in.validate(input_data, "Invalid inputData")
     records = dict(record.steps)
     for key, value in (context or {}).items():
         records[key] = value if isinstance(value, StepResult) else StepResult.from_dict({"status": "success", **dict(value)})
-    later = {i for node in nodes[index + 1 :] for i in node.ids}
-    reset = {target} | later
-    deleted = [k for k in records if k.split(".")[0].split("[")[0] in reset]
+    deleted = [k for k in records if _reset(workflow, parts, k)]
     for key in deleted:
         records.pop(key, None)
     filled: dict[str, StepResult] = {k: v for k, v in records.items() if context and k in context}
-    run_input: Any = None
+    index = _node_index(level, parts[-1], parts)
     if input_data is not None and index > 0:
-        for prev_id in nodes[index - 1].ids:
-            if prev_id not in records:
+        for prev_id in level.graph[index - 1].ids:
+            if prefix + prev_id not in records:
                 now = now_ms()
-                records[prev_id] = filled[prev_id] = StepResult("success", {}, input_data, started_at=now, ended_at=now)
-    if index == 0:
+                records[prefix + prev_id] = filled[prefix + prev_id] = StepResult("success", {}, input_data, started_at=now, ended_at=now)
+    run_input: Any = None
+    if len(parts) == 1 and index == 0:
         run_input = input_data
     elif record.input is None and context:
-        first = nodes[0].ids[0]
+        first = workflow.graph[0].ids[0]
         if first in records:
             run_input = records[first].payload
-    return TravelPlan(target, input_data, run_input, records, deleted, filled)
+    return TravelPlan(parts[0], input_data, run_input, records, list(parts[1:]), deleted, filled)

@@ -43,12 +43,15 @@ _POLL_BUDGET = 2.0
 class _Watcher(Sink):
     def __init__(self, callback: Callable[[WorkflowEvent], Any]):
         self.callback = callback
+        self.pending: set[asyncio.Future[Any]] = set()
 
     def push(self, event: WorkflowEvent) -> None:
         try:
             out = self.callback(event)
             if inspect.isawaitable(out):
-                asyncio.ensure_future(out)
+                fut = asyncio.ensure_future(out)
+                self.pending.add(fut)
+                fut.add_done_callback(self.pending.discard)
         except Exception:
             log.exception("a watch callback raised")
 
@@ -344,7 +347,7 @@ class Run:
             await wf.storage.delete_steps(wf.id, self.run_id, plan.deleted)
         for key, filled in plan.filled.items():
             await wf.storage.save_step(wf.id, self.run_id, key, filled)
-        targets = {plan.target: Target([], resume_data, None)} if resume_data is not None else None
+        targets = {plan.target: Target(plan.rest, resume_data, None)} if resume_data is not None else None
         init = plan.input if plan.input is not None else self._stored_input(record.input)
         return await self._execute(
             init,
@@ -353,7 +356,7 @@ class Run:
             plan.records,
             replay=True,
             targets=targets,
-            time_travel=(plan.target, plan.target_input),
+            time_travel=(plan.target, plan.target_input, plan.rest),
             tracing_options=tracing_options,
         )
 
@@ -391,7 +394,7 @@ class Run:
         targets: dict[str, Target] | None = None,
         restarting: bool = False,
         stored_labels: dict[str, Any] | None = None,
-        time_travel: tuple[str, Any] | None = None,
+        time_travel: tuple[str, Any, list[str]] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
     ) -> WorkflowResult:
         wf = self.workflow
@@ -503,7 +506,7 @@ class Run:
     async def _callbacks(self, result: WorkflowResult) -> None:
         options = self.workflow.options
         for name, wanted in (("on_finish", True), ("on_error", result.status == "failed")):
-            callback = options.get(name)
+            callback: Callable[[WorkflowResult], Any] | None = options.get(name)
             if callback is None or not wanted:
                 continue
             try:
