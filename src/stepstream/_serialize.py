@@ -23,7 +23,7 @@ def serialize_error(error: Any, depth: int = 0) -> dict[str, Any] | None:
             continue
         try:
             out[key] = to_json(value)
-        except Exception:  # noqa: S112 - attributes that cannot be JSON are left out
+        except Exception:
             continue
     cause = getattr(error, "cause", None) or error.__cause__
     if cause is not None and depth < _MAX_CAUSE_DEPTH:

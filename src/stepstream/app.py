@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any
 
 from .errors import StepstreamError, WorkflowDefinitionError
 from .results import WorkflowResult
@@ -34,9 +33,10 @@ def storage_from_url(url: str) -> Storage:
     if url.startswith("sqlite:"):
         from .storage.sqlite import SQLiteStorage
 
-        path = url[len("sqlite:") :]
-        path = path[2:] if path.startswith("//") else path
-        path = path[1:] if path.startswith("/") and not path.startswith("//") and path[1:2] == ":" else path
+        if url.startswith("sqlite:///"):
+            path = url[len("sqlite:///") :]  # sqlite:///relative.db, sqlite:////absolute.db
+        else:
+            path = url[len("sqlite:") :].lstrip("/")  # sqlite://:memory:
         return SQLiteStorage(path or ":memory:")
     if url.startswith(("postgresql:", "postgres:")):
         from .storage.postgres import PostgresStorage

@@ -48,7 +48,10 @@ class WorkflowEvent:
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for the chunk."""
         if self.raw is not None:
-            return dict(to_json(self.raw))
+            out = dict(to_json(self.raw))
+            out.setdefault("from", "WORKFLOW")
+            out.setdefault("runId", self.run_id)
+            return out
         return {"type": self.type, "runId": self.run_id, "from": self.from_, "payload": to_json(self.payload)}
 
     def __repr__(self) -> str:

@@ -130,8 +130,8 @@ class WorkflowResult:
     __slots__ = (
         "error",
         "input",
-        "resume_labels",
         "result",
+        "resume_labels",
         "run_id",
         "span_id",
         "state",

@@ -138,7 +138,7 @@ def step(
 
     def wrap(f: Execute) -> Step:
         return Step(
-            id or getattr(f, "__name__", ""),
+            str(id or getattr(f, "__name__", "")),
             execute=f,
             input_schema=input_schema,
             output_schema=output_schema,

@@ -257,7 +257,6 @@ class Execution:
                 if status == "failed":
                     return "failed", None
                 return status, value
-            rs.restarting = False
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
@@ -467,7 +466,7 @@ class Execution:
                 payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
             except ValidationError as exc:
                 return _Attempt("failed", exc, value)
-        replay = self.replay and prev is not None
+        replay = self.replay
         travel = self.time_travel
         child_travel = None
         if travel is not None and travel[0] == key and travel[2]:
@@ -478,7 +477,7 @@ class Execution:
             wf,
             self.prefix + key + ".",
             payload,
-            replay=replay or (self.replay and self.rs.restarting),
+            replay=replay,
             targets=target.child() if target is not None else None,
             time_travel=child_travel,
         )
@@ -584,12 +583,16 @@ class Execution:
             if prev is not None and prev.status == "suspended":
                 iteration = (prev.metadata or {}).get("iterationCount", 1)
             status, value = await self.run_step(step, value, replay, iteration)
+        # The resume data belongs to the iteration that suspended; later iterations run fresh.
+        self.targets.pop(step.id, None)
         while status == "success":
             if self.rs.aborted:
                 return "canceled", None
             try:
                 holds = await self._check(node.condition, step.id, self._condition_input_out(step, value), iteration)
             except Exception as exc:
+                if self.rs.aborted:  # a condition that called abort() cancels the run, whatever it raised next
+                    return "canceled", None
                 return await self._loop_condition_failed(step, value, iteration, exc)
             if self.rs.tracer is not None:
                 self.rs.tracer.loop_iteration(self.prefix + step.id, node.kind, iteration)
@@ -598,8 +601,21 @@ class Execution:
             if self.rs.aborted:
                 return "canceled", None
             iteration += 1
+            if isinstance(step, Workflow):
+                await self.clear_nested(step.id)
             status, value = await self.run_step(step, value, False, iteration)
         return status, value
+
+    async def clear_nested(self, key: str) -> None:
+        """Drops the records of a nested workflow's previous pass (a new loop iteration
+        starts clean, so a restart never replays a stale iteration)."""
+        rs = self.rs
+        prefix = self.prefix + key + "."
+        stale = [k for k in rs.records if k.startswith(prefix)]
+        if stale:
+            for k in stale:
+                del rs.records[k]
+            await rs.storage.delete_steps(rs.workflow_id, rs.run_id, stale)
 
     def _condition_input_out(self, step: Step, value: Any) -> Any:
         schema = step._out
@@ -640,6 +656,7 @@ class Execution:
         if rs.sinks:
             rs.emit(STEP_WAITING, {"stepName": name, "id": name, "payload": to_json(value), "startedAt": started, "status": "waiting"})
         top = not self.prefix
+        await self.save(key, StepResult("waiting", value, started_at=started))
         if top:
             await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "waiting"})
         span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None

@@ -65,9 +65,16 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
     total = len(items)
     outs: list[dict[str, Any] | None] = [None] * total
     if resuming and prev is not None and isinstance(prev.suspend_payload, dict):
-        stored = (prev.suspend_payload.get(META) or {}).get("foreachOutput") or []
+        stored_meta = prev.suspend_payload.get(META) or {}
+        stored = stored_meta.get("foreachOutput") or []
         for i, entry in enumerate(stored[:total]):
             outs[i] = dict(entry) if isinstance(entry, dict) else None
+        # Labels of items that stay suspended must survive a resume of their siblings.
+        for label, where in (stored_meta.get("resumeLabels") or {}).items():
+            i = where.get("foreachIndex") if isinstance(where, dict) else None
+            entry = outs[i] if isinstance(i, int) and 0 <= i < total else None
+            if entry is not None and entry.get("status") == "suspended":
+                entry.setdefault("labels", []).append(label)
 
     call_id = new_call_id() if rs.sinks else ""
     if rs.sinks:
@@ -97,7 +104,15 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
         if is_workflow:
             assert isinstance(step, Workflow)
-            sub_target = Target(target.rest, target.resume_data, None) if item_resume and target is not None else None
+            sub_target = None
+            if item_resume and target is not None and entry is not None:
+                # The item's own nested path (from its stored suspend meta) when the caller named only the foreach.
+                rest = list(target.rest)
+                inner = entry.get("suspendPayload")
+                inner_meta = inner.get(META) if isinstance(inner, dict) else None
+                if not rest and isinstance(inner_meta, dict):
+                    rest = list(inner_meta.get("path") or [])
+                sub_target = Target(rest, target.resume_data, None)
             att = await ex._run_nested(step, f"{key}[{i}]", items[i], sub_target, StepResult("suspended") if item_resume else None)
         else:
             att = await ex._attempts(
@@ -116,24 +131,32 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         if att.status == "suspended" and att.labels:
             record["labels"] = list(att.labels)
         outs[i] = record
-        if att.status == "success":
+        if att.status in ("success", "failed"):
             completed += 1
-        else:
+        if att.status != "success":
             stop = True
         ex.emit_progress(key, completed, total, i, att.status, att.value)
 
-    async def worker() -> None:
+    def take() -> int | None:
         nonlocal position
-        while not stop and position < len(queue) and not rs.aborted:
-            i = queue[position]
-            position += 1
-            await run_item(i)
+        if stop or position >= len(queue) or rs.aborted:
+            return None
+        position += 1
+        return queue[position - 1]
 
-    workers = min(node.concurrency, len(queue))
-    if workers == 1:
-        await worker()
-    elif workers > 1:
-        await asyncio.gather(*(worker() for _ in range(workers)))
+    async def worker(first: int | None) -> None:
+        i = first
+        while i is not None:
+            await run_item(i)
+            i = take()
+
+    # Each slot takes its first item before any item runs, so `concurrency`
+    # items are in flight at once even when they finish without awaiting.
+    firsts = [take() for _ in range(min(node.concurrency, len(queue)))]
+    if len(firsts) == 1:
+        await worker(firsts[0])
+    elif firsts:
+        await asyncio.gather(*(worker(i) for i in firsts))
 
     statuses = [o.get("status") if o is not None else None for o in outs]
     failed = [i for i, s in enumerate(statuses) if s == "failed"]

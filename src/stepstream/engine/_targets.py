@@ -164,10 +164,14 @@ def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_dat
     filled: dict[str, StepResult] = {k: v for k, v in records.items() if context and k in context}
     index = _node_index(level, parts[-1], parts)
     if input_data is not None and index > 0:
+        # The node before the target is recorded as having produced `input_data` (as in Mastra).
         for prev_id in level.graph[index - 1].ids:
-            if prefix + prev_id not in records:
-                now = now_ms()
-                records[prefix + prev_id] = filled[prefix + prev_id] = StepResult("success", {}, input_data, started_at=now, ended_at=now)
+            key = prefix + prev_id
+            old = records.get(key)
+            now = now_ms()
+            payload = old.payload if old is not None and old.payload is not None else {}
+            started = old.started_at if old is not None and old.started_at else now
+            records[key] = filled[key] = StepResult("success", payload, input_data, started_at=started, ended_at=now)
     run_input: Any = None
     if len(parts) == 1 and index == 0:
         run_input = input_data

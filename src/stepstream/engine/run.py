@@ -443,7 +443,7 @@ class Run:
         if status == "failed":
             error = serialize_error(ex.error) if ex.error is not None else {"message": "Workflow failed", "name": "Error"}
         suspended = ex.suspended if status == "suspended" else []
-        payloads = {k: strip_meta(v) for k, v in ex.suspend_payloads.items()} if status == "suspended" else {}
+        payloads = {k: strip_meta(v) if v is not None else {} for k, v in ex.suspend_payloads.items()} if status == "suspended" else {}
         labels = ex.labels if status == "suspended" else {}
         steps = ex.context
         return WorkflowResult(

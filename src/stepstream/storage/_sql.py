@@ -74,7 +74,11 @@ def loads(text: str | None) -> Any:
 
 def step_json(key: str, record: StepResult) -> str:
     """The stored JSON of a step record."""
-    return dumps(record.to_dict(), f"step record {key!r}") or "null"
+    try:
+        data = record.to_dict()
+    except Exception as exc:
+        raise StorageError(f"cannot store step record {key!r} as JSON: {exc}") from exc
+    return dumps(data, f"step record {key!r}") or "null"
 
 
 def step_from_json(text: str) -> StepResult:

@@ -73,8 +73,8 @@ class Workflow(Step):
             description=description,
             metadata=metadata,
         )
-        options = dict(options or {})  # type: ignore[assignment]
-        unknown = set(options) - _OPTION_KEYS
+        opts: dict[str, Any] = dict(options or {})
+        unknown = set(opts) - _OPTION_KEYS
         if unknown:
             raise WorkflowDefinitionError(f"Workflow {id!r}: unknown options {sorted(unknown)}; known: {sorted(_OPTION_KEYS)}")
         retry = dict(retry_config or {})
@@ -85,8 +85,8 @@ class Workflow(Step):
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['delay'] must be a non-negative number of ms")
         self.retry_attempts: int = attempts
         self.retry_delay_ms: float = float(delay)
-        self.options: WorkflowOptions = options  # type: ignore[assignment]
-        self.validate_inputs: bool = bool(options.get("validate_inputs", True))
+        self.options: dict[str, Any] = opts
+        self.validate_inputs: bool = bool(opts.get("validate_inputs", True))
         self.state_schema_obj: Schema | None = schema_for(state_schema) if state_schema is not None else None
         self._nodes: list[Node] = []
         self._graph: tuple[Node, ...] | None = None
@@ -147,8 +147,7 @@ class Workflow(Step):
     def map(self, mapping: Any, *, id: str | None = None) -> Workflow:
         """Reshapes data between steps: a function of the context, or a dict of mapping forms."""
         step_id = id or f"mapping_{self.id}_{self._map_count}"
-        if id is None:
-            self._map_count += 1
+        self._map_count += 1  # named maps take a number too, as in Mastra
         return self._add(StepNode(mapping_step(self.id, mapping, step_id)))
 
     def sleep(self, duration: int | float | Callable[..., Any], *, id: str | None = None) -> Workflow:

@@ -1,0 +1,367 @@
+"""PostgreSQL storage: psycopg 3 (async) with a psycopg_pool connection pool.
+
+psycopg beat asyncpg on the engine's write pattern (see docs/storage.md, "Why these
+drivers", and bench/storage_drivers.py), is fully typed, and was already the
+`postgres` extra. Connections are in autocommit mode and each call is one
+statement where it can be (a step write with run-level changes is one
+`WITH ... UPDATE ... INSERT` statement), so a call costs one round trip.
+
+`update_run(expected_status=...)` is one `UPDATE ... WHERE status = ANY(...)`:
+row locking makes it a real compare-and-set across connections and processes.
+Migrations run under a transaction-level advisory lock, so processes starting
+together apply them once. A schema at a newer version than this code knows
+raises StorageError and nothing is changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
+from typing import Any, TypeVar
+
+from ..errors import StorageError
+from ..results import StepResult
+from ._sql import (
+    JSON_FIELDS,
+    RUN_COLUMNS,
+    RUNS,
+    STEPS,
+    encode_changes,
+    epoch_ms,
+    record_row,
+    row_record,
+    status_list,
+    step_json,
+)
+from .base import RunChanges, RunRecord, Storage, now_ms
+from .migrations import VERSION_TABLE, load_migrations
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    from psycopg_pool import AsyncConnectionPool
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("PostgresStorage needs the 'postgres' extra: pip install 'stepstream[postgres]'") from exc
+
+T = TypeVar("T")
+Conn = psycopg.AsyncConnection[Any]
+
+_LOCK_ID = 0x5374657073747265  # "Stepstre": advisory lock held while migrating
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_COLS = ", ".join(RUN_COLUMNS)
+_SELECT_COLS = ", ".join(f"r.{c}::text" if c in JSON_FIELDS else f"r.{c}" for c in RUN_COLUMNS)
+_INSERT_RUN = (
+    f"INSERT INTO {RUNS} ({_COLS}) VALUES ("
+    + ", ".join("%s::json" if c in JSON_FIELDS else "%s" for c in RUN_COLUMNS)
+    + ") ON CONFLICT DO NOTHING"
+)
+_INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (%s, %s, %s, %s::json)"
+_ON_CONFLICT = "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = EXCLUDED.record"
+_UPSERT_STEP = (
+    f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT %(w)s, %(r)s, %(k)s, %(rec)s::json "
+    f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = %(w)s AND run_id = %(r)s) {_ON_CONFLICT}"
+)
+# One statement, one snapshot: the run row and its steps (in seq order) as one JSON array.
+_LOAD_RUN = (
+    f"SELECT {_SELECT_COLS}, (SELECT COALESCE(json_agg(json_build_array(s.key, s.record) ORDER BY s.seq), '[]'::json)::text "
+    f"FROM {STEPS} s WHERE s.workflow_id = r.workflow_id AND s.run_id = r.run_id) "
+    f"FROM {RUNS} r WHERE r.workflow_id = %s AND r.run_id = %s"
+)
+
+
+def _describe(dsn: str, schema: str | None) -> str:
+    """The server, database and schema of a DSN, without the password, for messages."""
+    try:
+        info = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "PostgreSQL"
+    where = f"postgresql://{info.get('user', '')}@{info.get('host', '')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+    return f"{where} schema {schema}" if schema else where
+
+
+class PostgresStorage(Storage):
+    """Runs in PostgreSQL, one row per run and one per step.
+
+    `schema` puts the tables in that schema (created if missing) instead of the
+    connection's default; it must be a lowercase identifier. `min_size` and
+    `max_size` size the pool; `connect_timeout` bounds `setup()`.
+    """
+
+    supports_concurrent_updates = True
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        min_size: int = 1,
+        max_size: int = 10,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        if schema is not None and not _SCHEMA_NAME.match(schema):
+            raise ValueError(f"schema must be a lowercase SQL identifier, got {schema!r}")
+        self.dsn = dsn
+        self.schema = schema
+        self.min_size, self.max_size = min_size, max_size
+        self.connect_timeout = connect_timeout
+        self._where = _describe(dsn, schema)
+        self._pool: AsyncConnectionPool[Conn] | None = None
+        self._setup_lock = asyncio.Lock()
+        self._closed = False
+        #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
+        self._last_write_size = 0
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({self._where!r})"
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _conninfo(self) -> str:
+        if self.schema is None:
+            return self.dsn
+        params = conninfo_to_dict(self.dsn)
+        params["options"] = f"{params.get('options') or ''} -c search_path={self.schema}".strip()
+        return make_conninfo("", **params)
+
+    async def setup(self) -> None:
+        """Opens the pool and applies pending migrations. Idempotent; other calls do it on first use."""
+        if self._pool is not None:
+            return
+        async with self._setup_lock:
+            if self._closed:
+                raise StorageError(f"PostgreSQL storage ({self._where}) is closed")
+            if self._pool is not None:
+                return
+            try:
+                pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+                    self._conninfo(),
+                    min_size=self.min_size,
+                    max_size=self.max_size,
+                    open=False,
+                    kwargs={"autocommit": True},
+                    name="stepstream",
+                )
+            except psycopg.Error as exc:
+                raise StorageError(f"invalid PostgreSQL DSN ({self._where}): {exc}") from exc
+            try:
+                await pool.open(wait=True, timeout=self.connect_timeout)
+                async with pool.connection() as conn:
+                    await self._migrate(conn)
+            except BaseException as exc:
+                await pool.close()
+                if isinstance(exc, psycopg.Error):
+                    raise StorageError(f"PostgreSQL setup failed ({self._where}): {exc}") from exc
+                raise
+            self._pool = pool
+
+    async def close(self) -> None:
+        """Closes the pool. Later calls raise StorageError."""
+        async with self._setup_lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    async def _migrate(self, conn: Conn) -> None:
+        """Applies pending migrations in one transaction, serialized across processes by an advisory lock."""
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+            if self.schema is not None:
+                found = await (await conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,))).fetchone()
+                if found is None:
+                    await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
+            migrations = load_migrations("postgres")
+            version = await self._version(conn)
+            if version > len(migrations):
+                raise StorageError(
+                    f"{self._where} has stepstream schema version {version}, newer than this stepstream knows "
+                    f"({len(migrations)}); upgrade stepstream to use it (nothing was changed)"
+                )
+            if version == len(migrations):
+                return
+            await conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version integer PRIMARY KEY, applied_at bigint NOT NULL)")
+            for number, _name, text in migrations[version:]:
+                await conn.execute(text.encode())  # no parameters: may hold several statements
+                await conn.execute(f"INSERT INTO {VERSION_TABLE} (version, applied_at) VALUES (%s, %s)", (number, now_ms()))
+
+    async def _version(self, conn: Conn) -> int:
+        """Our schema version in the current schema (0 if none); StorageError if our tables lack it."""
+        cur = await conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+            ([VERSION_TABLE, RUNS, STEPS],),
+        )
+        names = {row[0] for row in await cur.fetchall()}
+        if VERSION_TABLE not in names:
+            if names:
+                raise StorageError(
+                    f"{self._where} has tables named like stepstream's ({', '.join(sorted(names))}) but no "
+                    f"{VERSION_TABLE}; stepstream left them untouched: use another schema"
+                )
+            return 0
+        row = await (await conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}")).fetchone()
+        return int(row[0]) if row else 0
+
+    async def _run(self, what: str, fn: Callable[[Conn], Awaitable[T]]) -> T:
+        """Runs `fn` on a pooled connection; driver errors become StorageError."""
+        if self._pool is None:
+            await self.setup()
+        pool = self._pool
+        if pool is None:
+            raise StorageError(f"PostgreSQL storage ({self._where}) is closed")
+        try:
+            async with pool.connection() as conn:
+                return await fn(conn)
+        except psycopg.Error as exc:
+            raise StorageError(f"PostgreSQL {what} failed ({self._where}): {exc}") from exc
+
+    # -- the protocol ------------------------------------------------------------
+
+    async def create_run(self, record: RunRecord) -> bool:
+        row = record_row(record)
+        wf, run = record.workflow_id, record.run_id
+        steps = [(wf, run, key, step_json(key, step)) for key, step in record.steps.items()]
+
+        async def fn(conn: Conn) -> bool:
+            async with conn.transaction():
+                if (await conn.execute(_INSERT_RUN, row)).rowcount != 1:
+                    return False
+                if steps:
+                    async with conn.cursor() as cur:
+                        await cur.executemany(_INSERT_STEP, steps)  # in order: identity seq = first-write order
+                return True
+
+        return await self._run("create_run", fn)
+
+    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        async def fn(conn: Conn) -> Any:
+            return await (await conn.execute(_LOAD_RUN, (workflow_id, run_id))).fetchone()
+
+        row = await self._run("load_run", fn)
+        if row is None:
+            return None
+        steps = {key: StepResult.from_dict(data) for key, data in json.loads(row[-1])}
+        return row_record(row[:-1], steps)
+
+    @staticmethod
+    def _update_sql(workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None) -> tuple[str, list[Any]]:
+        pairs = encode_changes(changes)
+        sets = [f"{column} = %s::json" if column in JSON_FIELDS else f"{column} = %s" for column, _ in pairs]
+        query = f"UPDATE {RUNS} SET {', '.join([*sets, 'updated_at = %s'])} WHERE workflow_id = %s AND run_id = %s"
+        params: list[Any] = [*(value for _, value in pairs), now_ms(), workflow_id, run_id]
+        if statuses is not None:
+            query += " AND status = ANY(%s::text[])"
+            params.append(statuses)
+        return query, params
+
+    async def update_run(
+        self,
+        workflow_id: str,
+        run_id: str,
+        changes: RunChanges,
+        *,
+        expected_status: Collection[str] | None = None,
+    ) -> bool:
+        statuses = None if expected_status is None else list(expected_status)
+        query, params = self._update_sql(workflow_id, run_id, changes, statuses)
+
+        async def fn(conn: Conn) -> bool:
+            return (await conn.execute(query, params)).rowcount == 1
+
+        return await self._run("update_run", fn)
+
+    async def save_step(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        record: StepResult,
+        changes: RunChanges | None = None,
+    ) -> None:
+        text = step_json(key, record)
+        if changes:
+            # One statement: the run update and the step upsert commit together or not at all,
+            # and a missing run (the UPDATE returns no row) writes no step.
+            update, params = self._update_sql(workflow_id, run_id, changes, None)
+            query = (
+                f"WITH run AS ({update} RETURNING 1) INSERT INTO {STEPS} (workflow_id, run_id, key, record) "
+                f"SELECT %s, %s, %s, %s::json FROM run {_ON_CONFLICT}"
+            )
+            args: Any = [*params, workflow_id, run_id, key, text]
+        else:
+            query, args = _UPSERT_STEP, {"w": workflow_id, "r": run_id, "k": key, "rec": text}
+        self._last_write_size = len(text) + (sum(len(p) for p in args[:-4] if isinstance(p, str)) if changes else 0)
+
+        async def fn(conn: Conn) -> None:
+            try:
+                await conn.execute(query, args)
+            except psycopg.errors.ForeignKeyViolation:
+                return  # the run was deleted between the EXISTS check and the insert: nothing to attach to
+
+        await self._run("save_step", fn)
+
+    async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
+        key_list = list(keys)
+        if not key_list:
+            return
+
+        async def fn(conn: Conn) -> None:
+            await conn.execute(
+                f"DELETE FROM {STEPS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
+                (workflow_id, run_id, key_list),
+            )
+
+        await self._run("delete_steps", fn)
+
+    async def list_runs(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: str | Collection[str] | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        resource_id: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[RunRecord], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        for clause, value in (
+            ("workflow_id = %s", workflow_id),
+            ("status = ANY(%s::text[])", status_list(status)),
+            ("resource_id = %s", resource_id),
+            ("created_at >= %s", epoch_ms(from_date)),
+            ("created_at <= %s", epoch_ms(to_date)),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        filters = f" WHERE {' AND '.join(where)}" if where else ""
+        limit = ""
+        if page is not None and per_page is not None:
+            limit = " LIMIT %s OFFSET %s"
+            params += [max(per_page, 0), max(page, 0) * max(per_page, 0)]
+        # One statement, one snapshot: the total, and the page (NULL columns when the page is empty).
+        query = (
+            f"WITH matched AS (SELECT * FROM {RUNS}{filters}) "
+            f"SELECT t.total, {_SELECT_COLS} FROM (SELECT count(*) AS total FROM matched) t "
+            f"LEFT JOIN LATERAL (SELECT * FROM matched ORDER BY created_at DESC, workflow_id, run_id{limit}) r ON true "
+            "ORDER BY r.created_at DESC, r.workflow_id, r.run_id"
+        )
+
+        async def fn(conn: Conn) -> list[Any]:
+            return await (await conn.execute(query, params)).fetchall()
+
+        rows = await self._run("list_runs", fn)
+        total = int(rows[0][0]) if rows else 0
+        return [row_record(row[1:]) for row in rows if row[1] is not None], total
+
+    async def delete_run(self, workflow_id: str, run_id: str) -> bool:
+        async def fn(conn: Conn) -> bool:
+            cur = await conn.execute(f"DELETE FROM {RUNS} WHERE workflow_id = %s AND run_id = %s", (workflow_id, run_id))
+            return cur.rowcount == 1  # steps go by ON DELETE CASCADE
+
+        return await self._run("delete_run", fn)
