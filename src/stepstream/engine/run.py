@@ -59,6 +59,7 @@ class _Watcher(Sink):
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
     """The run with this id (cached in this process, or rebuilt from storage), or a new one."""
     workflow.ensure_committed()
+    given = run_id is not None
     run_id = run_id or str(uuid.uuid4())
     storage = workflow.storage
     cached = workflow._runs.get(run_id)
@@ -68,13 +69,15 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
             if stored is not None:
                 cached.status = stored.status
         return cached
-    record = RunRecord(workflow_id=workflow.id, run_id=run_id, status="pending", resource_id=resource_id)
     status: RunStatus = "pending"
-    if not await storage.create_run(record):
-        stored = await storage.load_run(workflow.id, run_id)
-        if stored is not None:
-            status = stored.status
-            resource_id = stored.resource_id
+    stored = await storage.load_run(workflow.id, run_id) if given else None
+    if stored is None:
+        record = RunRecord(workflow_id=workflow.id, run_id=run_id, status="pending", resource_id=resource_id)
+        if not await storage.create_run(record):
+            stored = await storage.load_run(workflow.id, run_id)
+    if stored is not None:
+        status = stored.status
+        resource_id = stored.resource_id
     run = Run(workflow, run_id, status, resource_id)
     workflow._runs[run_id] = run
     return run
@@ -227,7 +230,15 @@ class Run:
         targets = {path[0]: Target(path[1:], resume_data, index)}
         init = self._stored_input(record.input)
         return await self._execute(
-            init, record.state, rc, record.steps, replay=True, targets=targets, stored_labels=record.resume_labels, tracing_options=tracing_options
+            init,
+            record.state,
+            rc,
+            record.steps,
+            replay=True,
+            targets=targets,
+            stored_labels=record.resume_labels,
+            tracing_options=tracing_options,
+            tracing_context=record.tracing_context,
         )
 
     async def _load_settled(self) -> RunRecord | None:
@@ -396,6 +407,7 @@ class Run:
         stored_labels: dict[str, Any] | None = None,
         time_travel: tuple[str, Any, list[str]] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        tracing_context: dict[str, Any] | None = None,
     ) -> WorkflowResult:
         wf = self.workflow
         rs = RunState(
@@ -408,7 +420,17 @@ class Run:
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
-            tracer=make_tracer(run=self, tracing_options=tracing_options, resumed=bool(targets)),
+            tracer=make_tracer(
+                run=self,
+                tracing_options=tracing_options,
+                resumed=bool(targets),
+                input_data=input_data,
+                targets=targets,
+                request_context=rc,
+                tracing_context=tracing_context,
+                restarting=restarting,
+                time_travel=time_travel,
+            ),
         )
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
@@ -430,6 +452,8 @@ class Run:
             await self._callbacks(result)
             return result
         finally:
+            if rs.tracer is not None:
+                rs.tracer.close()
             self._active = None
             self._idle.set()
 
@@ -492,7 +516,7 @@ class Run:
         for key, value in rs.usage.items():
             usage[key] = usage.get(key, 0) + value
         if rs.tracer is not None:
-            rs.tracer.run_ended(result.status, result.result, result.error)
+            rs.tracer.run_ended(result.status, result.result, result.error, rs.usage)
         if rs.sinks:
             if result.status == "canceled":
                 rs.emit(WORKFLOW_CANCELED, {})
