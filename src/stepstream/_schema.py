@@ -36,7 +36,15 @@ class Schema:
         try:
             return self.adapter.validate_python(value, from_attributes=True)
         except pydantic.ValidationError as exc:
-            raise validation_error(prefix, exc, code=code) from exc
+            # Model instances inside the value (a previous step's output) do not fit a dict or
+            # TypedDict schema, while their JSON form, which is what a reloaded run carries, does.
+            data = to_json(value)
+            if data == value:
+                raise validation_error(prefix, exc, code=code) from exc
+            try:
+                return self.adapter.validate_python(data)
+            except pydantic.ValidationError as json_exc:
+                raise validation_error(prefix, json_exc, code=code) from json_exc
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of the type (`{}` for anything)."""

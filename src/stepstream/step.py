@@ -272,7 +272,9 @@ class StepContext:
 
     def get_step_result(self, step: Step | str) -> Any:
         """The output of an earlier step if it succeeded, else None."""
-        return self._ex.step_output(step if isinstance(step, str) else step.id)
+        if isinstance(step, str):
+            return self._ex.step_output(step)
+        return self._ex.step_output(step.id, step)
 
     @property
     def writer(self) -> Writer:

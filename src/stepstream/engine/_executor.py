@@ -124,8 +124,10 @@ class RunState:
         if self.abort_event.is_set():
             return
         self.abort_event.set()
+        current = asyncio.current_task()
         for task in list(self.interruptible):
-            task.cancel("stepstream: run canceled")
+            if task is not current:  # a step aborting itself is not waiting; canceling its task would leak to the caller
+                task.cancel("stepstream: run canceled")
 
     @property
     def aborted(self) -> bool:
@@ -248,7 +250,7 @@ class Execution:
                 return "canceled", None
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
-                value = travel[1]
+                value = to_json(travel[1])
             if type(node) is StepNode:
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
@@ -261,7 +263,9 @@ class Execution:
             return "canceled", None
         return "success", value
 
-    async def _run_node(self, node: Node, value: Any) -> tuple[str, Any]:
+    async def _run_node(self, node: Node, value: Any, traced: bool = False) -> tuple[str, Any]:
+        if self.rs.tracer is not None and not traced:
+            return await self.rs.tracer.node(self, node, value)
         if isinstance(node, ParallelNode):
             return await self._run_parallel(node, value)
         if isinstance(node, ConditionalNode):
@@ -427,23 +431,25 @@ class Execution:
                     out = await out
                 if validate and step._out.adapter is not None:
                     out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
-                return _Attempt("success", out, payload, ctx._state_updates)
+                # Settled data travels as JSON: the next step validates it into its own
+                # schema, exactly as after a reload from storage.
+                return _Attempt("success", to_json(out), to_json(payload), ctx._state_updates)
             except SuspendSignal as sig:
-                return self._suspended_attempt(step, sig, payload, ctx._state_updates)
+                return self._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
             except BailSignal as sig:
-                return _Attempt("bailed", sig.value, payload, ctx._state_updates)
+                return _Attempt("bailed", to_json(sig.value), to_json(payload), ctx._state_updates)
             except asyncio.CancelledError:
                 if not rs.aborted or task is None:
                     raise
                 task.uncancel()
-                return _Attempt("canceled", None, payload)
+                return _Attempt("canceled", None, to_json(payload))
             except Exception as exc:
                 if attempt < retries and not isinstance(exc, NonRetryableError) and not rs.aborted:
                     attempt += 1
                     if wf.retry_delay_ms and await self._wait(wf.retry_delay_ms / 1000):
-                        return _Attempt("canceled", None, payload)
+                        return _Attempt("canceled", None, to_json(payload))
                     continue
-                return _Attempt("failed", exc, payload)
+                return _Attempt("failed", exc, to_json(payload))
             finally:
                 if task is not None:
                     rs.interruptible.discard(task)
@@ -481,7 +487,8 @@ class Execution:
             targets=target.child() if target is not None else None,
             time_travel=child_travel,
         )
-        status, out = await child.run(payload)
+        status, out = await child.run(to_json(payload))
+        payload = to_json(payload)
         if status in ("success", "bailed"):
             return _Attempt("success", out, payload)
         if status == "suspended":
@@ -501,9 +508,9 @@ class Execution:
     # -- composite nodes -------------------------------------------------------------------
     async def _run_parallel(self, node: ParallelNode, value: Any) -> tuple[str, Any]:
         results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in node.steps))
-        return self._settle(node.steps, results)
+        return self._settle(node.steps, results, node.allow_failure)
 
-    def _settle(self, steps: tuple[Step, ...] | list[Step], results: list[tuple[str, Any]]) -> tuple[str, Any]:
+    def _settle(self, steps: tuple[Step, ...] | list[Step], results: list[tuple[str, Any]], allow_failure: bool = False) -> tuple[str, Any]:
         output: dict[str, Any] = {}
         statuses = set()
         bail: Any = None
@@ -512,6 +519,8 @@ class Execution:
             statuses.add(status)
             if status == "success":
                 output[s.id] = out
+            elif status == "failed" and allow_failure:
+                output[s.id] = None
             elif status == "failed" and first_error is None:
                 first_error = (s.id, out)
             elif status == "bailed" and bail is None:
@@ -536,7 +545,7 @@ class Execution:
             verdicts = await asyncio.gather(*(self._check(cond, s.id, cond_input, None) for cond, s in node.branches))
             chosen = [s for (_, s), ok in zip(node.branches, verdicts, strict=True) if ok]
             if self.rs.tracer is not None:
-                self.rs.tracer.conditional(self.prefix, len(node.branches), [s.id for s in chosen])
+                self.rs.tracer.conditional(self.prefix, node, verdicts)
         if not chosen:
             return "success", {}
         results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in chosen))
@@ -595,7 +604,7 @@ class Execution:
                     return "canceled", None
                 return await self._loop_condition_failed(step, value, iteration, exc)
             if self.rs.tracer is not None:
-                self.rs.tracer.loop_iteration(self.prefix + step.id, node.kind, iteration)
+                self.rs.tracer.loop_iteration(self.prefix + step.id, node.kind, iteration, holds)
             if holds != (node.kind == "dowhile"):
                 return "success", value
             if self.rs.aborted:
@@ -737,9 +746,18 @@ class Execution:
         record = self.context.get(step_id)
         return record is not None and record.status == "success"
 
-    def step_output(self, step_id: str) -> Any:
+    def step_output(self, step_id: str, step: Step | None = None) -> Any:
+        """A succeeded step's output, as its `output_schema` type when it has one."""
         record = self.context.get(step_id)
-        return record.output if record is not None and record.status == "success" else None
+        if record is None or record.status != "success":
+            return None
+        step = step or self.workflow.steps_by_id.get(step_id)
+        if step is None or step._out.adapter is None or record.output is None:
+            return record.output
+        try:
+            return step._out.validate(record.output, "step result")
+        except ValidationError:
+            return record.output
 
     def state_for(self, step: Step | None, updates: dict[str, Any] | None) -> Any:
         state = self.rs.state if not updates else {**self.rs.state, **updates}

@@ -71,10 +71,16 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
             outs[i] = dict(entry) if isinstance(entry, dict) else None
         # Labels of items that stay suspended must survive a resume of their siblings.
         for label, where in (stored_meta.get("resumeLabels") or {}).items():
-            i = where.get("foreachIndex") if isinstance(where, dict) else None
-            entry = outs[i] if isinstance(i, int) and 0 <= i < total else None
+            at = where.get("foreachIndex") if isinstance(where, dict) else None
+            entry = outs[at] if isinstance(at, int) and 0 <= at < total else None
             if entry is not None and entry.get("status") == "suspended":
                 entry.setdefault("labels", []).append(label)
+    elif prev is not None and prev.status == "failed" and ex.time_travel is not None and ex.time_travel[0] == key:
+        # Time travel to a failed foreach (its record was kept): items that succeeded keep their output.
+        stored = ((prev.suspend_payload or {}).get(META) or {}).get("foreachOutput") or []
+        for i, entry in enumerate(stored[:total]):
+            if isinstance(entry, dict) and entry.get("status") == "success":
+                outs[i] = dict(entry)
 
     call_id = new_call_id() if rs.sinks else ""
     if rs.sinks:
@@ -102,6 +108,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         nonlocal completed, stop
         entry = outs[i]
         item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
+        span = rs.tracer.item_started(ex.prefix, key, i, items[i]) if rs.tracer is not None else None
         if is_workflow:
             assert isinstance(step, Workflow)
             sub_target = None
@@ -127,6 +134,8 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         if att.state_updates and att.status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
+        if span is not None:
+            rs.tracer.item_ended(span, att.status, att.value)  # type: ignore[union-attr]
         record = _item_record(att)
         if att.status == "suspended" and att.labels:
             record["labels"] = list(att.labels)

@@ -138,6 +138,15 @@ def _reset(workflow: Workflow, parts: Sequence[str], key: str) -> bool:
     return not isinstance(inner, Workflow) or _reset(inner, parts[1:], rest)
 
 
+def _keeps_failed_foreach(record: StepResult, parts: Sequence[str], key: str, input_data: Any) -> bool:
+    """Time travel to a failed foreach, with no new input, keeps its record: only the
+    items that did not succeed run again (Mastra's foreach-failure-progress behaviour)."""
+    if input_data is not None or len(parts) != 1 or key != parts[0] or record.status != "failed":
+        return False
+    meta = record.suspend_payload.get("__workflow_meta") if isinstance(record.suspend_payload, dict) else None
+    return isinstance(meta, dict) and isinstance(meta.get("foreachOutput"), list)
+
+
 def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_data: Any, context: Mapping[str, Any] | None) -> TravelPlan:
     """Finds the target and splits stored records into kept, reset and filled-in ones."""
     parts = step_parts(step)
@@ -158,7 +167,7 @@ def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_dat
     records = dict(record.steps)
     for key, value in (context or {}).items():
         records[key] = value if isinstance(value, StepResult) else StepResult.from_dict({"status": "success", **dict(value)})
-    deleted = [k for k in records if _reset(workflow, parts, k)]
+    deleted = [k for k in records if _reset(workflow, parts, k) and not _keeps_failed_foreach(records[k], parts, k, input_data)]
     for key in deleted:
         records.pop(key, None)
     filled: dict[str, StepResult] = {k: v for k, v in records.items() if context and k in context}
@@ -179,4 +188,6 @@ def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_dat
         first = workflow.graph[0].ids[0]
         if first in records:
             run_input = records[first].payload
+    if run_input is None and record.input is None and not (len(parts) == 1 and index == 0):
+        run_input = {}  # a run that never started travels with an empty input, as in Mastra
     return TravelPlan(parts[0], input_data, run_input, records, list(parts[1:]), deleted, filled)

@@ -4,11 +4,12 @@ The engine calls `make_tracer(...)` once per execution. It returns None when no
 tracer provider is configured (OpenTelemetry's default proxy / no-op provider),
 so with tracing off the engine pays one `is not None` check per hook point.
 
-Otherwise an `OtelRunTracer` opens the run span and receives the hooks below.
-Parents are explicit, never taken from "the current span": a step's parent is
-the parallel/conditional/loop span registered for its full name, else the step
-span of the nested workflow it runs in (registered for its `outer.` prefix), else
-the run span. Steps run concurrently in parallel and foreach, so this keeps the
+Otherwise an `OtelRunTracer` opens the run span (under the caller's current span,
+or where `tracing_options` / the stored trace of a suspended run put it) and
+receives the hooks below. Inside the run, parents are explicit, never taken from
+"the current span": a step's parent is the parallel/conditional/loop span
+registered for its full name, else the step span of the nested workflow it runs
+in (registered for its `outer.` prefix), else the run span. Steps run concurrently in parallel and foreach, so this keeps the
 tree right whatever the task layout. Step spans (and the run span) are also made
 current while they run, so spans that user code opens nest under its step.
 
@@ -37,7 +38,7 @@ from .. import tracing as T
 from .._schema import to_json
 from .._version import __version__
 from ..results import StepResult
-from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode
+from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from ._executor import strip_meta
 
 if TYPE_CHECKING:
@@ -148,7 +149,11 @@ def make_tracer(
         operation = "resume" if resumed else "start"
     if resumed and targets:
         input_data = next(iter(targets.values())).resume_data
-    return OtelRunTracer(tracer, run, _options(tracing_options, run), operation, input_data, request_context, tracing_context)
+    try:
+        return OtelRunTracer(tracer, run, _options(tracing_options, run), operation, input_data, request_context, tracing_context)
+    except Exception:
+        log.exception("stepstream tracing: could not open the run span of %s; the run goes on untraced", _where(run))
+        return None
 
 
 # -- options -----------------------------------------------------------------------------
@@ -333,8 +338,12 @@ class OtelRunTracer(RunTracer):
             else:
                 log.warning("stepstream tracing: ignoring metadata %r for %s: expected a mapping", metadata, _where(run))
         keys = options.get("request_context_keys")
-        if keys and rc is not None:
-            for path in [keys] if isinstance(keys, str) else keys:
+        if isinstance(keys, str):
+            keys = [keys]
+        if keys is not None and not isinstance(keys, Sequence):
+            log.warning("stepstream tracing: ignoring request_context_keys %r for %s: expected a list of keys", keys, _where(run))
+        elif keys and rc is not None:
+            for path in keys:
                 value = rc.get(path) if path in rc else rc.get_path(str(path))
                 if value is not None:
                     attrs[T.REQUEST_CONTEXT_PREFIX + str(path)] = _attr(value)
@@ -511,11 +520,11 @@ class OtelRunTracer(RunTracer):
                 span_name = T.SLEEP_UNTIL_SPAN.format(until=node.until.isoformat())
             else:
                 span_name = T.SLEEP_UNTIL_DYNAMIC_SPAN
-        elif dynamic or node.duration is None:
-            span_name = T.SLEEP_DYNAMIC_SPAN
-        else:
+        elif isinstance(node.duration, (int, float)):
             ms = float(node.duration)
             span_name = T.SLEEP_SPAN.format(ms=int(ms) if ms.is_integer() else ms)
+        else:
+            span_name = T.SLEEP_DYNAMIC_SPAN
         parent = self._scopes.get(prefix, self._run)
         span = self._tracer.start_span(span_name, context=parent.ctx, attributes=attrs)
         handle = _Open(span, name)
@@ -545,7 +554,7 @@ class OtelRunTracer(RunTracer):
         return status, out
 
     def _node_started(self, ex: Execution, node: Node, value: Any) -> _Open | None:
-        if isinstance(node, SleepNode) or (ex.replay and _replayed(ex, node)):
+        if isinstance(node, (SleepNode, StepNode)) or (ex.replay and _replayed(ex, node)):
             return None
         attrs: Attrs
         if isinstance(node, ParallelNode):
@@ -612,7 +621,9 @@ class OtelRunTracer(RunTracer):
         if handle is None:
             return
         attrs: Attrs = {T.SPAN_TYPE: T.TYPE_CONDITION, T.LOOP_TYPE: kind, T.LOOP_ITERATION: iteration, T.CONDITION_RESULT: holds}
-        span = self._tracer.start_span(T.LOOP_CONDITION_SPAN.format(kind=kind), context=handle.ctx, attributes=attrs, start_time=handle.mark)
+        span = self._tracer.start_span(
+            T.LOOP_CONDITION_SPAN.format(kind=kind), context=handle.ctx, attributes=attrs, start_time=handle.mark
+        )
         span.end()
         handle.iterations = max(handle.iterations, iteration)
 

@@ -51,9 +51,14 @@ class _Watcher(Sink):
             if inspect.isawaitable(out):
                 fut = asyncio.ensure_future(out)
                 self.pending.add(fut)
-                fut.add_done_callback(self.pending.discard)
+                fut.add_done_callback(self._settled)
         except Exception:
             log.exception("a watch callback raised")
+
+    def _settled(self, fut: asyncio.Future[Any]) -> None:
+        self.pending.discard(fut)
+        if not fut.cancelled() and (exc := fut.exception()) is not None:
+            log.error("a watch callback raised", exc_info=exc)
 
 
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
@@ -144,6 +149,11 @@ class Run:
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
             stored = await storage.load_run(wf.id, self.run_id)
+            if stored is not None and stored.status == "canceled" and not stored.steps and stored.input is None:
+                # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
+                changes["status"] = "canceled"
+                if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
+                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True)
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -408,6 +418,7 @@ class Run:
         time_travel: tuple[str, Any, list[str]] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         tracing_context: dict[str, Any] | None = None,
+        canceled: bool = False,
     ) -> WorkflowResult:
         wf = self.workflow
         rs = RunState(
@@ -434,6 +445,8 @@ class Run:
         )
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
+        if canceled:
+            rs.abort_event.set()
         self._active = rs
         self._idle.clear()
         self.status = "running"
@@ -442,7 +455,7 @@ class Run:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
             ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel)
             try:
-                status, value = await ex.run(input_data)
+                status, value = await ex.run(to_json(input_data))
             except StepstreamError as exc:
                 status, value = "failed", None
                 ex.error = exc
@@ -463,6 +476,12 @@ class Run:
             status, result_value = "success", value
         elif status == "success":
             result_value = value
+        wf = self.workflow
+        if result_value is not None and wf.validate_inputs and wf._out.adapter is not None:
+            try:
+                result_value = wf._out.validate(result_value, "workflow result")
+            except ValidationError:
+                pass  # a bail value need not match the output schema; keep it as stored
         error = None
         if status == "failed":
             error = serialize_error(ex.error) if ex.error is not None else {"message": "Workflow failed", "name": "Error"}

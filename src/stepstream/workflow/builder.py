@@ -108,11 +108,13 @@ class Workflow(Step):
         """Runs `step` on the previous output."""
         return self._add(StepNode(_as_step(self.id, step, "then()")))
 
-    def parallel(self, steps: Sequence[Step]) -> Workflow:
-        """Runs every step on the same input; the output is keyed by step id."""
+    def parallel(self, steps: Sequence[Step], *, allow_failure: bool = False) -> Workflow:
+        """Runs every step on the same input; the output is keyed by step id.
+
+        With `allow_failure=True` a failed step does not fail the block: its key holds None."""
         if not steps:
             raise WorkflowDefinitionError(f"Workflow {self.id!r}: parallel() needs at least one step")
-        return self._add(ParallelNode(tuple(_as_step(self.id, s, "parallel()") for s in steps)))
+        return self._add(ParallelNode(tuple(_as_step(self.id, s, "parallel()") for s in steps), bool(allow_failure)))
 
     def branch(self, branches: Sequence[tuple[Condition, Step]]) -> Workflow:
         """Runs every step whose condition holds; the output is keyed by the ids that ran."""
@@ -173,6 +175,10 @@ class Workflow(Step):
         """Freezes the flow. Required before `create_run` or nesting."""
         self._graph = tuple(self._nodes)
         self.node_ids: frozenset[str] = frozenset(i for node in self._graph for i in node.ids)
+        self.steps_by_id: dict[str, Step] = {}
+        for node in self._graph:
+            for s in _node_steps(node):
+                self.steps_by_id.setdefault(s.id, s)
         self._dirty = False
         return self
 
@@ -250,6 +256,15 @@ class Workflow(Step):
 
     def __repr__(self) -> str:
         return f"<Workflow {self.id!r}>"
+
+
+def _node_steps(node: Node) -> list[Step]:
+    if isinstance(node, ParallelNode):
+        return list(node.steps)
+    if isinstance(node, ConditionalNode):
+        return [s for _, s in node.branches]
+    step = getattr(node, "step", None)
+    return [step] if isinstance(step, Step) else []
 
 
 def _nested_marker(ctx: Any) -> Any:  # pragma: no cover - never called: the engine runs workflows itself

@@ -26,6 +26,7 @@ class ParallelNode:
     """`.parallel([...])`: every step runs on the same input."""
 
     steps: tuple[Step, ...]
+    allow_failure: bool = False
 
     @property
     def ids(self) -> tuple[str, ...]:

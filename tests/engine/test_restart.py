@@ -1,0 +1,485 @@
+"""Restart: recovering a run interrupted by a crash (scenarios AA.176-AA.184).
+
+Crashes are made two ways: by canceling the task that drives a run while a step is
+blocked (the process "dies" mid-step: storage keeps status `running` and the records of
+the steps that finished), and by rewriting a stored run through the storage API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from stepstream import RunNotFoundError, RunStateError, StepContext, Stepstream, create_step, create_workflow
+from stepstream.storage import InMemoryStorage
+
+
+class In(BaseModel):
+    value: int
+
+
+class S1(BaseModel):
+    step1Result: int
+
+
+class S2(BaseModel):
+    step2Result: int
+
+
+class Final(BaseModel):
+    final: int
+
+
+class Crash:
+    """Blocks a step on its first call(s) until the test kills the driving task."""
+
+    def __init__(self, times: int = 1):
+        self.times = times
+        self.entered = asyncio.Event()
+
+    async def maybe_hang(self) -> None:
+        if self.times > 0:
+            self.times -= 1
+            self.entered.set()
+            await asyncio.Event().wait()  # never set: only the crash ends this
+
+
+async def crash_during(run, crash: Crash, **start_kwargs: Any) -> None:
+    """Starts `run`, waits until the crashing step is entered, then kills the task."""
+    task = asyncio.create_task(run.start(**start_kwargs))
+    await asyncio.wait_for(crash.entered.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+def chain(calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str, bool]] | None = None, wf_id: str = "restartable"):
+    """step1 (+2) -> step2 (+1, may crash) -> step3 (+1)."""
+
+    async def step1(ctx: StepContext) -> S1:
+        calls["step1"] += 1
+        if flags is not None:
+            flags.append(("step1", ctx.restart))
+        return S1(step1Result=ctx.input_data.value + 2)
+
+    async def step2(ctx: StepContext) -> S2:
+        calls["step2"] += 1
+        if flags is not None:
+            flags.append(("step2", ctx.restart))
+        if crash is not None:
+            await crash.maybe_hang()
+        return S2(step2Result=ctx.input_data.step1Result + 1)
+
+    async def step3(ctx: StepContext) -> Final:
+        calls["step3"] += 1
+        return Final(final=ctx.input_data.step2Result + 1)
+
+    return (
+        create_workflow(wf_id, input_schema=In, output_schema=Final)
+        .then(create_step("step1", input_schema=In, output_schema=S1, execute=step1))
+        .then(create_step("step2", input_schema=S1, output_schema=S2, execute=step2))
+        .then(create_step("step3", input_schema=S2, output_schema=Final, execute=step3))
+        .commit()
+    )
+
+
+# -- AA.176 / AA.183: which runs can be restarted ------------------------------------------------------
+
+
+async def test_restart_of_a_run_that_never_started_is_refused():
+    calls: Counter[str] = Counter()
+    wf = chain(calls)
+    run = await wf.create_run()
+    with pytest.raises(RunStateError) as info:
+        await run.restart()
+    assert str(info.value).startswith("This workflow run was not active")
+    assert calls == Counter()
+
+
+async def test_restart_of_a_suspended_run_is_refused():
+    async def ask(ctx: StepContext) -> int:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return 1
+
+    wf = create_workflow("restart-suspended").then(create_step("ask", execute=ask)).commit()
+    run = await wf.create_run()
+    await run.start(input_data={})
+    with pytest.raises(RunStateError, match=r"^This workflow run was not active"):
+        await run.restart()
+    assert (await run.resume(resume_data={})).status == "success"
+
+
+async def test_restart_of_a_deleted_run_is_not_found():
+    calls: Counter[str] = Counter()
+    wf = chain(calls)
+    run = await wf.create_run(run_id="deleted")
+    await wf.delete_run("deleted")
+    with pytest.raises(RunNotFoundError, match=r"^No snapshot found for this workflow run: restartable deleted$"):
+        await run.restart()
+
+
+@pytest.mark.parametrize("value", [1, -10])
+async def test_restart_of_a_finished_run_returns_the_stored_result_without_running(value: int):
+    calls: Counter[str] = Counter()
+
+    async def step(ctx: StepContext) -> dict[str, bool]:
+        calls["step"] += 1
+        if ctx.input_data["value"] < 0:
+            raise RuntimeError("negative")
+        return {"done": True}
+
+    wf = create_workflow("restart-finished").then(create_step("step", execute=step)).commit()
+    run = await wf.create_run()
+    first = await run.start(input_data={"value": value})
+    restarted = await run.restart()
+    assert restarted.status == first.status
+    assert restarted.to_dict()["steps"]["step"] == first.to_dict()["steps"]["step"]
+    if first.status == "success":
+        assert restarted.result == {"done": True}
+    else:
+        assert restarted.error["message"] == "negative"
+    assert calls == Counter({"step": 1})
+
+
+async def test_restart_while_executing_in_this_process_is_refused():
+    calls: Counter[str] = Counter()
+    crash = Crash()
+    wf = chain(calls, crash, wf_id="restart-busy")
+    run = await wf.create_run()
+    task = asyncio.create_task(run.start(input_data={"value": 0}))
+    await crash.entered.wait()
+    with pytest.raises(RunStateError, match=r"is executing in this process; it cannot be restarted"):
+        await run.restart()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+# -- AA.177: restart from the interrupted step ----------------------------------------------------------
+
+
+async def test_restart_after_a_crash_reruns_only_the_interrupted_step_and_what_follows():
+    calls: Counter[str] = Counter()
+    crash = Crash()
+    flags: list[tuple[str, bool]] = []
+    wf = chain(calls, crash, flags)
+    run = await wf.create_run(run_id="crashed")
+    await crash_during(run, crash, input_data={"value": 0})
+
+    stored = await wf.storage.load_run(wf.id, "crashed")
+    assert stored.status == "running"
+    assert set(stored.steps) == {"step1"}
+    assert calls == Counter({"step1": 1, "step2": 1})
+
+    # a new process: a fresh workflow object over the same storage
+    calls2: Counter[str] = Counter()
+    flags2: list[tuple[str, bool]] = []
+    wf2 = chain(calls2, None, flags2)
+    wf2.bind_storage(wf.storage)
+    run2 = await wf2.create_run(run_id="crashed")
+    assert run2.status == "running"
+    result = await run2.restart()
+    assert result.status == "success"
+    assert result.result == Final(final=4)
+    data = result.to_dict()
+    assert data["input"] == {"value": 0}
+    assert data["steps"]["step2"]["output"] == {"step2Result": 3}
+    assert data["steps"]["step3"]["output"] == {"final": 4}
+    assert data["steps"]["step1"] == stored.steps["step1"].to_dict()
+    assert calls2 == Counter({"step2": 1, "step3": 1})  # step1 is never run again
+    assert flags == [("step1", False), ("step2", False)]
+    assert flags2[0] == ("step2", True)
+    assert (await wf.storage.load_run(wf.id, "crashed")).status == "success"
+
+
+async def test_restart_of_a_run_rewritten_through_the_storage_api():
+    calls: Counter[str] = Counter()
+    wf = chain(calls, wf_id="rewritten")
+    run = await wf.create_run(run_id="rw")
+    await run.start(input_data={"value": 0})
+    # make it look interrupted inside step2: status running, step2 and step3 never recorded
+    await wf.storage.update_run(wf.id, "rw", {"status": "running", "result": None})
+    await wf.storage.delete_steps(wf.id, "rw", ["step2", "step3"])
+    calls.clear()
+    result = await run.restart()
+    assert result.status == "success"
+    assert result.result == Final(final=4)
+    assert calls == Counter({"step2": 1, "step3": 1})
+    stored = await wf.storage.load_run(wf.id, "rw")
+    assert stored.status == "success"
+    assert stored.result == {"final": 4}
+
+
+async def test_restart_a_second_time_after_success_runs_nothing():
+    calls: Counter[str] = Counter()
+    crash = Crash()
+    wf = chain(calls, crash, wf_id="restart-twice")
+    run = await wf.create_run()
+    await crash_during(run, crash, input_data={"value": 1})
+    first = await run.restart()
+    assert first.status == "success"
+    before = Counter(calls)
+    again = await run.restart()
+    assert again.status == "success"
+    assert again.result == {"final": 5}
+    assert calls == before
+
+
+async def test_restart_keeps_state_and_request_context():
+    class St(BaseModel):
+        log: list[str] = []
+
+    crash = Crash()
+
+    async def first(ctx: StepContext) -> int:
+        ctx.request_context.set("seen-first", True)
+        await ctx.set_state({"log": [*ctx.state.log, "first"]})
+        return 1
+
+    async def second(ctx: StepContext) -> dict[str, Any]:
+        await crash.maybe_hang()
+        await ctx.set_state({"log": [*ctx.state.log, "second"]})
+        return {"tenant": ctx.request_context.get("tenant"), "seen": ctx.request_context.get("seen-first")}
+
+    wf = (
+        create_workflow("restart-state", state_schema=St)
+        .then(create_step("first", execute=first))
+        .then(create_step("second", execute=second))
+        .commit()
+    )
+    run = await wf.create_run()
+    await crash_during(run, crash, input_data={}, initial_state={"log": ["parent"]}, request_context={"tenant": "acme"})
+    result = await run.restart()
+    assert result.status == "success"
+    assert result.result == {"tenant": "acme", "seen": True}
+    assert result.state == {"log": ["parent", "first", "second"]}
+
+
+# -- AA.178 / AA.179 / AA.180: nested, parallel, loop ------------------------------------------------------
+
+
+async def test_restart_inside_a_nested_workflow():
+    calls: Counter[str] = Counter()
+    crash = Crash()
+
+    def counted(step_id: str, fn, hang: bool = False):
+        async def execute(ctx: StepContext) -> Any:
+            calls[step_id] += 1
+            if hang:
+                await crash.maybe_hang()
+            return fn(ctx.input_data)
+
+        return create_step(step_id, execute=execute)
+
+    nested = (
+        create_workflow("nestedWorkflow")
+        .then(counted("step2", lambda d: {"step2Result": d["step1Result"] + 1}))
+        .then(counted("step3", lambda d: {"nestedFinal": d["step2Result"] + 1}, hang=True))
+        .commit()
+    )
+    wf = (
+        create_workflow("restart-nested")
+        .then(counted("step1", lambda d: {"step1Result": d["value"] + 2}))
+        .then(nested)
+        .then(counted("step4", lambda d: {"final": d["nestedFinal"] + 1}))
+        .commit()
+    )
+    run = await wf.create_run()
+    await crash_during(run, crash, input_data={"value": 0})
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert set(stored.steps) == {"step1", "nestedWorkflow.step2"}
+    calls.clear()
+    result = await run.restart()
+    assert result.status == "success"
+    assert result.steps["nestedWorkflow"].output == {"nestedFinal": 4}
+    assert result.result == {"final": 5}
+    assert calls == Counter({"step3": 1, "step4": 1})
+
+
+async def test_restart_a_parallel_block_reruns_only_unfinished_branches():
+    calls: Counter[str] = Counter()
+    crash = Crash(times=2)
+
+    def branch(step_id: str, hang: bool):
+        async def execute(ctx: StepContext) -> dict[str, str]:
+            calls[step_id] += 1
+            if hang:
+                await crash.maybe_hang()
+            return {"result": f"{step_id} done"}
+
+        return create_step(step_id, execute=execute)
+
+    async def final(ctx: StepContext) -> dict[str, Any]:
+        calls["finalStep"] += 1
+        return ctx.input_data
+
+    wf = (
+        create_workflow("restart-parallel")
+        .parallel([branch("parallelStep1", False), branch("parallelStep2", True), branch("parallelStep3", True)])
+        .then(create_step("finalStep", execute=final))
+        .commit()
+    )
+    run = await wf.create_run()
+    task = asyncio.create_task(run.start(input_data={}))
+    while crash.times:
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.001)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert set((await wf.storage.load_run(wf.id, run.run_id)).steps) == {"parallelStep1"}
+    calls.clear()
+    result = await run.restart()
+    assert result.status == "success"
+    assert calls == Counter({"parallelStep2": 1, "parallelStep3": 1, "finalStep": 1})
+    assert result.result == {f"parallelStep{i}": {"result": f"parallelStep{i} done"} for i in (1, 2, 3)}
+
+
+async def test_restart_inside_a_loop_keeps_the_iteration_count():
+    calls: Counter[str] = Counter()
+    crash = Crash()
+    iterations: list[int] = []
+
+    async def body(ctx: StepContext) -> int:
+        calls["body"] += 1
+        if ctx.input_data == 3:
+            await crash.maybe_hang()
+        return ctx.input_data + 1
+
+    def until(ctx: StepContext) -> bool:
+        iterations.append(ctx.iteration_count)
+        return ctx.input_data >= 5
+
+    wf = create_workflow("restart-loop").dountil(create_step("body", execute=body), until).commit()
+    run = await wf.create_run()
+    await crash_during(run, crash, input_data=0)
+    assert iterations == [1, 2, 3]
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored.steps["body"].output == 3
+    assert stored.steps["body"].metadata == {"iterationCount": 3}
+    iterations.clear()
+    calls.clear()
+    result = await run.restart()
+    assert result.status == "success"
+    assert result.result == 5
+    assert result.steps["body"].metadata == {"iterationCount": 5}
+    assert iterations == [3, 4, 5]
+    assert calls == Counter({"body": 2})
+
+
+async def test_restart_during_a_sleep():
+    calls: Counter[str] = Counter()
+
+    async def before(ctx: StepContext) -> int:
+        calls["before"] += 1
+        return 1
+
+    async def after(ctx: StepContext) -> int:
+        calls["after"] += 1
+        return ctx.input_data + 1
+
+    wf = (
+        create_workflow("restart-sleep")
+        .then(create_step("before", execute=before))
+        .sleep(5000)
+        .then(create_step("after", execute=after))
+        .commit()
+    )
+    run = await wf.create_run()
+    task = asyncio.create_task(run.start(input_data={}))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored.status == "waiting"
+    # a shorter sleep this time, so the test stays quick: the rewritten workflow shares the ids
+    wf2 = (
+        create_workflow("restart-sleep")
+        .then(create_step("before", execute=before))
+        .sleep(10)
+        .then(create_step("after", execute=after))
+        .commit()
+    )
+    wf2.bind_storage(wf.storage)
+    run2 = await wf2.create_run(run_id=run.run_id)
+    result = await run2.restart()
+    assert result.status == "success"
+    assert result.result == 2
+    assert calls == Counter({"before": 1, "after": 1})
+
+
+# -- AA.181: restart, then suspend and resume -------------------------------------------------------------
+
+
+async def test_restart_then_suspend_and_resume():
+    calls: Counter[str] = Counter()
+    crash = Crash()
+
+    async def get_user_input(ctx: StepContext) -> dict[str, str]:
+        calls["getUserInput"] += 1
+        return {"userInput": ctx.input_data["input"]}
+
+    async def prompt_agent(ctx: StepContext) -> dict[str, str]:
+        calls["promptAgent"] += 1
+        await crash.maybe_hang()
+        if ctx.resume_data is None:
+            await ctx.suspend({"testPayload": "hello"})
+        return {"modelOutput": ctx.input_data["userInput"] + ctx.resume_data["more"]}
+
+    async def improve(ctx: StepContext) -> dict[str, str]:
+        calls["improveResponse"] += 1
+        if ctx.resume_data is None:
+            await ctx.suspend()
+        return {"final": ctx.input_data["modelOutput"] + "!"}
+
+    wf = (
+        create_workflow("restart-suspend")
+        .then(create_step("getUserInput", execute=get_user_input))
+        .then(create_step("promptAgent", execute=prompt_agent))
+        .then(create_step("improveResponse", execute=improve))
+        .commit()
+    )
+    run = await wf.create_run()
+    await crash_during(run, crash, input_data={"input": "in"})
+    calls.clear()
+    restarted = await run.restart()
+    assert restarted.status == "suspended"
+    assert restarted.suspended == [["promptAgent"]]
+    mid = await run.resume(resume_data={"more": "+"})
+    assert mid.suspended == [["improveResponse"]]
+    done = await run.resume(resume_data={})
+    assert done.status == "success"
+    assert done.result == {"final": "in+!"}
+    assert calls == Counter({"promptAgent": 2, "improveResponse": 2})  # getUserInput never again
+
+
+# -- the app: restart every active run ---------------------------------------------------------------------
+
+
+async def test_app_restarts_every_active_run():
+    storage = InMemoryStorage()
+    calls: Counter[str] = Counter()
+    crash = Crash(times=2)
+    wf = chain(calls, crash, wf_id="app-restart")
+    app = Stepstream(workflows=[wf], storage=storage)
+    runs = [await wf.create_run(run_id=f"r{i}") for i in range(2)]
+    for run in runs:
+        crash.entered.clear()
+        await crash_during(run, crash, input_data={"value": 1})
+    done = await wf.create_run(run_id="done")
+    assert (await done.start(input_data={"value": 5})).status == "success"
+
+    calls2: Counter[str] = Counter()
+    wf2 = chain(calls2, None, wf_id="app-restart")
+    app2 = Stepstream(workflows=[wf2], storage=storage)
+    results = await app2.restart_active_runs()
+    assert sorted(r.run_id for r in results) == ["r0", "r1"]
+    assert all(r.status == "success" and r.result == Final(final=5) for r in results)
+    assert calls2 == Counter({"step2": 2, "step3": 2})
+    assert app is not app2

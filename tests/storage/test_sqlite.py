@@ -1,0 +1,309 @@
+"""SQLiteStorage faults and guarantees the contract does not cover."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stepstream.errors import StorageError
+from stepstream.results import StepResult
+from stepstream.storage.base import RunRecord
+from stepstream.storage.migrations import VERSION_TABLE, latest_version
+from stepstream.storage.sqlite import SQLiteStorage, _statements
+
+RECORD = StepResult("success", {"prompt": "p" * 200}, {"text": "o" * 200}, started_at=1, ended_at=2)
+
+
+async def _pragma(storage: SQLiteStorage, sql: str) -> Any:
+    return await storage._run(lambda conn: conn.execute(sql).fetchone()[0], "test")
+
+
+def _versions(path: Path) -> list[int]:
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute(f"SELECT version FROM {VERSION_TABLE} ORDER BY version")]
+    finally:
+        conn.close()
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# -- files that are not ours -------------------------------------------------------
+
+
+async def test_not_a_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    content = b"these are my notes, not a database\n" * 200
+    path.write_bytes(content)
+    storage = SQLiteStorage(path)
+    with pytest.raises(StorageError, match="is not a SQLite database") as info:
+        await storage.setup()
+    assert str(path) in str(info.value)
+    await storage.close()
+    assert path.read_bytes() == content
+    assert _names(tmp_path) == ["notes.db"], "no journal or WAL files may be left behind"
+
+
+async def test_database_with_foreign_tables_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO users (name) VALUES ('ada')")
+    conn.commit()
+    conn.close()
+    content = path.read_bytes()
+    storage = SQLiteStorage(path)
+    with pytest.raises(StorageError, match="tables that are not stepstream's") as info:
+        await storage.setup()
+    assert str(path) in str(info.value) and "users" in str(info.value)
+    await storage.close()
+    assert path.read_bytes() == content, "the file (even its journal mode) must be untouched"
+
+
+async def test_newer_schema_version_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    storage = SQLiteStorage(path)
+    assert await storage.create_run(RunRecord("wf", "r1", state={"keep": True}))
+    await storage.close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"INSERT INTO {VERSION_TABLE} (version, applied_at) VALUES (?, 0)", (latest_version("sqlite") + 1,))
+    conn.commit()
+    conn.close()
+    content = path.read_bytes()
+    newer = SQLiteStorage(path)
+    with pytest.raises(StorageError, match=f"schema version {latest_version('sqlite') + 1}, newer than") as info:
+        await newer.load_run("wf", "r1")
+    assert str(path) in str(info.value)
+    await newer.close()
+    assert path.read_bytes() == content
+
+
+async def test_unopenable_path_raises_storage_error(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "missing-dir" / "runs.db")
+    with pytest.raises(StorageError, match="missing-dir"):
+        await storage.setup()
+    await storage.close()
+
+
+# -- migrations --------------------------------------------------------------------
+
+
+async def test_migrations_are_idempotent_on_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    for i in range(3):
+        storage = SQLiteStorage(path)
+        await storage.setup()
+        await storage.setup()
+        assert await storage.create_run(RunRecord("wf", f"r{i}"))
+        await storage.close()
+    assert _versions(path) == list(range(1, latest_version("sqlite") + 1))
+    storage = SQLiteStorage(path)
+    assert (await storage.list_runs())[1] == 3
+    await storage.close()
+
+
+async def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    storages = [SQLiteStorage(path) for _ in range(6)]
+    try:
+        await asyncio.gather(*(s.setup() for s in storages))
+    finally:
+        for s in storages:
+            await s.close()
+    assert _versions(path) == list(range(1, latest_version("sqlite") + 1))
+
+
+def test_statement_splitter_handles_comments_and_semicolons() -> None:
+    sql = "-- a; comment\nCREATE TABLE a (x TEXT DEFAULT 'a;b');\n\n-- trailing comment\nCREATE INDEX i ON a (x);\n-- end\n"
+    assert _statements(sql) == ["-- a; comment\nCREATE TABLE a (x TEXT DEFAULT 'a;b');", "-- trailing comment\nCREATE INDEX i ON a (x);"]
+    with pytest.raises(RuntimeError, match="incomplete"):
+        _statements("CREATE TABLE a (x TEXT)")
+
+
+# -- durability settings -------------------------------------------------------------
+
+
+async def test_wal_and_synchronous_full(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    try:
+        assert await _pragma(storage, "PRAGMA journal_mode") == "wal"
+        assert await _pragma(storage, "PRAGMA synchronous") == 2  # FULL
+        assert await _pragma(storage, "PRAGMA foreign_keys") == 1
+    finally:
+        await storage.close()
+
+
+async def test_memory_database_works_without_wal() -> None:
+    storage = SQLiteStorage(":memory:")
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1"))
+        assert await _pragma(storage, "PRAGMA journal_mode") == "memory"
+    finally:
+        await storage.close()
+
+
+async def test_closed_storage_raises_storage_error(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    await storage.setup()
+    await storage.close()
+    await storage.close()
+    with pytest.raises(StorageError, match="closed"):
+        await storage.load_run("wf", "r1")
+    with pytest.raises(StorageError, match="closed"):
+        await storage.setup()
+
+
+async def test_unknown_run_field_raises_storage_error(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1"))
+        with pytest.raises(StorageError, match="unknown run field"):
+            await storage.update_run("wf", "r1", {"status; DROP TABLE stepstream_runs": "x"})  # type: ignore[typeddict-unknown-key]
+        assert await storage.load_run("wf", "r1") is not None
+    finally:
+        await storage.close()
+
+
+async def test_nan_is_stored_as_null(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1"))
+        await storage.save_step("wf", "r1", "s", StepResult("success", output={"x": float("nan"), "y": [float("inf"), 1.0]}))
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and loaded.steps["s"].output == {"x": None, "y": [None, 1.0]}
+    finally:
+        await storage.close()
+
+
+# -- locking ---------------------------------------------------------------------------
+
+_HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+conn.close()
+"""
+
+
+class _LockHolder:
+    """Another process holding the database's write lock until `release()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> _LockHolder:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _HOLD_LOCK, str(self.path), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )
+        assert self.proc.stdout is not None
+        assert await asyncio.wait_for(self.proc.stdout.readline(), 30) == b"locked\n"
+        return self
+
+    async def release(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b"\n")
+            await self.proc.communicate()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.release()
+
+
+async def test_locked_database_is_waited_for_then_written(tmp_path: Path) -> None:
+    """A write lock held by another process longer than busy_timeout: retried with backoff, nothing lost."""
+    path = tmp_path / "runs.db"
+    storage = SQLiteStorage(path, busy_timeout=0.05, lock_timeout=30)
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        async with _LockHolder(path) as holder:
+            started = time.monotonic()
+            writes = asyncio.gather(
+                storage.save_step("wf", "r1", "a", RECORD, {"state": {"n": 1}}),
+                storage.save_step("wf", "r1", "b", RECORD),
+                storage.update_run("wf", "r1", {"status": "success"}, expected_status=["running"]),
+            )
+            await asyncio.sleep(0.6)  # several busy_timeouts: our own retry loop must be what keeps going
+            assert not writes.done()
+            await holder.release()
+            _, _, claimed = await writes
+        assert claimed is True and time.monotonic() - started >= 0.6
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and list(loaded.steps) == ["a", "b"] and loaded.status == "success"
+        assert loaded.state == {"n": 1}
+    finally:
+        await storage.close()
+
+
+async def test_lock_never_released_raises_storage_error_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    storage = SQLiteStorage(path, busy_timeout=0.02, lock_timeout=0.3)
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        await storage.save_step("wf", "r1", "a", RECORD)
+        async with _LockHolder(path):
+            with pytest.raises(StorageError, match="still locked after") as info:
+                await storage.save_step("wf", "r1", "b", RECORD, {"status": "failed"})
+            assert str(path) in str(info.value)
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and list(loaded.steps) == ["a"] and loaded.status == "running"
+    finally:
+        await storage.close()
+
+
+# -- write size -------------------------------------------------------------------------
+
+
+async def _per_step_writes(path: Path, steps: int) -> list[tuple[int, int, int]]:
+    """For each save_step: (JSON chars sent, rows changed, WAL pages committed)."""
+    storage = SQLiteStorage(path)
+    out: list[tuple[int, int, int]] = []
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", state={"big": "s" * 20_000}, input={"i": "x" * 5_000}))
+        for i in range(steps):
+            await storage._run(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(), "test")
+            changes_before = await storage._run(lambda c: c.total_changes, "test")
+            await storage.save_step("wf", "r1", f"step-{i:05d}", RECORD)
+            frames = await storage._run(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1], "test")
+            rows = await storage._run(lambda c: c.total_changes, "test") - changes_before
+            out.append((storage._last_write_size, rows, frames))
+    finally:
+        await storage.close()
+    return out
+
+
+async def test_bytes_written_per_step_do_not_grow_with_the_run(tmp_path: Path) -> None:
+    short = await _per_step_writes(tmp_path / "short.db", 10)
+    long = await _per_step_writes(tmp_path / "long.db", 1000)
+    # The JSON sent and the rows changed are identical for the 5th and the 1000th step.
+    assert {(size, rows) for size, rows, _ in short} == {(size, rows) for size, rows, _ in long} == {(short[0][0], 1)}
+    # Pages committed: the step row and its two index entries (a B-tree split now and then), never the run.
+    early = statistics.median(frames for _, _, frames in short)
+    late = statistics.median(frames for _, _, frames in long[-100:])
+    assert late <= early + 1, (early, late)
+    assert max(frames for _, _, frames in long) <= 12  # the run's 20 KB state alone would be 6+ pages
+
+
+async def test_our_table_names_without_version_table_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE stepstream_runs (id INTEGER)")
+    conn.close()
+    content = path.read_bytes()
+    storage = SQLiteStorage(path)
+    with pytest.raises(StorageError, match="named like stepstream's but no stepstream_schema_version"):
+        await storage.setup()
+    await storage.close()
+    assert path.read_bytes() == content
