@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 from pydantic import BaseModel
@@ -148,6 +149,13 @@ class KillingStorage(Storage):
         return await self.inner.delete_run(workflow_id, run_id)
 
 
+def _barrier(ready_dir: str, go_file: str) -> None:
+    """Says "ready", then waits for the test to start every racer at once."""
+    open(os.path.join(ready_dir, str(os.getpid())), "w").close()
+    while not os.path.exists(go_file):
+        time.sleep(0.001)
+
+
 def make_app(url: str) -> Stepstream:
     storage = storage_from_url(url)
     kill = int(os.environ.get("KILL_AFTER_SAVES", "0"))
@@ -172,9 +180,7 @@ async def main(argv: list[str]) -> int:
             result = await run.start(input_data={"n": 1})
         elif action == "resume":
             if os.environ.get("WAIT_FOR"):
-                open(os.path.join(os.environ["READY_DIR"], str(os.getpid())), "w").close()
-                while not os.path.exists(os.environ["WAIT_FOR"]):
-                    await asyncio.sleep(0.001)
+                _barrier(os.environ["READY_DIR"], os.environ["WAIT_FOR"])
             run = await app.get_workflow("approval").create_run(run_id)
             try:
                 result = await run.resume(resume_data={"answer": arg})

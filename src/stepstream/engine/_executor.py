@@ -310,7 +310,7 @@ class Execution:
         key = step.id
         name = self.prefix + key
         started = prev.started_at if prev is not None and prev.started_at else now_ms()
-        resumed_at = now_ms() if target is not None and prev is not None else None
+        resumed_at = now_ms() if target is not None else None
         resume_data = target.resume_data if target is not None else None
         suspend_data = _strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
@@ -347,7 +347,7 @@ class Execution:
                 att.value,
                 started_at=started,
                 ended_at=now_ms(),
-                resume_payload=resume_data if prev is not None else None,
+                resume_payload=resume_data if target is not None else None,
                 resumed_at=resumed_at,
                 suspended_at=prev.suspended_at if prev is not None else None,
                 metadata=metadata,
@@ -359,7 +359,7 @@ class Execution:
                 suspend_payload=att.value,
                 started_at=started,
                 suspended_at=now_ms(),
-                resume_payload=resume_data if prev is not None else None,
+                resume_payload=resume_data if target is not None else None,
                 resumed_at=resumed_at,
                 metadata=metadata,
             )

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ResumeError, RunStateError, ValidationError
+from ..errors import ResumeError, RunStateError
 from ..results import StepResult
 from ..step import Step
 from ..storage.base import RunRecord, now_ms
@@ -114,6 +114,7 @@ class TravelPlan:
     rest: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     filled: dict[str, StepResult] = field(default_factory=dict)
+    resuspend: list[list[str]] = field(default_factory=list)
 
 
 def _node_index(workflow: Workflow, step_id: str, parts: Sequence[str]) -> int:
@@ -171,16 +172,8 @@ def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_dat
     for key in deleted:
         records.pop(key, None)
     filled: dict[str, StepResult] = {k: v for k, v in records.items() if context and k in context}
+    _fill_placeholders(workflow, parts, input_data, records, filled)
     index = _node_index(level, parts[-1], parts)
-    if input_data is not None and index > 0:
-        # The node before the target is recorded as having produced `input_data` (as in Mastra).
-        for prev_id in level.graph[index - 1].ids:
-            key = prefix + prev_id
-            old = records.get(key)
-            now = now_ms()
-            payload = old.payload if old is not None and old.payload is not None else {}
-            started = old.started_at if old is not None and old.started_at else now
-            records[key] = filled[key] = StepResult("success", payload, input_data, started_at=started, ended_at=now)
     run_input: Any = None
     if len(parts) == 1 and index == 0:
         run_input = input_data
@@ -190,4 +183,41 @@ def time_travel_plan(workflow: Workflow, record: RunRecord, step: Any, input_dat
             run_input = records[first].payload
     if run_input is None and record.input is None and not (len(parts) == 1 and index == 0):
         run_input = {}  # a run that never started travels with an empty input, as in Mastra
-    return TravelPlan(parts[0], input_data, run_input, records, list(parts[1:]), deleted, filled)
+    resuspend = [list(p) for p in record.suspended if p and any(k == p[0] or k.startswith(p[0] + ".") for k in deleted)]
+    return TravelPlan(parts[0], input_data, run_input, records, list(parts[1:]), deleted, filled, resuspend)
+
+
+def _fill_placeholders(
+    workflow: Workflow, parts: Sequence[str], input_data: Any, records: dict[str, StepResult], filled: dict[str, StepResult]
+) -> None:
+    """Mastra's fill-ins: nodes before the target with no record become `success` with output
+    `{}`; the node just before the target records `input_data` as its output; parallel
+    siblings of the target with no record get `input_data` as payload and `{}` as output."""
+    level, prefix = workflow, ""
+    now = now_ms()
+    last = len(parts) - 1
+    for depth, part in enumerate(parts):
+        index = _node_index(level, part, parts)
+        for j, node in enumerate(level.graph[:index]):
+            if isinstance(node, ConditionalNode):
+                continue  # branches not taken have no record
+            just_before = depth == last and j == index - 1 and input_data is not None
+            for nid in node.ids:
+                key = prefix + nid
+                old = records.get(key)
+                if old is not None and not just_before:
+                    continue
+                payload = old.payload if old is not None and old.payload is not None else {}
+                started = old.started_at if old is not None and old.started_at else now
+                output = input_data if just_before else {}
+                records[key] = filled[key] = StepResult("success", payload, output, started_at=started, ended_at=now)
+        node = level.graph[index]
+        if depth == last and isinstance(node, ParallelNode):
+            for nid in node.ids:
+                if nid != part and prefix + nid not in records:
+                    payload = input_data if input_data is not None else {}
+                    records[prefix + nid] = filled[prefix + nid] = StepResult("success", payload, {}, started_at=now, ended_at=now)
+        if depth < last:
+            inner = find_step(level, [part])
+            assert isinstance(inner, Workflow)
+            level, prefix = inner, prefix + part + "."

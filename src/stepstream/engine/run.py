@@ -368,7 +368,12 @@ class Run:
             await wf.storage.delete_steps(wf.id, self.run_id, plan.deleted)
         for key, filled in plan.filled.items():
             await wf.storage.save_step(wf.id, self.run_id, key, filled)
-        targets = {plan.target: Target(plan.rest, resume_data, None)} if resume_data is not None else None
+        targets: dict[str, Target] | None = None
+        if resume_data is not None:
+            # The resume data goes to the target and to every re-run step that was suspended (Mastra Z.171).
+            targets = {plan.target: Target(plan.rest, resume_data, None)}
+            for path in plan.resuspend:
+                targets.setdefault(path[0], Target(path[1:], resume_data, None))
         init = plan.input if plan.input is not None else self._stored_input(record.input)
         return await self._execute(
             init,
