@@ -10,7 +10,8 @@ Variants:
   sqlite3-thread   stdlib sqlite3 on one dedicated worker thread, one hop per call
   aiosqlite        aiosqlite (its own thread, one hop per statement)
   psycopg-pool     psycopg 3 async + psycopg_pool, autocommit, one statement per call
-  asyncpg-pool     asyncpg pool, one statement per call
+  asyncpg-pool     asyncpg pool, one statement per call ("no-reset": without the reset
+                   query asyncpg's pool sends on every release)
   *Storage         the shipped backends, end to end (serialization included)
 
 Columns: throughput, per-step write latency, load_run latency, the longest time
@@ -18,9 +19,37 @@ the event loop could not run another task, and this process's CPU time per
 step (create + writes + load, all threads): the driver's own overhead, the
 figure least disturbed by other load on the machine.
 
-Run:  .venv/bin/python bench/storage_drivers.py [--runs 40] [--steps 25] [--sync FULL,NORMAL]
+Run:  .venv/bin/python bench/storage_drivers.py [--runs 40] [--steps 25] [--repeat 3] [--only NAME]
 PostgreSQL rows need a server: DSN from STEPSTREAM_TEST_POSTGRES_DSN
 (default postgresql://postgres@127.0.0.1:5432/postgres); they are skipped if it is down.
+
+Last recorded (median of 5 rounds, 40 runs x 25 steps; 2-core VM, fsync ~0.15 ms,
+PostgreSQL 15 on the same host; discussed in docs/storage.md, "Why these drivers"):
+
+| variant                | conc |  steps/s | step p50 ms | step p95 ms | load_run ms | max loop stall ms | client CPU us/step |
+|------------------------|------|----------|-------------|-------------|-------------|-------------------|--------------------|
+| sqlite3-direct FULL    |    1 |     3941 |       0.190 |       0.315 |       0.156 |              1.94 |                148 |
+| sqlite3-thread FULL    |    1 |     2669 |       0.306 |       0.427 |       0.243 |              0.83 |                262 |
+| aiosqlite FULL         |    1 |     1827 |       0.470 |       0.686 |       0.672 |              1.85 |                406 |
+| sqlite3-direct NORMAL  |    1 |    16216 |       0.030 |       0.050 |       0.098 |              4.43 |                 50 |
+| sqlite3-thread NORMAL  |    1 |     5363 |       0.135 |       0.178 |       0.217 |              1.03 |                170 |
+| aiosqlite NORMAL       |    1 |     3342 |       0.240 |       0.365 |       0.618 |              1.11 |                254 |
+| SQLiteStorage          |    1 |     2593 |       0.302 |       0.475 |       0.280 |              3.25 |                280 |
+| psycopg-pool           |    1 |     2166 |       0.367 |       0.478 |       0.836 |              1.73 |                223 |
+| asyncpg-pool           |    1 |     1823 |       0.459 |       0.575 |       0.755 |              1.09 |                242 |
+| asyncpg-pool no-reset  |    1 |     2498 |       0.327 |       0.411 |       0.667 |              1.10 |                174 |
+| PostgresStorage        |    1 |     2251 |       0.364 |       0.455 |       0.440 |              1.20 |                215 |
+| sqlite3-direct FULL    |    8 |     4376 |       0.174 |       0.302 |       0.114 |              9.53 |                136 |
+| sqlite3-thread FULL    |    8 |     3052 |       2.205 |       3.315 |       1.772 |              0.93 |                259 |
+| aiosqlite FULL         |    8 |     1765 |       3.957 |       5.075 |       3.759 |              1.88 |                401 |
+| sqlite3-direct NORMAL  |    8 |    15785 |       0.030 |       0.054 |       0.099 |              6.57 |                 49 |
+| sqlite3-thread NORMAL  |    8 |     5596 |       0.900 |       1.449 |       1.244 |              1.08 |                164 |
+| aiosqlite NORMAL       |    8 |     2627 |       2.361 |       3.616 |       3.310 |              1.64 |                341 |
+| SQLiteStorage          |    8 |     2700 |       2.497 |       3.812 |       2.078 |              2.11 |                295 |
+| psycopg-pool           |    8 |     3848 |       1.307 |       3.468 |       2.948 |              4.07 |                144 |
+| asyncpg-pool           |    8 |     3161 |       1.824 |       3.796 |       2.815 |              2.13 |                159 |
+| asyncpg-pool no-reset  |    8 |     2885 |       1.698 |       4.964 |       2.974 |              4.43 |                132 |
+| PostgresStorage        |    8 |     2706 |       1.816 |       5.216 |       1.526 |              3.33 |                182 |
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ def pg_dsn() -> str:
         with psycopg.connect(dsn, connect_timeout=3):
             pass
     except Exception as exc:
-        message = f"PostgreSQL at {dsn} is unreachable: {exc}".strip()
+        message = f"PostgreSQL at {dsn} is unreachable: {' '.join(str(exc).split())}"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}\nCI=true requires the PostgreSQL storage tests to run.", pytrace=False)
         pytest.skip(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stepstream.storage import InMemoryStorage, Storage
 from stepstream.storage.postgres import PostgresStorage
 from stepstream.storage.sqlite import SQLiteStorage
-from stepstream.testing import FaultTable, StorageContract, StorageMaker
+from stepstream.testing import CHECKS, ContractTarget, FaultTable, StorageContract, StorageMaker, run_storage_contract
 
 from .faults import postgres_fault, sqlite_fault
 
@@ -51,3 +52,33 @@ class TestPostgresContract(StorageContract):
 
     async def inject_fault(self, storage: Storage, table: FaultTable) -> None:
         await postgres_fault(storage, table)
+
+
+async def test_run_storage_contract_without_pytest_classes() -> None:
+    """The plain-function entry point runs every check and reports the ones that do not apply."""
+    skipped = await run_storage_contract(ContractTarget(InMemoryStorage, shared_instances=False, serializes=False))
+    assert set(skipped) == {
+        "concurrent_claims_across_instances",
+        "concurrent_claims_across_processes",
+        "data_survives_reopen",
+        "failed_step_write_raises_storage_error_and_keeps_data",
+        "failed_run_write_raises_storage_error_and_keeps_data",
+        "unserializable_value_raises_storage_error",
+    }
+    assert set(skipped) < set(CHECKS)
+
+
+async def test_contract_catches_a_racy_compare_and_set(tmp_path: Path) -> None:
+    """The concurrency checks fail a backend whose CAS is a read followed by a write."""
+
+    class Racy(SQLiteStorage):
+        async def update_run(self, workflow_id: str, run_id: str, changes: Any, *, expected_status: Any = None) -> bool:
+            if expected_status is not None:
+                run = await self.load_run(workflow_id, run_id)
+                if run is None or run.status not in expected_status:
+                    return False
+            return await super().update_run(workflow_id, run_id, changes)
+
+    target = ContractTarget(functools.partial(Racy, tmp_path / "runs.db"))
+    with pytest.raises(AssertionError, match="claims won"):
+        await CHECKS["concurrent_claims_across_instances"](target)

@@ -307,3 +307,44 @@ async def test_our_table_names_without_version_table_are_refused(tmp_path: Path)
         await storage.setup()
     await storage.close()
     assert path.read_bytes() == content
+
+
+_WRITER = """
+import asyncio, sys
+from stepstream.results import StepResult
+from stepstream.storage.base import RunRecord
+from stepstream.storage.sqlite import SQLiteStorage
+
+async def main():
+    storage = SQLiteStorage(sys.argv[1])
+    await storage.create_run(RunRecord("wf", "r1", status="running"))
+    i = 0
+    while True:
+        await storage.save_step("wf", "r1", f"step-{i:05d}", StepResult("success", i, i), {"state": {"last": i}})
+        print(i, flush=True)  # reported complete
+        i += 1
+
+asyncio.run(main())
+"""
+
+
+async def test_killed_process_loses_no_reported_step(tmp_path: Path) -> None:
+    """SIGKILL mid-run: every step whose save_step returned is there, with its run changes."""
+    path = tmp_path / "runs.db"
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", _WRITER, str(path), stdout=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    reported = -1
+    while reported < 200:
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        reported = int(line)
+    proc.kill()
+    await proc.communicate()
+    storage = SQLiteStorage(path)
+    try:
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None
+        saved = [int(key.removeprefix("step-")) for key in loaded.steps]
+        assert saved == list(range(len(saved))) and len(saved) > reported
+        assert loaded.state == {"last": saved[-1]}, "the run changes commit with their step"
+    finally:
+        await storage.close()

@@ -194,8 +194,7 @@ class SQLiteStorage(Storage):
             return 0
         if VERSION_TABLE not in names and names & {RUNS, STEPS}:
             raise StorageError(
-                f"{self.path} has tables named like stepstream's but no {VERSION_TABLE}; "
-                "stepstream left it untouched: use another file"
+                f"{self.path} has tables named like stepstream's but no {VERSION_TABLE}; stepstream left it untouched: use another file"
             )
         if VERSION_TABLE not in names:
             raise StorageError(
