@@ -30,7 +30,7 @@ def _log(path: Path) -> Counter[str]:
     return Counter(path.read_text().split()) if path.exists() else Counter()
 
 
-def _recorded(storage_url: str, run_id: str) -> set[str]:
+def _recorded(storage_url: str, run_id: str, status: str = "running") -> set[str]:
     """Log labels of the steps whose success was stored (loop iterations via iterationCount)."""
 
     async def load() -> set[str]:
@@ -39,7 +39,7 @@ def _recorded(storage_url: str, run_id: str) -> set[str]:
             record = await storage.load_run("durable", run_id)
         finally:
             await storage.close()
-        assert record is not None and record.status == "running", record
+        assert record is not None and record.status == status, record
         done: set[str] = set()
         for key, step in record.steps.items():
             if step.status != "success":
@@ -147,6 +147,12 @@ def test_sigkill_at_every_step_boundary_then_restart(storage_url: str, tmp_path:
             break
         assert first.returncode == -signal.SIGKILL, first.stderr
         boundaries += 1
+        if k == 12:
+            # The last step is stored in the run's final write: killed after it, the run is finished.
+            assert _recorded(storage_url, f"crash-{k}", "success") == set(EXPECTED_DURABLE)
+            assert json.loads(run_flow("restart", storage_url, "-").stdout) == []
+            assert _log(log) == EXPECTED_DURABLE
+            continue
         recorded = _recorded(storage_url, f"crash-{k}")
         assert len(recorded) >= min(k, 1)
         restarted = json.loads(run_flow("restart", storage_url, "-", env={"FLOW_LOG": str(log)}).stdout)
@@ -154,7 +160,7 @@ def test_sigkill_at_every_step_boundary_then_restart(storage_url: str, tmp_path:
         assert restarted[0]["result"] == DURABLE_RESULT
         _check_recovered(log, recorded, f"kill after save {k}")
         assert k < 50
-    # one save per completed step record: a, left, right, merge, inc x4, x, y, inner, final
+    # one save per completed step record: a, left, right, merge, inc x4, x, y, inner, and final with the run
     assert boundaries == 12
 
 

@@ -79,6 +79,8 @@ async def test_contract_catches_a_racy_compare_and_set(tmp_path: Path) -> None:
                     return False
             return await super().update_run(workflow_id, run_id, changes)
 
-    target = ContractTarget(functools.partial(Racy, tmp_path / "runs.db"))
+    # FULL runs every call through the worker thread, where the racy read-then-write interleaves;
+    # inline (NORMAL) calls never yield between the read and the write in one process.
+    target = ContractTarget(functools.partial(Racy, tmp_path / "runs.db", synchronous="FULL"))
     with pytest.raises(AssertionError, match="claims won"):
         await CHECKS["concurrent_claims_across_instances"](target)

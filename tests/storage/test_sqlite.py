@@ -132,12 +132,57 @@ def test_statement_splitter_handles_comments_and_semicolons() -> None:
 # -- durability settings -------------------------------------------------------------
 
 
-async def test_wal_and_synchronous_full(tmp_path: Path) -> None:
+async def test_wal_and_synchronous_normal_by_default(tmp_path: Path) -> None:
     storage = SQLiteStorage(tmp_path / "runs.db")
     try:
         assert await _pragma(storage, "PRAGMA journal_mode") == "wal"
-        assert await _pragma(storage, "PRAGMA synchronous") == 2  # FULL
+        assert await _pragma(storage, "PRAGMA synchronous") == 1  # NORMAL
         assert await _pragma(storage, "PRAGMA foreign_keys") == 1
+    finally:
+        await storage.close()
+
+
+async def test_synchronous_full_on_request(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db", synchronous="full")
+    try:
+        assert await _pragma(storage, "PRAGMA synchronous") == 2  # FULL
+        assert await storage.create_run(RunRecord("wf", "r1"))
+        assert (await storage.load_run("wf", "r1")) is not None
+    finally:
+        await storage.close()
+
+
+def test_synchronous_rejects_unknown_modes(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="synchronous must be 'NORMAL' or 'FULL', got 'OFF'"):
+        SQLiteStorage(tmp_path / "runs.db", synchronous="OFF")
+
+
+async def test_a_locked_database_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    """NORMAL mode writes inline; when another process holds the lock the write waits on the
+    worker thread, and other coroutines keep running meanwhile."""
+    path = tmp_path / "runs.db"
+    storage = SQLiteStorage(path, busy_timeout=0.2, lock_timeout=30)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        async with _LockHolder(path) as holder:
+            write = asyncio.ensure_future(storage.save_step("wf", "r1", "a", RECORD))
+            tick_task = asyncio.ensure_future(ticker())
+            while ticks < 5:  # the loop is free while the write waits for the lock
+                await asyncio.sleep(0.005)
+            assert not write.done()
+            await holder.release()
+            await write
+            tick_task.cancel()
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and list(loaded.steps) == ["a"]
     finally:
         await storage.close()
 

@@ -525,7 +525,12 @@ class Run:
         if rs.tracer is not None and result.status == "suspended":
             changes["tracing_context"] = {"traceId": rs.tracer.trace_id, "spanId": rs.tracer.span_id}
         try:
-            await wf.storage.update_run(wf.id, self.run_id, changes)
+            if rs.deferred is not None:
+                key, record = rs.deferred
+                rs.deferred = None
+                await wf.storage.save_step(wf.id, self.run_id, key, record, changes)
+            else:
+                await wf.storage.update_run(wf.id, self.run_id, changes)
         except Exception as exc:
             raise StorageError(
                 f"Run {self.run_id!r} of workflow {wf.id!r} ended {result.status!r} but its final status could not be stored: {exc}"

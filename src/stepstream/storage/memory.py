@@ -62,6 +62,7 @@ class InMemoryStorage(Storage):
         run.steps[key] = record
         if changes:
             run.apply(changes)
+            run.updated_at = now_ms()
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         run = self._runs.get((workflow_id, run_id))

@@ -6,8 +6,14 @@ per statement) in every measured configuration, and unlike calling sqlite3 on
 the event loop it never stalls other runs while a commit waits for fsync (see
 docs/storage.md, "Why these drivers", and bench/storage_drivers.py).
 
-Durability: WAL with `synchronous=FULL`, so every commit is fsynced: a step
-that `save_step` returned for survives a process crash and a power loss.
+Durability: WAL. With the default `synchronous="NORMAL"` a commit is not
+fsynced: a step that `save_step` returned for survives any crash of the process
+(SIGKILL included), and an OS crash or power loss can lose only the last
+commits, never corrupt the file. Then transactions take microseconds, so they
+run inline on the event loop (a locked database falls back to the worker
+thread, which waits and retries off the loop), and WAL checkpoints run on the
+worker thread. `synchronous="FULL"` fsyncs every commit (survives power loss)
+and runs every transaction on the worker thread, since an fsync would stall the loop.
 
 Concurrency: writes take the write lock up front (`BEGIN IMMEDIATE`). A lock held
 by another connection or process is waited for (`busy_timeout`), then retried
@@ -51,6 +57,7 @@ from .migrations import VERSION_TABLE, load_migrations
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOTADB = 5, 6, 26
+_CHECKPOINT_EVERY = 500  # inline commits between two WAL checkpoints on the worker thread
 _COLS = ", ".join(RUN_COLUMNS)
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
 _INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) VALUES (?, ?, ?, ?, ?)"
@@ -119,11 +126,25 @@ class SQLiteStorage(Storage):
 
     supports_concurrent_updates = True
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, lock_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "NORMAL",
+        busy_timeout: float = 5.0,
+        lock_timeout: float = 60.0,
+    ) -> None:
+        if synchronous.upper() not in ("NORMAL", "FULL"):
+            raise ValueError(f"SQLiteStorage synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         self.path = os.fspath(path)
+        self.synchronous = synchronous.upper()
         self.busy_timeout = busy_timeout
         self.lock_timeout = lock_timeout
         self._conn: sqlite3.Connection | None = None
+        #: NORMAL mode: a second connection used inline on the event loop (never waits for a lock).
+        self._inline: sqlite3.Connection | None = None
+        self._commits = 0
+        self._checkpoint: asyncio.Future[Any] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
@@ -151,14 +172,20 @@ class SQLiteStorage(Storage):
             except BaseException:
                 executor.shutdown(wait=False)
                 raise
+            if self.synchronous == "NORMAL":
+                self._inline = conn if self.path == ":memory:" else self._open_inline()
             self._conn, self._executor = conn, executor
 
     async def close(self) -> None:
-        """Closes the connection and its thread. Later calls raise StorageError."""
+        """Closes the connections and the thread. Later calls raise StorageError."""
         async with self._setup_lock:
             self._closed = True
-            conn, executor = self._conn, self._executor
-            self._conn = self._executor = None
+            conn, executor, inline = self._conn, self._executor, self._inline
+            self._conn = self._executor = self._inline = None
+        if self._checkpoint is not None:
+            await asyncio.wait([self._checkpoint])
+        if inline is not None and inline is not conn:
+            inline.close()
         if executor is not None:
             try:
                 if conn is not None:
@@ -172,7 +199,7 @@ class SQLiteStorage(Storage):
         try:
             version = self._inspect(conn)  # read-only: refuses foreign files before anything is written
             conn.execute("PRAGMA journal_mode=WAL")  # ":memory:" stays in "memory" mode
-            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             if version < len(load_migrations("sqlite")):
                 _write(conn, self._migrate)
@@ -180,6 +207,15 @@ class SQLiteStorage(Storage):
         except BaseException:
             conn.close()
             raise
+
+    def _open_inline(self) -> sqlite3.Connection:
+        """The event-loop connection: never waits for a lock, never checkpoints itself."""
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=0")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        return conn
 
     def _inspect(self, conn: sqlite3.Connection) -> int:
         """Our schema version in the file (0 if empty); StorageError if the file is not ours or too new."""
@@ -239,15 +275,42 @@ class SQLiteStorage(Storage):
             delay = min(delay * 2, 0.25)
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T], what: str) -> T:
-        """Runs `fn(conn)` on the worker thread, retrying on a locked database."""
+        """Runs `fn(conn)`: inline when commits are cheap and the lock is free, else on the
+        worker thread, retrying on a locked database."""
         if self._conn is None:
             await self.setup()
+        inline = self._inline
+        if inline is not None:
+            try:
+                out = fn(inline)
+            except sqlite3.Error as exc:
+                if not _locked(exc) or inline is self._conn:
+                    raise StorageError(f"SQLite {what} failed on {self.path}: {exc}") from exc
+            else:
+                self._commits += 1
+                if self._commits % _CHECKPOINT_EVERY == 0:
+                    self._start_checkpoint()
+                return out
         conn, executor = self._conn, self._executor
         if conn is None or executor is None:
             raise StorageError(f"SQLite storage {self.path} is closed")
         loop = asyncio.get_running_loop()
         result: T = await self._retrying(lambda: loop.run_in_executor(executor, fn, conn), what)
         return result
+
+    def _start_checkpoint(self) -> None:
+        """Copies the WAL into the database on the worker thread (the inline connection never does)."""
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None or (self._checkpoint is not None and not self._checkpoint.done()):
+            return
+
+        def checkpoint() -> None:
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass  # a busy checkpoint is retried after the next batch of commits
+
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(executor, checkpoint)
 
     # -- the protocol ------------------------------------------------------------
 
