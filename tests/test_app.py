@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,9 @@ from pydantic import BaseModel
 from stepstream import StepContext, Stepstream, StorageError, WorkflowNotFoundError, create_step, create_workflow, step
 from stepstream.app import storage_from_url
 from stepstream.errors import WorkflowDefinitionError
+from stepstream.results import StepResult
 from stepstream.storage import InMemoryStorage, PostgresStorage, SQLiteStorage
 from stepstream.storage.base import RunChanges
-from stepstream.results import StepResult
 
 
 class N(BaseModel):
@@ -109,7 +109,7 @@ async def test_list_get_delete_runs(tmp_path: Path) -> None:
         await wf.create_run("pending-1")
         listed = await wf.list_runs()
         assert listed["total"] == 6
-        assert [r["runId"] for r in listed["runs"]][0] == "pending-1"  # newest first
+        assert next(r["runId"] for r in listed["runs"]) == "pending-1"  # newest first
         assert {r["status"] for r in listed["runs"]} == {"success", "pending"}
         assert (await wf.list_runs(status="pending"))["total"] == 1
         assert (await wf.list_runs(status=["success", "pending"]))["total"] == 6
@@ -117,7 +117,7 @@ async def test_list_get_delete_runs(tmp_path: Path) -> None:
         assert sorted(r["runId"] for r in by_user["runs"]) == ["r1", "r3"]
         page = await wf.list_runs(page=1, per_page=4)
         assert page["total"] == 6 and len(page["runs"]) == 2
-        future = datetime.now(timezone.utc) + timedelta(days=1)
+        future = datetime.now(UTC) + timedelta(days=1)
         assert (await wf.list_runs(from_date=future))["total"] == 0
         assert (await wf.list_runs(to_date=future))["total"] == 6
         with pytest.raises(ValueError, match="per_page must be a positive integer, got 0"):

@@ -8,16 +8,7 @@ import pytest
 
 from stepstream import RequestContext, WorkflowDefinitionError, create_step, create_workflow
 
-
-class _Millis:
-    def __eq__(self, other: object) -> bool:
-        return type(other) is int and other > 1_600_000_000_000
-
-    def __repr__(self) -> str:
-        return "T"
-
-
-T = _Millis()
+from .matchers import T
 
 
 def _echo(id: str = "step2") -> Any:

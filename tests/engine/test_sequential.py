@@ -11,16 +11,7 @@ from typing_extensions import TypedDict
 
 from stepstream import RequestContext, StepResult, WorkflowResult, create_step, create_workflow
 
-
-class _Millis:
-    def __eq__(self, other: object) -> bool:
-        return type(other) is int and other > 1_600_000_000_000
-
-    def __repr__(self) -> str:
-        return "T"
-
-
-T = _Millis()
+from .matchers import T
 
 
 class Empty(BaseModel):

@@ -11,16 +11,7 @@ from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
 
-
-class _Millis:
-    def __eq__(self, other: object) -> bool:
-        return type(other) is int and other > 1_600_000_000_000
-
-    def __repr__(self) -> str:
-        return "T"
-
-
-T = _Millis()
+from .matchers import T
 
 MS = 40  # every sleep in this module is tens of milliseconds
 

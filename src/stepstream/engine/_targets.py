@@ -10,7 +10,7 @@ from ..errors import ResumeError, RunStateError
 from ..results import StepResult
 from ..step import Step
 from ..storage.base import RunRecord, now_ms
-from ..workflow.builder import Workflow
+from ..workflow.builder import Workflow, _node_steps
 from ..workflow.plan import ConditionalNode, ParallelNode
 
 
@@ -47,15 +47,6 @@ def find_step(workflow: Workflow, parts: Sequence[str]) -> Step | None:
             return None
         current = found
     return current
-
-
-def _node_steps(node: Any) -> list[Step]:
-    if isinstance(node, ParallelNode):
-        return list(node.steps)
-    if isinstance(node, ConditionalNode):
-        return [s for _, s in node.branches]
-    step = getattr(node, "step", None)
-    return [step] if isinstance(step, Step) else []
 
 
 def resolve_target(

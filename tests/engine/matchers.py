@@ -1,0 +1,19 @@
+"""Matchers shared by the engine tests."""
+
+from __future__ import annotations
+
+
+class _Millis:
+    """Equals any Unix epoch timestamp in milliseconds (Mastra's `T`)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is int and other > 1_600_000_000_000
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "T"
+
+
+T = _Millis()
