@@ -161,10 +161,12 @@ class FailingSaves(InMemoryStorage):
         super().__init__()
         self.fail_on = fail_on
 
-    async def save_step(self, workflow_id: str, run_id: str, key: str, record: StepResult, changes: RunChanges | None = None) -> None:
+    async def save_step(
+        self, workflow_id: str, run_id: str, key: str, record: StepResult, changes: RunChanges | None = None, **kwargs: Any
+    ) -> bool:
         if key == self.fail_on:
             raise StorageError(f"disk full while writing {key}")
-        await super().save_step(workflow_id, run_id, key, record, changes)
+        return await super().save_step(workflow_id, run_id, key, record, changes, **kwargs)
 
 
 async def test_a_storage_error_fails_the_run_with_its_cause_and_stops_it() -> None:
@@ -183,12 +185,12 @@ async def test_a_storage_error_fails_the_run_with_its_cause_and_stops_it() -> No
 class DeadStorage(InMemoryStorage):
     """Accepts the start, then refuses every write."""
 
-    async def save_step(self, *args: Any, **kwargs: Any) -> None:
+    async def save_step(self, *args: Any, **kwargs: Any) -> bool:
         raise StorageError("connection lost")
 
-    async def update_run(self, workflow_id: str, run_id: str, changes: RunChanges, *, expected_status: Any = None) -> bool:
+    async def update_run(self, workflow_id: str, run_id: str, changes: RunChanges, **kwargs: Any) -> bool:
         if changes.get("status") == "running":
-            return await super().update_run(workflow_id, run_id, changes, expected_status=expected_status)
+            return await super().update_run(workflow_id, run_id, changes, **kwargs)
         raise StorageError("connection lost")
 
 

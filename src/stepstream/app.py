@@ -3,6 +3,12 @@
 Without a `storage` argument runs are kept in SQLite at `./.stepstream/stepstream.db`;
 the `STEPSTREAM_STORAGE_URL` environment variable (`sqlite:///path`,
 `postgresql://...`, `memory://`) overrides that default.
+
+Each process has an executor id (`executor_id=`, or `STEPSTREAM_EXECUTOR_ID`,
+default `local`). Runs are owned by the executor that runs them, and
+`restart_active_runs()` recovers the runs this executor owned when it died, so
+replicas sharing a database never take over each other's live runs. Give each
+replica its own stable id (a pod name, a host name).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 
-from .errors import StepstreamError, WorkflowDefinitionError
+from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
 from .results import WorkflowResult
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
@@ -63,10 +69,15 @@ class Stepstream:
         self,
         workflows: Mapping[str, Workflow] | Iterable[Workflow] = (),
         storage: Storage | str | None = None,
+        *,
+        executor_id: str | None = None,
     ):
         if isinstance(storage, str):
             storage = storage_from_url(storage)
         self.storage: Storage = storage if storage is not None else default_storage()
+        self.executor_id: str = executor_id or os.environ.get("STEPSTREAM_EXECUTOR_ID") or "local"
+        if ":" in self.executor_id:
+            raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
         self._workflows: dict[str, Workflow] = {}
         items = workflows.items() if isinstance(workflows, Mapping) else ((wf.id, wf) for wf in workflows)
         for key, wf in items:
@@ -79,7 +90,7 @@ class Stepstream:
         if not workflow.committed:
             workflow.commit()
         workflow.ensure_committed()
-        workflow.bind_storage(self.storage)
+        workflow.bind_storage(self.storage, self.executor_id)
         self._workflows[key or workflow.id] = workflow
         if key and key != workflow.id:
             self._workflows.setdefault(workflow.id, workflow)
@@ -98,8 +109,10 @@ class Stepstream:
         """The registered workflows by key."""
         return dict(self._workflows)
 
-    async def restart_active_runs(self) -> list[WorkflowResult]:
-        """Restarts every run left `running` or `waiting` (by a crash) of every registered workflow."""
+    async def restart_active_runs(self, *, all_executors: bool = False) -> list[WorkflowResult]:
+        """Restarts the runs left `running` or `waiting` by a crash of this executor (call it
+        at boot). With `all_executors=True`, also takes over runs of other executors: only
+        for a replica that is gone for good, since a live one would be fenced mid-run."""
         results: list[WorkflowResult] = []
         seen: set[int] = set()
         for wf in self._workflows.values():
@@ -107,9 +120,15 @@ class Stepstream:
                 continue
             seen.add(id(wf))
             runs, _ = await self.storage.list_runs(workflow_id=wf.id, status=("running", "waiting"))
+            mine = self.executor_id + ":"
             for record in runs:
+                if not all_executors and record.owner is not None and not record.owner.startswith(mine):
+                    continue  # another replica's run: it is alive, or will recover it itself
                 run = await wf.create_run(record.run_id)
-                results.append(await run.restart())
+                try:
+                    results.append(await run.restart())
+                except ResumeAlreadyClaimedError:
+                    continue  # another process (a replica booting at the same time) restarted it
         return results
 
     async def setup(self) -> None:

@@ -133,11 +133,12 @@ class KillingStorage(Storage):
     async def update_run(self, *args: Any, **kwargs: Any) -> bool:
         return await self.inner.update_run(*args, **kwargs)
 
-    async def save_step(self, *args: Any, **kwargs: Any) -> None:
-        await self.inner.save_step(*args, **kwargs)
+    async def save_step(self, *args: Any, **kwargs: Any) -> bool:
+        written = await self.inner.save_step(*args, **kwargs)
         self.saves += 1
         if self.saves == self.kill_after:
             os.kill(os.getpid(), signal.SIGKILL)
+        return written
 
     async def delete_steps(self, *args: Any, **kwargs: Any) -> None:
         await self.inner.delete_steps(*args, **kwargs)

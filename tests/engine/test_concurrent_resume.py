@@ -28,10 +28,16 @@ class SlowStorage(InMemoryStorage):
         return await super().load_run(workflow_id, run_id)
 
     async def update_run(
-        self, workflow_id: str, run_id: str, changes: RunChanges, *, expected_status: Collection[str] | None = None
+        self,
+        workflow_id: str,
+        run_id: str,
+        changes: RunChanges,
+        *,
+        expected_status: Collection[str] | None = None,
+        expected_owner: str | None = None,
     ) -> bool:
         await asyncio.sleep(0)
-        return await super().update_run(workflow_id, run_id, changes, expected_status=expected_status)
+        return await super().update_run(workflow_id, run_id, changes, expected_status=expected_status, expected_owner=expected_owner)
 
 
 def build(calls: Counter[str], wf_id: str = "concurrent"):

@@ -155,10 +155,10 @@ class FailingStorage(InMemoryStorage):
         super().__init__()
         self.key = key
 
-    async def save_step(self, workflow_id: str, run_id: str, key: str, record: StepResult, changes: Any = None) -> None:
+    async def save_step(self, workflow_id: str, run_id: str, key: str, record: StepResult, changes: Any = None, **kwargs: Any) -> bool:
         if key == self.key:
             raise OSError("disk on fire")
-        await super().save_step(workflow_id, run_id, key, record, changes)
+        return await super().save_step(workflow_id, run_id, key, record, changes, **kwargs)
 
 
 async def test_an_exception_escaping_the_engine_closes_every_span(spans: Spans) -> None:

@@ -43,6 +43,10 @@ log = logging.getLogger("stepstream")
 META = "__workflow_meta"
 
 
+class Fenced(Exception):  # noqa: N818 - a control signal, not an error for users
+    """A write was refused because another execution now owns the run."""
+
+
 class Target:
     """A resume target inside one workflow level: the rest of its path, and the data."""
 
@@ -106,6 +110,8 @@ class RunState:
         #: the last top-level step's record, written with the run's final status
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
+        #: the token this execution claimed the run with; every write is conditional on it
+        self.owner: str | None = None
 
     @property
     def listening(self) -> bool:
@@ -676,13 +682,15 @@ class Execution:
         top = not self.prefix
         await self.save(key, StepResult("waiting", value, started_at=started))
         if top:
-            await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "waiting"})
+            if not await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "waiting"}, expected_owner=rs.owner):
+                raise Fenced
         span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
         canceled = await self._wait(seconds)
         if span is not None:
             rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
         if top and not canceled:
-            await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "running"})
+            if not await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "running"}, expected_owner=rs.owner):
+                raise Fenced
         if canceled:
             return "canceled", None
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
@@ -735,7 +743,9 @@ class Execution:
             rs.defer_last = None
             rs.deferred = (full, record)
             return
-        await rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, rs.run_changes())
+        # Only an explicit False means "fenced": backends written before fencing return None.
+        if await rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, rs.run_changes(), expected_owner=rs.owner) is False:
+            raise Fenced
 
     def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
         inner = payload.get(META) if isinstance(payload, dict) else None

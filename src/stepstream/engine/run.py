@@ -27,7 +27,7 @@ from ..step import Step
 from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, RunStatus
 from ..workflow.builder import Workflow
-from ._executor import Execution, RunState, Sink, Target, strip_meta
+from ._executor import Execution, Fenced, RunState, Sink, Target, strip_meta
 from ._targets import resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from .stream import WorkflowStream
@@ -144,7 +144,14 @@ class Run:
             input_data = wf._in.validate(input_data, "Invalid input data")
         state = self._initial_state(initial_state)
         rc = as_request_context(request_context)
-        changes: RunChanges = {"status": "running", "input": to_json(input_data), "state": dict(state), "request_context": to_json(rc.all)}
+        owner = _token(wf.executor_id)
+        changes: RunChanges = {
+            "status": "running",
+            "input": to_json(input_data),
+            "state": dict(state),
+            "request_context": to_json(rc.all),
+            "owner": owner,
+        }
         storage = wf.storage
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
@@ -153,7 +160,7 @@ class Run:
                 # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
-                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True)
+                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner)
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -164,7 +171,7 @@ class Run:
             await storage.create_run(RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id))
             if not await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",)):
                 raise StorageError(f"Could not start run {self.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options)
+        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
 
     def _initial_state(self, initial_state: Any) -> dict[str, Any]:
         wf = self.workflow
@@ -230,8 +237,9 @@ class Run:
         if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
             resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
         rc = self._merge_context(record.request_context, request_context)
+        owner = _token(wf.executor_id)
         claimed = await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "running", "request_context": to_json(rc.all)}, expected_status=("suspended",)
+            wf.id, self.run_id, {"status": "running", "request_context": to_json(rc.all), "owner": owner}, expected_status=("suspended",)
         )
         if not claimed:
             raise ResumeAlreadyClaimedError(
@@ -248,6 +256,7 @@ class Run:
             targets=targets,
             stored_labels=record.resume_labels,
             tracing_options=tracing_options,
+            owner=owner,
             tracing_context=record.tracing_context,
         )
 
@@ -296,6 +305,11 @@ class Run:
             return self.result_from_record(record)
         if record.status not in ("running", "waiting"):
             raise RunStateError(f"This workflow run was not active: run {self.run_id!r} of workflow {wf.id!r} is {record.status!r}")
+        owner = _token(wf.executor_id)
+        if not await wf.storage.update_run(
+            wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
+        ):
+            raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
         rc = RequestContext(record.request_context)
         return await self._execute(
             self._stored_input(record.input),
@@ -359,7 +373,15 @@ class Run:
         state = self._initial_state(initial_state) if initial_state is not None else record.state
         rc = self._merge_context(record.request_context, request_context)
         previous = record.status
-        changes: RunChanges = {"status": "running", "state": dict(state), "request_context": to_json(rc.all), "error": None, "result": None}
+        owner = _token(wf.executor_id)
+        changes: RunChanges = {
+            "status": "running",
+            "state": dict(state),
+            "request_context": to_json(rc.all),
+            "error": None,
+            "result": None,
+            "owner": owner,
+        }
         if plan.input is not None:
             changes["input"] = to_json(plan.input)
         if not await wf.storage.update_run(wf.id, self.run_id, changes, expected_status=(previous,)):
@@ -367,7 +389,7 @@ class Run:
         if plan.deleted:
             await wf.storage.delete_steps(wf.id, self.run_id, plan.deleted)
         for key, filled in plan.filled.items():
-            await wf.storage.save_step(wf.id, self.run_id, key, filled)
+            await wf.storage.save_step(wf.id, self.run_id, key, filled, expected_owner=owner)
         targets: dict[str, Target] | None = None
         if resume_data is not None:
             # The resume data goes to the target and to every re-run step that was suspended (Mastra Z.171).
@@ -394,7 +416,10 @@ class Run:
             self._active.request_abort()
             return
         wf = self.workflow
-        if await wf.storage.update_run(wf.id, self.run_id, {"status": "canceled"}, expected_status=("suspended", "waiting", "pending")):
+        # A run executing in another process is fenced: its next write fails and it stops.
+        if await wf.storage.update_run(
+            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "waiting", "pending", "running")
+        ):
             self.status = "canceled"
 
     def watch(self, callback: Callable[[WorkflowEvent], Any]) -> Callable[[], None]:
@@ -424,6 +449,7 @@ class Run:
         tracing_options: Mapping[str, Any] | None = None,
         tracing_context: dict[str, Any] | None = None,
         canceled: bool = False,
+        owner: str | None = None,
     ) -> WorkflowResult:
         wf = self.workflow
         rs = RunState(
@@ -448,6 +474,7 @@ class Run:
                 time_travel=time_travel,
             ),
         )
+        rs.owner = owner
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
         if canceled:
@@ -460,12 +487,15 @@ class Run:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
             ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel)
             try:
-                status, value = await ex.run(to_json(input_data))
-            except StepstreamError as exc:
-                status, value = "failed", None
-                ex.error = exc
-            result = self._result(rs, ex, status, value, input_data)
-            await self._persist(rs, result)
+                try:
+                    status, value = await ex.run(to_json(input_data))
+                except StepstreamError as exc:
+                    status, value = "failed", None
+                    ex.error = exc
+                result = self._result(rs, ex, status, value, input_data)
+                await self._persist(rs, result)
+            except Fenced:
+                result = await self._fenced(rs)
             self._finish_events(rs, result)
             await self._callbacks(result)
             return result
@@ -528,17 +558,37 @@ class Run:
             if rs.deferred is not None:
                 key, record = rs.deferred
                 rs.deferred = None
-                await wf.storage.save_step(wf.id, self.run_id, key, record, changes)
+                written = await wf.storage.save_step(wf.id, self.run_id, key, record, changes, expected_owner=rs.owner)
             else:
-                await wf.storage.update_run(wf.id, self.run_id, changes)
+                written = await wf.storage.update_run(wf.id, self.run_id, changes, expected_owner=rs.owner)
         except Exception as exc:
             raise StorageError(
                 f"Run {self.run_id!r} of workflow {wf.id!r} ended {result.status!r} but its final status could not be stored: {exc}"
             ) from exc
+        if written is False:
+            raise Fenced
         self.status = result.status
         self._last_result = result
         if result.status in TERMINAL_STATUSES:
             wf._runs.pop(self.run_id, None)
+
+    async def _fenced(self, rs: RunState) -> WorkflowResult:
+        """This execution lost the run (canceled or restarted by another process): it wrote
+        nothing more. A cancel ends it as canceled; a takeover is an error for the caller."""
+        wf = self.workflow
+        rs.request_abort()
+        record = await wf.storage.load_run(wf.id, self.run_id)
+        if record is not None and record.status == "canceled":
+            self.status = "canceled"
+            result = self.result_from_record(record)
+            self._last_result = result
+            wf._runs.pop(self.run_id, None)
+            return result
+        status = record.status if record is not None else "deleted"
+        raise RunStateError(
+            f"Run {self.run_id!r} of workflow {wf.id!r} was taken over by another execution (it is {status!r} there); "
+            "this one stopped without writing anything more"
+        )
 
     def _finish_events(self, rs: RunState, result: WorkflowResult) -> None:
         usage = dict(EMPTY_USAGE)
@@ -588,6 +638,11 @@ class Run:
             step_execution_path=list(steps),
             resume_labels=record.resume_labels,
         )
+
+
+def _token(executor_id: str) -> str:
+    """A fresh owner token for one execution of a run: `<executor id>:<random>`."""
+    return f"{executor_id}:{uuid.uuid4().hex}"
 
 
 def describe_error(error: Any) -> str:

@@ -33,7 +33,9 @@ JSON_FIELDS: tuple[str, ...] = (
     "tracing_context",
 )
 #: Every column of the runs table, in the order `record_row` and `row_record` use.
-RUN_COLUMNS: tuple[str, ...] = ("workflow_id", "run_id", "status", "resource_id", *JSON_FIELDS, "created_at", "updated_at")
+RUN_COLUMNS: tuple[str, ...] = ("workflow_id", "run_id", "status", "resource_id", *JSON_FIELDS, "created_at", "updated_at", "owner")
+#: Run fields stored as plain text columns.
+TEXT_FIELDS = frozenset({"status", "resource_id", "owner"})
 
 _ALLOWED = frozenset(RUN_FIELDS)
 
@@ -92,7 +94,7 @@ def encode_changes(changes: RunChanges) -> list[tuple[str, Any]]:
     for name, value in changes.items():
         if name not in _ALLOWED:
             raise StorageError(f"unknown run field {name!r}; expected one of {', '.join(RUN_FIELDS)}")
-        out.append((name, value if name in ("status", "resource_id") else dumps(value, f"run field {name!r}")))
+        out.append((name, value if name in TEXT_FIELDS else dumps(value, f"run field {name!r}")))
     return out
 
 
@@ -106,6 +108,7 @@ def record_row(record: RunRecord) -> tuple[Any, ...]:
         *(dumps(getattr(record, name), f"run field {name!r}") for name in JSON_FIELDS),
         record.created_at,
         record.updated_at,
+        record.owner,
     )
 
 

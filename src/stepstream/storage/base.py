@@ -7,6 +7,11 @@ given: that is how exactly one of several concurrent resumes wins. No call
 rewrites the whole run, so the bytes written for a step do not grow with the
 length of the run.
 
+Fencing: every execution claims the run with a fresh `owner` token and passes
+`expected_owner` on each write. A write whose token no longer matches (another
+process restarted or canceled the run) changes nothing and reports False, so a
+stale executor can never overwrite the run's new owner.
+
 Keys of step records are step ids, and for steps inside nested workflows the
 dotted path (`outer.inner`, `outer[2].inner` inside a foreach).
 """
@@ -42,6 +47,7 @@ class RunChanges(TypedDict, total=False):
     resume_labels: dict[str, Any]
     tracing_context: dict[str, Any] | None
     resource_id: str | None
+    owner: str | None
 
 
 RUN_FIELDS: tuple[str, ...] = (
@@ -55,6 +61,7 @@ RUN_FIELDS: tuple[str, ...] = (
     "resume_labels",
     "tracing_context",
     "resource_id",
+    "owner",
 )
 
 
@@ -77,6 +84,7 @@ class RunRecord:
     steps: dict[str, StepResult] = field(default_factory=dict)
     created_at: int = field(default_factory=now_ms)
     updated_at: int = field(default_factory=now_ms)
+    owner: str | None = None
 
     def apply(self, changes: RunChanges) -> None:
         """Applies run-level changes in place."""
@@ -112,10 +120,12 @@ class Storage(ABC):
         changes: RunChanges,
         *,
         expected_status: Collection[str] | None = None,
+        expected_owner: str | None = None,
     ) -> bool:
-        """Changes run-level fields; with `expected_status`, only if the status is one of them.
+        """Changes run-level fields; with `expected_status`, only if the status is one of them,
+        and with `expected_owner`, only if the run's owner is that token.
 
-        Returns False when the run does not exist or the status did not match.
+        Returns False when the run does not exist or a condition did not match.
         """
 
     @abstractmethod
@@ -126,8 +136,14 @@ class Storage(ABC):
         key: str,
         record: StepResult,
         changes: RunChanges | None = None,
-    ) -> None:
-        """Upserts one step record, and run-level `changes` in the same transaction."""
+        *,
+        expected_owner: str | None = None,
+    ) -> bool:
+        """Upserts one step record, and run-level `changes` in the same transaction.
+
+        Returns False, writing nothing, when the run does not exist or (with
+        `expected_owner`) is owned by someone else.
+        """
 
     @abstractmethod
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:

@@ -40,9 +40,12 @@ class InMemoryStorage(Storage):
         changes: RunChanges,
         *,
         expected_status: Collection[str] | None = None,
+        expected_owner: str | None = None,
     ) -> bool:
         record = self._runs.get((workflow_id, run_id))
         if record is None or (expected_status is not None and record.status not in expected_status):
+            return False
+        if expected_owner is not None and record.owner != expected_owner:
             return False
         record.apply(changes)
         record.updated_at = now_ms()
@@ -55,14 +58,17 @@ class InMemoryStorage(Storage):
         key: str,
         record: StepResult,
         changes: RunChanges | None = None,
-    ) -> None:
+        *,
+        expected_owner: str | None = None,
+    ) -> bool:
         run = self._runs.get((workflow_id, run_id))
-        if run is None:
-            return
+        if run is None or (expected_owner is not None and run.owner != expected_owner):
+            return False
         run.steps[key] = record
         if changes:
             run.apply(changes)
             run.updated_at = now_ms()
+        return True
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         run = self._runs.get((workflow_id, run_id))
@@ -112,6 +118,7 @@ class InMemoryStorage(Storage):
             run_id=record.run_id,
             status=record.status,
             resource_id=record.resource_id,
+            owner=record.owner,
             steps=dict(record.steps) if steps else {},
             created_at=record.created_at,
             updated_at=record.updated_at,

@@ -247,7 +247,9 @@ class PostgresStorage(Storage):
         return row_record(row[:-1], steps)
 
     @staticmethod
-    def _update_sql(workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None) -> tuple[str, list[Any]]:
+    def _update_sql(
+        workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None, owner: str | None = None
+    ) -> tuple[str, list[Any]]:
         pairs = encode_changes(changes)
         sets = [f"{column} = %s::json" if column in JSON_FIELDS else f"{column} = %s" for column, _ in pairs]
         query = f"UPDATE {RUNS} SET {', '.join([*sets, 'updated_at = %s'])} WHERE workflow_id = %s AND run_id = %s"
@@ -255,6 +257,9 @@ class PostgresStorage(Storage):
         if statuses is not None:
             query += " AND status = ANY(%s::text[])"
             params.append(statuses)
+        if owner is not None:
+            query += " AND owner = %s"
+            params.append(owner)
         return query, params
 
     async def update_run(
@@ -264,9 +269,10 @@ class PostgresStorage(Storage):
         changes: RunChanges,
         *,
         expected_status: Collection[str] | None = None,
+        expected_owner: str | None = None,
     ) -> bool:
         statuses = None if expected_status is None else list(expected_status)
-        query, params = self._update_sql(workflow_id, run_id, changes, statuses)
+        query, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
 
         async def fn(conn: Conn) -> bool:
             return (await conn.execute(query, params)).rowcount == 1
@@ -280,12 +286,14 @@ class PostgresStorage(Storage):
         key: str,
         record: StepResult,
         changes: RunChanges | None = None,
-    ) -> None:
+        *,
+        expected_owner: str | None = None,
+    ) -> bool:
         text = step_json(key, record)
-        if changes:
+        if changes or expected_owner is not None:
             # One statement: the run update and the step upsert commit together or not at all,
-            # and a missing run (the UPDATE returns no row) writes no step.
-            update, params = self._update_sql(workflow_id, run_id, changes, None)
+            # and a missing run or another owner (the UPDATE returns no row) writes no step.
+            update, params = self._update_sql(workflow_id, run_id, changes or {}, None, expected_owner)
             query = (
                 f"WITH run AS ({update} RETURNING 1) INSERT INTO {STEPS} (workflow_id, run_id, key, record) "
                 f"SELECT %s, %s, %s, %s::json FROM run {_ON_CONFLICT}"
@@ -295,13 +303,13 @@ class PostgresStorage(Storage):
             query, args = _UPSERT_STEP, {"w": workflow_id, "r": run_id, "k": key, "rec": text}
         self._last_write_size = len(text) + (sum(len(p) for p in args[:-4] if isinstance(p, str)) if changes else 0)
 
-        async def fn(conn: Conn) -> None:
+        async def fn(conn: Conn) -> bool:
             try:
-                await conn.execute(query, args)
+                return (await conn.execute(query, args)).rowcount == 1
             except psycopg.errors.ForeignKeyViolation:
-                return  # the run was deleted between the EXISTS check and the insert: nothing to attach to
+                return False  # the run was deleted between the EXISTS check and the insert: nothing to attach to
 
-        await self._run("save_step", fn)
+        return await self._run("save_step", fn)
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         key_list = list(keys)

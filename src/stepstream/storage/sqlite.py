@@ -344,15 +344,18 @@ class SQLiteStorage(Storage):
         changes: RunChanges,
         *,
         expected_status: Collection[str] | None = None,
+        expected_owner: str | None = None,
     ) -> bool:
         statuses = None if expected_status is None else list(expected_status)
         if statuses == []:
             return False
-        sql, params = self._update_sql(workflow_id, run_id, changes, statuses)
+        sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
         return await self._run(lambda conn: _write(conn, lambda c: c.execute(sql, params).rowcount == 1), "update_run")
 
     @staticmethod
-    def _update_sql(workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None) -> tuple[str, list[Any]]:
+    def _update_sql(
+        workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None, owner: str | None = None
+    ) -> tuple[str, list[Any]]:
         pairs = encode_changes(changes)
         sets = ", ".join([*(f"{column} = ?" for column, _ in pairs), "updated_at = ?"])
         sql = f"UPDATE {RUNS} SET {sets} WHERE workflow_id = ? AND run_id = ?"
@@ -360,6 +363,9 @@ class SQLiteStorage(Storage):
         if statuses is not None:
             sql += f" AND status IN ({', '.join('?' * len(statuses))})"
             params += statuses
+        if owner is not None:
+            sql += " AND owner = ?"
+            params.append(owner)
         return sql, params
 
     async def save_step(
@@ -369,18 +375,21 @@ class SQLiteStorage(Storage):
         key: str,
         record: StepResult,
         changes: RunChanges | None = None,
-    ) -> None:
+        *,
+        expected_owner: str | None = None,
+    ) -> bool:
         text = step_json(key, record)
         step = {"w": workflow_id, "r": run_id, "k": key, "rec": text}
-        update = self._update_sql(workflow_id, run_id, changes, None) if changes else None
-        self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
+        fenced = changes or expected_owner is not None
+        update = self._update_sql(workflow_id, run_id, changes or {}, None, expected_owner) if fenced else None
+        self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if changes and update else 0)
 
-        def tx(conn: sqlite3.Connection) -> None:
+        def tx(conn: sqlite3.Connection) -> bool:
             if update is not None and conn.execute(*update).rowcount != 1:
-                return  # no such run: nothing to attach the step to (as InMemoryStorage)
-            conn.execute(_UPSERT_STEP, step)
+                return False  # no such run, or another owner: write nothing
+            return conn.execute(_UPSERT_STEP, step).rowcount == 1
 
-        await self._run(lambda conn: _write(conn, tx), "save_step")
+        return await self._run(lambda conn: _write(conn, tx), "save_step")
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         params = [(workflow_id, run_id, key) for key in keys]

@@ -129,6 +129,7 @@ def _rich(run_id: str = "run-1", **overrides: Any) -> RunRecord:
         "suspended": [["outer", "inner"], ["approve"]],
         "resume_labels": {"go": {"stepId": "approve"}, "retry": {"stepId": "outer", "foreachIndex": 2}},
         "tracing_context": {"traceId": "t" * 32, "spanId": "s" * 16, "parentSpanId": None},
+        "owner": "exec-0",
         "steps": _steps(),
         "created_at": _BASE_MS,
         "updated_at": _BASE_MS + 500,
@@ -279,6 +280,32 @@ async def check_update_run_compare_and_set(target: ContractTarget) -> None:
         assert loaded.created_at == original.created_at
         assert loaded.updated_at >= original.updated_at
         assert list(loaded.steps) == list(original.steps), "update_run must not touch step records"
+    finally:
+        await storage.close()
+
+
+async def check_owner_fences_writes(target: ContractTarget) -> None:
+    """With expected_owner, update_run and save_step write only while the run has that owner."""
+    storage = await _open(target)
+    try:
+        assert await storage.create_run(_rich(status="suspended", owner=None))
+        assert await storage.update_run(WF, "run-1", {"status": "running", "owner": "exec-a"}, expected_status=["suspended"]) is True
+        step = StepResult("success", {"n": 1}, {"n": 2}, started_at=_BASE_MS, ended_at=_BASE_MS + 1)
+        assert await storage.save_step(WF, "run-1", "fenced", step, expected_owner="exec-a") is True
+        # Another process takes the run over (a restart claims it with a new token).
+        assert await storage.update_run(WF, "run-1", {"owner": "exec-b"}, expected_status=["running"], expected_owner="exec-a") is True
+        assert await storage.update_run(WF, "run-1", {"owner": "exec-c"}, expected_status=["running"], expected_owner="exec-a") is False
+        stale = StepResult("success", {"n": 1}, {"n": 99}, started_at=_BASE_MS, ended_at=_BASE_MS + 1)
+        assert await storage.save_step(WF, "run-1", "fenced", stale, {"state": {"stale": True}}, expected_owner="exec-a") is False
+        assert await storage.save_step(WF, "run-1", "late", stale, expected_owner="exec-a") is False
+        assert await storage.update_run(WF, "run-1", {"status": "success"}, expected_owner="exec-a") is False
+        loaded = await storage.load_run(WF, "run-1")
+        assert loaded is not None
+        assert loaded.owner == "exec-b" and loaded.status == "running"
+        assert loaded.steps["fenced"] == step and "late" not in loaded.steps
+        assert loaded.state == _rich().state, "a fenced save_step must not apply its changes"
+        assert await storage.save_step(WF, "run-1", "late", stale, expected_owner="exec-b") is True
+        assert await storage.save_step(WF, "missing", "late", stale) is False
     finally:
         await storage.close()
 

@@ -94,6 +94,8 @@ class Workflow(Step):
         self._map_count = 0
         self._sleep_count = 0
         self._storage: Storage | None = None
+        #: which process executes this workflow's runs (owner tokens start with it)
+        self.executor_id = "local"
         self._runs: dict[str, Run] = {}
 
     # -- building ----------------------------------------------------------------------------
@@ -217,9 +219,11 @@ class Workflow(Step):
             self._storage = InMemoryStorage()
         return self._storage
 
-    def bind_storage(self, storage: Storage) -> None:
+    def bind_storage(self, storage: Storage, executor_id: str | None = None) -> None:
         """Keeps this workflow's runs in `storage` (called by `Stepstream`)."""
         self._storage = storage
+        if executor_id is not None:
+            self.executor_id = executor_id
         self._runs.clear()
 
     async def create_run(self, run_id: str | None = None, *, resource_id: str | None = None) -> Run:

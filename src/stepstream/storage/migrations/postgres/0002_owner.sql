@@ -1,0 +1,4 @@
+-- stepstream schema v2 (PostgreSQL): the token of the execution that owns a run.
+-- Writes of an execution are conditional on it, so a run restarted or canceled
+-- by another process is never overwritten by a stale executor.
+ALTER TABLE stepstream_runs ADD COLUMN owner TEXT;

@@ -1,0 +1,173 @@
+"""Fencing: an execution owns its run; a second restarter loses, a canceled executor stops.
+
+Two workflow objects over one storage stand for two processes (replicas);
+the cross-process case is in test_cross_process.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stepstream import ResumeAlreadyClaimedError, RunStateError, StepContext, Stepstream, create_step, create_workflow
+from stepstream.storage import InMemoryStorage, SQLiteStorage
+from stepstream.storage.base import Storage
+
+
+def build(calls: Counter[str], gate: asyncio.Event | None = None) -> Any:
+    async def first(ctx: StepContext) -> int:
+        calls["first"] += 1
+        return int(ctx.input_data) + 1
+
+    async def slow(ctx: StepContext) -> int:
+        calls["slow"] += 1
+        if gate is not None:
+            await gate.wait()
+        else:
+            await asyncio.sleep(0.05)
+        return int(ctx.input_data) * 10
+
+    async def last(ctx: StepContext) -> int:
+        calls["last"] += 1
+        return int(ctx.input_data) + 5
+
+    return (
+        create_workflow(id="fenced")
+        .then(create_step(id="first", execute=first))
+        .then(create_step(id="slow", execute=slow))
+        .then(create_step(id="last", execute=last))
+        .commit()
+    )
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    return InMemoryStorage() if request.param == "memory" else SQLiteStorage(tmp_path / "runs.db")
+
+
+async def test_a_replica_can_take_over_a_dead_replicas_runs(storage: Storage) -> None:
+    calls: Counter[str] = Counter()
+    await _crashed_run(storage, calls)
+    await storage.update_run("fenced", "r", {"owner": "replica-gone:crashed-execution"})
+    survivor = Stepstream(workflows=[build(calls)], storage=storage, executor_id="replica-b")
+    assert await survivor.restart_active_runs() == []
+    taken = await survivor.restart_active_runs(all_executors=True)
+    assert [(r.status, r.result) for r in taken] == [("success", 25)]
+    stored = await storage.load_run("fenced", "r")
+    assert stored is not None and stored.owner is not None and stored.owner.startswith("replica-b:")
+    await storage.close()
+
+
+def test_executor_ids_cannot_contain_the_separator() -> None:
+    with pytest.raises(Exception, match="executor_id must not contain ':', got 'a:b'"):
+        Stepstream(storage=InMemoryStorage(), executor_id="a:b")
+
+
+async def _crashed_run(storage: Storage, calls: Counter[str]) -> None:
+    """A run whose process died after `first` was stored: status running, owned by a dead token."""
+    app = Stepstream(workflows=[build(calls)], storage=storage)
+    run = await app.get_workflow("fenced").create_run("r")
+    await run.start(input_data=1)
+    await storage.update_run("fenced", "r", {"status": "running", "result": None, "owner": "dead-process"})
+    await storage.delete_steps("fenced", "r", ["slow", "last"])
+    calls.clear()
+
+
+class BarrierLoads:
+    """Wraps a storage so that two callers of `load_run` both read before either goes on:
+    the two replicas then see the same (dead) owner and race on the claim."""
+
+    def __init__(self, inner: Storage, parties: int = 2):
+        self.inner = inner
+        self.barrier = asyncio.Barrier(parties)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def load_run(self, workflow_id: str, run_id: str) -> Any:
+        record = await self.inner.load_run(workflow_id, run_id)
+        await self.barrier.wait()
+        return record
+
+
+async def test_two_replicas_reading_the_same_crashed_run_restart_it_once(storage: Storage) -> None:
+    calls: Counter[str] = Counter()
+    await _crashed_run(storage, calls)
+    shared: Any = BarrierLoads(storage)
+    run_a = await _bound(build(calls), storage).create_run("r")
+    run_b = await _bound(build(calls), storage).create_run("r")
+    run_a.workflow.bind_storage(shared)
+    run_b.workflow.bind_storage(shared)
+    first, second = await asyncio.gather(run_a.restart(), run_b.restart(), return_exceptions=True)
+    outcomes = sorted([first, second], key=lambda o: isinstance(o, BaseException))
+    assert outcomes[0].status == "success" and outcomes[0].result == 25  # type: ignore[union-attr]
+    assert isinstance(outcomes[1], ResumeAlreadyClaimedError)
+    assert "was restarted by another caller first; nothing ran here" in str(outcomes[1])
+    assert calls == Counter({"slow": 1, "last": 1})
+    await storage.close()
+
+
+async def test_each_replica_recovers_only_its_own_runs_at_boot(storage: Storage) -> None:
+    calls: Counter[str] = Counter()
+    await _crashed_run(storage, calls)
+    await storage.update_run("fenced", "r", {"owner": "replica-a:crashed-execution"})
+    replica_a = Stepstream(workflows=[build(calls)], storage=storage, executor_id="replica-a")
+    replica_b = Stepstream(workflows=[build(calls)], storage=storage, executor_id="replica-b")
+    from_a, from_b = await asyncio.gather(replica_a.restart_active_runs(), replica_b.restart_active_runs())
+    assert [(r.status, r.result) for r in from_a] == [("success", 25)]
+    assert from_b == []  # replica-b leaves replica-a's runs alone
+    assert calls == Counter({"slow": 1, "last": 1})
+    assert await replica_b.restart_active_runs(all_executors=True) == []  # nothing left to take over
+    stored = await storage.load_run("fenced", "r")
+    assert stored is not None and stored.status == "success" and stored.result == 25
+    await storage.close()
+
+
+def _bound(wf: Any, storage: Storage) -> Any:
+    wf.bind_storage(storage)
+    return wf
+
+
+async def test_cancel_from_another_process_stops_a_running_executor(storage: Storage) -> None:
+    calls: Counter[str] = Counter()
+    gate = asyncio.Event()
+    runner = _bound(build(calls, gate), storage)
+    other = _bound(build(calls), storage)  # another process, same storage
+    run = await runner.create_run("r")
+    started = asyncio.ensure_future(run.start(input_data=1))
+    while calls["slow"] == 0:
+        await asyncio.sleep(0.001)
+    await (await other.create_run("r")).cancel()
+    assert (await storage.load_run("fenced", "r")).status == "canceled"  # type: ignore[union-attr]
+    gate.set()  # the step finishes, but its write is refused: the run is no longer this executor's
+    result = await started
+    assert result.status == "canceled"
+    assert calls == Counter({"first": 1, "slow": 1})  # `last` never ran
+    stored = await storage.load_run("fenced", "r")
+    assert stored is not None and stored.status == "canceled"
+    assert list(stored.steps) == ["first"]  # the fenced step wrote nothing
+    await storage.close()
+
+
+async def test_an_execution_taken_over_by_a_restart_stops_without_writing(storage: Storage) -> None:
+    calls: Counter[str] = Counter()
+    gate = asyncio.Event()
+    slow_runner = _bound(build(calls, gate), storage)
+    run = await slow_runner.create_run("r")
+    started = asyncio.ensure_future(run.start(input_data=1))
+    while calls["slow"] == 0:
+        await asyncio.sleep(0.001)
+    # Another replica wrongly believes this process died and restarts the run.
+    restarted = await (await _bound(build(calls), storage).create_run("r")).restart()
+    assert restarted.status == "success" and restarted.result == 25
+    gate.set()
+    with pytest.raises(RunStateError, match="was taken over by another execution .* stopped without writing anything more"):
+        await started
+    stored = await storage.load_run("fenced", "r")
+    assert stored is not None and stored.status == "success" and stored.result == 25
+    assert calls == Counter({"first": 1, "slow": 2, "last": 1})
+    await storage.close()
