@@ -165,7 +165,7 @@ async def test_an_execution_taken_over_by_a_restart_stops_without_writing(storag
     restarted = await (await _bound(build(calls), storage).create_run("r")).restart()
     assert restarted.status == "success" and restarted.result == 25
     gate.set()
-    with pytest.raises(RunStateError, match="was taken over by another execution .* stopped without writing anything more"):
+    with pytest.raises(RunStateError, match=r"was taken over by another execution .* stopped without writing anything more"):
         await started
     stored = await storage.load_run("fenced", "r")
     assert stored is not None and stored.status == "success" and stored.result == 25

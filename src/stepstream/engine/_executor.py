@@ -43,7 +43,7 @@ log = logging.getLogger("stepstream")
 META = "__workflow_meta"
 
 
-class Fenced(Exception):  # noqa: N818 - a control signal, not an error for users
+class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
 
 
