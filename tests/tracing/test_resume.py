@@ -181,3 +181,25 @@ def test_resume_in_another_process_with_sqlite(tmp_path: Path) -> None:
     (gate,) = [s for s in second["spans"] if s["name"] == "workflow step: 'gate'"]
     assert by_id[gate["parent"]]["name"] == "workflow step: 'inner'"
     assert by_id[by_id[gate["parent"]]["parent"]]["name"] == "workflow run: 'durable-trace' (resumed)"
+
+
+async def test_restart_after_a_crash_continues_the_crashed_runs_trace(spans: Spans) -> None:
+    storage = InMemoryStorage()
+    wf = build()
+    wf.bind_storage(storage)
+    run = await wf.create_run()
+    first = await run.start(input_data=1)
+    crashed = spans.one("workflow run: 'approval'")
+    # The first step write carried the run span's ids: a crash after it leaves them stored.
+    stored = await storage.load_run("approval", run.run_id)
+    assert stored is not None and stored.tracing_context == {"traceId": first.trace_id, "spanId": first.span_id}
+    await storage.update_run("approval", run.run_id, {"status": "running", "suspended": []})
+    await storage.delete_steps("approval", run.run_id, ["gate"])
+    spans.exporter.clear()
+    restarted = await run.restart()
+    assert restarted.status == "suspended"
+    span = spans.one("workflow run: 'approval'")
+    assert restarted.trace_id == first.trace_id
+    assert (span.attributes or {})[T.RUN_OPERATION] == "restart"
+    (link,) = span.links
+    assert link.context.span_id == crashed.context.span_id

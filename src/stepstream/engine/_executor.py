@@ -112,6 +112,8 @@ class RunState:
         self.deferred: tuple[str, StepResult] | None = None
         #: the token this execution claimed the run with; every write is conditional on it
         self.owner: str | None = None
+        #: the run span's ids go out with the first write, so a restart can continue the trace
+        self.trace_stored = tracer is None
 
     @property
     def listening(self) -> bool:
@@ -157,8 +159,13 @@ class RunState:
     def run_changes(self) -> RunChanges | None:
         """State and request context, if they changed since the last write."""
         changes: RunChanges | None = None
+        if not self.trace_stored and self.tracer is not None:
+            self.trace_stored = True
+            changes = {"tracing_context": {"traceId": self.tracer.trace_id, "spanId": self.tracer.span_id}}
         if self.state_dirty:
-            changes = {"state": dict(self.state)}
+            if changes is None:
+                changes = {}
+            changes["state"] = dict(self.state)
             self.state_dirty = False
         rc = self.request_context
         if rc._version != self.rc_version:

@@ -320,6 +320,7 @@ class Run:
             restarting=True,
             stored_labels=record.resume_labels,
             tracing_options=tracing_options,
+            tracing_context=record.tracing_context,
         )
 
     async def time_travel(
