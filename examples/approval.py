@@ -54,6 +54,9 @@ def show(event: dict[str, Any]) -> str:
         who = payload.get("id") or payload.get("stepName")
         detail = {k: payload[k] for k in ("status", "payload", "output", "suspendPayload", "resumePayload") if k in payload}
         return f"  {kind:26} {who:8} {json.dumps(detail)}"
+    if kind == "workflow-finish":
+        detail = {"workflowStatus": payload["workflowStatus"], **({"result": payload["finalWorkflowResult"]} if "finalWorkflowResult" in payload else {})}
+        return f"  {kind:26} {json.dumps(detail)}"
     return f"  {kind:26} {json.dumps(payload)}"
 
 
@@ -62,7 +65,8 @@ async def print_stream(title: str, stream: WorkflowStream) -> None:
     async for event in stream:
         print(show(event.to_dict()))
     result = await stream.result
-    print(f"  -> status={result.status} result={json.dumps(result.to_dict().get('result'))} usage={await stream.usage}\n")
+    usage = await stream.usage
+    print(f"  -> status={result.status} result={json.dumps(result.to_dict().get('result'))} tokens={usage['totalTokens']}\n")
 
 
 async def main() -> None:
