@@ -1,6 +1,11 @@
 """Time travel on a new run into a nested workflow, target "nested.step3" with only input_data: the
 outer step before the nested workflow is filled in (output {}), the nested step before the target
-is filled in with output = input_data; only step3 and the steps after it run."""
+is filled in with output = input_data; only step3 and the steps after it run.
+The nested workflow's input_schema is Any: Mastra validates the nested workflow's filled-in input
+({}, the placeholder output of step1) against it and fails the run otherwise (a Mastra bug this
+scenario does not record)."""
+from typing import Any
+
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
@@ -24,7 +29,7 @@ async def scenario(log):
     step2 = make("step2", lambda n: n * 10)
     step3 = make("step3", lambda n: n + 7)
     step4 = make("step4", lambda n: n * 2)
-    nested = create_workflow(id="nested", input_schema=N, output_schema=N).then(step2).then(step3).commit()
+    nested = create_workflow(id="nested", input_schema=Any, output_schema=N).then(step2).then(step3).commit()
     wf = create_workflow(id="travel-nested", input_schema=N, output_schema=N).then(step1).then(nested).then(step4).commit()
     run = await wf.create_run()
     log.result(await run.time_travel(step="nested.step3", input_data={"n": 5}))

@@ -1,10 +1,11 @@
-// Time travel on a suspended run to its first step with resumeData: the first step runs again,
+// Time travel on a suspended run to its first step with resumeData: the first step runs again
+// (without the resume data: it was not suspended),
 // and the step that was suspended runs again with that resume data (its record keeps the old
 // suspendPayload and gains resumePayload); the run goes on to the end.
 export default async function ({ createWorkflow, createStep, z, mastraWith, log }) {
   const V = z.object({ value: z.string() });
   const calls = [];
-  const prepare = createStep({ id: 'prepare', inputSchema: V, outputSchema: V, execute: async ({ inputData }) => { calls.push('prepare'); return { value: inputData.value + '>prep' }; } });
+  const prepare = createStep({ id: 'prepare', inputSchema: V, outputSchema: V, execute: async ({ inputData, resumeData }) => { calls.push(resumeData ? 'prepare+resumeData' : 'prepare'); return { value: inputData.value + '>prep' }; } });
   const approve = createStep({ id: 'approve', inputSchema: V, outputSchema: V, resumeSchema: z.object({ by: z.string() }),
     execute: async ({ inputData, resumeData, suspend }) => {
       calls.push('approve');

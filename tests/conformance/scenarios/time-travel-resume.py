@@ -1,4 +1,5 @@
-"""Time travel on a suspended run to its first step with resume_data: the first step runs again,
+"""Time travel on a suspended run to its first step with resume_data: the first step runs again
+(without the resume data: it was not suspended),
 and the step that was suspended runs again with that resume data (its record gains
 resumePayload); the run goes on to the end."""
 from pydantic import BaseModel
@@ -18,7 +19,7 @@ async def scenario(log):
     calls = []
 
     def prepare_value(ctx):
-        calls.append("prepare")
+        calls.append("prepare" if ctx.resume_data is None else "prepare+resumeData")
         return V(value=ctx.input_data.value + ">prep")
 
     async def approve_value(ctx):
