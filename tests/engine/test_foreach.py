@@ -304,6 +304,7 @@ async def test_foreach_emits_one_progress_event_per_item() -> None:
     assert progress == [
         {
             "id": "map",
+            "stepName": "map",
             "completedCount": 1,
             "totalCount": 3,
             "currentIndex": 0,
@@ -312,6 +313,7 @@ async def test_foreach_emits_one_progress_event_per_item() -> None:
         },
         {
             "id": "map",
+            "stepName": "map",
             "completedCount": 2,
             "totalCount": 3,
             "currentIndex": 1,
@@ -320,6 +322,7 @@ async def test_foreach_emits_one_progress_event_per_item() -> None:
         },
         {
             "id": "map",
+            "stepName": "map",
             "completedCount": 3,
             "totalCount": 3,
             "currentIndex": 2,
@@ -365,13 +368,14 @@ async def test_failed_item_emits_failed_progress_and_stops_the_foreach() -> None
     assert progress == [
         {
             "id": "map",
+            "stepName": "map",
             "completedCount": 1,
             "totalCount": 3,
             "currentIndex": 0,
             "iterationStatus": "success",
             "iterationOutput": {"value": 12},
         },
-        {"id": "map", "completedCount": 2, "totalCount": 3, "currentIndex": 1, "iterationStatus": "failed"},
+        {"id": "map", "stepName": "map", "completedCount": 2, "totalCount": 3, "currentIndex": 1, "iterationStatus": "failed"},
     ]
     assert result.error is not None and result.error["message"] == "item 22 failed"
 

@@ -270,6 +270,7 @@ async def test_foreach_emits_one_progress_chunk_per_item():
     assert progress == [
         {
             "id": "double",
+            "stepName": "double",
             "completedCount": i + 1,
             "totalCount": 3,
             "currentIndex": i,

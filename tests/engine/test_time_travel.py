@@ -477,3 +477,36 @@ async def test_time_travel_into_a_branch_runs_only_the_target():
     assert "step3" not in data["steps"]
     assert data["result"] == {"result": "step5step5"}
     assert calls == Counter({"step5": 1})
+
+
+async def test_time_travel_with_resume_data_that_breaks_the_resume_schema_changes_nothing():
+    from pydantic import BaseModel
+
+    class Approval(BaseModel):
+        by: str
+
+    calls: Counter[str] = Counter()
+
+    async def approve(ctx: StepContext) -> dict[str, str]:
+        calls["approve"] += 1
+        if ctx.resume_data is None:
+            await ctx.suspend({"ask": "who?"})
+        return {"approved_by": ctx.resume_data.by}
+
+    wf = (
+        create_workflow("travel-validated")
+        .then(create_step("prepare", execute=lambda ctx: {"doc": ctx.input_data["doc"]}))
+        .then(create_step("approve", execute=approve, resume_schema=Approval))
+        .commit()
+    )
+    run = await wf.create_run()
+    assert (await run.start(input_data={"doc": "d"})).status == "suspended"
+    with pytest.raises(ValidationError, match="Invalid resume data: \n- by: Field required"):
+        await run.time_travel(step="prepare", resume_data={"who": "ann"})
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None and stored.status == "suspended" and list(stored.steps) == ["prepare", "approve"]
+    assert calls == Counter({"approve": 1})
+    result = await run.time_travel(step="prepare", resume_data={"by": "ann"})
+    assert result.status == "success"
+    assert result.result == {"approved_by": "ann"}
+    assert result.steps["prepare"].resume_payload is None  # only the suspended step gets the data

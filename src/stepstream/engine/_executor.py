@@ -829,6 +829,7 @@ class Execution:
         if self.rs.sinks:
             payload: dict[str, Any] = {
                 "id": self.prefix + key,
+                "stepName": self.prefix + key,
                 "completedCount": completed,
                 "totalCount": total,
                 "currentIndex": index,

@@ -199,6 +199,9 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
                 labels[label] = {"stepId": key, "foreachIndex": i}
         data = dict(strip_meta(first_payload) or {}) if isinstance(first_payload, dict) or first_payload is None else {}
         data[META] = {"foreachIndex": first, "foreachOutput": serial, "resumeLabels": labels}
+        inner_meta = first_payload.get(META) if isinstance(first_payload, dict) else None
+        if isinstance(inner_meta, dict) and inner_meta.get("path"):
+            data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
         common["suspended_at"] = now_ms()
         record = StepResult("suspended", items, suspend_payload=data, **common)
         status, result = "suspended", None

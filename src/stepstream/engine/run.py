@@ -28,7 +28,7 @@ from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, RunStatus
 from ..workflow.builder import Workflow
 from ._executor import Execution, Fenced, RunState, Sink, Target, strip_meta
-from ._targets import resolve_target, time_travel_plan
+from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from .stream import WorkflowStream
 
@@ -371,6 +371,17 @@ class Run:
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
+        targets: dict[str, Target] | None = None
+        if resume_data is not None:
+            # As in Mastra, the resume data goes to the re-run steps that were suspended,
+            # each checked against its own resume schema before anything changes.
+            targets = {}
+            for path in plan.resuspend:
+                leaf = find_step(wf, path)
+                data = resume_data
+                if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+                    data = leaf._resume.validate(resume_data, "Invalid resume data")
+                targets.setdefault(path[0], Target(path[1:], data, None))
         state = self._initial_state(initial_state) if initial_state is not None else record.state
         rc = self._merge_context(record.request_context, request_context)
         previous = record.status
@@ -391,12 +402,6 @@ class Run:
             await wf.storage.delete_steps(wf.id, self.run_id, plan.deleted)
         for key, filled in plan.filled.items():
             await wf.storage.save_step(wf.id, self.run_id, key, filled, expected_owner=owner)
-        targets: dict[str, Target] | None = None
-        if resume_data is not None:
-            # The resume data goes to the target and to every re-run step that was suspended (Mastra Z.171).
-            targets = {plan.target: Target(plan.rest, resume_data, None)}
-            for path in plan.resuspend:
-                targets.setdefault(path[0], Target(path[1:], resume_data, None))
         init = plan.input if plan.input is not None else self._stored_input(record.input)
         return await self._execute(
             init,
@@ -407,6 +412,7 @@ class Run:
             targets=targets,
             time_travel=(plan.target, plan.target_input, plan.rest),
             tracing_options=tracing_options,
+            owner=owner,
         )
 
     # -- cancel and watch ----------------------------------------------------------------
