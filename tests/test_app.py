@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -223,3 +224,42 @@ async def test_restart_active_runs_continues_interrupted_runs_of_every_workflow(
     assert [(r.run_id, r.status, r.result) for r in results] == [("interrupted", "success", N(n=3))]
     assert calls == Counter({"b": 1, "c": 1})
     assert await app.restart_active_runs() == []
+
+
+async def test_a_created_run_is_written_when_started_or_first_touched(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    app = Stepstream(workflows=[chain()], storage=storage)
+    wf = app.get_workflow("wf")
+    started = await wf.create_run("started")
+    assert await storage.load_run("wf", "started") is None  # not written until it matters
+    await started.start(input_data={"n": 0})
+    stored = await storage.load_run("wf", "started")
+    assert stored is not None and stored.status == "success"
+
+    await wf.create_run("listed")
+    assert {r["runId"]: r["status"] for r in (await wf.list_runs())["runs"]} == {"started": "success", "listed": "pending"}
+    await wf.create_run("fetched")
+    fetched = await wf.get_run("fetched")
+    assert fetched is not None and fetched["status"] == "pending"
+    canceled = await wf.create_run("canceled")
+    await canceled.cancel()
+    stored_canceled = await storage.load_run("wf", "canceled")
+    assert stored_canceled is not None and stored_canceled.status == "canceled"
+    await storage.close()
+
+
+async def test_two_processes_starting_the_same_new_run_id_run_it_once(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    calls: Counter[str] = Counter()
+    one = Stepstream(workflows=[chain(calls=calls)], storage=storage)
+    two = Stepstream(workflows=[chain(calls=calls)], storage=SQLiteStorage(tmp_path / "runs.db"))
+    run_one = await one.get_workflow("wf").create_run("shared")
+    run_two = await two.get_workflow("wf").create_run("shared")
+    outcomes = await asyncio.gather(run_one.start(input_data={"n": 0}), run_two.start(input_data={"n": 0}), return_exceptions=True)
+    results = [o for o in outcomes if not isinstance(o, BaseException)]
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    assert [r.status for r in results] == ["success"]
+    assert len(errors) == 1 and getattr(errors[0], "code", None) == "WORKFLOW_START_ALREADY_CLAIMED"
+    assert calls == Counter({"a": 1, "b": 1, "c": 1})
+    await storage.close()
+    await two.close()

@@ -229,6 +229,7 @@ async def test_options_on_every_entry_point(spans: Spans) -> None:
 
 async def test_options_on_restart(spans: Spans) -> None:
     from stepstream.results import StepResult
+    from stepstream.storage.base import RunRecord
     from stepstream.storage.memory import InMemoryStorage
 
     storage = InMemoryStorage()
@@ -239,9 +240,10 @@ async def test_options_on_restart(spans: Spans) -> None:
         .commit()
     )
     wf.bind_storage(storage)
-    run = await wf.create_run()
-    await storage.update_run("crash", run.run_id, {"status": "running", "input": 0})
-    await storage.save_step("crash", run.run_id, "a", StepResult("success", 0, 1, started_at=1, ended_at=2))
+    # A run that crashed after `a`: stored as running, with a's record.
+    await storage.create_run(RunRecord(workflow_id="crash", run_id="crashed", status="running", input=0))
+    await storage.save_step("crash", "crashed", "a", StepResult("success", 0, 1, started_at=1, ended_at=2))
+    run = await wf.create_run("crashed")
     result = await run.restart(tracing_options={"trace_id": TRACE, "metadata": {"why": "crash"}})
     assert result.status == "success" and result.trace_id == TRACE
     root = spans.one("workflow run: 'crash'")

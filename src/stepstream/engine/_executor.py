@@ -47,6 +47,42 @@ class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
 
 
+RUNNING_MARK_SECONDS = 0.1
+"""A step still running after this long gets a `running` record (shared storage only)."""
+
+
+class RunningMark:
+    """Records a slow step as `running` so that other processes watching the run see it.
+
+    Fast steps only schedule and cancel a timer; the final record waits for a mark
+    write in flight, so a `running` record never overwrites a settled one.
+    """
+
+    __slots__ = ("ex", "handle", "key", "record", "task")
+
+    def __init__(self, ex: Execution, key: str, record: StepResult):
+        self.ex = ex
+        self.key = key
+        self.record = record
+        self.task: asyncio.Task[Any] | None = None
+        self.handle = asyncio.get_running_loop().call_later(RUNNING_MARK_SECONDS, self._fire)
+
+    def _fire(self) -> None:
+        rs = self.ex.rs
+        full = self.ex.prefix + self.key
+        self.task = asyncio.get_running_loop().create_task(
+            rs.storage.save_step(rs.workflow_id, rs.run_id, full, self.record, expected_owner=rs.owner)
+        )
+
+    async def settle(self) -> None:
+        self.handle.cancel()
+        if self.task is not None:
+            try:
+                await self.task
+            except Exception:  # the final write reports storage trouble itself
+                log.debug("running mark of %r failed", self.key, exc_info=True)
+
+
 class Target:
     """A resume target inside one workflow level: the rest of its path, and the data."""
 
@@ -114,6 +150,8 @@ class RunState:
         self.owner: str | None = None
         #: the run span's ids go out with the first write, so a restart can continue the trace
         self.trace_stored = tracer is None
+        #: other processes can read this storage: slow steps get a `running` record
+        self.shared = storage.shared
 
     @property
     def listening(self) -> bool:
@@ -348,11 +386,16 @@ class Execution:
                 start["metadata"] = metadata
             rs.emit(STEP_START, start)
 
-        if isinstance(step, Workflow):
-            att = await self._run_nested(step, key, value, target, prev)
-        else:
-            retry_base = (iteration - 1) if iteration is not None else 0
-            att = await self._attempts(step, key, value, resume_data, suspend_data, retry_base, iteration)
+        mark = RunningMark(self, key, StepResult("running", to_json(value), started_at=started, metadata=metadata)) if rs.shared else None
+        try:
+            if isinstance(step, Workflow):
+                att = await self._run_nested(step, key, value, target, prev)
+            else:
+                retry_base = (iteration - 1) if iteration is not None else 0
+                att = await self._attempts(step, key, value, resume_data, suspend_data, retry_base, iteration)
+        finally:
+            if mark is not None:
+                await mark.settle()
 
         status = att.status
         if status == "success" and rs.abort_event.is_set():
@@ -360,35 +403,15 @@ class Execution:
         if att.state_updates and status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if resumed_at is not None:
-            resume_data = to_json(resume_data)
-        if status == "success" or status == "bailed":
-            record = StepResult(
-                "success",
-                att.payload,
-                att.value,
-                started_at=started,
-                ended_at=now_ms(),
-                resume_payload=resume_data if target is not None else None,
-                resumed_at=resumed_at,
-                suspended_at=prev.suspended_at if prev is not None else None,
-                metadata=metadata,
-            )
-        elif status == "suspended":
-            record = StepResult(
-                "suspended",
-                att.payload,
-                suspend_payload=att.value,
-                started_at=started,
-                suspended_at=now_ms(),
-                resume_payload=resume_data if target is not None else None,
-                resumed_at=resumed_at,
-                metadata=metadata,
-            )
-        elif status == "failed":
-            record = StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now_ms(), metadata=metadata)
-        else:
-            record = StepResult("canceled", att.payload, started_at=started, ended_at=now_ms(), metadata=metadata)
+        record = _settled_record(
+            status,
+            att,
+            started=started,
+            resume_payload=to_json(resume_data) if target is not None else None,
+            resumed_at=resumed_at,
+            suspended_at=prev.suspended_at if prev is not None else None,
+            metadata=metadata,
+        )
         await self.save(key, record)
         if span is not None:
             rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
@@ -838,6 +861,45 @@ class Execution:
             if status == "success":
                 payload["iterationOutput"] = to_json(output)
             self.rs.emit(STEP_PROGRESS, payload)
+
+
+def _settled_record(
+    status: str,
+    att: _Attempt,
+    *,
+    started: int,
+    resume_payload: Any,
+    resumed_at: int | None,
+    suspended_at: int | None,
+    metadata: dict[str, Any] | None,
+) -> StepResult:
+    """The record of a settled step (a bail is recorded as a success, as in Mastra)."""
+    if status in ("success", "bailed"):
+        return StepResult(
+            "success",
+            att.payload,
+            att.value,
+            started_at=started,
+            ended_at=now_ms(),
+            resume_payload=resume_payload,
+            resumed_at=resumed_at,
+            suspended_at=suspended_at,
+            metadata=metadata,
+        )
+    if status == "suspended":
+        return StepResult(
+            "suspended",
+            att.payload,
+            suspend_payload=att.value,
+            started_at=started,
+            suspended_at=now_ms(),
+            resume_payload=resume_payload,
+            resumed_at=resumed_at,
+            metadata=metadata,
+        )
+    if status == "failed":
+        return StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now_ms(), metadata=metadata)
+    return StepResult("canceled", att.payload, started_at=started, ended_at=now_ms(), metadata=metadata)
 
 
 def _strip_meta(payload: Any) -> Any:

@@ -69,23 +69,24 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
     storage = workflow.storage
     cached = workflow._runs.get(run_id)
     if cached is not None:
-        if cached._active is None:
+        if cached._active is None and not cached._unsaved:
             stored = await storage.load_run(workflow.id, run_id)
             if stored is not None:
                 cached.status = stored.status
         return cached
-    status: RunStatus = "pending"
     stored = await storage.load_run(workflow.id, run_id) if given else None
-    if stored is None:
-        record = RunRecord(workflow_id=workflow.id, run_id=run_id, status="pending", resource_id=resource_id)
-        if not await storage.create_run(record):
-            stored = await storage.load_run(workflow.id, run_id)
-    if stored is not None:
-        status = stored.status
-        resource_id = stored.resource_id
-    run = Run(workflow, run_id, status, resource_id)
+    run = Run(workflow, run_id, stored.status if stored is not None else "pending", stored.resource_id if stored else resource_id)
+    # A new run is written when it is started (its insert is also its claim), or before
+    # anything else reads or changes it: one transaction fewer for the common create + start.
+    run._unsaved = stored is None
     workflow._runs[run_id] = run
     return run
+
+
+async def flush_pending_runs(workflow: Workflow) -> None:
+    """Writes the pending record of every run created but not yet written in this process."""
+    for run in list(workflow._runs.values()):
+        await run._ensure_created()
 
 
 class Run:
@@ -102,9 +103,20 @@ class Run:
         self._idle = asyncio.Event()
         self._idle.set()
         self._last_result: WorkflowResult | None = None
+        self._unsaved = False
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id!r} of {self.workflow_id!r} status={self.status!r}>"
+
+    async def _ensure_created(self) -> None:
+        """Writes the run's `pending` record if it was created here and not written yet."""
+        if self._unsaved:
+            self._unsaved = False
+            wf = self.workflow
+            if not await wf.storage.create_run(RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)):
+                stored = await wf.storage.load_run(wf.id, self.run_id)
+                if stored is not None:
+                    self.status = stored.status
 
     # -- start ----------------------------------------------------------------------------
     async def start(
@@ -153,6 +165,12 @@ class Run:
             "owner": owner,
         }
         storage = wf.storage
+        if self._unsaved:
+            self._unsaved = False
+            fresh = RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)
+            fresh.apply(changes)
+            if await storage.create_run(fresh):  # the insert is the claim
+                return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
             stored = await storage.load_run(wf.id, self.run_id)
@@ -228,6 +246,7 @@ class Run:
         tracing_options: Mapping[str, Any] | None,
     ) -> WorkflowResult:
         wf = self.workflow
+        await self._ensure_created()
         record = await self._load_settled()
         if record is None:
             raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
@@ -298,6 +317,7 @@ class Run:
         wf = self.workflow
         if self._active is not None:
             raise RunStateError(f"Run {self.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
+        await self._ensure_created()
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
             raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
@@ -365,6 +385,7 @@ class Run:
         wf = self.workflow
         if self._active is not None:
             raise RunStateError("This workflow run is still running, cannot time travel")
+        await self._ensure_created()
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
             raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
@@ -422,6 +443,7 @@ class Run:
         if self._active is not None:
             self._active.request_abort()
             return
+        await self._ensure_created()
         wf = self.workflow
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(

@@ -97,6 +97,8 @@ class Storage(ABC):
 
     #: True when `update_run(expected_status=...)` is a real compare-and-set across processes.
     supports_concurrent_updates: bool = True
+    #: True when other processes can read the runs (then a slow step is also recorded as `running`).
+    shared: bool = True
 
     async def setup(self) -> None:  # noqa: B027 - optional hook
         """Prepares the backend (connects, runs migrations). Idempotent."""

@@ -19,6 +19,8 @@ class InMemoryStorage(Storage):
     """Keeps runs in a dict. Step records are stored by reference: the engine never
     mutates a record once saved, so no copy is needed on the hot path."""
 
+    shared = False
+
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
 

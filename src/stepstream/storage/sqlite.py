@@ -65,7 +65,7 @@ _INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) VAL
 _UPSERT_STEP = (
     f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) "
     f"SELECT :w, :r, :k, COALESCE((SELECT MAX(seq) FROM {STEPS} WHERE workflow_id = :w AND run_id = :r), 0) + 1, :rec "
-    f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = :w AND run_id = :r) "
+    f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = :w AND run_id = :r AND (:o IS NULL OR owner = :o)) "
     "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
 _SELECT_RUN = f"SELECT {_COLS} FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
@@ -325,6 +325,8 @@ class SQLiteStorage(Storage):
             conn.executemany(_INSERT_STEP, steps)
             return True
 
+        if not steps:  # one statement: atomic on its own, no explicit transaction needed
+            return await self._run(lambda conn: conn.execute(_INSERT_RUN, row).rowcount == 1, "create_run")
         return await self._run(lambda conn: _write(conn, tx), "create_run")
 
     async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
@@ -350,7 +352,7 @@ class SQLiteStorage(Storage):
         if statuses == []:
             return False
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
-        return await self._run(lambda conn: _write(conn, lambda c: c.execute(sql, params).rowcount == 1), "update_run")
+        return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
 
     @staticmethod
     def _update_sql(
@@ -379,13 +381,16 @@ class SQLiteStorage(Storage):
         expected_owner: str | None = None,
     ) -> bool:
         text = step_json(key, record)
-        step = {"w": workflow_id, "r": run_id, "k": key, "rec": text}
-        fenced = changes or expected_owner is not None
-        update = self._update_sql(workflow_id, run_id, changes or {}, None, expected_owner) if fenced else None
-        self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if changes and update else 0)
+        step = {"w": workflow_id, "r": run_id, "k": key, "rec": text, "o": expected_owner}
+        update = self._update_sql(workflow_id, run_id, changes, None, expected_owner) if changes else None
+        self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
+        if update is None:
+            # One statement (atomic on its own): the upsert checks that the run exists and,
+            # with `expected_owner`, that it is still owned by the caller.
+            return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
 
         def tx(conn: sqlite3.Connection) -> bool:
-            if update is not None and conn.execute(*update).rowcount != 1:
+            if conn.execute(*update).rowcount != 1:
                 return False  # no such run, or another owner: write nothing
             return conn.execute(_UPSERT_STEP, step).rowcount == 1
 

@@ -244,18 +244,24 @@ class Workflow(Step):
     ) -> dict[str, Any]:
         """`{"runs": [...], "total": n}`, newest first (Mastra's listWorkflowRuns)."""
         from ..engine.management import list_runs
+        from ..engine.run import flush_pending_runs
 
+        await flush_pending_runs(self)
         return await list_runs(self, status, from_date, to_date, resource_id, page, per_page)
 
     async def get_run(self, run_id: str, *, with_nested_workflows: bool = True) -> dict[str, Any] | None:
         """The stored run in Mastra's WorkflowState shape, or None."""
         from ..engine.management import get_run
+        from ..engine.run import flush_pending_runs
 
+        await flush_pending_runs(self)
         return await get_run(self, run_id, with_nested_workflows)
 
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
-        self._runs.pop(run_id, None)
+        run = self._runs.pop(run_id, None)
+        if run is not None:
+            await run._ensure_created()
         return await self.storage.delete_run(self.id, run_id)
 
     def __repr__(self) -> str:

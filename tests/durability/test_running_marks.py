@@ -1,0 +1,94 @@
+"""While a slow step runs, other processes see it as `running`; fast steps cost no extra write."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream.storage import SQLiteStorage
+from stepstream.storage.memory import InMemoryStorage
+
+
+class CountingSQLite(SQLiteStorage):
+    """Counts step writes by status."""
+
+    writes: list[tuple[str, str]]
+
+    async def save_step(self, workflow_id: str, run_id: str, key: str, record: Any, *args: Any, **kwargs: Any) -> bool:
+        self.writes.append((key, record.status))
+        return await super().save_step(workflow_id, run_id, key, record, *args, **kwargs)
+
+
+def flow(gate: asyncio.Event) -> Any:
+    async def slow(ctx: StepContext) -> int:
+        await gate.wait()
+        return int(ctx.input_data) + 1
+
+    inner = create_workflow(id="inner").then(create_step(id="deep", execute=slow)).commit()
+    return (
+        create_workflow(id="marks")
+        .then(create_step(id="fast", execute=lambda ctx: int(ctx.input_data) * 2))
+        .then(create_step(id="slow", execute=slow))
+        .then(inner)
+        .then(create_step(id="done", execute=lambda ctx: int(ctx.input_data) - 1))
+        .commit()
+    )
+
+
+async def test_another_process_sees_a_slow_step_running(tmp_path: Path) -> None:
+    storage = CountingSQLite(tmp_path / "runs.db")
+    storage.writes = []
+    gate = asyncio.Event()
+    app = Stepstream(workflows=[flow(gate)], storage=storage)
+    run = await app.get_workflow("marks").create_run("r")
+    task = asyncio.ensure_future(run.start(input_data=5))
+    watcher = Stepstream(workflows=[flow(asyncio.Event())], storage=SQLiteStorage(tmp_path / "runs.db"))
+    try:
+        state: dict[str, Any] | None = None
+        while state is None or state["steps"].get("slow", {}).get("status") != "running":
+            await asyncio.sleep(0.02)
+            state = await watcher.get_workflow("marks").get_run("r")
+        assert state["status"] == "running"
+        assert state["steps"]["fast"]["status"] == "success"
+        assert state["steps"]["slow"]["payload"] == 10
+        gate.set()
+        result = await task
+    finally:
+        await watcher.close()
+    assert result.status == "success" and result.result == 11
+    final = await app.get_workflow("marks").get_run("r")
+    assert final is not None
+    assert {k: v["status"] for k, v in final["steps"].items()} == {
+        "fast": "success",
+        "slow": "success",
+        "inner.deep": "success",
+        "inner": "success",
+        "done": "success",
+    }
+    # fast steps: one write each (the gate is open by the time `inner` runs); the slow one:
+    # a running mark, then its result
+    assert storage.writes == [
+        ("fast", "success"),
+        ("slow", "running"),
+        ("slow", "success"),
+        ("inner.deep", "success"),
+        ("inner", "success"),
+        ("done", "success"),
+    ]
+    await storage.close()
+
+
+async def test_in_memory_runs_write_no_marks() -> None:
+    gate = asyncio.Event()
+    storage = InMemoryStorage()
+    wf = flow(gate)
+    wf.bind_storage(storage)
+    run = await wf.create_run("r")
+    task = asyncio.ensure_future(run.start(input_data=5))
+    await asyncio.sleep(0.3)
+    stored = await storage.load_run("marks", "r")
+    assert stored is not None and list(stored.steps) == ["fast"]  # nobody else can read it: no marks
+    gate.set()
+    assert (await task).status == "success"
