@@ -29,10 +29,3 @@ def serialize_error(error: Any, depth: int = 0) -> dict[str, Any] | None:
     if cause is not None and depth < _MAX_CAUSE_DEPTH:
         out["cause"] = serialize_error(cause, depth + 1)
     return out
-
-
-def error_message(error: Any) -> str:
-    """The message of an exception or serialized error."""
-    if isinstance(error, dict):
-        return str(error.get("message", ""))
-    return str(error)

@@ -153,11 +153,6 @@ class RunState:
         #: other processes can read this storage: slow steps get a `running` record
         self.shared = storage.shared
 
-    @property
-    def listening(self) -> bool:
-        """True when some stream or watcher wants events."""
-        return bool(self.sinks)
-
     def emit(self, type: str, payload: dict[str, Any], from_: Any = "WORKFLOW") -> None:
         event = WorkflowEvent(type, self.run_id, payload, from_)
         for sink in list(self.sinks):
@@ -293,7 +288,6 @@ class Execution:
         self.suspend_payloads: dict[str, Any] = {}
         self.labels: dict[str, dict[str, Any]] = {}
         self.error: Any = None
-        self.failed_step: str | None = None
 
     # -- the walk ---------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:
@@ -372,7 +366,7 @@ class Execution:
         started = prev.started_at if prev is not None and prev.started_at else now_ms()
         resumed_at = now_ms() if target is not None else None
         resume_data = target.resume_data if target is not None else None
-        suspend_data = _strip_meta(prev.suspend_payload) if prev is not None else None
+        suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
         span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
@@ -422,7 +416,6 @@ class Execution:
             return "suspended", None
         if status == "failed":
             self.error = att.value
-            self.failed_step = key
             return "failed", att.value
         return status, att.value
 
@@ -542,7 +535,7 @@ class Execution:
             meta: dict[str, Any] = {"runId": self.rs.run_id, "path": first}
             if isinstance(inner, dict) and META in inner:
                 meta.update({k: v for k, v in inner[META].items() if k not in ("path", "runId")})
-            data = dict(_strip_meta(inner) or {}) if isinstance(inner, dict) or inner is None else {"value": inner}
+            data = dict(strip_meta(inner) or {}) if isinstance(inner, dict) or inner is None else {"value": inner}
             data[META] = meta
             labels = {label: {"stepId": key} for label in child.labels}
             return _Attempt("suspended", data, payload, None, labels)
@@ -559,6 +552,7 @@ class Execution:
         output: dict[str, Any] = {}
         statuses = set()
         bail: Any = None
+        failed = False
         first_error: Any = None
         for s, (status, out) in zip(steps, results, strict=True):
             statuses.add(status)
@@ -566,12 +560,12 @@ class Execution:
                 output[s.id] = out
             elif status == "failed" and allow_failure:
                 output[s.id] = None
-            elif status == "failed" and first_error is None:
-                first_error = (s.id, out)
+            elif status == "failed" and not failed:
+                failed, first_error = True, out
             elif status == "bailed" and bail is None:
                 bail = out
-        if first_error is not None:
-            self.failed_step, self.error = first_error
+        if failed:
+            self.error = first_error
             return "failed", None
         if "bailed" in statuses:
             return "bailed", bail
@@ -694,7 +688,6 @@ class Execution:
         if self.rs.sinks:
             self._emit_record(self.prefix + step.id, new_call_id(), record, "failed")
         self.error = exc
-        self.failed_step = step.id
         return "failed", exc
 
     async def _run_sleep(self, node: SleepNode, value: Any) -> tuple[str, Any]:
@@ -902,15 +895,11 @@ def _settled_record(
     return StepResult("canceled", att.payload, started_at=started, ended_at=now_ms(), metadata=metadata)
 
 
-def _strip_meta(payload: Any) -> Any:
+def strip_meta(payload: Any) -> Any:
+    """A suspend payload without the engine's `__workflow_meta`."""
     if isinstance(payload, dict) and META in payload:
         return {k: v for k, v in payload.items() if k != META}
     return payload
-
-
-def strip_meta(payload: Any) -> Any:
-    """A suspend payload without the engine's `__workflow_meta`."""
-    return _strip_meta(payload)
 
 
 def _graph_ids(wf: Workflow) -> frozenset[str]:

@@ -59,7 +59,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         await ex.save(key, record)
         if rs.sinks:
             ex._emit_record(name, new_call_id(), record, "failed")
-        ex.error, ex.failed_step = error, key
+        ex.error = error
         return "failed", error
     items = list(items)
     total = len(items)
@@ -182,7 +182,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         err = outs[failed[0]]["error"]  # type: ignore[index]
         record = StepResult("failed", items, error=err, ended_at=now_ms(), suspend_payload={META: {"foreachOutput": serial}}, **common)
         status, result = "failed", err
-        ex.error, ex.failed_step = err, key
+        ex.error = err
     elif bailed:
         value_out = outs[bailed[0]]["output"]  # type: ignore[index]
         record = StepResult("success", items, value_out, ended_at=now_ms(), **common)

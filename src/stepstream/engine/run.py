@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .._schema import to_json
-from .._serialize import error_message, serialize_error
+from .._serialize import serialize_error
 from ..errors import (
     ResumeAlreadyClaimedError,
     ResumeError,
@@ -672,8 +672,3 @@ class Run:
 def _token(executor_id: str) -> str:
     """A fresh owner token for one execution of a run: `<executor id>:<random>`."""
     return f"{executor_id}:{uuid.uuid4().hex}"
-
-
-def describe_error(error: Any) -> str:
-    """A one-line message for a serialized or live error."""
-    return error_message(error)
