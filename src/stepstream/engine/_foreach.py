@@ -18,7 +18,7 @@ from ..events import STEP_START
 from ..results import StepResult
 from ..storage.base import now_ms
 from ..workflow.builder import Workflow
-from ._executor import META, Target, _Attempt, new_call_id, strip_meta
+from ._state import META, Target, _Attempt, new_call_id, strip_meta
 
 if TYPE_CHECKING:
     from ..workflow.plan import ForeachNode

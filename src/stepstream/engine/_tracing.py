@@ -39,13 +39,14 @@ from .._schema import to_json
 from .._version import __version__
 from ..results import StepResult
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
-from ._executor import strip_meta
+from ._state import strip_meta
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
 
     from ..request_context import RequestContext
-    from ._executor import Execution, Target
+    from ._executor import Execution
+    from ._state import Target
     from .run import Run
 
 log = logging.getLogger("stepstream")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
-from ._executor import META
+from ._state import META
 
 if TYPE_CHECKING:
     from ..storage.base import RunRecord

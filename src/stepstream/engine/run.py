@@ -27,7 +27,8 @@ from ..step import Step
 from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, RunStatus
 from ..workflow.builder import Workflow
-from ._executor import Execution, Fenced, RunState, Sink, Target, strip_meta
+from ._executor import Execution
+from ._state import Fenced, RunState, Sink, Target, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from .stream import WorkflowStream

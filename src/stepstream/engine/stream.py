@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import EMPTY_USAGE, STEP_RESULT, STEP_SUSPENDED, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
 from ..results import WorkflowResult
-from ._executor import Sink
+from ._state import Sink
 
 if TYPE_CHECKING:
     from .run import Run
