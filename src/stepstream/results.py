@@ -23,6 +23,9 @@ _STEP_FIELDS = (
 )
 
 
+_DATA_FIELDS = frozenset({"payload", "output", "suspend_payload", "suspend_output", "resume_payload"})
+
+
 class StepResult:
     """The record of one step in a run: its status, input (`payload`), output and times.
 
@@ -34,6 +37,7 @@ class StepResult:
     __slots__ = (
         "ended_at",
         "error",
+        "json_ready",
         "metadata",
         "output",
         "payload",
@@ -74,12 +78,16 @@ class StepResult:
         self.suspended_at = suspended_at
         self.resumed_at = resumed_at
         self.metadata = metadata
+        #: set by the engine when the data fields already hold JSON values (skips conversion)
+        self.json_ready = False
 
     def copy(self, **changes: Any) -> StepResult:
         """A copy with some fields changed."""
         new = StepResult.__new__(StepResult)
         for name in StepResult.__slots__:
             setattr(new, name, changes[name] if name in changes else getattr(self, name))
+        if "json_ready" not in changes and _DATA_FIELDS.intersection(changes):
+            new.json_ready = False  # new data may not be JSON yet
         return new
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,7 +99,7 @@ class StepResult:
                 continue
             if attr == "error":
                 out[key] = serialize_error(value)
-            elif attr in ("payload", "output", "suspend_payload", "suspend_output", "resume_payload"):
+            elif attr in _DATA_FIELDS and not self.json_ready:
                 out[key] = to_json(value)
             else:
                 out[key] = value

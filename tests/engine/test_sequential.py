@@ -378,3 +378,11 @@ async def test_untyped_step_sees_the_same_data_fresh_and_after_a_reload(tmp_path
     assert seen[1][1] == {"a": {"finalValue": 1}}
     assert type(seen[1][1]["a"]) is dict
     assert type(seen[0][1]["a"]) is dict  # fails today: a fresh run passes the Final instance on
+
+
+def test_step_result_copy_converts_new_data_on_to_dict() -> None:
+    record = StepResult("success", {"a": 1}, {"b": 2})
+    record.json_ready = True
+    changed = record.copy(output=Value(value="x"))
+    assert changed.to_dict()["output"] == {"value": "x"}
+    assert record.copy(status="failed").json_ready is True

@@ -153,7 +153,8 @@ class Execution:
         span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
         if rs.sinks:
             call_id = new_call_id()
-            start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(value), "startedAt": started, "status": "running"}
+            # `value` is JSON already: outputs are stored in JSON form and passed on as such
+            start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": value, "startedAt": started, "status": "running"}
             if resumed_at is not None:
                 start["resumePayload"] = to_json(resume_data)
                 start["resumedAt"] = resumed_at
@@ -648,6 +649,20 @@ def _settled_record(
     metadata: dict[str, Any] | None,
 ) -> StepResult:
     """The record of a settled step (a bail is recorded as a success, as in Mastra)."""
+    record = _build_record(status, att, started, resume_payload, resumed_at, suspended_at, metadata)
+    record.json_ready = True  # the attempt's payload, output and suspend payload are JSON already
+    return record
+
+
+def _build_record(
+    status: str,
+    att: _Attempt,
+    started: int,
+    resume_payload: Any,
+    resumed_at: int | None,
+    suspended_at: int | None,
+    metadata: dict[str, Any] | None,
+) -> StepResult:
     if status in ("success", "bailed"):
         return StepResult(
             "success",
