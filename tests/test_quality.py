@@ -1,0 +1,30 @@
+"""The quality gates run as tests, so CI (which runs the README's test command) enforces them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_ruff_is_clean() -> None:
+    proc = _run("ruff", "check", "src", "tests", "bench", "examples")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_strict_is_clean_on_the_package() -> None:
+    proc = _run("mypy", "--strict", "src")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_package_ships_py_typed_and_its_migrations() -> None:
+    package = ROOT / "src" / "stepstream"
+    assert (package / "py.typed").is_file()
+    assert sorted(p.name for p in (package / "storage" / "migrations" / "sqlite").glob("*.sql")) == ["0001_init.sql", "0002_owner.sql"]
+    assert sorted(p.name for p in (package / "storage" / "migrations" / "postgres").glob("*.sql")) == ["0001_init.sql", "0002_owner.sql"]
