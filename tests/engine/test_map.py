@@ -221,3 +221,21 @@ def test_bad_mapping_forms_are_refused() -> None:
         wf.map({"x": 5})
     with pytest.raises(WorkflowDefinitionError, match=r"map\(\) takes a function or a dict, got list"):
         wf.map([("x", 1)])
+
+
+async def test_a_mapping_schema_validates_the_mapped_value() -> None:
+    from stepstream import RequestContext
+
+    wf = (
+        create_workflow(id="map-schema")
+        .then(create_step(id="start", execute=lambda ctx: {"n": 1}))
+        .map({"count": {"request_context_path": "count", "schema": int}, "fixed": {"value": "7", "schema": int}}, id="shape")
+        .commit()
+    )
+    good = await (await wf.create_run()).start(input_data={}, request_context=RequestContext({"count": "3"}))
+    assert good.status == "success"
+    assert good.result == {"count": 3, "fixed": 7}  # coerced by the schemas
+    bad = await (await wf.create_run()).start(input_data={}, request_context=RequestContext({"count": "many"}))
+    assert bad.status == "failed"
+    assert bad.error is not None
+    assert bad.error["message"].startswith("Mapped value 'count' of 'shape' failed its schema: \n- : Input should be a valid integer")

@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._schema import schema_for
 from ..errors import WorkflowDefinitionError
 from ..step import Step, StepContext
 
@@ -64,11 +65,16 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str) -> Step:
                 f"Workflow {workflow_id!r}: map key {key!r} must be a dict with one of {', '.join(_FORMS)}; got {spec!r}"
             )
     specs = dict(mapping)
+    schemas = {key: schema_for(spec["schema"]) for key, spec in specs.items() if spec.get("schema") is not None}
 
     async def run_map(ctx: StepContext) -> Any:
         out: dict[str, Any] = {}
         for key, spec in specs.items():
-            out[key] = await _call(spec["fn"], ctx) if "fn" in spec else _resolve_one(key, spec, ctx)
+            value = await _call(spec["fn"], ctx) if "fn" in spec else _resolve_one(key, spec, ctx)
+            schema = schemas.get(key)
+            if schema is not None and value is not None and ctx._ex.workflow.validate_inputs:  # absent values pass, as in Mastra
+                value = schema.validate(value, f"Mapped value {key!r} of {step_id!r} failed its schema")
+            out[key] = value
         return out
 
     return Step(step_id, execute=run_map, description=f"map in {workflow_id}")
