@@ -18,8 +18,8 @@ def test_ruff_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_mypy_strict_is_clean_on_the_package() -> None:
-    proc = _run("mypy", "--strict", "src")
+def test_mypy_strict_is_clean_on_the_package_and_the_tests() -> None:
+    proc = _run("mypy", "--strict", "src", "tests")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -26,7 +26,9 @@ from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
 from .step import step as step
+from .workflow.builder import RetryConfig as RetryConfig
 from .workflow.builder import Workflow as Workflow
+from .workflow.builder import WorkflowOptions as WorkflowOptions
 from .workflow.builder import create_workflow as create_workflow
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "RequestContext",
     "ResumeAlreadyClaimedError",
     "ResumeError",
+    "RetryConfig",
     "Run",
     "RunNotFoundError",
     "RunStateError",
@@ -48,6 +51,7 @@ __all__ = [
     "WorkflowDefinitionError",
     "WorkflowEvent",
     "WorkflowNotFoundError",
+    "WorkflowOptions",
     "WorkflowResult",
     "WorkflowStream",
     "__version__",

@@ -18,6 +18,8 @@ import json
 import re
 from typing import Any
 
+from stepstream import WorkflowResult, WorkflowStream
+
 TIME_KEYS = frozenset({"startedAt", "endedAt", "suspendedAt", "resumedAt", "createdAt", "updatedAt", "timestamp"})
 ID_KEYS = frozenset({"runId", "stepCallId", "traceId", "spanId"})
 STEP_KEYS = ("status", "output", "suspendPayload", "resumePayload")
@@ -49,7 +51,8 @@ def normalize_event(event: dict[str, Any]) -> dict[str, Any]:
     """One stream event in comparable form."""
     kind = event.get("type") or ""
     if kind.startswith("data-"):
-        return strip(event)
+        chunk: dict[str, Any] = strip(event)
+        return chunk
     payload = dict(event.get("payload") or {})
     if "error" in payload:
         payload["error"] = _error(payload["error"])
@@ -66,7 +69,8 @@ def normalize_step(record: dict[str, Any]) -> dict[str, Any]:
     out = {k: record[k] for k in STEP_KEYS if k in record}
     if record.get("error") is not None:
         out["error"] = _error(record["error"])
-    return strip(out)
+    step: dict[str, Any] = strip(out)
+    return step
 
 
 def normalize_result(result: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -104,7 +108,8 @@ def normalize(records: list[dict[str, Any]], order: str = "exact") -> list[dict[
         if record.get("action") == "error":
             record["message"] = message_head(record["message"])
         out.append(record)
-    return json.loads(json.dumps(out))
+    comparable: list[dict[str, Any]] = json.loads(json.dumps(out))
+    return comparable
 
 
 def diff(expected: Any, actual: Any, context: int = 3) -> str:
@@ -120,14 +125,14 @@ class Log:
     def __init__(self) -> None:
         self.records: list[dict[str, Any]] = []
 
-    async def stream(self, stream: Any) -> Any:
+    async def stream(self, stream: WorkflowStream) -> WorkflowResult:
         """Reads a run's stream to its end, then its result; returns the result."""
         events = [event.to_dict() async for event in stream]
         result = await stream.result
         self.records.append({"action": "stream", "events": events, "result": result.to_dict()})
         return result
 
-    def result(self, result: Any) -> Any:
+    def result(self, result: WorkflowResult) -> WorkflowResult:
         """Records a run result; returns it."""
         self.records.append({"action": "result", "result": result.to_dict()})
         return result

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from stepstream import ResumeAlreadyClaimedError, RunStateError, StepContext, Stepstream, create_step, create_workflow
+from stepstream import ResumeAlreadyClaimedError, RunStateError, StepContext, Stepstream, Workflow, create_step, create_workflow
 from stepstream.storage import InMemoryStorage, SQLiteStorage
 from stepstream.storage.base import Storage
 
 
-def build(calls: Counter[str], gate: asyncio.Event | None = None) -> Any:
+def build(calls: Counter[str], gate: asyncio.Event | None = None) -> Workflow:
     async def first(ctx: StepContext) -> int:
         calls["first"] += 1
         return int(ctx.input_data) + 1
@@ -104,7 +104,8 @@ async def test_two_replicas_reading_the_same_crashed_run_restart_it_once(storage
     run_b.workflow.bind_storage(shared)
     first, second = await asyncio.gather(run_a.restart(), run_b.restart(), return_exceptions=True)
     outcomes = sorted([first, second], key=lambda o: isinstance(o, BaseException))
-    assert outcomes[0].status == "success" and outcomes[0].result == 25  # type: ignore[union-attr]
+    assert not isinstance(outcomes[0], BaseException)
+    assert outcomes[0].status == "success" and outcomes[0].result == 25
     assert isinstance(outcomes[1], ResumeAlreadyClaimedError)
     assert "was restarted by another caller first; nothing ran here" in str(outcomes[1])
     assert calls == Counter({"slow": 1, "last": 1})
@@ -127,7 +128,7 @@ async def test_each_replica_recovers_only_its_own_runs_at_boot(storage: Storage)
     await storage.close()
 
 
-def _bound(wf: Any, storage: Storage) -> Any:
+def _bound(wf: Workflow, storage: Storage) -> Workflow:
     wf.bind_storage(storage)
     return wf
 
@@ -142,7 +143,9 @@ async def test_cancel_from_another_process_stops_a_running_executor(storage: Sto
     while calls["slow"] == 0:
         await asyncio.sleep(0.001)
     await (await other.create_run("r")).cancel()
-    assert (await storage.load_run("fenced", "r")).status == "canceled"  # type: ignore[union-attr]
+    record = await storage.load_run("fenced", "r")
+    assert record is not None
+    assert record.status == "canceled"
     gate.set()  # the step finishes, but its write is refused: the run is no longer this executor's
     result = await started
     assert result.status == "canceled"

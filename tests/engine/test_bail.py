@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
 
 from .matchers import T
 
@@ -114,8 +114,12 @@ async def test_bail_inside_parallel_or_branch_ends_the_workflow(where: str) -> N
         calls.append("bailer")
         ctx.bail({"from": "bailer"})
 
+    def run_other(ctx: StepContext) -> dict[str, bool]:
+        calls.append("other")
+        return {"other": True}
+
     bail_step = create_step(id="bailer", execute=bailer)
-    other = create_step(id="other", execute=lambda ctx: calls.append("other") or {"other": True})
+    other = create_step(id="other", execute=run_other)
     after = create_step(id="after", execute=lambda ctx: calls.append("after"))
     wf = create_workflow(id=f"bail-{where}", input_schema=Any, output_schema=Any)
     if where == "parallel":

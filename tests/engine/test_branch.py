@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import Workflow, create_step, create_workflow
+from stepstream import StepContext, Workflow, create_step, create_workflow
 
 from .matchers import T
 
@@ -163,7 +163,12 @@ async def test_no_true_condition_continues_with_an_empty_output() -> None:
     step2 = create_step(id="step2", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append("step2"))
     step3 = create_step(id="step3", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append("step3"))
     seen: list[Any] = []
-    after = create_step(id="after", input_schema=Any, output_schema=Any, execute=lambda ctx: seen.append(ctx.input_data) or "done")
+
+    def record_input(ctx: StepContext) -> str:
+        seen.append(ctx.input_data)
+        return "done"
+
+    after = create_step(id="after", input_schema=Any, output_schema=Any, execute=record_input)
     wf = (
         create_workflow(id="none-true", input_schema=Any, output_schema=Any)
         .then(step1)
@@ -186,20 +191,22 @@ async def test_no_true_condition_continues_with_an_empty_output() -> None:
 async def test_conditions_can_read_earlier_steps() -> None:
     calls: list[str] = []
     step1 = create_step(id="step1", input_schema=Any, output_schema=dict[str, Any], execute=lambda ctx: {"status": "partial", "score": 75})
-    step2 = create_step(
-        id="step2",
-        input_schema=dict[str, Any],
-        output_schema=dict[str, str],
-        execute=lambda ctx: calls.append("step2") or {"result": "step2"},
-    )
+
+    def run_step2(ctx: StepContext) -> dict[str, str]:
+        calls.append("step2")
+        return {"result": "step2"}
+
+    step2 = create_step(id="step2", input_schema=dict[str, Any], output_schema=dict[str, str], execute=run_step2)
     step3 = create_step(id="step3", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append("step3"))
 
     def good_enough(ctx: Any) -> bool:
         r = ctx.get_step_result(step1)
-        return r["status"] == "success" or (r["status"] == "partial" and r["score"] >= 70)
+        verdict: bool = r["status"] == "success" or (r["status"] == "partial" and r["score"] >= 70)
+        return verdict
 
     async def never(ctx: Any) -> bool:
-        return ctx.get_step_result("step1")["score"] > 100
+        score: int = ctx.get_step_result("step1")["score"]
+        return score > 100
 
     wf = (
         create_workflow(id="complex-cond", input_schema=Any, output_schema=Any)
@@ -242,8 +249,17 @@ async def test_condition_context_fields() -> None:
 
 async def test_throwing_condition_is_false_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     calls: list[str] = []
-    a = create_step(id="a", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append("a") or "a")
-    b = create_step(id="b", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append("b") or "b")
+
+    def run_a(ctx: StepContext) -> str:
+        calls.append("a")
+        return "a"
+
+    def run_b(ctx: StepContext) -> str:
+        calls.append("b")
+        return "b"
+
+    a = create_step(id="a", input_schema=Any, output_schema=Any, execute=run_a)
+    b = create_step(id="b", input_schema=Any, output_schema=Any, execute=run_b)
 
     def broken(ctx: Any) -> bool:
         raise RuntimeError("condition exploded")

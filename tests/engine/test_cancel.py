@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from stepstream import ResumeError, StepContext, create_step, create_workflow
+from stepstream import ResumeError, StepContext, Workflow, create_step, create_workflow
 
 
-def sleepy(calls: Counter[str], wf_id: str = "sleepy", ms: int = 1000):
+def sleepy(calls: Counter[str], wf_id: str = "sleepy", ms: int = 1000) -> Workflow:
     async def step1(ctx: StepContext) -> dict[str, str]:
         calls["step1"] += 1
         return {"result": "step1: " + ctx.input_data["value"]}
@@ -24,7 +24,7 @@ def sleepy(calls: Counter[str], wf_id: str = "sleepy", ms: int = 1000):
     return create_workflow(wf_id).then(create_step("step1", execute=step1)).sleep(ms).then(create_step("step2", execute=step2)).commit()
 
 
-async def test_cancel_between_steps_interrupts_the_sleep():
+async def test_cancel_between_steps_interrupts_the_sleep() -> None:
     calls: Counter[str] = Counter()
     wf = sleepy(calls)
     run = await wf.create_run()
@@ -48,10 +48,12 @@ async def test_cancel_between_steps_interrupts_the_sleep():
     assert result.result is None
     assert "result" not in result.to_dict()
     assert calls == Counter({"step1": 1})
-    assert (await wf.storage.load_run(wf.id, run.run_id)).status == "canceled"
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.status == "canceled"
 
 
-async def test_cancel_before_the_scheduled_start_runs_nothing():
+async def test_cancel_before_the_scheduled_start_runs_nothing() -> None:
     calls: Counter[str] = Counter()
     wf = sleepy(calls, "cancel-at-once")
     run = await wf.create_run()
@@ -62,6 +64,7 @@ async def test_cancel_before_the_scheduled_start_runs_nothing():
     assert result.steps == {}
     assert calls == Counter()
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "canceled"
     assert stored.input == {"value": "test"}
     # the canceled run is used up
@@ -69,7 +72,7 @@ async def test_cancel_before_the_scheduled_start_runs_nothing():
         await run.start(input_data={"value": "again"})
 
 
-async def test_cancel_right_after_start_began_keeps_the_first_step():
+async def test_cancel_right_after_start_began_keeps_the_first_step() -> None:
     calls: Counter[str] = Counter()
     wf = sleepy(calls, "cancel-soon")
     run = await wf.create_run()
@@ -83,7 +86,7 @@ async def test_cancel_right_after_start_began_keeps_the_first_step():
     assert calls == Counter({"step1": 1})
 
 
-async def test_cancel_while_a_step_waits_on_the_abort_signal():
+async def test_cancel_while_a_step_waits_on_the_abort_signal() -> None:
     seen: dict[str, Any] = {}
     after: list[str] = []
 
@@ -113,7 +116,7 @@ async def test_cancel_while_a_step_waits_on_the_abort_signal():
     assert after == []
 
 
-async def test_cancel_interrupts_a_step_blocked_in_any_await():
+async def test_cancel_interrupts_a_step_blocked_in_any_await() -> None:
     reached: list[str] = []
 
     async def slow(ctx: StepContext) -> int:
@@ -135,7 +138,7 @@ async def test_cancel_interrupts_a_step_blocked_in_any_await():
     assert result.steps["slow"].status == "canceled"
 
 
-async def test_a_step_calling_abort_cancels_the_run():
+async def test_a_step_calling_abort_cancels_the_run() -> None:
     calls: Counter[str] = Counter()
 
     async def step2(ctx: StepContext) -> dict[str, str]:
@@ -163,12 +166,13 @@ async def test_a_step_calling_abort_cancels_the_run():
     assert calls == Counter({"step2": 1})
 
 
-async def test_a_loop_condition_calling_abort_cancels_the_run():
+async def test_a_loop_condition_calling_abort_cancels_the_run() -> None:
     calls: Counter[str] = Counter()
 
     async def body(ctx: StepContext) -> int:
         calls["body"] += 1
-        return ctx.input_data + 1
+        n: int = ctx.input_data
+        return n + 1
 
     def condition(ctx: StepContext) -> bool:
         if ctx.iteration_count == 2:
@@ -181,7 +185,7 @@ async def test_a_loop_condition_calling_abort_cancels_the_run():
     assert calls["body"] == 2
 
 
-async def test_cancel_reaches_a_nested_workflow():
+async def test_cancel_reaches_a_nested_workflow() -> None:
     finished: list[str] = []
 
     async def inner_wait(ctx: StepContext) -> int:
@@ -207,7 +211,7 @@ async def test_cancel_reaches_a_nested_workflow():
     assert after == []
 
 
-async def test_stream_of_a_canceled_run_ends_with_canceled_chunks():
+async def test_stream_of_a_canceled_run_ends_with_canceled_chunks() -> None:
     calls: Counter[str] = Counter()
     wf = sleepy(calls, "cancel-stream")
     run = await wf.create_run()
@@ -231,7 +235,7 @@ async def test_stream_of_a_canceled_run_ends_with_canceled_chunks():
     assert stream.status == "canceled"
 
 
-async def test_cancel_a_suspended_run_marks_it_canceled_at_once():
+async def test_cancel_a_suspended_run_marks_it_canceled_at_once() -> None:
     async def ask(ctx: StepContext) -> int:
         if ctx.resume_data is None:
             await ctx.suspend({})
@@ -240,21 +244,25 @@ async def test_cancel_a_suspended_run_marks_it_canceled_at_once():
     wf = create_workflow("cancel-suspended").then(create_step("ask", execute=ask)).commit()
     run = await wf.create_run()
     assert (await run.start(input_data={})).status == "suspended"
-    assert (await wf.storage.load_run(wf.id, run.run_id)).status == "suspended"
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.status == "suspended"
     await run.cancel()
-    assert (await wf.storage.load_run(wf.id, run.run_id)).status == "canceled"
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.status == "canceled"
     assert run.status == "canceled"
     with pytest.raises(ResumeError, match=r"^This workflow run was not suspended"):
         await run.resume(resume_data={})
 
 
-async def test_cancel_a_suspended_run_from_another_process():
+async def test_cancel_a_suspended_run_from_another_process() -> None:
     async def ask(ctx: StepContext) -> int:
         if ctx.resume_data is None:
             await ctx.suspend({})
         return 1
 
-    def build():
+    def build() -> Workflow:
         return create_workflow("cancel-remote").then(create_step("ask", execute=ask)).commit()
 
     wf = build()
@@ -263,11 +271,13 @@ async def test_cancel_a_suspended_run_from_another_process():
     other = build()
     other.bind_storage(wf.storage)
     await (await other.create_run(run_id="remote")).cancel()
-    assert (await wf.storage.load_run(wf.id, "remote")).status == "canceled"
+    stored = await wf.storage.load_run(wf.id, "remote")
+    assert stored is not None
+    assert stored.status == "canceled"
 
 
 @pytest.mark.parametrize("outcome", ["success", "failed"])
-async def test_cancel_on_a_finished_run_does_nothing(outcome: str):
+async def test_cancel_on_a_finished_run_does_nothing(outcome: str) -> None:
     signals: list[Any] = []
 
     async def step(ctx: StepContext) -> int:
@@ -283,12 +293,13 @@ async def test_cancel_on_a_finished_run_does_nothing(outcome: str):
     await run.cancel()
     await run.cancel()
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == outcome
     assert run.status == outcome
     assert signals[0].is_set() is False
 
 
-async def test_cancel_twice_while_running_is_harmless():
+async def test_cancel_twice_while_running_is_harmless() -> None:
     calls: Counter[str] = Counter()
     wf = sleepy(calls, "cancel-twice")
     run = await wf.create_run()
@@ -298,16 +309,19 @@ async def test_cancel_twice_while_running_is_harmless():
     await run.cancel()
     assert (await task).status == "canceled"
     await run.cancel()
-    assert (await wf.storage.load_run(wf.id, run.run_id)).status == "canceled"
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.status == "canceled"
 
 
-async def test_cancel_stops_a_foreach_from_starting_more_items():
+async def test_cancel_stops_a_foreach_from_starting_more_items() -> None:
     started: list[int] = []
 
     async def item(ctx: StepContext) -> int:
         started.append(ctx.input_data)
         await asyncio.sleep(0.05)
-        return ctx.input_data
+        n: int = ctx.input_data
+        return n
 
     wf = create_workflow("each-cancel").foreach(create_step("item", execute=item), concurrency=2).commit()
     run = await wf.create_run()

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from stepstream import ResumeAlreadyClaimedError, ResumeError, StepContext, ValidationError, create_step, create_workflow
+from stepstream import (
+    ResumeAlreadyClaimedError,
+    ResumeError,
+    Step,
+    StepContext,
+    ValidationError,
+    Workflow,
+    WorkflowResult,
+    create_step,
+    create_workflow,
+)
 from stepstream.storage import InMemoryStorage
 from stepstream.storage.base import RunChanges, RunRecord
 
@@ -40,7 +50,7 @@ class SlowStorage(InMemoryStorage):
         return await super().update_run(workflow_id, run_id, changes, expected_status=expected_status, expected_owner=expected_owner)
 
 
-def build(calls: Counter[str], wf_id: str = "concurrent"):
+def build(calls: Counter[str], wf_id: str = "concurrent") -> Workflow:
     async def gate(ctx: StepContext) -> V:
         calls["gate"] += 1
         if ctx.resume_data is None:
@@ -61,7 +71,7 @@ def build(calls: Counter[str], wf_id: str = "concurrent"):
     )
 
 
-def split(outcomes: list[Any]):
+def split(outcomes: Sequence[WorkflowResult | BaseException]) -> tuple[list[WorkflowResult], list[BaseException]]:
     wins = [o for o in outcomes if not isinstance(o, BaseException)]
     losses = [o for o in outcomes if isinstance(o, BaseException)]
     return wins, losses
@@ -73,7 +83,7 @@ def assert_lost(exc: BaseException) -> None:
         assert str(exc).startswith("This workflow run was not suspended")
 
 
-async def test_two_resumes_of_one_run_object_run_downstream_once():
+async def test_two_resumes_of_one_run_object_run_downstream_once() -> None:
     calls: Counter[str] = Counter()
     wf = build(calls)
     run = await wf.create_run()
@@ -89,11 +99,12 @@ async def test_two_resumes_of_one_run_object_run_downstream_once():
     assert_lost(losses[0])
     assert calls == Counter({"gate": 2, "downstream": 1})
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "success"
     assert stored.result == wins[0].to_dict()["result"]
 
 
-async def test_resumes_from_two_processes_sharing_storage_claim_once():
+async def test_resumes_from_two_processes_sharing_storage_claim_once() -> None:
     storage = SlowStorage()
     calls_a: Counter[str] = Counter()
     calls_b: Counter[str] = Counter()
@@ -122,11 +133,12 @@ async def test_resumes_from_two_processes_sharing_storage_claim_once():
     loser_calls = calls_a if outcomes[0] is losses[0] else calls_b
     assert loser_calls["gate"] == 0 and loser_calls["downstream"] == 0
     stored = await storage.load_run(wf_a.id, "shared")
+    assert stored is not None
     assert stored.status == "success"
 
 
 @pytest.mark.parametrize("count", [3, 8])
-async def test_many_concurrent_resumes_exactly_one_wins(count: int):
+async def test_many_concurrent_resumes_exactly_one_wins(count: int) -> None:
     storage = SlowStorage()
     calls: Counter[str] = Counter()
     workflows = [build(calls) for _ in range(count)]
@@ -145,7 +157,7 @@ async def test_many_concurrent_resumes_exactly_one_wins(count: int):
     assert calls["gate"] == 2
 
 
-async def test_a_rejected_resume_releases_nothing_and_the_next_one_succeeds():
+async def test_a_rejected_resume_releases_nothing_and_the_next_one_succeeds() -> None:
     calls: Counter[str] = Counter()
 
     class Approve(BaseModel):
@@ -157,7 +169,8 @@ async def test_a_rejected_resume_releases_nothing_and_the_next_one_succeeds():
             await ctx.suspend({})
         if ctx.resume_data.approved is not True:
             await ctx.suspend({"again": True})
-        return ctx.input_data
+        value: V = ctx.input_data
+        return value
 
     wf = (
         create_workflow("reject-then-ok", input_schema=V, output_schema=V)
@@ -173,12 +186,12 @@ async def test_a_rejected_resume_releases_nothing_and_the_next_one_succeeds():
     assert calls["gate"] == 2
 
 
-async def test_concurrent_resumes_of_different_parallel_branches_both_eventually_apply():
+async def test_concurrent_resumes_of_different_parallel_branches_both_eventually_apply() -> None:
     """Two callers each resume their own suspended branch at the same moment. One claims the
     run; the other is refused without side effects and can simply retry."""
     calls: Counter[str] = Counter()
 
-    def branch(step_id: str):
+    def branch(step_id: str) -> Step:
         async def execute(ctx: StepContext) -> V:
             calls[step_id] += 1
             if ctx.resume_data is None:
@@ -212,6 +225,7 @@ async def test_concurrent_resumes_of_different_parallel_branches_both_eventually
         assert statuses == ["ResumeAlreadyClaimedError", "suspended"]
         loser = "a" if isinstance(outcomes[0], BaseException) else "b"
         stored = await storage.load_run(wf.id, run.run_id)
+        assert stored is not None
         assert stored.status == "suspended"
         assert stored.suspended == [[loser]]
         done = await run.resume(step=loser, resume_data={"value": 1 if loser == "a" else 2})
@@ -224,7 +238,7 @@ async def test_concurrent_resumes_of_different_parallel_branches_both_eventually
     assert calls == Counter({"a": 2, "b": 2, "after": 1})
 
 
-async def test_resume_waits_for_a_run_still_executing_in_this_process():
+async def test_resume_waits_for_a_run_still_executing_in_this_process() -> None:
     """A resume issued while the run is still executing (before it suspends) waits for it to settle."""
     calls: Counter[str] = Counter()
     release = asyncio.Event()
@@ -232,7 +246,8 @@ async def test_resume_waits_for_a_run_still_executing_in_this_process():
     async def slow(ctx: StepContext) -> V:
         calls["slow"] += 1
         await release.wait()
-        return ctx.input_data
+        value: V = ctx.input_data
+        return value
 
     async def gate(ctx: StepContext) -> V:
         calls["gate"] += 1

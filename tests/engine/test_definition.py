@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from stepstream import (
     Step,
+    StepContext,
     Stepstream,
     Workflow,
     WorkflowDefinitionError,
@@ -192,13 +193,14 @@ async def test_create_run_keeps_resource_id() -> None:
     run = await wf.create_run(resource_id="user-123")
     assert run.resource_id == "user-123"
     seen: list[Any] = []
+
+    def record_resource(ctx: StepContext) -> dict[str, str]:
+        seen.append(ctx.resource_id)
+        return {"result": "x"}
+
     wf2 = (
         create_workflow(id="resource-ctx", input_schema=Empty, output_schema=Result)
-        .then(
-            create_step(
-                id="s", input_schema=Empty, output_schema=Result, execute=lambda ctx: seen.append(ctx.resource_id) or {"result": "x"}
-            )
-        )
+        .then(create_step(id="s", input_schema=Empty, output_schema=Result, execute=record_resource))
         .commit()
     )
     assert (await (await wf2.create_run(resource_id="user-9")).start(input_data={})).status == "success"
@@ -303,7 +305,7 @@ def test_bad_step_definitions_are_refused() -> None:
 
 def test_bad_workflow_options_are_refused() -> None:
     with pytest.raises(WorkflowDefinitionError, match=r"Workflow 'w': unknown options \['validateInputs'\]"):
-        create_workflow(id="w", options={"validateInputs": True})  # type: ignore[typeddict-unknown-key]
+        create_workflow(id="w", options={"validateInputs": True})  # type: ignore[arg-type]  # an unknown option, on purpose
     with pytest.raises(WorkflowDefinitionError, match=r"retry_config\['attempts'\] must be a non-negative int"):
         create_workflow(id="w", retry_config={"attempts": -1})
     with pytest.raises(WorkflowDefinitionError, match=r"retry_config\['delay'\] must be a non-negative number of ms"):

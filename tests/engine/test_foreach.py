@@ -277,7 +277,8 @@ async def test_bail_inside_foreach_ends_the_workflow() -> None:
         if ctx.state["output"] > 1:
             ctx.bail([15])
         await ctx.set_state({"output": ctx.input_data})
-        return ctx.input_data
+        value: int = ctx.input_data
+        return value
 
     after = create_step(id="after", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append(-1))
     step = create_step(id="item", input_schema=int, output_schema=int, execute=body)
@@ -388,7 +389,7 @@ async def test_finished_items_survive_a_failed_foreach(concurrency: int) -> None
     runs = [0, 0]
 
     def process(ctx: Any) -> int:
-        i = ctx.input_data
+        i: int = ctx.input_data
         runs[i] += 1
         if i == 1 and runs[i] == 1:
             raise RuntimeError("item 1 failed once")
@@ -427,7 +428,7 @@ async def test_time_travel_to_a_failed_foreach_reruns_only_failed_items(concurre
     runs = [0, 0]
 
     def process(ctx: Any) -> int:
-        i = ctx.input_data
+        i: int = ctx.input_data
         runs[i] += 1
         if i == 1 and runs[i] == 1:
             raise RuntimeError("item 1 failed once")

@@ -45,7 +45,8 @@ async def test_dountil_runs_until_the_condition_holds() -> None:
     def cond(ctx: Any) -> bool:
         iterations.append(ctx.iteration_count)
         inputs.append(ctx.input_data.value)
-        return ctx.input_data.value >= 12
+        value: int = ctx.input_data.value
+        return value >= 12
 
     wf = create_workflow(id="until", input_schema=Counter, output_schema=Any).dountil(_increment(calls), cond).then(_final()).commit()
     result = await (await wf.create_run()).start(input_data={"target": 10, "value": 0})
@@ -85,7 +86,8 @@ async def test_async_loop_conditions_are_awaited() -> None:
     calls: list[int] = []
 
     async def cond(ctx: Any) -> bool:
-        return ctx.input_data.value >= 3
+        value: int = ctx.input_data.value
+        return value >= 3
 
     wf = create_workflow(id="async-cond", input_schema=Counter, output_schema=Any).dountil(_increment(calls), cond).commit()
     result = await (await wf.create_run()).start(input_data={"value": 0})
@@ -173,7 +175,8 @@ async def test_loop_condition_sees_retry_count_minus_one_and_state() -> None:
 
     def cond(ctx: Any) -> bool:
         seen.append((ctx.retry_count, ctx.iteration_count, ctx.state))
-        return ctx.iteration_count >= 2
+        count: int = ctx.iteration_count
+        return count >= 2
 
     step = create_step(id="s", input_schema=Count, output_schema=Count, execute=body)
     wf = create_workflow(id="cond-fields", input_schema=Count, output_schema=Count).dountil(step, cond).commit()

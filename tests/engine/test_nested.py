@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from stepstream import Workflow, create_step, create_workflow
+from stepstream import StepContext, Workflow, create_step, create_workflow
 
 from .matchers import T
 
@@ -213,9 +213,12 @@ async def test_nested_bail_ends_only_the_nested_workflow() -> None:
         .then(create_step(id="never", execute=lambda ctx: calls.append("never")))
         .commit()
     )
-    after = create_step(
-        id="after", input_schema=Any, output_schema=Any, execute=lambda ctx: calls.append("after") or {"got": ctx.input_data}
-    )
+
+    def after_bail(ctx: StepContext) -> dict[str, Any]:
+        calls.append("after")
+        return {"got": ctx.input_data}
+
+    after = create_step(id="after", input_schema=Any, output_schema=Any, execute=after_bail)
     wf = create_workflow(id="nest-bail", input_schema=Any, output_schema=Any).then(inner).then(after).commit()
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "success"

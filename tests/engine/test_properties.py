@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stepstream import StepContext, create_step, create_workflow
+from stepstream import Step, StepContext, create_step, create_workflow
 from stepstream.storage import InMemoryStorage, SQLiteStorage
 from stepstream.storage.base import Storage
 
@@ -89,14 +90,15 @@ class Builder:
                 self.to_int(wf, lambda data: sum(data.values()) % 1000)
             elif node.kind == "branch":
                 # branch i runs when the value's remainder mod (i + 2) is 0, and the last always runs
-                pairs = []
+                pairs: list[tuple[Callable[..., bool], Step]] = []
                 for i, s in enumerate(node.steps):
                     last = i == len(node.steps) - 1
                     pairs.append(((lambda ctx, m=i + 2, last=last: last or int(ctx.input_data) % m == 0), self.step(s)))
                 wf.branch(pairs)
                 self.to_int(wf, lambda data: sum(data.values()) % 1000)
             elif node.kind == "loop":
-                wf.dountil(self.step(node.steps[0]), lambda ctx, k=node.count: ctx.iteration_count >= k)
+                until: Callable[..., bool] = lambda ctx, k=node.count: ctx.iteration_count >= k
+                wf.dountil(self.step(node.steps[0]), until)
             elif node.kind == "foreach":
                 self.to_int(wf, lambda v: [v, v + 1, v + 2])
                 wf.foreach(self.step(node.steps[0]), concurrency=node.count)

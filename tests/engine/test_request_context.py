@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stepstream import RequestContext, create_step, create_workflow
+from stepstream import RequestContext, StepContext, create_step, create_workflow
 
 
 def test_request_context_mapping_api() -> None:
@@ -143,7 +143,8 @@ async def test_values_before_suspension_are_visible_and_deletions_stick(delete_o
             await ctx.suspend({})
         if delete_on_resume:
             ctx.request_context.delete("shouldBeInFinal")
-        return ctx.input_data
+        data: dict[str, int] = ctx.input_data
+        return data
 
     final_seen: list[Any] = []
     final = create_step(id="final", execute=lambda ctx: final_seen.append(ctx.request_context.get("shouldBeInFinal")))
@@ -165,11 +166,14 @@ async def test_values_before_suspension_are_visible_and_deletions_stick(delete_o
 
 async def test_request_context_reaches_nested_workflows_and_map() -> None:
     seen: list[Any] = []
+
+    def read_tenant(ctx: StepContext) -> Any:
+        seen.append(ctx.request_context.get("tenant"))
+        return ctx.request_context.get("tenant")
+
     inner = (
         create_workflow(id="rc-inner", input_schema=Any, output_schema=Any)
-        .then(
-            create_step(id="inner", execute=lambda ctx: seen.append(ctx.request_context.get("tenant")) or ctx.request_context.get("tenant"))
-        )
+        .then(create_step(id="inner", execute=read_tenant))
         .commit()
     )
     wf = (

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from stepstream import RunNotFoundError, RunStateError, StepContext, Stepstream, create_step, create_workflow
+from stepstream import Run, RunNotFoundError, RunStateError, Step, StepContext, Stepstream, Workflow, create_step, create_workflow
 from stepstream.storage import InMemoryStorage
 
 
@@ -48,7 +49,7 @@ class Crash:
             await asyncio.Event().wait()  # never set: only the crash ends this
 
 
-async def crash_during(run, crash: Crash, **start_kwargs: Any) -> None:
+async def crash_during(run: Run, crash: Crash, **start_kwargs: Any) -> None:
     """Starts `run`, waits until the crashing step is entered, then kills the task."""
     task = asyncio.create_task(run.start(**start_kwargs))
     await asyncio.wait_for(crash.entered.wait(), 5)
@@ -57,7 +58,7 @@ async def crash_during(run, crash: Crash, **start_kwargs: Any) -> None:
         await task
 
 
-def chain(calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str, bool]] | None = None, wf_id: str = "restartable"):
+def chain(calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str, bool]] | None = None, wf_id: str = "restartable") -> Workflow:
     """step1 (+2) -> step2 (+1, may crash) -> step3 (+1)."""
 
     async def step1(ctx: StepContext) -> S1:
@@ -90,7 +91,7 @@ def chain(calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str
 # -- AA.176 / AA.183: which runs can be restarted ------------------------------------------------------
 
 
-async def test_restart_of_a_run_that_never_started_is_refused():
+async def test_restart_of_a_run_that_never_started_is_refused() -> None:
     calls: Counter[str] = Counter()
     wf = chain(calls)
     run = await wf.create_run()
@@ -100,7 +101,7 @@ async def test_restart_of_a_run_that_never_started_is_refused():
     assert calls == Counter()
 
 
-async def test_restart_of_a_suspended_run_is_refused():
+async def test_restart_of_a_suspended_run_is_refused() -> None:
     async def ask(ctx: StepContext) -> int:
         if ctx.resume_data is None:
             await ctx.suspend({})
@@ -114,7 +115,7 @@ async def test_restart_of_a_suspended_run_is_refused():
     assert (await run.resume(resume_data={})).status == "success"
 
 
-async def test_restart_of_a_deleted_run_is_not_found():
+async def test_restart_of_a_deleted_run_is_not_found() -> None:
     calls: Counter[str] = Counter()
     wf = chain(calls)
     run = await wf.create_run(run_id="deleted")
@@ -124,7 +125,7 @@ async def test_restart_of_a_deleted_run_is_not_found():
 
 
 @pytest.mark.parametrize("value", [1, -10])
-async def test_restart_of_a_finished_run_returns_the_stored_result_without_running(value: int):
+async def test_restart_of_a_finished_run_returns_the_stored_result_without_running(value: int) -> None:
     calls: Counter[str] = Counter()
 
     async def step(ctx: StepContext) -> dict[str, bool]:
@@ -142,11 +143,12 @@ async def test_restart_of_a_finished_run_returns_the_stored_result_without_runni
     if first.status == "success":
         assert restarted.result == {"done": True}
     else:
+        assert restarted.error is not None
         assert restarted.error["message"] == "negative"
     assert calls == Counter({"step": 1})
 
 
-async def test_restart_while_executing_in_this_process_is_refused():
+async def test_restart_while_executing_in_this_process_is_refused() -> None:
     calls: Counter[str] = Counter()
     crash = Crash()
     wf = chain(calls, crash, wf_id="restart-busy")
@@ -163,7 +165,7 @@ async def test_restart_while_executing_in_this_process_is_refused():
 # -- AA.177: restart from the interrupted step ----------------------------------------------------------
 
 
-async def test_restart_after_a_crash_reruns_only_the_interrupted_step_and_what_follows():
+async def test_restart_after_a_crash_reruns_only_the_interrupted_step_and_what_follows() -> None:
     calls: Counter[str] = Counter()
     crash = Crash()
     flags: list[tuple[str, bool]] = []
@@ -172,6 +174,7 @@ async def test_restart_after_a_crash_reruns_only_the_interrupted_step_and_what_f
     await crash_during(run, crash, input_data={"value": 0})
 
     stored = await wf.storage.load_run(wf.id, "crashed")
+    assert stored is not None
     assert stored.status == "running"
     assert set(stored.steps) == {"step1"}
     assert calls == Counter({"step1": 1, "step2": 1})
@@ -194,10 +197,12 @@ async def test_restart_after_a_crash_reruns_only_the_interrupted_step_and_what_f
     assert calls2 == Counter({"step2": 1, "step3": 1})  # step1 is never run again
     assert flags == [("step1", False), ("step2", False)]
     assert flags2[0] == ("step2", True)
-    assert (await wf.storage.load_run(wf.id, "crashed")).status == "success"
+    final = await wf.storage.load_run(wf.id, "crashed")
+    assert final is not None
+    assert final.status == "success"
 
 
-async def test_restart_of_a_run_rewritten_through_the_storage_api():
+async def test_restart_of_a_run_rewritten_through_the_storage_api() -> None:
     calls: Counter[str] = Counter()
     wf = chain(calls, wf_id="rewritten")
     run = await wf.create_run(run_id="rw")
@@ -211,11 +216,12 @@ async def test_restart_of_a_run_rewritten_through_the_storage_api():
     assert result.result == Final(final=4)
     assert calls == Counter({"step2": 1, "step3": 1})
     stored = await wf.storage.load_run(wf.id, "rw")
+    assert stored is not None
     assert stored.status == "success"
     assert stored.result == {"final": 4}
 
 
-async def test_restart_a_second_time_after_success_runs_nothing():
+async def test_restart_a_second_time_after_success_runs_nothing() -> None:
     calls: Counter[str] = Counter()
     crash = Crash()
     wf = chain(calls, crash, wf_id="restart-twice")
@@ -230,7 +236,7 @@ async def test_restart_a_second_time_after_success_runs_nothing():
     assert calls == before
 
 
-async def test_restart_keeps_state_and_request_context():
+async def test_restart_keeps_state_and_request_context() -> None:
     class St(BaseModel):
         log: list[str] = []
 
@@ -263,11 +269,11 @@ async def test_restart_keeps_state_and_request_context():
 # -- AA.178 / AA.179 / AA.180: nested, parallel, loop ------------------------------------------------------
 
 
-async def test_restart_inside_a_nested_workflow():
+async def test_restart_inside_a_nested_workflow() -> None:
     calls: Counter[str] = Counter()
     crash = Crash()
 
-    def counted(step_id: str, fn, hang: bool = False):
+    def counted(step_id: str, fn: Callable[[Any], Any], hang: bool = False) -> Step:
         async def execute(ctx: StepContext) -> Any:
             calls[step_id] += 1
             if hang:
@@ -292,6 +298,7 @@ async def test_restart_inside_a_nested_workflow():
     run = await wf.create_run()
     await crash_during(run, crash, input_data={"value": 0})
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert set(stored.steps) == {"step1", "nestedWorkflow.step2"}
     calls.clear()
     result = await run.restart()
@@ -301,11 +308,11 @@ async def test_restart_inside_a_nested_workflow():
     assert calls == Counter({"step3": 1, "step4": 1})
 
 
-async def test_restart_a_parallel_block_reruns_only_unfinished_branches():
+async def test_restart_a_parallel_block_reruns_only_unfinished_branches() -> None:
     calls: Counter[str] = Counter()
     crash = Crash(times=2)
 
-    def branch(step_id: str, hang: bool):
+    def branch(step_id: str, hang: bool) -> Step:
         async def execute(ctx: StepContext) -> dict[str, str]:
             calls[step_id] += 1
             if hang:
@@ -316,7 +323,8 @@ async def test_restart_a_parallel_block_reruns_only_unfinished_branches():
 
     async def final(ctx: StepContext) -> dict[str, Any]:
         calls["finalStep"] += 1
-        return ctx.input_data
+        data: dict[str, Any] = ctx.input_data
+        return data
 
     wf = (
         create_workflow("restart-parallel")
@@ -332,7 +340,9 @@ async def test_restart_a_parallel_block_reruns_only_unfinished_branches():
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert set((await wf.storage.load_run(wf.id, run.run_id)).steps) == {"parallelStep1"}
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert set(stored.steps) == {"parallelStep1"}
     calls.clear()
     result = await run.restart()
     assert result.status == "success"
@@ -340,26 +350,29 @@ async def test_restart_a_parallel_block_reruns_only_unfinished_branches():
     assert result.result == {f"parallelStep{i}": {"result": f"parallelStep{i} done"} for i in (1, 2, 3)}
 
 
-async def test_restart_inside_a_loop_keeps_the_iteration_count():
+async def test_restart_inside_a_loop_keeps_the_iteration_count() -> None:
     calls: Counter[str] = Counter()
     crash = Crash()
-    iterations: list[int] = []
+    iterations: list[int | None] = []
 
     async def body(ctx: StepContext) -> int:
         calls["body"] += 1
         if ctx.input_data == 3:
             await crash.maybe_hang()
-        return ctx.input_data + 1
+        n: int = ctx.input_data
+        return n + 1
 
     def until(ctx: StepContext) -> bool:
         iterations.append(ctx.iteration_count)
-        return ctx.input_data >= 5
+        n: int = ctx.input_data
+        return n >= 5
 
     wf = create_workflow("restart-loop").dountil(create_step("body", execute=body), until).commit()
     run = await wf.create_run()
     await crash_during(run, crash, input_data=0)
     assert iterations == [1, 2, 3]
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.steps["body"].output == 3
     assert stored.steps["body"].metadata == {"iterationCount": 3}
     iterations.clear()
@@ -372,7 +385,7 @@ async def test_restart_inside_a_loop_keeps_the_iteration_count():
     assert calls == Counter({"body": 2})
 
 
-async def test_restart_during_a_sleep():
+async def test_restart_during_a_sleep() -> None:
     calls: Counter[str] = Counter()
 
     async def before(ctx: StepContext) -> int:
@@ -381,7 +394,8 @@ async def test_restart_during_a_sleep():
 
     async def after(ctx: StepContext) -> int:
         calls["after"] += 1
-        return ctx.input_data + 1
+        n: int = ctx.input_data
+        return n + 1
 
     wf = (
         create_workflow("restart-sleep")
@@ -397,6 +411,7 @@ async def test_restart_during_a_sleep():
     with pytest.raises(asyncio.CancelledError):
         await task
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "waiting"
     # a shorter sleep this time, so the test stays quick: the rewritten workflow shares the ids
     wf2 = (
@@ -417,7 +432,7 @@ async def test_restart_during_a_sleep():
 # -- AA.181: restart, then suspend and resume -------------------------------------------------------------
 
 
-async def test_restart_then_suspend_and_resume():
+async def test_restart_then_suspend_and_resume() -> None:
     calls: Counter[str] = Counter()
     crash = Crash()
 
@@ -462,7 +477,7 @@ async def test_restart_then_suspend_and_resume():
 # -- the app: restart every active run ---------------------------------------------------------------------
 
 
-async def test_app_restarts_every_active_run():
+async def test_app_restarts_every_active_run() -> None:
     storage = InMemoryStorage()
     calls: Counter[str] = Counter()
     crash = Crash(times=2)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import ResumeError, StepContext, ValidationError, create_step, create_workflow
+from stepstream import ResumeError, Step, StepContext, ValidationError, Workflow, create_step, create_workflow
 
 
 class V(BaseModel):
@@ -23,7 +23,7 @@ def _is_ms(value: Any) -> bool:
     return isinstance(value, int) and value > 1_600_000_000_000
 
 
-def approval_workflow(calls: Counter[str], wf_id: str = "approval"):
+def approval_workflow(calls: Counter[str], wf_id: str = "approval") -> tuple[Workflow, Step, Step, Step]:
     """step1 (+1) -> step2 (suspends with a reason, then adds the resume value) -> step3 (*10)."""
 
     async def one(ctx: StepContext) -> V:
@@ -50,7 +50,7 @@ def approval_workflow(calls: Counter[str], wf_id: str = "approval"):
 # -- P.94 / P.95: what a suspension looks like ---------------------------------------------
 
 
-async def test_suspend_stops_the_flow_and_later_steps_never_run():
+async def test_suspend_stops_the_flow_and_later_steps_never_run() -> None:
     calls: Counter[str] = Counter()
     wf, *_ = approval_workflow(calls)
     run = await wf.create_run()
@@ -69,7 +69,7 @@ async def test_suspend_stops_the_flow_and_later_steps_never_run():
     assert calls == Counter({"step1": 1, "step2": 1})
 
 
-async def test_suspended_record_has_exact_shape_without_end_or_output():
+async def test_suspended_record_has_exact_shape_without_end_or_output() -> None:
     calls: Counter[str] = Counter()
     wf, *_ = approval_workflow(calls)
     run = await wf.create_run()
@@ -101,7 +101,7 @@ async def test_suspended_record_has_exact_shape_without_end_or_output():
     assert "result" not in data
 
 
-async def test_typed_suspend_payload_comes_through_unchanged():
+async def test_typed_suspend_payload_comes_through_unchanged() -> None:
     class Ask(BaseModel):
         approvalRequired: bool
         requestedBy: str
@@ -118,10 +118,11 @@ async def test_typed_suspend_payload_comes_through_unchanged():
     result = await run.start(input_data={"value": 0})
     assert result.steps["ask"].suspend_payload == {"approvalRequired": True, "requestedBy": "user-123", "amount": 500}
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.steps["ask"].suspend_payload == {"approvalRequired": True, "requestedBy": "user-123", "amount": 500}
 
 
-async def test_suspend_payload_breaking_suspend_schema_fails_the_step():
+async def test_suspend_payload_breaking_suspend_schema_fails_the_step() -> None:
     class Ask(BaseModel):
         amount: int
 
@@ -134,10 +135,11 @@ async def test_suspend_payload_breaking_suspend_schema_fails_the_step():
     result = await run.start(input_data={"value": 0})
     assert result.status == "failed"
     assert result.steps["ask"].status == "failed"
+    assert result.error is not None
     assert result.error["message"].startswith("Step suspend data validation failed: \n- amount:")
 
 
-async def test_code_after_suspend_does_not_run():
+async def test_code_after_suspend_does_not_run() -> None:
     reached: list[str] = []
 
     async def ask(ctx: StepContext) -> V:
@@ -160,7 +162,7 @@ async def test_code_after_suspend_does_not_run():
     assert "suspendOutput" not in result.to_dict()["steps"]["ask"]
 
 
-async def test_sync_step_can_suspend():
+async def test_sync_step_can_suspend() -> None:
     def ask(ctx: StepContext) -> V:
         if ctx.resume_data is None:
             ctx.suspend({"sync": True})
@@ -180,7 +182,7 @@ async def test_sync_step_can_suspend():
 # -- P.96: the record after a resume ----------------------------------------------------------
 
 
-async def test_resumed_record_shape_and_flow_continues():
+async def test_resumed_record_shape_and_flow_continues() -> None:
     calls: Counter[str] = Counter()
     wf, _, _step2, _ = approval_workflow(calls)
     run = await wf.create_run()
@@ -211,7 +213,7 @@ async def test_resumed_record_shape_and_flow_continues():
     assert list(result.steps) == ["step1", "step2", "step3"]
 
 
-async def test_suspend_without_payload_has_no_suspend_payload_key_before_or_after_resume():
+async def test_suspend_without_payload_has_no_suspend_payload_key_before_or_after_resume() -> None:
     async def bare(ctx: StepContext) -> V:
         if ctx.resume_data is None:
             await ctx.suspend()
@@ -232,7 +234,7 @@ async def test_suspend_without_payload_has_no_suspend_payload_key_before_or_afte
     assert set(rec) == {"status", "payload", "output", "resumePayload", "startedAt", "endedAt", "suspendedAt", "resumedAt"}
 
 
-async def test_resume_payload_holds_only_the_latest_resume_data():
+async def test_resume_payload_holds_only_the_latest_resume_data() -> None:
     async def twice(ctx: StepContext) -> V:
         if ctx.resume_data is None or ctx.resume_data.value < 10:
             await ctx.suspend({"got": None if ctx.resume_data is None else ctx.resume_data.value})
@@ -255,7 +257,7 @@ async def test_resume_payload_holds_only_the_latest_resume_data():
 # -- P.97 / P.98: naming the step ---------------------------------------------------------------
 
 
-def multiplier_workflow(calls: Counter[str]):
+def multiplier_workflow(calls: Counter[str]) -> tuple[Workflow, Step]:
     class M(BaseModel):
         multiplier: int
 
@@ -269,7 +271,7 @@ def multiplier_workflow(calls: Counter[str]):
     return create_workflow("multiplier", input_schema=V, output_schema=V).then(s).commit(), s
 
 
-async def test_auto_resume_when_exactly_one_step_is_suspended():
+async def test_auto_resume_when_exactly_one_step_is_suspended() -> None:
     calls: Counter[str] = Counter()
     wf, _ = multiplier_workflow(calls)
     run = await wf.create_run()
@@ -285,19 +287,20 @@ async def test_auto_resume_when_exactly_one_step_is_suspended():
     "how",
     ["object", "id", "one-element list", "path from result", "list of objects", "omitted"],
 )
-async def test_every_way_of_naming_the_step_resumes_it(how: str):
+async def test_every_way_of_naming_the_step_resumes_it(how: str) -> None:
     calls: Counter[str] = Counter()
     wf, s = multiplier_workflow(calls)
     run = await wf.create_run()
     first = await run.start(input_data={"value": 20})
-    target = {
+    targets: dict[str, Step | str | list[str] | list[Step] | None] = {
         "object": s,
         "id": "simple-step",
         "one-element list": ["simple-step"],
         "path from result": first.suspended[0],
         "list of objects": [s],
         "omitted": None,
-    }[how]
+    }
+    target = targets[how]
     done = await run.resume(step=target, resume_data={"multiplier": 3})
     assert done.status == "success"
     assert done.result == V(value=60)
@@ -307,7 +310,7 @@ async def test_every_way_of_naming_the_step_resumes_it(how: str):
 # -- P.99: labels -----------------------------------------------------------------------------
 
 
-async def test_resume_by_label_and_labels_are_stored():
+async def test_resume_by_label_and_labels_are_stored() -> None:
     class In(BaseModel):
         userInput: str
 
@@ -323,6 +326,7 @@ async def test_resume_by_label_and_labels_are_stored():
     assert first.resume_labels == {"my-custom-label": {"stepId": "approval"}}
     assert first.to_dict()["resumeLabels"] == {"my-custom-label": {"stepId": "approval"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.resume_labels == {"my-custom-label": {"stepId": "approval"}}
 
     done = await run.resume(label="my-custom-label", resume_data={"userInput": "resumed via label"})
@@ -332,7 +336,7 @@ async def test_resume_by_label_and_labels_are_stored():
     assert "resumeLabels" not in done.to_dict()
 
 
-async def test_a_step_may_carry_several_labels():
+async def test_a_step_may_carry_several_labels() -> None:
     async def ask(ctx: StepContext) -> V:
         if ctx.resume_data is None:
             await ctx.suspend({}, resume_label=["first", "second"])
@@ -350,7 +354,7 @@ async def test_a_step_may_carry_several_labels():
 # -- P.100 / P.101: resume schema defaults, suspend data -----------------------------------------
 
 
-async def test_resume_schema_defaults_are_applied_and_recorded():
+async def test_resume_schema_defaults_are_applied_and_recorded() -> None:
     class ResumeIn(BaseModel):
         value: int = 21
 
@@ -383,7 +387,7 @@ async def test_resume_schema_defaults_are_applied_and_recorded():
     assert done.result == V(value=22)
 
 
-async def test_resumed_step_reads_its_earlier_suspend_payload():
+async def test_resumed_step_reads_its_earlier_suspend_payload() -> None:
     class In(BaseModel):
         value: str
 
@@ -421,7 +425,7 @@ async def test_resumed_step_reads_its_earlier_suspend_payload():
 # -- P.102: input from the snapshot -------------------------------------------------------------
 
 
-async def test_workflow_input_comes_from_the_stored_run_not_the_resume_data():
+async def test_workflow_input_comes_from_the_stored_run_not_the_resume_data() -> None:
     class Orig(BaseModel):
         originalInput: str
 
@@ -443,7 +447,7 @@ async def test_workflow_input_comes_from_the_stored_run_not_the_resume_data():
     assert done.result == {"init": "original-data", "input": "original-data", "resumed": {"unrelated": "resume-data"}}
 
 
-async def test_resume_from_a_fresh_run_object_built_from_storage():
+async def test_resume_from_a_fresh_run_object_built_from_storage() -> None:
     """A second workflow object bound to the same storage (a new process) resumes the run."""
     calls: Counter[str] = Counter()
     wf, *_ = approval_workflow(calls)
@@ -461,10 +465,12 @@ async def test_resume_from_a_fresh_run_object_built_from_storage():
     assert done.result == V(value=60)
     assert done.to_dict()["input"] == {"value": 1}
     assert calls2 == Counter({"step2": 1, "step3": 1})
-    assert (await wf.storage.load_run(wf.id, "shared-run")).status == "success"
+    stored = await wf.storage.load_run(wf.id, "shared-run")
+    assert stored is not None
+    assert stored.status == "success"
 
 
-async def test_create_run_with_the_same_id_returns_the_suspended_run():
+async def test_create_run_with_the_same_id_returns_the_suspended_run() -> None:
     calls: Counter[str] = Counter()
     wf, *_ = approval_workflow(calls)
     run = await wf.create_run(run_id="again")
@@ -477,7 +483,7 @@ async def test_create_run_with_the_same_id_returns_the_suspended_run():
 # -- P.104 / P.105: branches and two suspensions -------------------------------------------------
 
 
-async def test_suspend_inside_a_branch_only_the_chosen_branch_runs():
+async def test_suspend_inside_a_branch_only_the_chosen_branch_runs() -> None:
     calls: Counter[str] = Counter()
 
     class Check(BaseModel):
@@ -518,7 +524,7 @@ async def test_suspend_inside_a_branch_only_the_chosen_branch_runs():
     assert calls == Counter({"check": 1, "approval": 2})
 
 
-async def test_two_suspensions_in_one_run_with_a_map_between():
+async def test_two_suspensions_in_one_run_with_a_map_between() -> None:
     class UserIn(BaseModel):
         input: str
 
@@ -548,7 +554,8 @@ async def test_two_suspensions_in_one_run_with_a_map_between():
         return {"improvedOutput": "improved", "overallScore": {"toneScore": {"score": tone}, "completenessScore": {"score": comp}}}
 
     async def evaluate_improved(ctx: StepContext) -> dict[str, Any]:
-        return ctx.input_data["overallScore"]
+        score: dict[str, Any] = ctx.input_data["overallScore"]
+        return score
 
     s1 = create_step("getUserInput", input_schema=UserIn, output_schema=Out, execute=get_user_input)
     s2 = create_step("promptAgent", input_schema=Out, output_schema=Model, resume_schema=Out, execute=prompt_agent)
@@ -586,7 +593,7 @@ async def test_two_suspensions_in_one_run_with_a_map_between():
 # -- request context and state across a resume ---------------------------------------------------
 
 
-async def test_request_context_and_state_survive_a_resume():
+async def test_request_context_and_state_survive_a_resume() -> None:
     class St(BaseModel):
         count: int = 0
 
@@ -609,20 +616,22 @@ async def test_request_context_and_state_survive_a_resume():
     first = await run.start(input_data={"value": 1}, request_context={"tenant": "acme"})
     assert first.state == {"count": 1}
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.request_context == {"tenant": "acme", "written": "before-suspend"}
     done = await run.resume(resume_data={}, request_context={"tenant": "globex"})
     assert done.result == {"tenant": "globex", "written": "before-suspend", "count": 11}
     assert done.state == {"count": 11}
 
 
-async def test_resume_data_is_validated_into_the_resume_schema_model():
+async def test_resume_data_is_validated_into_the_resume_schema_model() -> None:
     seen: list[Any] = []
 
     async def ask(ctx: StepContext) -> Reply:
         if ctx.resume_data is None:
             await ctx.suspend({})
         seen.append(ctx.resume_data)
-        return ctx.resume_data
+        reply: Reply = ctx.resume_data
+        return reply
 
     s = create_step("ask", input_schema=V, output_schema=Reply, resume_schema=Reply, execute=ask)
     wf = create_workflow("model-resume", input_schema=V, output_schema=Reply).then(s).commit()

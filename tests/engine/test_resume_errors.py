@@ -8,14 +8,25 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import ResumeError, RunNotFoundError, StepContext, StepstreamError, ValidationError, create_step, create_workflow
+from stepstream import (
+    ResumeError,
+    Run,
+    RunNotFoundError,
+    StepContext,
+    StepstreamError,
+    ValidationError,
+    Workflow,
+    create_step,
+    create_workflow,
+)
+from stepstream.workflow.builder import WorkflowOptions
 
 
 class V(BaseModel):
     value: int
 
 
-def resume_workflow(calls: Counter[str], wf_id: str = "misuse", options: dict[str, Any] | None = None):
+def resume_workflow(calls: Counter[str], wf_id: str = "misuse", options: WorkflowOptions | None = None) -> Workflow:
     """increment (+1) -> resume (suspends; adds the resume value) -> final (passes through)."""
 
     async def increment(ctx: StepContext) -> V:
@@ -30,7 +41,8 @@ def resume_workflow(calls: Counter[str], wf_id: str = "misuse", options: dict[st
 
     async def final(ctx: StepContext) -> V:
         calls["final"] += 1
-        return ctx.input_data
+        value: V = ctx.input_data
+        return value
 
     inc = create_step("increment", input_schema=V, output_schema=V, execute=increment)
     res = create_step("resume", input_schema=V, output_schema=V, resume_schema=V, execute=resume)
@@ -38,7 +50,7 @@ def resume_workflow(calls: Counter[str], wf_id: str = "misuse", options: dict[st
     return create_workflow(wf_id, input_schema=V, output_schema=V, options=options).then(inc).then(res).then(fin).commit()
 
 
-async def suspended_run(calls: Counter[str], **kwargs: Any):
+async def suspended_run(calls: Counter[str], **kwargs: Any) -> tuple[Workflow, Run]:
     wf = resume_workflow(calls, **kwargs)
     run = await wf.create_run()
     first = await run.start(input_data={"value": 0})
@@ -46,8 +58,9 @@ async def suspended_run(calls: Counter[str], **kwargs: Any):
     return wf, run
 
 
-async def assert_still_suspended_and_resumable(wf, run, calls: Counter[str]) -> None:
+async def assert_still_suspended_and_resumable(wf: Workflow, run: Run, calls: Counter[str]) -> None:
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "suspended"
     assert stored.suspended == [["resume"]]
     assert stored.resume_labels == {"the-label": {"stepId": "resume"}}
@@ -60,7 +73,7 @@ async def assert_still_suspended_and_resumable(wf, run, calls: Counter[str]) -> 
     assert calls == Counter({"increment": 1, "resume": 2, "final": 1})
 
 
-async def test_resuming_a_finished_run_is_refused():
+async def test_resuming_a_finished_run_is_refused() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     await run.resume(resume_data={"value": 1})
@@ -70,11 +83,12 @@ async def test_resuming_a_finished_run_is_refused():
     assert info.value.code == "WORKFLOW_RESUME_REFUSED"
     assert isinstance(info.value, StepstreamError)
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "success"
     assert stored.result == {"value": 2}
 
 
-async def test_resuming_a_run_that_never_started_is_refused():
+async def test_resuming_a_run_that_never_started_is_refused() -> None:
     calls: Counter[str] = Counter()
     wf = resume_workflow(calls)
     run = await wf.create_run()
@@ -86,7 +100,7 @@ async def test_resuming_a_run_that_never_started_is_refused():
     assert result.status == "suspended"
 
 
-async def test_resuming_a_failed_run_is_refused():
+async def test_resuming_a_failed_run_is_refused() -> None:
     async def boom(ctx: StepContext) -> V:
         raise RuntimeError("nope")
 
@@ -101,7 +115,7 @@ async def test_resuming_a_failed_run_is_refused():
         await run.resume(step="boom", resume_data={})
 
 
-async def test_resuming_an_unknown_run_id_from_another_storage_is_not_found():
+async def test_resuming_an_unknown_run_id_from_another_storage_is_not_found() -> None:
     calls: Counter[str] = Counter()
     wf = resume_workflow(calls)
     run = await wf.create_run(run_id="gone")
@@ -112,7 +126,7 @@ async def test_resuming_an_unknown_run_id_from_another_storage_is_not_found():
     assert str(info.value) == f"No snapshot found for this workflow run: {wf.id} gone"
 
 
-async def test_resuming_a_step_that_is_not_suspended():
+async def test_resuming_a_step_that_is_not_suspended() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ResumeError) as info:
@@ -121,7 +135,7 @@ async def test_resuming_a_step_that_is_not_suspended():
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-async def test_resuming_a_step_that_does_not_exist():
+async def test_resuming_a_step_that_does_not_exist() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ResumeError) as info:
@@ -133,7 +147,7 @@ async def test_resuming_a_step_that_does_not_exist():
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-async def test_resume_with_a_malformed_step_reference():
+async def test_resume_with_a_malformed_step_reference() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ResumeError):
@@ -143,7 +157,7 @@ async def test_resume_with_a_malformed_step_reference():
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-async def test_resume_data_breaking_the_resume_schema():
+async def test_resume_data_breaking_the_resume_schema() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ValidationError) as info:
@@ -158,7 +172,7 @@ async def test_resume_data_breaking_the_resume_schema():
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-async def test_unknown_label_is_refused():
+async def test_unknown_label_is_refused() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ResumeError) as info:
@@ -167,7 +181,7 @@ async def test_unknown_label_is_refused():
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-async def test_for_each_index_on_a_step_that_is_not_a_foreach_is_refused():
+async def test_for_each_index_on_a_step_that_is_not_a_foreach_is_refused() -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ResumeError) as info:
@@ -176,7 +190,7 @@ async def test_for_each_index_on_a_step_that_is_not_a_foreach_is_refused():
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-async def test_without_input_validation_resume_data_is_passed_as_is():
+async def test_without_input_validation_resume_data_is_passed_as_is() -> None:
     calls: Counter[str] = Counter()
     seen: list[Any] = []
 
@@ -199,7 +213,7 @@ async def test_without_input_validation_resume_data_is_passed_as_is():
     assert calls == Counter()
 
 
-async def test_refused_resume_stream_rejects_its_result_and_a_correct_one_completes():
+async def test_refused_resume_stream_rejects_its_result_and_a_correct_one_completes() -> None:
     calls: Counter[str] = Counter()
     _, run = await suspended_run(calls)
     stream = run.resume_stream(step="increment", resume_data={"value": 1})
@@ -235,7 +249,7 @@ async def test_refused_resume_stream_rejects_its_result_and_a_correct_one_comple
     assert calls == Counter({"increment": 1, "resume": 2, "final": 1})
 
 
-async def test_a_step_failing_after_resume_fails_the_run():
+async def test_a_step_failing_after_resume_fails_the_run() -> None:
     calls: Counter[str] = Counter()
 
     async def picky(ctx: StepContext) -> V:
@@ -244,7 +258,8 @@ async def test_a_step_failing_after_resume_fails_the_run():
             await ctx.suspend({})
         if ctx.resume_data.value < 0:
             raise ValueError(f"negative: {ctx.resume_data.value}")
-        return ctx.resume_data
+        value: V = ctx.resume_data
+        return value
 
     wf = (
         create_workflow("picky", input_schema=V, output_schema=V)
@@ -257,13 +272,15 @@ async def test_a_step_failing_after_resume_fails_the_run():
     assert done.status == "failed"
     assert done.error == {"message": "negative: -1", "name": "ValueError"}
     assert done.steps["picky"].status == "failed"
-    assert (await wf.storage.load_run(wf.id, run.run_id)).status == "failed"
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.status == "failed"
     with pytest.raises(ResumeError, match=r"^This workflow run was not suspended"):
         await run.resume(resume_data={"value": 1})
     assert calls["picky"] == 2
 
 
-async def test_error_after_resume_keeps_custom_properties_and_cause():
+async def test_error_after_resume_keeps_custom_properties_and_cause() -> None:
     class PaymentError(Exception):
         def __init__(self, message: str, code: str, amount: int):
             super().__init__(message)
@@ -299,5 +316,6 @@ async def test_error_after_resume_keeps_custom_properties_and_cause():
     assert step_error.amount == 500
     assert isinstance(step_error.__cause__, ConnectionError)
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.error == done.error
     assert "stack" not in stored.error

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import ResumeError, StepContext, create_step, create_workflow
+from stepstream import ResumeError, StepContext, Workflow, WorkflowResult, create_step, create_workflow
 
 
 class V(BaseModel):
@@ -19,9 +19,9 @@ class V(BaseModel):
 # -- loops -------------------------------------------------------------------------------------
 
 
-async def test_dountil_over_a_nested_workflow_that_suspends():
+async def test_dountil_over_a_nested_workflow_that_suspends() -> None:
     calls: Counter[str] = Counter()
-    iterations: list[int] = []
+    iterations: list[int | None] = []
 
     async def increment(ctx: StepContext) -> V:
         calls["increment"] += 1
@@ -42,7 +42,8 @@ async def test_dountil_over_a_nested_workflow_that_suspends():
 
     def until(ctx: StepContext) -> bool:
         iterations.append(ctx.iteration_count)
-        return ctx.input_data.value >= 10
+        data: V = ctx.input_data
+        return data.value >= 10
 
     final = create_step("final", input_schema=V, output_schema=V, execute=lambda ctx: V(value=ctx.input_data.value * 100))
     wf = create_workflow("dountil-nested", input_schema=V, output_schema=V).dountil(nested, until).then(final).commit()
@@ -66,8 +67,8 @@ async def test_dountil_over_a_nested_workflow_that_suspends():
     assert calls == Counter({"increment": 1, "resume": 3})
 
 
-async def test_loop_iteration_count_keeps_counting_across_resumes():
-    iterations: list[int] = []
+async def test_loop_iteration_count_keeps_counting_across_resumes() -> None:
+    iterations: list[int | None] = []
     calls: Counter[str] = Counter()
 
     async def body(ctx: StepContext) -> V:
@@ -78,7 +79,8 @@ async def test_loop_iteration_count_keeps_counting_across_resumes():
 
     def until(ctx: StepContext) -> bool:
         iterations.append(ctx.iteration_count)
-        return ctx.input_data.value >= 4
+        data: V = ctx.input_data
+        return data.value >= 4
 
     s = create_step("body", input_schema=V, output_schema=V, resume_schema=dict[str, Any], execute=body)
     wf = create_workflow("count-loop", input_schema=V, output_schema=V).dountil(s, until).commit()
@@ -97,7 +99,7 @@ async def test_loop_iteration_count_keeps_counting_across_resumes():
     assert calls["body"] == 6
 
 
-async def test_looped_step_sees_the_right_input_after_each_resume():
+async def test_looped_step_sees_the_right_input_after_each_resume() -> None:
     class S(BaseModel):
         value: int
         condition: bool
@@ -109,7 +111,8 @@ async def test_looped_step_sees_the_right_input_after_each_resume():
         return S(value=value, condition=value >= 10)
 
     async def step2(ctx: StepContext) -> S:
-        return ctx.input_data
+        data: S = ctx.input_data
+        return data
 
     s1 = create_step("step-1", input_schema=S, output_schema=S, resume_schema=dict[str, bool], execute=step1)
     s2 = create_step("step-2", input_schema=S, output_schema=S, execute=step2)
@@ -125,7 +128,7 @@ async def test_looped_step_sees_the_right_input_after_each_resume():
     assert payloads == [1, 2, 3]
 
 
-async def test_each_loop_iteration_feeds_the_nested_workflow_a_new_input():
+async def test_each_loop_iteration_feeds_the_nested_workflow_a_new_input() -> None:
     inits: list[Any] = []
     keys_seen: list[list[str]] = []
 
@@ -170,7 +173,7 @@ class Resume(BaseModel):
     resumeValue: int
 
 
-def foreach_workflow(calls: Counter[str], concurrency: int, *, only_above: int | None = None, labels: bool = False, delay: float = 0.0):
+def foreach_workflow(calls: Counter[str], concurrency: int, *, only_above: int | None = None, labels: bool = False, delay: float = 0.0) -> Workflow:
     """Each item suspends (only items above `only_above` if given); on resume it returns value + 11 + resumeValue."""
 
     async def body(ctx: StepContext) -> Item:
@@ -197,11 +200,11 @@ def foreach_workflow(calls: Counter[str], concurrency: int, *, only_above: int |
     )
 
 
-def outputs(result) -> list[int]:
+def outputs(result: WorkflowResult) -> list[int]:
     return [o["value"] for o in result.to_dict()["steps"]["map"]["output"]]
 
 
-async def test_foreach_one_item_at_a_time():
+async def test_foreach_one_item_at_a_time() -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 1)
     run = await wf.create_run()
@@ -226,7 +229,7 @@ async def test_foreach_one_item_at_a_time():
     assert result.result == {"finalValue": 394}
 
 
-async def test_concurrent_foreach_one_resume_resumes_every_suspended_item():
+async def test_concurrent_foreach_one_resume_resumes_every_suspended_item() -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 3, only_above=5)
     run = await wf.create_run()
@@ -249,7 +252,7 @@ async def test_concurrent_foreach_one_resume_resumes_every_suspended_item():
         ([(0, 5), (1, 0), (2, 3)], [17, 33, 347]),
     ],
 )
-async def test_resume_one_foreach_item_by_index(order, expected):
+async def test_resume_one_foreach_item_by_index(order: list[tuple[int, int]], expected: list[int]) -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 3)
     run = await wf.create_run()
@@ -268,7 +271,7 @@ async def test_resume_one_foreach_item_by_index(order, expected):
     assert calls["body"] == 6
 
 
-async def test_resume_foreach_items_by_label():
+async def test_resume_foreach_items_by_label() -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 3, labels=True)
     run = await wf.create_run()
@@ -289,7 +292,7 @@ async def test_resume_foreach_items_by_label():
     assert r.result == {"finalValue": 44}
 
 
-async def test_partial_concurrency_resumes_suspended_and_never_started_items():
+async def test_partial_concurrency_resumes_suspended_and_never_started_items() -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 3, only_above=5)
     run = await wf.create_run()
@@ -310,7 +313,7 @@ async def test_partial_concurrency_resumes_suspended_and_never_started_items():
     assert outputs(done) == [38, 12, 349, 460, 1016]
 
 
-async def test_partial_concurrency_resumed_by_index():
+async def test_partial_concurrency_resumed_by_index() -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 3, only_above=5)
     run = await wf.create_run()
@@ -324,7 +327,7 @@ async def test_partial_concurrency_resumed_by_index():
     assert result.steps["map"].resume_payload == {"resumeValue": 8}
 
 
-async def test_each_suspended_item_keeps_its_own_suspend_payload():
+async def test_each_suspended_item_keeps_its_own_suspend_payload() -> None:
     class Doc(BaseModel):
         name: str
 
@@ -357,7 +360,7 @@ async def test_each_suspended_item_keeps_its_own_suspend_payload():
     ]
 
 
-async def test_bad_for_each_index_is_refused_and_the_run_stays_resumable():
+async def test_bad_for_each_index_is_refused_and_the_run_stays_resumable() -> None:
     calls: Counter[str] = Counter()
     wf = foreach_workflow(calls, 3, only_above=5)
     run = await wf.create_run()
@@ -367,7 +370,9 @@ async def test_bad_for_each_index_is_refused_and_the_run_stays_resumable():
             await run.resume(for_each_index=index, resume_data={"resumeValue": 1})
         assert str(info.value) == f'Item {index} of foreach step "map" is not suspended'
     assert calls["body"] == 3
-    assert (await wf.storage.load_run(wf.id, run.run_id)).status == "suspended"
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.status == "suspended"
     r = await run.resume(for_each_index=2, resume_data={"resumeValue": 1})
     assert r.status == "suspended"
     r = await run.resume(for_each_index=0, resume_data={"resumeValue": 1})
@@ -375,7 +380,7 @@ async def test_bad_for_each_index_is_refused_and_the_run_stays_resumable():
     assert outputs(r) == [34, 12, 345]
 
 
-async def test_foreach_over_a_nested_workflow_that_suspends():
+async def test_foreach_over_a_nested_workflow_that_suspends() -> None:
     calls: Counter[str] = Counter()
 
     async def ask(ctx: StepContext) -> Item:
@@ -402,13 +407,14 @@ async def test_foreach_over_a_nested_workflow_that_suspends():
     assert calls["ask"] == 4
 
 
-async def test_foreach_item_failing_after_resume_fails_the_run():
+async def test_foreach_item_failing_after_resume_fails_the_run() -> None:
     async def body(ctx: StepContext) -> Item:
         if ctx.resume_data is None:
             await ctx.suspend({})
         if ctx.input_data.value == 2:
             raise RuntimeError("item 2 rejected")
-        return ctx.input_data
+        item: Item = ctx.input_data
+        return item
 
     step = create_step("check", input_schema=Item, output_schema=Item, execute=body)
     wf = create_workflow("each-fail", input_schema=list[Item], output_schema=list[Item]).foreach(step, concurrency=2).commit()
@@ -416,5 +422,6 @@ async def test_foreach_item_failing_after_resume_fails_the_run():
     await run.start(input_data=[{"value": 1}, {"value": 2}])
     done = await run.resume(resume_data={"ok": True})
     assert done.status == "failed"
+    assert done.error is not None
     assert done.error["message"] == "item 2 rejected"
     assert done.steps["check"].status == "failed"

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import ResumeError, StepContext, create_step, create_workflow
+from stepstream import ResumeError, Step, StepContext, Workflow, create_step, create_workflow
 
 
 class V(BaseModel):
     value: int
 
 
-def nested_a(calls: Counter[str], label: str | None = None):
+def nested_a(calls: Counter[str], label: str | None = None) -> tuple[Workflow, Step]:
     """`nested-workflow-a`: start (+1) -> other (suspends; returns {other: 26 + newValue}) -> final (sum)."""
 
     async def start(ctx: StepContext) -> V:
@@ -45,14 +45,16 @@ def nested_a(calls: Counter[str], label: str | None = None):
     return wf, other_step
 
 
-def outer_with(inner, calls: Counter[str], wf_id: str = "outer"):
+def outer_with(inner: Step, calls: Counter[str], wf_id: str = "outer") -> Workflow:
     async def begin(ctx: StepContext) -> V:
         calls["begin"] += 1
-        return ctx.input_data
+        value: V = ctx.input_data
+        return value
 
     async def last(ctx: StepContext) -> dict[str, int]:
         calls["last"] += 1
-        return ctx.input_data
+        data: dict[str, int] = ctx.input_data
+        return data
 
     return (
         create_workflow(wf_id, input_schema=V, output_schema=dict[str, int])
@@ -63,7 +65,7 @@ def outer_with(inner, calls: Counter[str], wf_id: str = "outer"):
     )
 
 
-async def test_nested_suspension_suspends_the_parent():
+async def test_nested_suspension_suspends_the_parent() -> None:
     calls: Counter[str] = Counter()
     inner, _ = nested_a(calls)
     wf = outer_with(inner, calls)
@@ -82,18 +84,20 @@ async def test_nested_suspension_suspends_the_parent():
     # only top-level records in the result; nested ones are stored under dotted keys
     assert list(result.steps) == ["begin-step", "nested-workflow-a"]
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert set(stored.steps) == {"begin-step", "nested-workflow-a", "nested-workflow-a.start", "nested-workflow-a.other"}
     assert stored.steps["nested-workflow-a.other"].status == "suspended"
     assert stored.steps["nested-workflow-a.other"].suspend_payload == {"ask": "other"}
 
 
-async def test_stored_view_counts_a_nested_suspension_once():
+async def test_stored_view_counts_a_nested_suspension_once() -> None:
     calls: Counter[str] = Counter()
     inner, _ = nested_a(calls)
     wf = outer_with(inner, calls)
     run = await wf.create_run()
     await run.start(input_data={"value": 0})
     view = await wf.get_run(run.run_id)
+    assert view is not None
     suspended = [k for k, v in view["steps"].items() if v["status"] == "suspended"]
     assert suspended == ["nested-workflow-a.other"]
     assert view["steps"]["nested-workflow-a"]["status"] == "running"
@@ -101,6 +105,7 @@ async def test_stored_view_counts_a_nested_suspension_once():
 
     await run.resume(step=["nested-workflow-a", "other"], resume_data={"newValue": 0})
     view = await wf.get_run(run.run_id)
+    assert view is not None
     assert view["status"] == "success"
     assert [k for k, v in view["steps"].items() if v["status"] == "suspended"] == []
     assert set(view["steps"]) == {
@@ -114,7 +119,7 @@ async def test_stored_view_counts_a_nested_suspension_once():
 
 
 @pytest.mark.parametrize("how", ["objects", "outer id", "path list", "dotted string", "result path", "omitted", "outer object"])
-async def test_every_way_to_name_the_nested_step(how: str):
+async def test_every_way_to_name_the_nested_step(how: str) -> None:
     calls: Counter[str] = Counter()
     inner, other = nested_a(calls)
     wf = outer_with(inner, calls)
@@ -138,7 +143,7 @@ async def test_every_way_to_name_the_nested_step(how: str):
     assert calls == Counter({"begin": 1, "start": 1, "other": 2, "final": 1, "last": 1})
 
 
-async def test_naming_a_nested_step_that_is_not_suspended_is_refused():
+async def test_naming_a_nested_step_that_is_not_suspended_is_refused() -> None:
     calls: Counter[str] = Counter()
     inner, _ = nested_a(calls)
     wf = outer_with(inner, calls)
@@ -157,13 +162,13 @@ async def test_naming_a_nested_step_that_is_not_suspended_is_refused():
     assert done.result == {"finalValue": 28}
 
 
-async def test_consecutive_nested_workflows_each_suspend():
+async def test_consecutive_nested_workflows_each_suspend() -> None:
     calls: Counter[str] = Counter()
 
     class Suspect(BaseModel):
         suspect: str
 
-    def sub(n: int):
+    def sub(n: int) -> Workflow:
         async def execute(ctx: StepContext) -> Suspect:
             calls[f"step-{n}"] += 1
             if ctx.resume_data is None:
@@ -189,14 +194,15 @@ async def test_consecutive_nested_workflows_each_suspend():
     assert calls == Counter({"step-1": 2, "step-2": 2})
 
 
-async def test_three_levels_of_nesting():
+async def test_three_levels_of_nesting() -> None:
     calls: Counter[str] = Counter()
     inner_a, _ = nested_a(calls)
 
-    def passthrough(step_id: str):
+    def passthrough(step_id: str) -> Step:
         async def execute(ctx: StepContext) -> V:
             calls["passthrough"] += 1
-            return ctx.input_data
+            value: V = ctx.input_data
+            return value
 
         return create_step(step_id, input_schema=V, output_schema=V, execute=execute)
 
@@ -212,7 +218,8 @@ async def test_three_levels_of_nesting():
 
     async def counter(ctx: StepContext) -> V:
         calls["counter"] += 1
-        return ctx.input_data
+        value: V = ctx.input_data
+        return value
 
     wf = (
         create_workflow("three-levels", input_schema=V, output_schema=dict[str, int])
@@ -228,6 +235,7 @@ async def test_three_levels_of_nesting():
     assert first.suspended == [["nested-workflow-c", "nested-workflow-b", "nested-workflow-a", "other"]]
     assert first.suspend_payload == {"nested-workflow-c": {"ask": "other"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.steps["nested-workflow-c.nested-workflow-b.nested-workflow-a.other"].status == "suspended"
 
     done = await run.resume(step=first.suspended[0], resume_data={"newValue": 0})
@@ -236,7 +244,7 @@ async def test_three_levels_of_nesting():
     assert calls == Counter({"counter": 1, "passthrough": 2, "start": 1, "other": 2, "final": 1})
 
 
-async def test_labels_from_nested_steps_are_raised_to_the_parent():
+async def test_labels_from_nested_steps_are_raised_to_the_parent() -> None:
     calls: Counter[str] = Counter()
     inner, _ = nested_a(calls, label="nested-approve")
     wf = outer_with(inner, calls)
@@ -244,6 +252,7 @@ async def test_labels_from_nested_steps_are_raised_to_the_parent():
     first = await run.start(input_data={"value": 0})
     assert first.resume_labels == {"nested-approve": {"stepId": "nested-workflow-a"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.resume_labels == {"nested-approve": {"stepId": "nested-workflow-a"}}
     assert stored.steps["nested-workflow-a"].status == "suspended"
     assert stored.steps["nested-workflow-a"].suspend_payload["ask"] == "other"
@@ -252,7 +261,7 @@ async def test_labels_from_nested_steps_are_raised_to_the_parent():
     assert done.result == {"finalValue": 29}
 
 
-async def test_branches_not_chosen_are_not_run_after_resuming_a_nested_workflow():
+async def test_branches_not_chosen_are_not_run_after_resuming_a_nested_workflow() -> None:
     calls: Counter[str] = Counter()
 
     class Item(BaseModel):
@@ -264,7 +273,7 @@ async def test_branches_not_chosen_are_not_run_after_resuming_a_nested_workflow(
             await ctx.suspend({"choose": ["first", "second", "third"]})
         return Item(type=ctx.resume_data["type"])
 
-    def handler(step_id: str):
+    def handler(step_id: str) -> Step:
         async def execute(ctx: StepContext) -> dict[str, str]:
             calls[step_id] += 1
             return {"processed": step_id}
@@ -285,7 +294,8 @@ async def test_branches_not_chosen_are_not_run_after_resuming_a_nested_workflow(
 
     async def final(ctx: StepContext) -> dict[str, str]:
         calls["final-processing"] += 1
-        return ctx.input_data
+        data: dict[str, str] = ctx.input_data
+        return data
 
     wf = (
         create_workflow("pick-branch", input_schema=dict[str, Any], output_schema=dict[str, str])
@@ -314,10 +324,10 @@ async def test_branches_not_chosen_are_not_run_after_resuming_a_nested_workflow(
     assert calls == Counter({"select-item": 2, "select-date": 2, "final-processing": 1})
 
 
-async def test_branch_conditions_are_not_rechecked_on_resume_even_with_a_rebuilt_workflow():
+async def test_branch_conditions_are_not_rechecked_on_resume_even_with_a_rebuilt_workflow() -> None:
     seen: list[Any] = []
 
-    def build():
+    def build() -> Workflow:
         async def ask(ctx: StepContext) -> dict[str, str]:
             if ctx.resume_data is None:
                 await ctx.suspend({"question": "?"})
@@ -334,11 +344,13 @@ async def test_branch_conditions_are_not_rechecked_on_resume_even_with_a_rebuilt
 
         def big(ctx: StepContext) -> bool:
             seen.append(("big", dict(ctx.input_data)))
-            return ctx.input_data["mappedValue"] > 10
+            mapped: int = ctx.input_data["mappedValue"]
+            return mapped > 10
 
         def small(ctx: StepContext) -> bool:
             seen.append(("small", dict(ctx.input_data)))
-            return ctx.input_data["mappedValue"] <= 10
+            mapped: int = ctx.input_data["mappedValue"]
+            return mapped <= 10
 
         return (
             create_workflow("map-branch", input_schema=V, output_schema=dict[str, Any])
@@ -365,7 +377,7 @@ async def test_branch_conditions_are_not_rechecked_on_resume_even_with_a_rebuilt
     assert "fallback" not in done.steps
 
 
-async def test_request_context_reaches_a_nested_workflow_after_resume():
+async def test_request_context_reaches_a_nested_workflow_after_resume() -> None:
     async def setup(ctx: StepContext) -> dict[str, Any]:
         ctx.request_context.set("test-key", "test-context-value")
         return {"ok": True}
@@ -401,7 +413,7 @@ async def test_request_context_reaches_a_nested_workflow_after_resume():
     assert done.result == {"success": True, "hasTestData": True, "initIsOwnInput": True}
 
 
-async def test_nested_failure_after_resume_fails_the_parent():
+async def test_nested_failure_after_resume_fails_the_parent() -> None:
     calls: Counter[str] = Counter()
 
     async def ask(ctx: StepContext) -> V:
@@ -420,6 +432,7 @@ async def test_nested_failure_after_resume_fails_the_parent():
     await run.start(input_data={"value": 1})
     done = await run.resume(resume_data={"x": 1})
     assert done.status == "failed"
+    assert done.error is not None
     assert done.error["message"] == "inner exploded"
     assert done.error["name"] == "ValueError"
     assert done.steps["boom-nested"].status == "failed"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from stepstream import ResumeError, StepContext, create_step, create_workflow
+from stepstream import ResumeError, Step, StepContext, Workflow, create_step, create_workflow
 
 
 class V(BaseModel):
@@ -19,7 +20,7 @@ class R(BaseModel):
     result: int
 
 
-def suspending(step_id: str, calls: Counter[str], op, resume_key: str, label: str | None = None):
+def suspending(step_id: str, calls: Counter[str], op: Callable[[int, int], int], resume_key: str, label: str | None = None) -> Step:
     """A step that suspends until it gets `{resume_key: n}`, then returns `{result: op(value, n)}`."""
 
     async def execute(ctx: StepContext) -> R:
@@ -31,7 +32,7 @@ def suspending(step_id: str, calls: Counter[str], op, resume_key: str, label: st
     return create_step(step_id, input_schema=V, output_schema=R, resume_schema=dict[str, int], execute=execute)
 
 
-def two_suspending_parallel(calls: Counter[str], then_calls: Counter[str] | None = None):
+def two_suspending_parallel(calls: Counter[str], then_calls: Counter[str] | None = None) -> tuple[Workflow, Step, Step]:
     p1 = suspending("parallel-step-1", calls, lambda v, n: v * n, "multiplier")
     p2 = suspending("parallel-step-2", calls, lambda v, n: v // n, "divisor")
     wf = create_workflow("par-suspend", input_schema=V, output_schema=dict[str, Any]).parallel([p1, p2])
@@ -45,7 +46,7 @@ def two_suspending_parallel(calls: Counter[str], then_calls: Counter[str] | None
     return wf.commit(), p1, p2
 
 
-async def test_one_parallel_branch_suspends_the_other_succeeds():
+async def test_one_parallel_branch_suspends_the_other_succeeds() -> None:
     calls: Counter[str] = Counter()
 
     async def normal(ctx: StepContext) -> dict[str, str]:
@@ -60,7 +61,8 @@ async def test_one_parallel_branch_suspends_the_other_succeeds():
 
     async def after(ctx: StepContext) -> dict[str, Any]:
         calls["after"] += 1
-        return ctx.input_data
+        data: dict[str, Any] = ctx.input_data
+        return data
 
     s1 = create_step("step1", input_schema=V, output_schema=dict[str, str], execute=normal)
     s2 = create_step("step2", input_schema=V, output_schema=dict[str, str], execute=waits)
@@ -84,7 +86,7 @@ async def test_one_parallel_branch_suspends_the_other_succeeds():
     assert done.steps["step1"].to_dict() == first.steps["step1"].to_dict()
 
 
-async def test_parallel_without_suspension_completes():
+async def test_parallel_without_suspension_completes() -> None:
     async def ten(ctx: StepContext) -> V:
         return V(value=10)
 
@@ -99,7 +101,7 @@ async def test_parallel_without_suspension_completes():
     assert result.to_dict()["result"] == {"a": {"value": 10}, "b": {"value": 20}}
 
 
-async def test_both_parallel_branches_suspend_and_are_resumed_one_at_a_time():
+async def test_both_parallel_branches_suspend_and_are_resumed_one_at_a_time() -> None:
     calls: Counter[str] = Counter()
     then_calls: Counter[str] = Counter()
     wf, p1, _p2 = two_suspending_parallel(calls, then_calls)
@@ -121,6 +123,7 @@ async def test_both_parallel_branches_suspend_and_are_resumed_one_at_a_time():
     assert "after" not in mid.steps
     assert then_calls["after"] == 0
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "suspended"
     assert stored.suspended == [["parallel-step-2"]]
 
@@ -134,7 +137,7 @@ async def test_both_parallel_branches_suspend_and_are_resumed_one_at_a_time():
     assert then_calls["after"] == 1
 
 
-async def test_parallel_resume_order_does_not_matter():
+async def test_parallel_resume_order_does_not_matter() -> None:
     calls: Counter[str] = Counter()
     wf, _, _ = two_suspending_parallel(calls)
     run = await wf.create_run()
@@ -146,7 +149,7 @@ async def test_parallel_resume_order_does_not_matter():
     assert done.to_dict()["result"] == {"parallel-step-1": {"result": 300}, "parallel-step-2": {"result": 25}}
 
 
-async def test_parallel_steps_suspending_different_numbers_of_times():
+async def test_parallel_steps_suspending_different_numbers_of_times() -> None:
     calls: Counter[str] = Counter()
 
     async def first(ctx: StepContext) -> R:
@@ -179,13 +182,13 @@ async def test_parallel_steps_suspending_different_numbers_of_times():
     assert calls == Counter({"multi-resume-step-1": 2, "multi-resume-step-2": 3})
 
 
-async def test_both_branches_of_a_branch_block_suspend():
+async def test_both_branches_of_a_branch_block_suspend() -> None:
     calls: Counter[str] = Counter()
     b1 = suspending("branch-step-1", calls, lambda v, n: v * n, "multiplier")
     b2 = suspending("branch-step-2", calls, lambda v, n: v * n, "multiplier")
     conditions: Counter[str] = Counter()
 
-    def cond(name):
+    def cond(name: str) -> Callable[[StepContext], bool]:
         def check(ctx: StepContext) -> bool:
             conditions[name] += 1
             return True
@@ -216,7 +219,7 @@ async def test_both_branches_of_a_branch_block_suspend():
     assert calls == Counter({"branch-step-1": 2, "branch-step-2": 2})
 
 
-async def test_auto_detect_refuses_when_several_steps_are_suspended():
+async def test_auto_detect_refuses_when_several_steps_are_suspended() -> None:
     calls: Counter[str] = Counter()
     wf, _, _ = two_suspending_parallel(calls)
     run = await wf.create_run()
@@ -229,6 +232,7 @@ async def test_auto_detect_refuses_when_several_steps_are_suspended():
     # nothing ran and the run is still suspended, with both steps
     assert calls == Counter({"parallel-step-1": 1, "parallel-step-2": 1})
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "suspended"
     assert stored.suspended == [["parallel-step-1"], ["parallel-step-2"]]
 
@@ -237,7 +241,7 @@ async def test_auto_detect_refuses_when_several_steps_are_suspended():
     assert mid.suspended[0][-1] == "parallel-step-2"
 
 
-async def test_labels_tell_parallel_steps_apart_and_are_kept_for_the_remaining_step():
+async def test_labels_tell_parallel_steps_apart_and_are_kept_for_the_remaining_step() -> None:
     calls: Counter[str] = Counter()
     legal = suspending("legal", calls, lambda v, n: v + n, "by", label="legal-review")
     finance = suspending("finance", calls, lambda v, n: v - n, "by", label="finance-review")
@@ -249,12 +253,14 @@ async def test_labels_tell_parallel_steps_apart_and_are_kept_for_the_remaining_s
     assert mid.status == "suspended"
     assert mid.suspended == [["legal"]]
     assert mid.resume_labels == {"legal-review": {"stepId": "legal"}}
-    assert (await wf.storage.load_run(wf.id, run.run_id)).resume_labels == {"legal-review": {"stepId": "legal"}}
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
+    assert stored.resume_labels == {"legal-review": {"stepId": "legal"}}
     done = await run.resume(label="legal-review", resume_data={"by": 1})
     assert done.to_dict()["result"] == {"legal": {"result": 11}, "finance": {"result": 7}}
 
 
-async def test_failure_of_a_resumed_branch_fails_the_run_and_keeps_sibling_records():
+async def test_failure_of_a_resumed_branch_fails_the_run_and_keeps_sibling_records() -> None:
     calls: Counter[str] = Counter()
 
     async def boom(ctx: StepContext) -> R:
@@ -272,6 +278,7 @@ async def test_failure_of_a_resumed_branch_fails_the_run_and_keeps_sibling_recor
     assert mid.status == "suspended"
     done = await run.resume(step="boom", resume_data={})
     assert done.status == "failed"
+    assert done.error is not None
     assert done.error["message"] == "resumed and failed"
     assert done.error["name"] == "RuntimeError"
     assert done.steps["boom"].status == "failed"

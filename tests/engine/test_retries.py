@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stepstream import NonRetryableError, create_step, create_workflow
+from stepstream import NonRetryableError, StepContext, create_step, create_workflow
 
 
 class Failing:
@@ -27,7 +27,12 @@ class Failing:
 
 def _wf(wf_id: str, body: Any, *, retries: int | None = None, retry_config: Any = None) -> Any:
     step1_calls: list[int] = []
-    step1 = create_step(id="step1", input_schema=Any, output_schema=Any, execute=lambda ctx: step1_calls.append(1) or {"result": "success"})
+
+    def count_call(ctx: StepContext) -> dict[str, str]:
+        step1_calls.append(1)
+        return {"result": "success"}
+
+    step1 = create_step(id="step1", input_schema=Any, output_schema=Any, execute=count_call)
     step2 = create_step(id="step2", input_schema=Any, output_schema=Any, execute=body, retries=retries)
     wf = create_workflow(id=wf_id, input_schema=Any, output_schema=Any, retry_config=retry_config).then(step1).then(step2).commit()
     return wf, step1_calls

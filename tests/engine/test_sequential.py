@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from stepstream import RequestContext, StepResult, WorkflowResult, create_step, create_workflow
+from stepstream import RequestContext, StepContext, StepResult, WorkflowResult, create_step, create_workflow
 
 from .matchers import T
 
@@ -46,6 +46,7 @@ async def test_single_step_exact_record_and_input_key() -> None:
     assert isinstance(record, StepResult)
     assert record.status == "success"
     assert record.error is None
+    assert record.started_at is not None and record.ended_at is not None
     assert record.started_at <= record.ended_at
     assert result.error is None
     assert result.suspended == []
@@ -330,7 +331,13 @@ async def test_invalid_workflow_input_raises_before_anything_runs(bad: Any) -> N
     from stepstream import ValidationError
 
     calls: list[str] = []
-    s = create_step(id="s", input_schema=Value, output_schema=Value, execute=lambda ctx: calls.append("s") or ctx.input_data)
+
+    def echo(ctx: StepContext) -> Value:
+        calls.append("s")
+        value: Value = ctx.input_data
+        return value
+
+    s = create_step(id="s", input_schema=Value, output_schema=Value, execute=echo)
     wf = create_workflow(id="bad-input", input_schema=Value, output_schema=Value).then(s).commit()
     run = await wf.create_run()
     with pytest.raises(ValidationError) as info:

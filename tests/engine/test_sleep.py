@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
 
 from .matchers import T
 
@@ -89,7 +89,8 @@ async def test_sleep_with_a_function_of_the_previous_output() -> None:
 
     def duration(ctx: Any) -> int:
         seen.append(ctx.input_data)
-        return ctx.input_data["value"]  # untyped functions get the JSON form
+        value: int = ctx.input_data["value"]  # untyped functions get the JSON form
+        return value
 
     wf = create_workflow(id="sleep-fn", input_schema=Any, output_schema=Any).then(_first()).sleep(duration).then(_double()).commit()
     elapsed = _elapsed()
@@ -205,7 +206,12 @@ async def test_sleep_emits_a_waiting_event() -> None:
 @pytest.mark.parametrize("kind", ["sleep", "sleep_until"])
 async def test_cancel_interrupts_a_sleep(kind: str) -> None:
     calls: list[str] = []
-    a = create_step(id="a", execute=lambda ctx: calls.append("a") or {"a": 1})
+
+    def step_a(ctx: StepContext) -> dict[str, int]:
+        calls.append("a")
+        return {"a": 1}
+
+    a = create_step(id="a", execute=step_a)
     b = create_step(id="b", execute=lambda ctx: calls.append("b"))
     wf = create_workflow(id=f"cancel-{kind}", input_schema=Any, output_schema=Any).then(a)
     if kind == "sleep":

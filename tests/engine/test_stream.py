@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import StepContext, ValidationError, WorkflowEvent, WorkflowStream, create_step, create_workflow
+from stepstream import (
+    Step,
+    StepContext,
+    ValidationError,
+    Workflow,
+    WorkflowEvent,
+    WorkflowResult,
+    WorkflowStream,
+    create_step,
+    create_workflow,
+)
 
 ZERO_USAGE = {
     "inputTokens": 0,
@@ -26,7 +36,7 @@ class V(BaseModel):
     value: str
 
 
-def two_steps(wf_id: str = "two-steps"):
+def two_steps(wf_id: str = "two-steps") -> Workflow:
     s1 = create_step("step1", execute=lambda ctx: {"result": "success1"})
     s2 = create_step("step2", execute=lambda ctx: {"result": "success2"})
     return create_workflow(wf_id).then(s1).then(s2).commit()
@@ -40,12 +50,13 @@ def types(events: list[dict[str, Any]]) -> list[str]:
     return [e["type"] for e in events]
 
 
-def approval(calls: Counter[str], wf_id: str = "approval-stream"):
+def approval(calls: Counter[str], wf_id: str = "approval-stream") -> tuple[Workflow, Step]:
     """getUserInput -> promptAgent (suspends) -> finish."""
 
     async def get_user_input(ctx: StepContext) -> V:
         calls["getUserInput"] += 1
-        return ctx.input_data
+        value: V = ctx.input_data
+        return value
 
     async def prompt_agent(ctx: StepContext) -> V:
         calls["promptAgent"] += 1
@@ -66,7 +77,7 @@ def approval(calls: Counter[str], wf_id: str = "approval-stream"):
 # -- U.137 / U.138: the exact chunk sequence ---------------------------------------------------
 
 
-async def test_exact_chunk_sequence_for_two_steps():
+async def test_exact_chunk_sequence_for_two_steps() -> None:
     wf = two_steps()
     run = await wf.create_run(run_id="test-run-id")
     stream = run.stream(input_data={})
@@ -130,7 +141,7 @@ async def test_exact_chunk_sequence_for_two_steps():
     assert await stream.usage == ZERO_USAGE
 
 
-async def test_events_are_event_objects_with_python_attributes():
+async def test_events_are_event_objects_with_python_attributes() -> None:
     wf = two_steps("objects")
     run = await wf.create_run()
     seen: list[WorkflowEvent] = [event async for event in run.stream(input_data={})]
@@ -141,7 +152,7 @@ async def test_events_are_event_objects_with_python_attributes():
     assert seen[1].payload["id"] == "step1"
 
 
-async def test_sleep_shows_up_as_a_waiting_chunk():
+async def test_sleep_shows_up_as_a_waiting_chunk() -> None:
     wf = (
         create_workflow("sleepy")
         .then(create_step("step1", execute=lambda ctx: {"result": "success1"}))
@@ -176,7 +187,7 @@ async def test_sleep_shows_up_as_a_waiting_chunk():
     assert events[5]["payload"]["payload"] == {"result": "success1"}
 
 
-async def test_failure_is_reported_in_the_stream_without_raising():
+async def test_failure_is_reported_in_the_stream_without_raising() -> None:
     async def boom(ctx: StepContext) -> Any:
         raise RuntimeError("Simulated error")
 
@@ -193,11 +204,12 @@ async def test_failure_is_reported_in_the_stream_without_raising():
     assert "finalWorkflowResult" not in events[3]["payload"]
     result = await stream.result
     assert result.status == "failed"
+    assert result.error is not None
     assert result.error["message"] == "Simulated error"
     assert stream.status == "failed"
 
 
-async def test_refused_input_rejects_the_stream():
+async def test_refused_input_rejects_the_stream() -> None:
     s = create_step("s", input_schema=V, output_schema=V, execute=lambda ctx: ctx.input_data)
     wf = create_workflow("refuse-input", input_schema=V, output_schema=V).then(s).commit()
     run = await wf.create_run()
@@ -212,7 +224,7 @@ async def test_refused_input_rejects_the_stream():
     assert ok.status == "success"
 
 
-async def test_parallel_steps_start_before_either_result():
+async def test_parallel_steps_start_before_either_result() -> None:
     async def slow(ctx: StepContext) -> dict[str, int]:
         await asyncio.sleep(0.02)
         return {"n": 1}
@@ -242,7 +254,7 @@ async def test_parallel_steps_start_before_either_result():
     assert events[5]["payload"]["payload"] == {"P": {"n": 1}, "Q": {"n": 2}}
 
 
-async def test_nested_workflow_events_carry_dotted_ids():
+async def test_nested_workflow_events_carry_dotted_ids() -> None:
     inner = create_workflow("inner").then(create_step("x", execute=lambda ctx: {"x": 1})).commit()
     wf = create_workflow("outer-stream").then(inner).commit()
     run = await wf.create_run()
@@ -258,7 +270,7 @@ async def test_nested_workflow_events_carry_dotted_ids():
     ]
 
 
-async def test_foreach_emits_one_progress_chunk_per_item():
+async def test_foreach_emits_one_progress_chunk_per_item() -> None:
     wf = create_workflow("each-stream").foreach(create_step("double", execute=lambda ctx: ctx.input_data * 2)).commit()
     run = await wf.create_run()
     events = await collect(run.stream(input_data=[1, 2, 3]))
@@ -285,7 +297,7 @@ async def test_foreach_emits_one_progress_chunk_per_item():
 # -- U.141 / U.142: suspension and resume_stream ------------------------------------------------
 
 
-async def test_stream_closes_on_suspend_and_resume_stream_carries_on():
+async def test_stream_closes_on_suspend_and_resume_stream_carries_on() -> None:
     calls: Counter[str] = Counter()
     wf, prompt = approval(calls)
     run = await wf.create_run()
@@ -334,13 +346,13 @@ async def test_stream_closes_on_suspend_and_resume_stream_carries_on():
     assert calls == Counter({"getUserInput": 1, "promptAgent": 2, "finish": 1})
 
 
-async def test_close_on_suspend_false_keeps_the_same_stream_open_across_a_resume():
+async def test_close_on_suspend_false_keeps_the_same_stream_open_across_a_resume() -> None:
     calls: Counter[str] = Counter()
     wf, prompt = approval(calls, "keep-open")
     run = await wf.create_run()
     stream = run.stream(input_data={"value": "a"}, close_on_suspend=False)
     events: list[dict[str, Any]] = []
-    resumed = None
+    resumed: asyncio.Task[WorkflowResult] | None = None
     async for event in stream:
         events.append(event.to_dict())
         if event.type == "workflow-step-suspended":
@@ -365,11 +377,12 @@ async def test_close_on_suspend_false_keeps_the_same_stream_open_across_a_resume
     rec = result.to_dict()["steps"]["promptAgent"]
     assert rec["resumePayload"] == {"value": "b"}
     assert {"resumedAt", "suspendedAt", "startedAt", "endedAt"} <= set(rec)
+    assert resumed is not None
     assert (await resumed).status == "success"
     assert calls == Counter({"getUserInput": 1, "promptAgent": 2, "finish": 1})
 
 
-async def test_resume_stream_on_a_nested_suspension():
+async def test_resume_stream_on_a_nested_suspension() -> None:
     async def ask(ctx: StepContext) -> dict[str, Any]:
         if ctx.resume_data is None:
             await ctx.suspend({"need": "ok"})
@@ -403,7 +416,7 @@ async def test_resume_stream_on_a_nested_suspension():
 # -- U.143 / U.144: writer output -----------------------------------------------------------------
 
 
-async def test_writer_write_is_one_user_chunk_and_the_object_is_unchanged():
+async def test_writer_write_is_one_user_chunk_and_the_object_is_unchanged() -> None:
     written: dict[str, Any] = {"message": "hello", "count": 42}
 
     async def test_step(ctx: StepContext) -> dict[str, bool]:
@@ -426,7 +439,7 @@ async def test_writer_write_is_one_user_chunk_and_the_object_is_unchanged():
     assert types(events).index("workflow-step-output") == 2  # between the step's start and result
 
 
-async def test_writer_output_during_resume_stream_carries_the_new_values():
+async def test_writer_output_during_resume_stream_carries_the_new_values() -> None:
     async def step(ctx: StepContext) -> dict[str, Any]:
         await ctx.writer.write({"phase": "resumed" if ctx.resume_data else "first"})
         if ctx.resume_data is None:
@@ -441,7 +454,7 @@ async def test_writer_output_during_resume_stream_carries_the_new_values():
     assert [e["payload"]["output"] for e in second if e["type"] == "workflow-step-output"] == [{"phase": "resumed"}]
 
 
-async def test_writer_output_from_a_nested_workflow_reaches_the_parent_stream():
+async def test_writer_output_from_a_nested_workflow_reaches_the_parent_stream() -> None:
     async def inner_step(ctx: StepContext) -> int:
         await ctx.writer.write({"from": "inside"})
         await ctx.writer.custom({"type": "data-inner", "data": {"deep": True}})
@@ -459,7 +472,7 @@ async def test_writer_output_from_a_nested_workflow_reaches_the_parent_stream():
     assert custom == [{"type": "data-inner", "data": {"deep": True}, "runId": run.run_id, "from": "WORKFLOW"}]
 
 
-async def test_writer_custom_is_a_top_level_chunk_also_during_resume():
+async def test_writer_custom_is_a_top_level_chunk_also_during_resume() -> None:
     async def step(ctx: StepContext) -> dict[str, Any]:
         if ctx.resume_data is None:
             await ctx.writer.custom({"type": "suspend-event", "data": {"message": "About to suspend", "value": 42}})
@@ -494,7 +507,7 @@ async def test_writer_custom_is_a_top_level_chunk_also_during_resume():
     assert result.result == {"value": 99, "success": True}
 
 
-async def test_writer_custom_needs_a_typed_mapping():
+async def test_writer_custom_needs_a_typed_mapping() -> None:
     async def step(ctx: StepContext) -> int:
         await ctx.writer.custom({"data": 1})
         return 1
@@ -502,13 +515,14 @@ async def test_writer_custom_needs_a_typed_mapping():
     wf = create_workflow("custom-bad").then(create_step("step", execute=step)).commit()
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "failed"
+    assert result.error is not None
     assert result.error["message"] == "Step 'step': writer.custom() needs a mapping with a string 'type'"
 
 
 # -- readers, status and early exit -----------------------------------------------------------------
 
 
-async def test_several_readers_each_get_every_event():
+async def test_several_readers_each_get_every_event() -> None:
     release = asyncio.Event()
 
     async def slow(ctx: StepContext) -> int:
@@ -538,7 +552,7 @@ async def test_several_readers_each_get_every_event():
     assert [e.to_dict() for e in stream.events] == a
 
 
-async def test_awaiting_the_result_without_reading_the_events():
+async def test_awaiting_the_result_without_reading_the_events() -> None:
     wf = two_steps("no-read")
     run = await wf.create_run()
     stream = run.stream(input_data={})
@@ -547,7 +561,7 @@ async def test_awaiting_the_result_without_reading_the_events():
     assert types(await collect(stream))[-1] == "workflow-finish"
 
 
-async def test_leaving_the_context_manager_early_lets_the_run_finish():
+async def test_leaving_the_context_manager_early_lets_the_run_finish() -> None:
     calls: Counter[str] = Counter()
 
     async def first(ctx: StepContext) -> int:
@@ -575,7 +589,7 @@ async def test_leaving_the_context_manager_early_lets_the_run_finish():
     assert stream not in run._sinks
 
 
-async def test_stream_status_follows_the_run():
+async def test_stream_status_follows_the_run() -> None:
     release = asyncio.Event()
 
     async def wait(ctx: StepContext) -> int:
@@ -593,7 +607,7 @@ async def test_stream_status_follows_the_run():
     release.set()
     await stream.result
     assert stream.status == "suspended"
-    assert run.status == "suspended"
+    assert run.status == "suspended"  # type: ignore[comparison-overlap]  # mypy keeps `run.status` narrowed to "running" across the await
     resumed = run.resume_stream(resume_data={})
     await resumed.result
     assert resumed.status == "success"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from stepstream import RunStateError, StepContext, ValidationError, create_step, create_workflow
+from stepstream import RunStateError, Step, StepContext, ValidationError, Workflow, WorkflowResult, create_step, create_workflow
 
 
 class In(BaseModel):
@@ -28,7 +29,7 @@ class Final(BaseModel):
     final: int
 
 
-def three_steps(calls: Counter[str], wf_id: str = "travel"):
+def three_steps(calls: Counter[str], wf_id: str = "travel") -> Workflow:
     """step1 (+2) -> step2 (+1; fails when its input is below 3) -> step3 (+1)."""
 
     async def step1(ctx: StepContext) -> S1:
@@ -54,14 +55,15 @@ def three_steps(calls: Counter[str], wf_id: str = "travel"):
     )
 
 
-def steps_json(result) -> dict[str, Any]:
-    return result.to_dict()["steps"]
+def steps_json(result: WorkflowResult) -> dict[str, Any]:
+    steps: dict[str, Any] = result.to_dict()["steps"]
+    return steps
 
 
 # -- Z.164: errors ----------------------------------------------------------------------------------
 
 
-async def test_time_travel_of_a_running_run_is_refused():
+async def test_time_travel_of_a_running_run_is_refused() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-running")
     run = await wf.create_run(run_id="busy")
@@ -73,7 +75,7 @@ async def test_time_travel_of_a_running_run_is_refused():
     assert calls == Counter({"step1": 1, "step2": 1, "step3": 1})
 
 
-async def test_time_travel_while_executing_in_this_process_is_refused():
+async def test_time_travel_while_executing_in_this_process_is_refused() -> None:
     release = asyncio.Event()
 
     async def slow(ctx: StepContext) -> int:
@@ -90,7 +92,7 @@ async def test_time_travel_while_executing_in_this_process_is_refused():
     assert (await task).status == "success"
 
 
-async def test_time_travel_input_is_validated_against_the_target_step():
+async def test_time_travel_input_is_validated_against_the_target_step() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-invalid")
     run = await wf.create_run()
@@ -103,7 +105,7 @@ async def test_time_travel_input_is_validated_against_the_target_step():
 
 
 @pytest.mark.parametrize("target", ["step4", "step2.inner", ["step1", "x"]])
-async def test_time_travel_to_a_step_not_in_the_graph(target):
+async def test_time_travel_to_a_step_not_in_the_graph(target: str | list[str]) -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-missing")
     run = await wf.create_run()
@@ -113,6 +115,7 @@ async def test_time_travel_to_a_step_not_in_the_graph(target):
     name = target if isinstance(target, str) else ".".join(target)
     assert str(info.value) == f"Time travel target step not found in execution graph: '{name}'. Verify the step id/path."
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "success"
     assert calls == Counter({"step1": 1, "step2": 1, "step3": 1})
 
@@ -120,7 +123,7 @@ async def test_time_travel_to_a_step_not_in_the_graph(target):
 # -- Z.165-Z.168: a plain chain ------------------------------------------------------------------------
 
 
-async def test_time_travel_on_a_new_run_with_context():
+async def test_time_travel_on_a_new_run_with_context() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-context")
     run = await wf.create_run()
@@ -138,7 +141,7 @@ async def test_time_travel_on_a_new_run_with_context():
     assert calls == Counter({"step2": 1, "step3": 1})
 
 
-async def test_time_travel_on_a_new_run_with_only_input_data_fills_earlier_steps():
+async def test_time_travel_on_a_new_run_with_only_input_data_fills_earlier_steps() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-input-only")
     run = await wf.create_run()
@@ -159,12 +162,13 @@ async def test_time_travel_on_a_new_run_with_only_input_data_fills_earlier_steps
     assert data["steps"]["input"] == {}
 
 
-async def test_time_travel_after_a_failed_run():
+async def test_time_travel_after_a_failed_run() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-after-failure")
     run = await wf.create_run()
     failed = await run.start(input_data={"value": -1})
     assert failed.status == "failed"
+    assert failed.error is not None
     assert failed.error["message"] == "Simulated error"
 
     first = await run.time_travel(
@@ -182,12 +186,13 @@ async def test_time_travel_after_a_failed_run():
     assert data["result"] == {"final": 6}
     assert calls == Counter({"step1": 1, "step2": 3, "step3": 2})
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.status == "success"
     assert stored.error is None
     assert stored.result == {"final": 6}
 
 
-async def test_time_travel_to_the_first_step_reruns_everything_with_new_input():
+async def test_time_travel_to_the_first_step_reruns_everything_with_new_input() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-first")
     run = await wf.create_run()
@@ -198,7 +203,7 @@ async def test_time_travel_to_the_first_step_reruns_everything_with_new_input():
     assert calls == Counter({"step1": 2, "step2": 2, "step3": 2})
 
 
-async def test_time_travel_stream_emits_events_from_the_target_on():
+async def test_time_travel_stream_emits_events_from_the_target_on() -> None:
     calls: Counter[str] = Counter()
     wf = three_steps(calls, "travel-stream")
     run = await wf.create_run()
@@ -216,8 +221,8 @@ async def test_time_travel_stream_emits_events_from_the_target_on():
     assert steps_json(result)["step2"]["output"] == {"step2Result": 10}
 
 
-async def test_time_travel_uses_recorded_outputs_of_a_rebuilt_workflow():
-    def build(calls: Counter[str]):
+async def test_time_travel_uses_recorded_outputs_of_a_rebuilt_workflow() -> None:
+    def build(calls: Counter[str]) -> Workflow:
         async def s1(ctx: StepContext) -> dict[str, int]:
             calls["s1"] += 1
             return {"v": 2}
@@ -255,7 +260,7 @@ async def test_time_travel_uses_recorded_outputs_of_a_rebuilt_workflow():
 # -- Z.170 / Z.171: suspension -------------------------------------------------------------------------
 
 
-def prompt_flow(calls: Counter[str]):
+def prompt_flow(calls: Counter[str]) -> Workflow:
     async def get_user_input(ctx: StepContext) -> dict[str, str]:
         calls["getUserInput"] += 1
         return {"userInput": ctx.input_data["input"]}
@@ -281,7 +286,7 @@ def prompt_flow(calls: Counter[str]):
     )
 
 
-async def test_time_travel_to_a_step_that_suspends_then_resume():
+async def test_time_travel_to_a_step_that_suspends_then_resume() -> None:
     calls: Counter[str] = Counter()
     wf = prompt_flow(calls)
     run = await wf.create_run()
@@ -301,7 +306,7 @@ async def test_time_travel_to_a_step_that_suspends_then_resume():
     assert calls == Counter({"promptAgent": 2, "improveResponse": 2})
 
 
-async def test_time_travel_on_a_suspended_run_passes_resume_data_to_the_suspended_step():
+async def test_time_travel_on_a_suspended_run_passes_resume_data_to_the_suspended_step() -> None:
     calls: Counter[str] = Counter()
     wf = prompt_flow(calls)
     run = await wf.create_run()
@@ -316,7 +321,7 @@ async def test_time_travel_on_a_suspended_run_passes_resume_data_to_the_suspende
     assert result.suspended == [["improveResponse"]]
 
 
-async def test_time_travel_with_resume_data_resumes_a_suspended_target():
+async def test_time_travel_with_resume_data_resumes_a_suspended_target() -> None:
     calls: Counter[str] = Counter()
     wf = prompt_flow(calls)
     run = await wf.create_run()
@@ -331,8 +336,8 @@ async def test_time_travel_with_resume_data_resumes_a_suspended_target():
 # -- Z.169 / Z.173 / Z.174: nested, parallel, branch ---------------------------------------------------
 
 
-def nested_flow(calls: Counter[str]):
-    def counted(step_id: str, fn):
+def nested_flow(calls: Counter[str]) -> tuple[Workflow, Workflow, Step]:
+    def counted(step_id: str, fn: Callable[[Any], Any]) -> Step:
         async def execute(ctx: StepContext) -> Any:
             calls[step_id] += 1
             return fn(ctx.input_data)
@@ -352,7 +357,7 @@ def nested_flow(calls: Counter[str]):
     return wf, nested, step3
 
 
-async def test_time_travel_into_a_nested_step_of_a_finished_run():
+async def test_time_travel_into_a_nested_step_of_a_finished_run() -> None:
     calls: Counter[str] = Counter()
     wf, _, _ = nested_flow(calls)
     run = await wf.create_run()
@@ -363,11 +368,12 @@ async def test_time_travel_into_a_nested_step_of_a_finished_run():
     assert result.result == {"final": 5}
     assert calls == Counter({"step3": 1, "step4": 1})
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.steps["nestedWorkflow.step2"].output == {"step2Result": 3}
     assert stored.steps["nestedWorkflow.step3"].output == {"nestedFinal": 4}
 
 
-async def test_time_travel_to_a_nested_workflow_runs_it_from_its_start():
+async def test_time_travel_to_a_nested_workflow_runs_it_from_its_start() -> None:
     calls: Counter[str] = Counter()
     wf, _, _ = nested_flow(calls)
     run = await wf.create_run()
@@ -377,7 +383,7 @@ async def test_time_travel_to_a_nested_workflow_runs_it_from_its_start():
     assert calls == Counter({"step2": 1, "step3": 1, "step4": 1})
 
 
-async def test_time_travel_into_a_nested_step_of_a_new_run_fills_earlier_steps():
+async def test_time_travel_into_a_nested_step_of_a_new_run_fills_earlier_steps() -> None:
     calls: Counter[str] = Counter()
     wf, nested, step3 = nested_flow(calls)
     run = await wf.create_run()
@@ -388,12 +394,13 @@ async def test_time_travel_into_a_nested_step_of_a_new_run_fills_earlier_steps()
     assert data["steps"]["step1"]["payload"] == {}
     assert data["steps"]["step1"]["output"] == {}
     stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None
     assert stored.steps["nestedWorkflow.step2"].output == {"step2Result": 3}
     assert calls == Counter({"step3": 1, "step4": 1})
 
 
-def parallel_flow(calls: Counter[str]):
-    def counted(step_id: str, fn):
+def parallel_flow(calls: Counter[str]) -> Workflow:
+    def counted(step_id: str, fn: Callable[..., Any]) -> Step:
         async def execute(ctx: StepContext) -> Any:
             calls[step_id] += 1
             return fn(ctx.input_data)
@@ -410,7 +417,7 @@ def parallel_flow(calls: Counter[str]):
     )
 
 
-async def test_time_travel_to_the_step_before_a_parallel_block():
+async def test_time_travel_to_the_step_before_a_parallel_block() -> None:
     calls: Counter[str] = Counter()
     wf = parallel_flow(calls)
     run = await wf.create_run()
@@ -420,7 +427,7 @@ async def test_time_travel_to_the_step_before_a_parallel_block():
     assert calls == Counter({"nextStep": 1, "parallelStep1": 1, "parallelStep2": 1, "parallelStep3": 1, "finalStep": 1})
 
 
-async def test_time_travel_to_one_parallel_branch_of_a_finished_run():
+async def test_time_travel_to_one_parallel_branch_of_a_finished_run() -> None:
     calls: Counter[str] = Counter()
     wf = parallel_flow(calls)
     run = await wf.create_run()
@@ -433,7 +440,7 @@ async def test_time_travel_to_one_parallel_branch_of_a_finished_run():
     assert result.to_dict()["input"] == {"x": 0}
 
 
-async def test_time_travel_to_one_parallel_branch_of_a_new_run_fills_siblings():
+async def test_time_travel_to_one_parallel_branch_of_a_new_run_fills_siblings() -> None:
     calls: Counter[str] = Counter()
     wf = parallel_flow(calls)
     run = await wf.create_run()
@@ -448,10 +455,10 @@ async def test_time_travel_to_one_parallel_branch_of_a_new_run_fills_siblings():
     assert calls == Counter({"parallelStep2": 1, "finalStep": 1})
 
 
-async def test_time_travel_into_a_branch_runs_only_the_target():
+async def test_time_travel_into_a_branch_runs_only_the_target() -> None:
     calls: Counter[str] = Counter()
 
-    def counted(step_id: str):
+    def counted(step_id: str) -> Step:
         async def execute(ctx: StepContext) -> dict[str, str]:
             calls[step_id] += 1
             return {"result": step_id}
@@ -479,7 +486,7 @@ async def test_time_travel_into_a_branch_runs_only_the_target():
     assert calls == Counter({"step5": 1})
 
 
-async def test_time_travel_with_resume_data_that_breaks_the_resume_schema_changes_nothing():
+async def test_time_travel_with_resume_data_that_breaks_the_resume_schema_changes_nothing() -> None:
     from pydantic import BaseModel
 
     class Approval(BaseModel):

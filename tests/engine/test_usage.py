@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from stepstream import StepContext, create_step, create_workflow
+from stepstream import Step, StepContext, Workflow, WorkflowResult, WorkflowStream, create_step, create_workflow
 
 
 def usage(**values: int) -> dict[str, int]:
@@ -21,7 +21,7 @@ def usage(**values: int) -> dict[str, int]:
     return base
 
 
-def reporting(step_id: str, input_tokens: int, output_tokens: int, **more: int):
+def reporting(step_id: str, input_tokens: int, output_tokens: int, **more: int) -> Step:
     def execute(ctx: StepContext) -> str:
         ctx.report_usage(input_tokens=input_tokens, output_tokens=output_tokens, **more)
         return step_id
@@ -29,7 +29,7 @@ def reporting(step_id: str, input_tokens: int, output_tokens: int, **more: int):
     return create_step(step_id, execute=execute)
 
 
-def agent_step(step_id: str, chunk_usage: dict[str, Any], nested: bool = False):
+def agent_step(step_id: str, chunk_usage: dict[str, Any], nested: bool = False) -> Step:
     """A step forwarding an agent's stream chunks through the writer, ending with `finish`."""
 
     async def execute(ctx: StepContext) -> dict[str, str]:
@@ -41,20 +41,21 @@ def agent_step(step_id: str, chunk_usage: dict[str, Any], nested: bool = False):
     return create_step(step_id, execute=execute)
 
 
-async def finish_usage(stream) -> dict[str, int]:
+async def finish_usage(stream: WorkflowStream) -> dict[str, int]:
     events = [e async for e in stream]
     assert events[-1].type == "workflow-finish"
-    return events[-1].payload["output"]["usage"]
+    used: dict[str, int] = events[-1].payload["output"]["usage"]
+    return used
 
 
-async def test_no_usage_reported_gives_zeros():
+async def test_no_usage_reported_gives_zeros() -> None:
     wf = create_workflow("no-usage").then(create_step("s", execute=lambda ctx: 1)).commit()
     stream = (await wf.create_run()).stream(input_data={})
     assert await finish_usage(stream) == usage()
     assert await stream.usage == usage()
 
 
-async def test_reported_usage_is_summed_over_steps():
+async def test_reported_usage_is_summed_over_steps() -> None:
     wf = (
         create_workflow("usage-sum")
         .then(reporting("a", 10, 20))
@@ -67,13 +68,13 @@ async def test_reported_usage_is_summed_over_steps():
     assert await stream.usage == expected
 
 
-async def test_explicit_total_tokens_is_used_instead_of_the_sum():
+async def test_explicit_total_tokens_is_used_instead_of_the_sum() -> None:
     wf = create_workflow("usage-total").then(reporting("a", 10, 20, total_tokens=35)).commit()
     stream = (await wf.create_run()).stream(input_data={})
     assert await stream.usage == usage(inputTokens=10, outputTokens=20, totalTokens=35)
 
 
-async def test_agent_finish_chunks_are_counted():
+async def test_agent_finish_chunks_are_counted() -> None:
     wf = (
         create_workflow("agents")
         .then(agent_step("agent-1", {"inputTokens": 10, "outputTokens": 20, "totalTokens": 30}))
@@ -85,7 +86,7 @@ async def test_agent_finish_chunks_are_counted():
     assert await stream.usage == usage(inputTokens=20, outputTokens=40, totalTokens=60)
 
 
-async def test_v1_usage_names_numeric_strings_and_nested_usage_are_accepted():
+async def test_v1_usage_names_numeric_strings_and_nested_usage_are_accepted() -> None:
     wf = (
         create_workflow("agents-v1")
         .then(agent_step("v1", {"promptTokens": "7", "completionTokens": 3, "totalTokens": "10"}))
@@ -97,7 +98,7 @@ async def test_v1_usage_names_numeric_strings_and_nested_usage_are_accepted():
     assert await stream.usage == usage(inputTokens=8, outputTokens=9, totalTokens=12, reasoningTokens=4)
 
 
-async def test_chunks_other_than_finish_are_not_counted():
+async def test_chunks_other_than_finish_are_not_counted() -> None:
     async def step(ctx: StepContext) -> int:
         await ctx.writer.write({"type": "step-finish", "payload": {"usage": {"inputTokens": 100}}})
         await ctx.writer.write({"usage": {"inputTokens": 100}})
@@ -108,7 +109,7 @@ async def test_chunks_other_than_finish_are_not_counted():
     assert await stream.usage == usage()
 
 
-async def test_usage_from_nested_and_parallel_steps_is_counted():
+async def test_usage_from_nested_and_parallel_steps_is_counted() -> None:
     async def slow_report(ctx: StepContext) -> int:
         await asyncio.sleep(0.005)
         ctx.report_usage(input_tokens=2, output_tokens=2)
@@ -124,7 +125,7 @@ async def test_usage_from_nested_and_parallel_steps_is_counted():
     assert await finish_usage(stream) == usage(inputTokens=9, outputTokens=9, totalTokens=18)
 
 
-async def test_usage_reported_before_a_failure_is_kept():
+async def test_usage_reported_before_a_failure_is_kept() -> None:
     def fails(ctx: StepContext) -> int:
         ctx.report_usage(input_tokens=3, output_tokens=4)
         raise RuntimeError("after spending tokens")
@@ -135,7 +136,7 @@ async def test_usage_reported_before_a_failure_is_kept():
     assert (await stream.result).status == "failed"
 
 
-def suspending_reporter():
+def suspending_reporter() -> Workflow:
     def ask(ctx: StepContext) -> int:
         if ctx.resume_data is None:
             ctx.report_usage(input_tokens=1, output_tokens=1)
@@ -146,7 +147,7 @@ def suspending_reporter():
     return create_workflow("usage-resume").then(create_step("ask", execute=ask)).commit()
 
 
-async def test_each_stream_counts_its_own_execution():
+async def test_each_stream_counts_its_own_execution() -> None:
     wf = suspending_reporter()
     run = await wf.create_run()
     first = run.stream(input_data={})
@@ -156,19 +157,20 @@ async def test_each_stream_counts_its_own_execution():
     assert await second.usage == usage(inputTokens=10, outputTokens=10, totalTokens=20)
 
 
-async def test_a_stream_kept_open_across_a_resume_sums_both_executions():
+async def test_a_stream_kept_open_across_a_resume_sums_both_executions() -> None:
     wf = suspending_reporter()
     run = await wf.create_run()
     stream = run.stream(input_data={}, close_on_suspend=False)
-    resumed = None
+    resumed: asyncio.Task[WorkflowResult] | None = None
     async for event in stream:
         if event.type == "workflow-step-suspended":
             resumed = asyncio.create_task(run.resume(resume_data={}))
+    assert resumed is not None
     assert (await resumed).status == "success"
     assert await stream.usage == usage(inputTokens=11, outputTokens=11, totalTokens=22)
 
 
-async def test_usage_does_not_leak_between_runs():
+async def test_usage_does_not_leak_between_runs() -> None:
     wf = create_workflow("usage-runs").then(reporting("a", 5, 5)).commit()
     one = (await wf.create_run()).stream(input_data={})
     two = (await wf.create_run()).stream(input_data={})

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from stepstream import StepstreamError, ValidationError, create_step, create_workflow
+from stepstream import StepContext, StepstreamError, ValidationError, create_step, create_workflow
 
 from .matchers import T
 
@@ -267,9 +267,12 @@ async def test_invalid_input_inside_a_nested_parallel_workflow() -> None:
 
 async def test_validate_inputs_false_skips_every_check() -> None:
     seen: list[Any] = []
-    step2 = create_step(
-        id="step2", input_schema=Start, output_schema=Result, execute=lambda ctx: seen.append(ctx.input_data) or {"wrong": True}
-    )
+
+    def record_input(ctx: StepContext) -> dict[str, bool]:
+        seen.append(ctx.input_data)
+        return {"wrong": True}
+
+    step2 = create_step(id="step2", input_schema=Start, output_schema=Result, execute=record_input)
     wf = (
         create_workflow(id="no-validation", input_schema=Trigger, output_schema=Any, options={"validate_inputs": False})
         .then(step2)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from stepstream import StepContext, WorkflowEvent, create_step, create_workflow
+from stepstream import StepContext, Workflow, WorkflowEvent, create_step, create_workflow
 
 
-def suspending_workflow(calls: Counter[str], wf_id: str = "watched"):
+def suspending_workflow(calls: Counter[str], wf_id: str = "watched") -> Workflow:
     async def first(ctx: StepContext) -> dict[str, int]:
         calls["first"] += 1
         return {"n": ctx.input_data["n"] + 1}
@@ -31,7 +31,7 @@ def brief(events: list[WorkflowEvent]) -> list[tuple[str, Any]]:
     return [(e.type, e.payload.get("id")) for e in events]
 
 
-async def test_watch_sees_every_event_of_start_and_resume():
+async def test_watch_sees_every_event_of_start_and_resume() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls)
     run = await wf.create_run()
@@ -61,7 +61,7 @@ async def test_watch_sees_every_event_of_start_and_resume():
     assert all(e.run_id == run.run_id for e in seen)
 
 
-async def test_watch_and_stream_see_the_same_events():
+async def test_watch_and_stream_see_the_same_events() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "watch-vs-stream")
     run = await wf.create_run()
@@ -71,7 +71,7 @@ async def test_watch_and_stream_see_the_same_events():
     assert [e.to_dict() for e in watched] == [e.to_dict() for e in streamed]
 
 
-async def test_unsubscribe_stops_delivery_and_is_idempotent():
+async def test_unsubscribe_stops_delivery_and_is_idempotent() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "unsubscribe")
     run = await wf.create_run()
@@ -88,7 +88,7 @@ async def test_unsubscribe_stops_delivery_and_is_idempotent():
     assert kept[6:] == ["workflow-start", "workflow-step-start", "workflow-step-result", "workflow-finish"]
 
 
-async def test_async_callbacks_are_run():
+async def test_async_callbacks_are_run() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "async-watch")
     run = await wf.create_run()
@@ -113,7 +113,7 @@ async def test_async_callbacks_are_run():
     )
 
 
-async def test_a_raising_callback_is_logged_and_does_not_break_the_run(caplog: pytest.LogCaptureFixture):
+async def test_a_raising_callback_is_logged_and_does_not_break_the_run(caplog: pytest.LogCaptureFixture) -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "bad-watch")
     run = await wf.create_run()
@@ -132,7 +132,7 @@ async def test_a_raising_callback_is_logged_and_does_not_break_the_run(caplog: p
     assert sum("a watch callback raised" in r.getMessage() for r in caplog.records) == 6
 
 
-async def test_a_raising_async_callback_is_logged_not_left_unretrieved(caplog: pytest.LogCaptureFixture):
+async def test_a_raising_async_callback_is_logged_not_left_unretrieved(caplog: pytest.LogCaptureFixture) -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "bad-async-watch")
     run = await wf.create_run()
@@ -157,7 +157,7 @@ async def test_a_raising_async_callback_is_logged_not_left_unretrieved(caplog: p
     assert sum("a watch callback raised" in r.getMessage() for r in caplog.records) == 6
 
 
-async def test_watch_only_sees_its_own_run():
+async def test_watch_only_sees_its_own_run() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "two-runs")
     run_a = await wf.create_run()
@@ -201,7 +201,7 @@ def fold(state: dict[str, Any] | None, event: WorkflowEvent) -> dict[str, Any]:
     return prev
 
 
-async def test_folding_watched_events_rebuilds_the_run_state():
+async def test_folding_watched_events_rebuilds_the_run_state() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "fold")
     run = await wf.create_run()
@@ -213,6 +213,7 @@ async def test_folding_watched_events_rebuilds_the_run_state():
 
     run.watch(on_event)
     suspended = await run.start(input_data={"n": 1})
+    assert state is not None
     assert state["status"] == "suspended" == suspended.status
     assert state["suspended"] == suspended.suspended == [["ask"]]
     assert state["suspendPayload"] == {"reason": "confirm"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import psycopg
 
 from stepstream.storage import Storage
@@ -23,7 +25,11 @@ async def sqlite_fault(storage: Storage, table: FaultTable) -> None:
     """Installs the triggers through the storage's own connection (works for ":memory:" too)."""
     assert isinstance(storage, SQLiteStorage)
     for statement in _SQLITE[table]:
-        await storage._run(lambda conn, s=statement: conn.execute(s), "inject fault")
+
+        def inject(conn: sqlite3.Connection, s: str = statement) -> sqlite3.Cursor:
+            return conn.execute(s)
+
+        await storage._run(inject, "inject fault")
 
 
 async def postgres_fault(storage: Storage, table: FaultTable) -> None:

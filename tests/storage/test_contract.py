@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from stepstream.storage import InMemoryStorage, Storage
+from stepstream.storage.base import RunChanges
 from stepstream.storage.postgres import PostgresStorage
 from stepstream.storage.sqlite import SQLiteStorage
 from stepstream.testing import CHECKS, ContractTarget, FaultTable, StorageContract, StorageMaker, run_storage_contract
@@ -86,12 +87,20 @@ async def test_contract_catches_a_racy_compare_and_set(tmp_path: Path) -> None:
     """The concurrency checks fail a backend whose CAS is a read followed by a write."""
 
     class Racy(SQLiteStorage):
-        async def update_run(self, workflow_id: str, run_id: str, changes: Any, *, expected_status: Any = None) -> bool:
+        async def update_run(
+            self,
+            workflow_id: str,
+            run_id: str,
+            changes: RunChanges,
+            *,
+            expected_status: Collection[str] | None = None,
+            expected_owner: str | None = None,
+        ) -> bool:
             if expected_status is not None:
                 run = await self.load_run(workflow_id, run_id)
                 if run is None or run.status not in expected_status:
                     return False
-            return await super().update_run(workflow_id, run_id, changes)
+            return await super().update_run(workflow_id, run_id, changes, expected_owner=expected_owner)
 
     # FULL runs every call through the worker thread, where the racy read-then-write interleaves;
     # inline (NORMAL) calls never yield between the read and the write in one process.

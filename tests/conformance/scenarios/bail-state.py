@@ -1,9 +1,16 @@
 """A step that changes the workflow state and then bails: the run ends successfully with the bail
 value (the step-result event says "bailed", the step record "success"), the state change is kept,
 and later steps never run."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_step, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -14,7 +21,7 @@ class S(BaseModel):
     log: list[str]
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     @step(input_schema=N, output_schema=N, state_schema=S)
     async def stamp(ctx: StepContext) -> N:
         await ctx.set_state({"log": [*ctx.state.log, f"stamped {ctx.input_data.n}"]})
@@ -24,7 +31,8 @@ async def scenario(log):
 
     async def note_next(ctx: StepContext) -> N:
         await ctx.set_state({"log": [*ctx.state.log, "next"]})
-        return ctx.input_data
+        data: N = ctx.input_data
+        return data
 
     next_step = create_step(id="next", input_schema=N, output_schema=N, state_schema=S, execute=note_next)
 

@@ -1,10 +1,15 @@
 """A branch whose two conditions both hold runs both steps; both suspend. A resume without a step
 is refused ("Multiple suspended steps found"); each branch is then resumed by id."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import Step, StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -19,8 +24,8 @@ class Who(BaseModel):
     who: str
 
 
-def make(step_id):
-    async def execute(ctx):
+def make(step_id: str) -> Step:
+    async def execute(ctx: StepContext) -> Who:
         if ctx.resume_data is None:
             await ctx.suspend({"ask": f"{step_id} {ctx.input_data.n}"})
         return Who(who=step_id + (" yes" if ctx.resume_data.ok else " no"))
@@ -28,7 +33,7 @@ def make(step_id):
     return create_step(id=step_id, input_schema=N, output_schema=Who, resume_schema=R, execute=execute)
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     wf = (
         create_workflow(id="branch-suspend", input_schema=N, output_schema=Any)
         .branch([(lambda ctx: ctx.input_data.n > 0, make("first")), (lambda ctx: ctx.input_data.n < 10, make("second"))])

@@ -1,12 +1,18 @@
 """cancel() during a long sleep ends the run at once as canceled; the step after the sleep never
 runs. Event order: ... step-waiting, workflow-canceled, workflow-finish(canceled). Streamed;
 the sleep's random id is noted as "sleep_*"."""
+from __future__ import annotations
+
 import asyncio
 import time
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 TIMEOUT = 5
 
@@ -15,17 +21,17 @@ class N(BaseModel):
     n: int
 
 
-def sid(step_id):
+def sid(step_id: Any) -> Any:
     return "sleep_*" if isinstance(step_id, str) and step_id.startswith("sleep_") else step_id
 
 
-def summary(event):
+def summary(event: dict[str, Any]) -> dict[str, Any]:
     p = event.get("payload") or {}
     out = {"type": event["type"], "id": sid(p.get("id")), "status": p.get("status"), "workflowStatus": p.get("workflowStatus")}
     return {k: v for k, v in out.items() if v is not None}
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     inc = create_step(id="inc", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n + 1))
     after = create_step(id="after", input_schema=N, output_schema=N, execute=lambda ctx: ctx.input_data)
     wf = create_workflow(id="cancel-sleep", input_schema=N, output_schema=N).then(inc).sleep(10000).then(after).commit()
@@ -33,7 +39,7 @@ async def scenario(log):
     t0 = time.monotonic()
     stream = run.stream(input_data={"n": 1})
 
-    async def cancel_soon():
+    async def cancel_soon() -> None:
         await asyncio.sleep(0.05)
         await run.cancel()
 

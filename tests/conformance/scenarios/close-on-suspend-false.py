@@ -2,11 +2,17 @@
 when the suspended event arrives continues the same stream (no second workflow-start) through
 to workflow-finish, and the stream's result is the final success. Only event types and step ids
 are compared (Mastra's closing workflow-finish carries a stale "suspended" status)."""
+from __future__ import annotations
+
 import asyncio
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_step, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 TIMEOUT = 10
 
@@ -15,7 +21,7 @@ class V(BaseModel):
     value: str
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     @step(input_schema=V, output_schema=V, resume_schema=V)
     async def ask(ctx: StepContext) -> V:
         if ctx.resume_data is None:
@@ -34,4 +40,5 @@ async def scenario(log):
             resumed = asyncio.create_task(run.resume(resume_data={"value": "b"}))
     log.note([[e["type"], (e.get("payload") or {}).get("id")] for e in events])
     log.result(await stream.result)
+    assert resumed is not None
     log.result(await resumed)

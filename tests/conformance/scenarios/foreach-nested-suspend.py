@@ -4,9 +4,16 @@ the dotted path) resumes that item only, and the result lists every item's outpu
 The suspended result is noted field by field (the foreach record's internal bookkeeping is not
 compared). The suspending item is the last one: in Mastra, an item that starts after another
 item's nested workflow suspended fails with "Invalid resume data" (a Mastra bug not recorded)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -17,14 +24,14 @@ class Add(BaseModel):
     add: int
 
 
-async def scenario(log):
-    calls = []
+async def scenario(log: Log) -> None:
+    calls: list[str] = []
 
-    def run_double(ctx):
+    def run_double(ctx: StepContext) -> N:
         calls.append(f"double:{ctx.input_data.n}")
         return N(n=ctx.input_data.n * 2)
 
-    async def run_gate(ctx):
+    async def run_gate(ctx: StepContext) -> N:
         calls.append(f"gate:{ctx.input_data.n}")
         if ctx.input_data.n != 6:
             return N(n=ctx.input_data.n + 1)

@@ -5,16 +5,23 @@ Items settle concurrently: progress events are compared in index order (without 
 Only the events of the foreach step itself are compared: Mastra runs foreach items without step
 events, so the nested workflow's own steps emit nothing there, while stepstream emits them as
 "inner[i].step" (an open question, not recorded here)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
     n: int
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     double = create_step(id="double", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n * 2))
     plus_one = create_step(id="plus-one", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n + 1))
     inner = create_workflow(id="inner", input_schema=N, output_schema=N).then(double).then(plus_one).commit()

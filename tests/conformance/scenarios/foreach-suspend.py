@@ -1,9 +1,16 @@
 """foreach (concurrency 3) where odd items suspend: resume them one index at a time with
 for_each_index; in a second run, one plain resume resumes every suspended item at once.
 Suspended results are noted field by field (the record's internal foreach bookkeeping is not compared)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, WorkflowResult, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -14,7 +21,7 @@ class Add(BaseModel):
     add: int
 
 
-async def check_item(ctx):
+async def check_item(ctx: StepContext) -> N:
     if ctx.input_data.n % 2 == 0:
         return N(n=ctx.input_data.n * 10)
     if ctx.resume_data is None:
@@ -22,12 +29,12 @@ async def check_item(ctx):
     return N(n=ctx.input_data.n + ctx.resume_data.add)
 
 
-def brief(result):
+def brief(result: WorkflowResult) -> dict[str, Any]:
     d = result.to_dict()
     return {"status": d["status"], "suspended": d.get("suspended"), "suspendPayload": d.get("suspendPayload"), "check": d["steps"]["check"]["status"]}
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     check = create_step(id="check", input_schema=N, output_schema=N, resume_schema=Add, execute=check_item)
     wf = create_workflow(id="each-suspend", input_schema=list[N], output_schema=list[N]).foreach(check, concurrency=3).commit()
     items = [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]

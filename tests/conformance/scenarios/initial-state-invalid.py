@@ -1,8 +1,15 @@
 """An initial_state that breaks the workflow's state_schema makes start raise ("Invalid initial data")
 before any step runs; the same run then starts fine with a valid state."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -13,14 +20,15 @@ class S(BaseModel):
     count: int
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     ran = []
 
     @step(input_schema=N, output_schema=N, state_schema=S)
     async def bump(ctx: StepContext) -> N:
         ran.append(1)
         await ctx.set_state({"count": ctx.state.count + ctx.input_data.n})
-        return ctx.input_data
+        data: N = ctx.input_data
+        return data
 
     wf = create_workflow(id="bad-state", input_schema=N, output_schema=N, state_schema=S).then(bump).commit()
     run = await wf.create_run()

@@ -1,14 +1,19 @@
 """Every .map form: {"step", "path"}, path ".", {"value", "schema"}, {"init_data", "path"},
 {"request_context_path", "schema"}, {"fn", "schema"}, and a bare function (which can call get_step_result).
 The maps are unnamed: their ids are mapping_<workflow_id>_<n>."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
 
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
-def get(data, key):
+
+def get(data: Any, key: str) -> Any:
     """A map sees the previous output as stored JSON; accept a model too."""
     return data[key] if isinstance(data, dict) else getattr(data, key)
 
@@ -31,7 +36,7 @@ class Out(BaseModel):
     nested: Nested
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     first = create_step(
         id="first", input_schema=In, output_schema=Out,
         execute=lambda ctx: Out(greeting="hi " + ctx.input_data.name, nested=Nested(len=len(ctx.input_data.name))),

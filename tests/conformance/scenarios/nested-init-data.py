@@ -1,18 +1,23 @@
 """get_step_result of a step that is in the workflow but never ran (its branch was not taken)
 returns None; inside a nested workflow, get_init_data returns the nested workflow's input (the
 output of the step before it), not the outer run's input."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
     n: int
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     prep = create_step(id="prep", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n * 10))
     big = create_step(id="big", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n + 1))
     small = create_step(id="small", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n - 1))

@@ -1,11 +1,16 @@
 """A step inside a nested workflow suspends with a payload and a resume label; the parent run is
 resumed by that label alone. On resume the step sees its earlier suspend payload (suspend_data)
 and the new resume_data."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class V(BaseModel):
@@ -20,8 +25,8 @@ class By(BaseModel):
     by: str
 
 
-async def scenario(log):
-    async def run_approve(ctx):
+async def scenario(log: Log) -> None:
+    async def run_approve(ctx: StepContext) -> dict[str, Any]:
         if ctx.resume_data is None:
             await ctx.suspend({"reason": "check " + ctx.input_data.value}, resume_label="approval")
         return {"value": ctx.input_data.value, "suspendData": ctx.suspend_data, "resumeData": ctx.resume_data}

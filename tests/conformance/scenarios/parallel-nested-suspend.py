@@ -1,11 +1,16 @@
 """A nested workflow in a parallel block suspends while its sibling step succeeds: the run is
 suspended on [nested, gate]; resuming by the dotted path "review.gate" runs only the nested
 workflow, the sibling's result is kept, and the step after the block sees both outputs."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 ORDER = "per-step"
 
@@ -18,20 +23,20 @@ class Ok(BaseModel):
     ok: bool
 
 
-async def scenario(log):
-    calls = []
+async def scenario(log: Log) -> None:
+    calls: list[str] = []
 
-    def run_sibling(ctx):
+    def run_sibling(ctx: StepContext) -> V:
         calls.append("sibling")
         return V(value=ctx.input_data.value + " sibling")
 
-    async def run_gate(ctx):
+    async def run_gate(ctx: StepContext) -> V:
         calls.append("gate")
         if ctx.resume_data is None:
             await ctx.suspend({"waiting": ctx.input_data.value})
         return V(value=ctx.input_data.value + (" approved" if ctx.resume_data.ok else " rejected"))
 
-    def run_join(ctx):
+    def run_join(ctx: StepContext) -> V:
         calls.append("join")
         return V(value=ctx.input_data["sibling"]["value"] + " + " + ctx.input_data["review"]["value"])
 

@@ -1,11 +1,16 @@
 """The request context across suspend/resume: a key a step writes before suspending is visible
 after resume; a key the caller passed at start survives a resume without a context; a resume
 with a new context overrides the keys it names and keeps the others."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import RequestContext, StepContext, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class V(BaseModel):
@@ -23,7 +28,7 @@ class Seen(BaseModel):
     user: str
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     @step(input_schema=V, output_schema=V, resume_schema=Ok)
     async def ask(ctx: StepContext) -> V:
         if ctx.resume_data is None:
@@ -38,7 +43,7 @@ async def scenario(log):
 
     wf = create_workflow(id="ctx-resume", input_schema=V, output_schema=Any).then(ask).then(read).commit()
 
-    def start_context():
+    def start_context() -> RequestContext:
         rc = RequestContext()
         rc.set("tenant", "acme")
         rc.set("user", "ann")

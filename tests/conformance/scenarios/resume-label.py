@@ -1,10 +1,15 @@
 """Steps suspend with resume labels; resume(label=...) picks the labelled step. Two parallel steps
 are suspended, so only the label can tell them apart."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import Step, StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class V(BaseModel):
@@ -15,8 +20,8 @@ class By(BaseModel):
     by: str
 
 
-def make(step_id, label):
-    async def execute(ctx):
+def make(step_id: str, label: str) -> Step:
+    async def execute(ctx: StepContext) -> V:
         if ctx.resume_data is None:
             await ctx.suspend({"pending": step_id}, resume_label=label)
         return V(value=f"{ctx.input_data.value} {step_id} by {ctx.resume_data.by}")
@@ -24,7 +29,7 @@ def make(step_id, label):
     return create_step(id=step_id, input_schema=V, output_schema=V, resume_schema=By, execute=execute)
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     wf = (
         create_workflow(id="labels", input_schema=V, output_schema=Any)
         .parallel([make("legal", "legal-review"), make("finance", "finance-review")])

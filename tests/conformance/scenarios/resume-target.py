@@ -1,8 +1,15 @@
 """Ways to name the resume target: omitted (exactly one step suspended), a path list ["step"]
 taken from result.suspended, and the step object itself."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -13,7 +20,7 @@ class By(BaseModel):
     by: int
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     @step(input_schema=N, output_schema=N, resume_schema=By)
     async def multiply(ctx: StepContext) -> N:
         if ctx.resume_data is None:

@@ -1,27 +1,34 @@
 """Retries: with workflow retry_config attempts=2, a step failing twice then succeeding runs three
 times (retry_count 0, 1, 2) and the run succeeds; a step's own retries=1 overrides the workflow's
 attempts, so an always-failing step runs twice before the run fails. One start/result event pair each."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NoReturn
+
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
     n: int
 
 
-async def scenario(log):
-    flaky_seen = []
+async def scenario(log: Log) -> None:
+    flaky_seen: list[int] = []
 
-    def flaky_execute(ctx):
+    def flaky_execute(ctx: StepContext) -> N:
         flaky_seen.append(ctx.retry_count)
         if len(flaky_seen) < 3:
             raise RuntimeError(f"flaky failure {len(flaky_seen)}")
         return N(n=ctx.input_data.n + ctx.retry_count)
 
-    broken_seen = []
+    broken_seen: list[int] = []
 
-    def broken_execute(ctx):
+    def broken_execute(ctx: StepContext) -> NoReturn:
         broken_seen.append(ctx.retry_count)
         raise RuntimeError("always broken")
 

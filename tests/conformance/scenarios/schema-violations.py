@@ -1,9 +1,16 @@
 """A suspend payload that does not match the step's suspend_schema fails the step (and the run)
 instead of suspending it; a set_state value that does not match the step's state_schema fails the
 step too. Error messages are compared up to their first colon."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -22,13 +29,14 @@ class Ok(BaseModel):
     ok: bool
 
 
-async def scenario(log):
-    async def run_asks(ctx):
+async def scenario(log: Log) -> None:
+    async def run_asks(ctx: StepContext) -> N:
         if ctx.resume_data is None:
             await ctx.suspend({"reason": 42})
-        return ctx.input_data
+        data: N = ctx.input_data
+        return data
 
-    async def run_counts(ctx):
+    async def run_counts(ctx: StepContext) -> N:
         await ctx.set_state({"count": "many"})
         return N(n=ctx.input_data.n + ctx.state.count)
 

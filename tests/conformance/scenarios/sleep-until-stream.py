@@ -2,18 +2,24 @@
 event, then the sleep's result) and the run result. The sleep node's id is random in Mastra, so
 only event types, the run's status and result, the outputs of the named steps and the number of
 sleep records are noted; the run ends after the date."""
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
     n: int
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     inc = create_step(id="inc", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n + 1))
     dbl = create_step(id="dbl", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n * 2))
     until = datetime.now(UTC) + timedelta(milliseconds=20)

@@ -1,10 +1,15 @@
 """Workflow state set by a step before it suspends survives the suspension: after resume a later
 step sees it (and the resumed step sees it too)."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class V(BaseModel):
@@ -25,7 +30,7 @@ class Report(BaseModel):
     state: S
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     @step(input_schema=V, output_schema=V, state_schema=S, resume_schema=Proceed)
     async def collect(ctx: StepContext) -> V:
         if ctx.resume_data is None:

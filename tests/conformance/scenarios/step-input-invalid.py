@@ -1,10 +1,15 @@
 """A step whose input breaks its schema mid-workflow fails the run (start resolves, it does not
 raise); the message starts "Step input validation failed"; the next step never runs."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
@@ -23,7 +28,7 @@ class Done(BaseModel):
     done: bool
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     produce = create_step(id="produce", input_schema=N, output_schema=Result, execute=lambda ctx: Result(result=f"got {ctx.input_data.n}"))
     consume = create_step(id="consume", input_schema=Start, output_schema=Done, execute=lambda ctx: Done(done=True))
     never = create_step(id="never", input_schema=Any, output_schema=Any, execute=lambda ctx: ctx.input_data)

@@ -1,10 +1,15 @@
 """suspend() with no payload leaves no suspendPayload key; on resume the step sees its earlier
 suspend payload as suspend_data (checked with a second step that suspends with a payload)."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_workflow, step
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class V(BaseModel):
@@ -20,7 +25,7 @@ class Seen(BaseModel):
     seen: Any
 
 
-async def scenario(log):
+async def scenario(log: Log) -> None:
     @step(input_schema=V, output_schema=V, resume_schema=Go)
     async def bare(ctx: StepContext) -> V:
         if ctx.resume_data is None:

@@ -4,22 +4,28 @@ is filled in with output = input_data; only step3 and the steps after it run.
 The nested workflow's input_schema is Any: Mastra validates the nested workflow's filled-in input
 ({}, the placeholder output of step1) against it and fails the run otherwise (a Mastra bug this
 scenario does not record)."""
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import Step, StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
     n: int
 
 
-async def scenario(log):
-    calls = []
+async def scenario(log: Log) -> None:
+    calls: list[str] = []
 
-    def make(step_id, f):
-        def execute(ctx):
+    def make(step_id: str, f: Callable[[int], int]) -> Step:
+        def execute(ctx: StepContext) -> N:
             calls.append(step_id)
             return N(n=f(ctx.input_data.n))
 

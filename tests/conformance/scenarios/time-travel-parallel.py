@@ -2,11 +2,17 @@
 before the block is filled in (payload {}, output = input_data) and never runs; the siblings are
 filled in as success with payload = input_data and output {}; only the target and the step after
 the block run."""
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import Step, StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 ORDER = "per-step"
 
@@ -15,17 +21,17 @@ class N(BaseModel):
     n: int
 
 
-async def scenario(log):
-    calls = []
+async def scenario(log: Log) -> None:
+    calls: list[str] = []
 
-    def make(step_id, f):
-        def execute(ctx):
+    def make(step_id: str, f: Callable[[int], int]) -> Step:
+        def execute(ctx: StepContext) -> N:
             calls.append(step_id)
             return N(n=f(ctx.input_data.n))
 
         return create_step(id=step_id, input_schema=N, output_schema=N, execute=execute)
 
-    def see(ctx):
+    def see(ctx: StepContext) -> dict[str, Any]:
         calls.append("last")
         return {"seen": ctx.input_data}
 

@@ -2,9 +2,16 @@
 (without the resume data: it was not suspended),
 and the step that was suspended runs again with that resume data (its record gains
 resumePayload); the run goes on to the end."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class V(BaseModel):
@@ -15,20 +22,20 @@ class By(BaseModel):
     by: str
 
 
-async def scenario(log):
-    calls = []
+async def scenario(log: Log) -> None:
+    calls: list[str] = []
 
-    def prepare_value(ctx):
+    def prepare_value(ctx: StepContext) -> V:
         calls.append("prepare" if ctx.resume_data is None else "prepare+resumeData")
         return V(value=ctx.input_data.value + ">prep")
 
-    async def approve_value(ctx):
+    async def approve_value(ctx: StepContext) -> V:
         calls.append("approve")
         if ctx.resume_data is None:
             await ctx.suspend({"ask": ctx.input_data.value})
         return V(value=ctx.input_data.value + ">ok by " + ctx.resume_data.by)
 
-    def finish_value(ctx):
+    def finish_value(ctx: StepContext) -> V:
         calls.append("finish")
         return V(value=ctx.input_data.value + ">done")
 

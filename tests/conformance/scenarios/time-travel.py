@@ -1,20 +1,28 @@
 """Time travel: after a 3-step run finishes, time_travel(step="step2", input_data=...) re-runs from
 step2 with that input; step1 is not run again (its record's output becomes the given input) and
 step3 gets step2's new output."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from stepstream import create_step, create_workflow
+from stepstream import Step, StepContext, create_step, create_workflow
+
+if TYPE_CHECKING:
+    from tests.conformance._transcript import Log
 
 
 class N(BaseModel):
     n: int
 
 
-async def scenario(log):
-    calls = []
+async def scenario(log: Log) -> None:
+    calls: list[str] = []
 
-    def make(step_id, f):
-        def execute(ctx):
+    def make(step_id: str, f: Callable[[int], int]) -> Step:
+        def execute(ctx: StepContext) -> N:
             calls.append(step_id)
             return N(n=f(ctx.input_data.n))
 
