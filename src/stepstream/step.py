@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, overload
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
+
+from typing_extensions import TypeVar
 
 from ._schema import Schema, schema_for
 from .errors import BailSignal, SuspendSignal, WorkflowDefinitionError
@@ -195,8 +197,16 @@ class Writer:
         self._ex.write_custom(dict(chunk))
 
 
-class StepContext:
-    """What a step's `execute` (and a condition or mapping function) receives."""
+InputT = TypeVar("InputT", default=Any)
+ResumeT = TypeVar("ResumeT", default=Any)
+
+
+class StepContext(Generic[InputT, ResumeT]):
+    """What a step's `execute` (and a condition or mapping function) receives.
+
+    Annotate `ctx: StepContext[In, Resume]` to type `input_data` and `resume_data`
+    (a bare `StepContext` leaves them `Any`).
+    """
 
     __slots__ = (
         "_ex",
@@ -228,8 +238,8 @@ class StepContext:
         self._step = step
         self._key = key
         self._state_updates: dict[str, Any] | None = None
-        self.input_data = input_data
-        self.resume_data = resume_data
+        self.input_data: InputT = input_data
+        self.resume_data: ResumeT | None = resume_data
         self.suspend_data = suspend_data
         self.retry_count = retry_count
         self.iteration_count = iteration_count

@@ -1,0 +1,79 @@
+"""Type-level checks of the public API, verified by mypy (see tests/test_quality.py).
+
+Nothing here runs under pytest; `assert_type` fails the mypy run when a promised
+type changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, assert_type
+
+from pydantic import BaseModel
+
+from stepstream import (
+    RequestContext,
+    Run,
+    Step,
+    StepContext,
+    StepResult,
+    Workflow,
+    WorkflowEvent,
+    WorkflowResult,
+    WorkflowStream,
+    create_step,
+    create_workflow,
+    step,
+)
+
+
+class Order(BaseModel):
+    item: str
+
+
+class Approval(BaseModel):
+    ok: bool
+
+
+def typed(ctx: StepContext[Order, Approval]) -> Order:
+    assert_type(ctx.input_data, Order)
+    assert_type(ctx.resume_data, Approval | None)
+    assert_type(ctx.retry_count, int)
+    assert_type(ctx.iteration_count, int | None)
+    assert_type(ctx.request_context, RequestContext)
+    assert_type(ctx.run_id, str)
+    return ctx.input_data
+
+
+def untyped(ctx: StepContext) -> Any:
+    assert_type(ctx.input_data, Any)
+    return ctx.input_data
+
+
+@step(input_schema=Order, output_schema=Order)
+async def decorated(ctx: StepContext[Order]) -> Order:
+    assert_type(ctx.input_data, Order)
+    await ctx.writer.write({"progress": 1})
+    if ctx.resume_data is None:
+        await ctx.suspend({"ask": "ok?"}, resume_label="approve")
+    return ctx.input_data
+
+
+async def api() -> None:
+    made = create_step("typed", execute=typed, input_schema=Order, output_schema=Order, resume_schema=Approval)
+    assert_type(made, Step)
+    assert_type(decorated, Step)
+    wf = create_workflow("orders", input_schema=Order, output_schema=Order).then(made).then(decorated).commit()
+    assert_type(wf, Workflow)
+    run = await wf.create_run()
+    assert_type(run, Run)
+    result = await run.start(input_data={"item": "book"})
+    assert_type(result, WorkflowResult)
+    assert_type(result.steps, dict[str, StepResult])
+    assert_type(result.to_dict(), dict[str, Any])
+    stream = run.resume_stream(resume_data={"ok": True}, step="decorated")
+    assert_type(stream, WorkflowStream)
+    async for event in stream:
+        assert_type(event, WorkflowEvent)
+    assert_type(await stream.result, WorkflowResult)
+    assert_type(await stream.usage, dict[str, int])
+    assert_type(run.watch(lambda event: None)(), None)
