@@ -327,7 +327,7 @@ async def test_resume_by_label_and_labels_are_stored() -> None:
     assert first.to_dict()["resumeLabels"] == {"my-custom-label": {"stepId": "approval"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)
     assert stored is not None
-    assert stored.resume_labels == {"my-custom-label": {"stepId": "approval"}}
+    assert stored.resume_labels == {"my-custom-label": {"stepId": "approval", "path": ["approval"]}}
 
     done = await run.resume(label="my-custom-label", resume_data={"userInput": "resumed via label"})
     assert done.status == "success"

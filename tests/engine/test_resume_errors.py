@@ -63,7 +63,7 @@ async def assert_still_suspended_and_resumable(wf: Workflow, run: Run, calls: Co
     assert stored is not None
     assert stored.status == "suspended"
     assert stored.suspended == [["resume"]]
-    assert stored.resume_labels == {"the-label": {"stepId": "resume"}}
+    assert stored.resume_labels == {"the-label": {"stepId": "resume", "path": ["resume"]}}  # stored with the full path
     assert stored.steps["resume"].status == "suspended"
     assert run.status == "suspended"
     assert calls == Counter({"increment": 1, "resume": 1})

@@ -253,7 +253,7 @@ async def test_labels_from_nested_steps_are_raised_to_the_parent() -> None:
     assert first.resume_labels == {"nested-approve": {"stepId": "nested-workflow-a"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)
     assert stored is not None
-    assert stored.resume_labels == {"nested-approve": {"stepId": "nested-workflow-a"}}
+    assert stored.resume_labels == {"nested-approve": {"stepId": "nested-workflow-a", "path": ["nested-workflow-a", "other"]}}
     assert stored.steps["nested-workflow-a"].status == "suspended"
     assert stored.steps["nested-workflow-a"].suspend_payload["ask"] == "other"
     done = await run.resume(label="nested-approve", resume_data={"newValue": 2})
@@ -438,3 +438,32 @@ async def test_nested_failure_after_resume_fails_the_parent() -> None:
     assert done.steps["boom-nested"].status == "failed"
     assert "last-step" not in done.steps
     assert calls == Counter({"begin": 1, "ask": 2})
+
+
+def _labelled_gate(name: str) -> Step:
+    def execute(ctx: StepContext) -> dict[str, Any]:
+        if ctx.resume_data is None:
+            ctx.suspend({"who": name}, resume_label=f"l-{name}")
+        return {name: ctx.resume_data}
+
+    return create_step(id=name, execute=execute)
+
+
+async def test_every_suspended_step_inside_nested_workflows_is_reported_and_resumable_by_label() -> None:
+    inner = create_workflow("pair").parallel([_labelled_gate("a"), _labelled_gate("b")]).commit()
+    middle = create_workflow("middle").then(inner).commit()
+    wf = create_workflow("two-deep").then(middle).commit()
+    run = await wf.create_run()
+    first = await run.start(input_data={})
+    assert first.suspended == [["middle", "pair", "a"], ["middle", "pair", "b"]]
+    assert first.resume_labels == {"l-a": {"stepId": "middle"}, "l-b": {"stepId": "middle"}}
+    with pytest.raises(ResumeError, match=r"Multiple suspended steps found: \[middle, pair, a\], \[middle, pair, b\]"):
+        await run.resume(resume_data=0)
+    # The second step first, by its label: the label names that very step, not just the container.
+    second = await run.resume(label="l-b", resume_data=2)
+    assert second.status == "suspended"
+    assert second.suspended == [["middle", "pair", "a"]]
+    assert second.resume_labels == {"l-a": {"stepId": "middle"}}  # the sibling's label survives
+    done = await run.resume(label="l-a", resume_data=1)
+    assert done.status == "success"
+    assert done.result == {"a": {"a": 1}, "b": {"b": 2}}  # a nested workflow outputs its last node's output

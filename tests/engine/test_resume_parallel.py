@@ -255,7 +255,7 @@ async def test_labels_tell_parallel_steps_apart_and_are_kept_for_the_remaining_s
     assert mid.resume_labels == {"legal-review": {"stepId": "legal"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)
     assert stored is not None
-    assert stored.resume_labels == {"legal-review": {"stepId": "legal"}}
+    assert stored.resume_labels == {"legal-review": {"stepId": "legal", "path": ["legal"]}}
     done = await run.resume(label="legal-review", resume_data={"by": 1})
     assert done.to_dict()["result"] == {"legal": {"result": 11}, "finance": {"result": 7}}
 

@@ -50,10 +50,13 @@ class Execution:
         replay: bool = False,
         targets: dict[str, Target] | None = None,
         time_travel: tuple[str, Any, list[str]] | None = None,
+        path: list[str] | None = None,
     ):
         self.rs = rs
         self.workflow = workflow
         self.prefix = prefix
+        #: step ids from the top-level workflow down to this level (as in suspended paths)
+        self.path: list[str] = path or []
         self.init_data = init_data
         self.replay = replay
         self.targets = targets or {}
@@ -282,7 +285,7 @@ class Execution:
             except ValidationError as exc:
                 return _Attempt("failed", exc, payload)
         data = to_json(data)
-        labels = {label: {"stepId": step.id} for label in sig.labels}
+        labels = {label: {"stepId": step.id, "path": [step.id]} for label in sig.labels}
         return _Attempt("suspended", data, payload, state_updates, labels)
 
     async def _run_nested(self, wf: Workflow, key: str, value: Any, target: Target | None, prev: StepResult | None) -> _Attempt:
@@ -298,6 +301,7 @@ class Execution:
         if travel is not None and travel[0] == key and travel[2]:
             child_travel = (travel[2][0], travel[1], travel[2][1:])
             replay = True
+        base = key.split("[", 1)[0]  # a foreach item `each[2]` sits at path `each`
         child = Execution(
             self.rs,
             wf,
@@ -306,6 +310,7 @@ class Execution:
             replay=replay,
             targets=target.child() if target is not None else None,
             time_travel=child_travel,
+            path=[*self.path, base],
         )
         status, out = await child.run(to_json(payload))
         payload = to_json(payload)
@@ -315,11 +320,16 @@ class Execution:
             first = child.suspended[0]
             inner = child.suspend_payloads.get(first[0])
             meta: dict[str, Any] = {"runId": self.rs.run_id, "path": first}
+            if len(child.suspended) > 1:
+                meta["paths"] = child.suspended  # every suspended step inside, not only the first
             if isinstance(inner, dict) and META in inner:
-                meta.update({k: v for k, v in inner[META].items() if k not in ("path", "runId")})
+                meta.update({k: v for k, v in inner[META].items() if k not in ("path", "paths", "runId")})
             data = dict(strip_meta(inner) or {}) if isinstance(inner, dict) or inner is None else {"value": inner}
             data[META] = meta
-            labels = {label: {"stepId": key} for label in child.labels}
+            labels = {
+                label: {**where, "stepId": base, "path": [base, *(where.get("path") or [where.get("stepId")])]}
+                for label, where in child.labels.items()
+            }
             return _Attempt("suspended", data, payload, None, labels)
         if status == "failed":
             return _Attempt("failed", child.error, payload)
@@ -554,8 +564,10 @@ class Execution:
 
     def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
         inner = payload.get(META) if isinstance(payload, dict) else None
-        path = [key, *inner["path"]] if inner and "path" in inner else [key]
-        self.suspended.append(path)
+        if inner and inner.get("paths"):
+            self.suspended.extend([key, *p] for p in inner["paths"])
+        else:
+            self.suspended.append([key, *inner["path"]] if inner and "path" in inner else [key])
         self.suspend_payloads[key] = payload
         if labels:
             self.labels.update(labels)
@@ -563,9 +575,13 @@ class Execution:
     def _keep_suspended(self, key: str, record: StepResult) -> None:
         labels = {}
         meta = record.suspend_payload.get(META) if isinstance(record.suspend_payload, dict) else None
+        here = [*self.path, key]
         for label, where in self.rs.stored_labels.items():
-            if where.get("stepId") == key:
-                labels[label] = where
+            path = where.get("path")
+            if isinstance(path, list) and path[: len(here)] == here:
+                labels[label] = {**where, "stepId": key, "path": path[len(self.path) :]}  # relative to this level
+            elif path is None and not self.path and where.get("stepId") == key:
+                labels[label] = where  # a label stored without a path (Mastra's shape)
         if meta and meta.get("resumeLabels"):
             labels.update(meta["resumeLabels"])
         self._register_suspended(key, record.suspend_payload, labels)

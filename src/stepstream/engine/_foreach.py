@@ -74,7 +74,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
             at = where.get("foreachIndex") if isinstance(where, dict) else None
             entry = outs[at] if isinstance(at, int) and 0 <= at < total else None
             if entry is not None and entry.get("status") == "suspended":
-                entry.setdefault("labels", []).append(label)
+                entry.setdefault("labels", {})[label] = where.get("path") or [key]
     elif prev is not None and prev.status == "failed" and ex.time_travel is not None and ex.time_travel[0] == key:
         # Time travel to a failed foreach (its record was kept): items that succeeded keep their output.
         stored = ((prev.suspend_payload or {}).get(META) or {}).get("foreachOutput") or []
@@ -138,7 +138,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
             rs.tracer.item_ended(span, att.status, att.value)  # type: ignore[union-attr]
         record = _item_record(att)
         if att.status == "suspended" and att.labels:
-            record["labels"] = list(att.labels)
+            record["labels"] = {label: where.get("path") or [key] for label, where in att.labels.items()}
         outs[i] = record
         if att.status in ("success", "failed"):
             completed += 1
@@ -195,8 +195,8 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         first_payload = outs[first].get("suspendPayload")  # type: ignore[union-attr]
         labels: dict[str, Any] = {}
         for i in suspended:
-            for label in outs[i].get("labels", []):  # type: ignore[union-attr]
-                labels[label] = {"stepId": key, "foreachIndex": i}
+            for label, path in outs[i].get("labels", {}).items():  # type: ignore[union-attr]
+                labels[label] = {"stepId": key, "foreachIndex": i, "path": path}
         data = dict(strip_meta(first_payload) or {}) if isinstance(first_payload, dict) or first_payload is None else {}
         data[META] = {"foreachIndex": first, "foreachOutput": serial, "resumeLabels": labels}
         inner_meta = first_payload.get(META) if isinstance(first_payload, dict) else None

@@ -59,7 +59,8 @@ def resolve_target(
         where = record.resume_labels.get(label)
         if not isinstance(where, Mapping):
             raise ResumeError(f'Resume label "{label}" not found. Available labels: [{", ".join(record.resume_labels)}]')
-        parts = [str(where.get("stepId"))]
+        path = where.get("path")
+        parts = [str(p) for p in path] if isinstance(path, list) and path else [str(where.get("stepId"))]
         if index is None and where.get("foreachIndex") is not None:
             index = int(where["foreachIndex"])
     elif step is not None:

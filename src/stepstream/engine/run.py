@@ -523,7 +523,7 @@ class Run:
                     status, value = "failed", None
                     ex.error = exc
                 result = self._result(rs, ex, status, value, input_data)
-                await self._persist(rs, result)
+                await self._persist(rs, result, ex.labels if result.status == "suspended" else {})
             except Fenced:
                 result = await self._fenced(rs)
             self._finish_events(rs, result)
@@ -566,19 +566,19 @@ class Run:
             suspend_payload=payloads,
             state=dict(rs.state),
             step_execution_path=list(steps),
-            resume_labels=labels,
+            resume_labels=public_labels(labels),
             trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
             span_id=rs.tracer.span_id if rs.tracer is not None else None,
         )
 
-    async def _persist(self, rs: RunState, result: WorkflowResult) -> None:
+    async def _persist(self, rs: RunState, result: WorkflowResult, labels: dict[str, Any]) -> None:
         wf = self.workflow
         changes: RunChanges = {
             "status": result.status,
             "result": to_json(result.result),
             "error": result.error,
             "suspended": result.suspended,
-            "resume_labels": to_json(result.resume_labels),
+            "resume_labels": to_json(labels),  # stored with each label's full path
             "state": dict(rs.state),
             "request_context": to_json(rs.request_context.all),
         }
@@ -666,8 +666,13 @@ class Run:
             suspend_payload={p[0]: strip_meta(steps[p[0]].suspend_payload) for p in record.suspended if p and p[0] in steps},
             state=record.state,
             step_execution_path=list(steps),
-            resume_labels=record.resume_labels,
+            resume_labels=public_labels(record.resume_labels),
         )
+
+
+def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
+    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` is internal)."""
+    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items()}
 
 
 def _token(executor_id: str) -> str:
