@@ -70,7 +70,7 @@ class Builder:
         def execute(ctx: StepContext) -> int:
             value = int(ctx.input_data)
             if suspends and ctx.resume_data is None:
-                ctx.suspend({"at": sid, "value": value})
+                ctx.suspend({"at": sid, "value": value}, resume_label=f"l-{sid}")
             extra = int(ctx.resume_data or 0)
             self.done[sid] += 1
             return (value * spec.mul + spec.add + extra) % 1000
@@ -128,7 +128,13 @@ async def drive(shape: tuple[Node, ...], value: int, storage: Storage | None = N
         assert resumes < 200, "a run must not suspend forever"
         run = await fresh().create_run("run")
         assert run.status == "suspended"
-        result = await run.resume(step=result.suspended[0], resume_data=0)
+        if resumes % 2:  # alternate: by path, then by the label of the first suspended step
+            result = await run.resume(step=result.suspended[0], resume_data=0)
+        else:
+            label = f"l-{result.suspended[0][-1]}"
+            if label not in result.resume_labels:  # a foreach item's label: its step is the path's last id
+                label = next(iter(result.resume_labels))
+            result = await run.resume(label=label, resume_data=0)
     await storage.close()
     return reference, reference_done, done, resumes, result
 
