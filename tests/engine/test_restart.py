@@ -18,35 +18,7 @@ from pydantic import BaseModel
 from stepstream import Run, RunNotFoundError, RunStateError, Step, StepContext, Stepstream, Workflow, create_step, create_workflow
 from stepstream.storage import InMemoryStorage
 
-
-class In(BaseModel):
-    value: int
-
-
-class S1(BaseModel):
-    step1Result: int
-
-
-class S2(BaseModel):
-    step2Result: int
-
-
-class Final(BaseModel):
-    final: int
-
-
-class Crash:
-    """Blocks a step on its first call(s) until the test kills the driving task."""
-
-    def __init__(self, times: int = 1):
-        self.times = times
-        self.entered = asyncio.Event()
-
-    async def maybe_hang(self) -> None:
-        if self.times > 0:
-            self.times -= 1
-            self.entered.set()
-            await asyncio.Event().wait()  # never set: only the crash ends this
+from .flows import Crash, Final, three_steps
 
 
 async def crash_during(run: Run, crash: Crash, **start_kwargs: Any) -> None:
@@ -60,32 +32,7 @@ async def crash_during(run: Run, crash: Crash, **start_kwargs: Any) -> None:
 
 def chain(calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str, bool]] | None = None, wf_id: str = "restartable") -> Workflow:
     """step1 (+2) -> step2 (+1, may crash) -> step3 (+1)."""
-
-    async def step1(ctx: StepContext) -> S1:
-        calls["step1"] += 1
-        if flags is not None:
-            flags.append(("step1", ctx.restart))
-        return S1(step1Result=ctx.input_data.value + 2)
-
-    async def step2(ctx: StepContext) -> S2:
-        calls["step2"] += 1
-        if flags is not None:
-            flags.append(("step2", ctx.restart))
-        if crash is not None:
-            await crash.maybe_hang()
-        return S2(step2Result=ctx.input_data.step1Result + 1)
-
-    async def step3(ctx: StepContext) -> Final:
-        calls["step3"] += 1
-        return Final(final=ctx.input_data.step2Result + 1)
-
-    return (
-        create_workflow(wf_id, input_schema=In, output_schema=Final)
-        .then(create_step("step1", input_schema=In, output_schema=S1, execute=step1))
-        .then(create_step("step2", input_schema=S1, output_schema=S2, execute=step2))
-        .then(create_step("step3", input_schema=S2, output_schema=Final, execute=step3))
-        .commit()
-    )
+    return three_steps(calls, wf_id, crash=crash, flags=flags)
 
 
 # -- AA.176 / AA.183: which runs can be restarted ------------------------------------------------------

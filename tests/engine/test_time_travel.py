@@ -12,47 +12,13 @@ from pydantic import BaseModel
 
 from stepstream import RunStateError, Step, StepContext, ValidationError, Workflow, WorkflowResult, create_step, create_workflow
 
-
-class In(BaseModel):
-    value: int
-
-
-class S1(BaseModel):
-    step1Result: int
-
-
-class S2(BaseModel):
-    step2Result: int
-
-
-class Final(BaseModel):
-    final: int
+from . import flows
+from .flows import Final
 
 
 def three_steps(calls: Counter[str], wf_id: str = "travel") -> Workflow:
-    """step1 (+2) -> step2 (+1; fails when its input is below 3) -> step3 (+1)."""
-
-    async def step1(ctx: StepContext) -> S1:
-        calls["step1"] += 1
-        return S1(step1Result=ctx.input_data.value + 2)
-
-    async def step2(ctx: StepContext) -> S2:
-        calls["step2"] += 1
-        if ctx.input_data.step1Result < 2:
-            raise RuntimeError("Simulated error")
-        return S2(step2Result=ctx.input_data.step1Result + 1)
-
-    async def step3(ctx: StepContext) -> Final:
-        calls["step3"] += 1
-        return Final(final=ctx.input_data.step2Result + 1)
-
-    return (
-        create_workflow(wf_id, input_schema=In, output_schema=Final)
-        .then(create_step("step1", input_schema=In, output_schema=S1, execute=step1))
-        .then(create_step("step2", input_schema=S1, output_schema=S2, execute=step2))
-        .then(create_step("step3", input_schema=S2, output_schema=Final, execute=step3))
-        .commit()
-    )
+    """step1 (+2) -> step2 (+1; fails when its input is below 2) -> step3 (+1)."""
+    return flows.three_steps(calls, wf_id, fail_below=2)
 
 
 def steps_json(result: WorkflowResult) -> dict[str, Any]:
@@ -487,7 +453,6 @@ async def test_time_travel_into_a_branch_runs_only_the_target() -> None:
 
 
 async def test_time_travel_with_resume_data_that_breaks_the_resume_schema_changes_nothing() -> None:
-    from pydantic import BaseModel
 
     class Approval(BaseModel):
         by: str
