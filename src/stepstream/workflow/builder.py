@@ -179,7 +179,7 @@ class Workflow(Step):
         self.node_ids: frozenset[str] = frozenset(i for node in self._graph for i in node.ids)
         self.steps_by_id: dict[str, Step] = {}
         for node in self._graph:
-            for s in _node_steps(node):
+            for s in node_steps(node):
                 self.steps_by_id.setdefault(s.id, s)
         self._dirty = False
         return self
@@ -268,7 +268,8 @@ class Workflow(Step):
         return f"<Workflow {self.id!r}>"
 
 
-def _node_steps(node: Node) -> list[Step]:
+def node_steps(node: Node) -> list[Step]:
+    """The steps a plan node runs (none for a sleep)."""
     if isinstance(node, ParallelNode):
         return list(node.steps)
     if isinstance(node, ConditionalNode):
