@@ -153,7 +153,7 @@ class Execution:
         suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
-        span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
+        span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
         if rs.sinks:
             call_id = new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
