@@ -106,7 +106,7 @@ def create_step(
             raise WorkflowDefinitionError(f"create_step() got the id twice: {source!r} and id={id!r}")
         step_id = source if source is not None else id
         if not step_id:
-            raise WorkflowDefinitionError(f"create_step() needs a non-empty string id, got {step_id!r}")
+            raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {step_id!r}")
         if execute is None:
             raise WorkflowDefinitionError(f"Step {step_id!r}: create_step() needs execute=")
         if options:
