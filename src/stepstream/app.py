@@ -19,6 +19,7 @@ from types import TracebackType
 
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
 from .results import WorkflowResult
+from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
 from .workflow.builder import Workflow
@@ -71,6 +72,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
+        scheduler: SchedulerConfig | None = None,
     ):
         if isinstance(storage, str):
             storage = storage_from_url(storage)
@@ -79,6 +81,10 @@ class Stepstream:
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
         self._workflows: dict[str, Workflow] = {}
+        #: fires due schedules (`await app.scheduler.start()`; see docs/schedules.md)
+        self.scheduler: Scheduler = Scheduler(self, scheduler)
+        #: create, read, change and fire schedules
+        self.schedules: Schedules = Schedules(self, self.scheduler)
         items = workflows.items() if isinstance(workflows, Mapping) else ((wf.id, wf) for wf in workflows)
         for key, wf in items:
             self.add_workflow(wf, key=key)
@@ -136,7 +142,8 @@ class Stepstream:
         await self.storage.setup()
 
     async def close(self) -> None:
-        """Closes the storage."""
+        """Stops the scheduler (if started) and closes the storage."""
+        await self.scheduler.stop()
         await self.storage.close()
 
     async def __aenter__(self) -> Stepstream:
@@ -148,5 +155,3 @@ class Stepstream:
 
     def __repr__(self) -> str:
         return f"<Stepstream workflows={sorted(self._workflows)} storage={type(self.storage).__name__}>"
-
-

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from .._schema import Schema, schema_for
 from ..errors import WorkflowDefinitionError
+from ..schedules._declare import DeclaredSchedule, ScheduleConfig, declared_schedules
 from ..step import Condition, Step
 from .mapping import mapping_step
 from .plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
@@ -63,6 +64,7 @@ class Workflow(Step):
         retry_config: RetryConfig | None = None,
         options: WorkflowOptions | None = None,
         metadata: Mapping[str, Any] | None = None,
+        schedule: ScheduleConfig | Sequence[ScheduleConfig] | None = None,
     ):
         super().__init__(
             id,
@@ -88,6 +90,8 @@ class Workflow(Step):
         self.options: dict[str, Any] = opts
         self.validate_inputs: bool = bool(opts.get("validate_inputs", True))
         self.state_schema_obj: Schema | None = schema_for(state_schema) if state_schema is not None else None
+        #: cron schedules declared with `schedule=`, checked now, stored when a scheduler starts
+        self.schedules: tuple[DeclaredSchedule, ...] = declared_schedules(id, schedule, self._in, self.state_schema_obj)
         self._nodes: list[Node] = []
         self._graph: tuple[Node, ...] | None = None
         self._dirty = False
@@ -291,8 +295,12 @@ def create_workflow(
     retry_config: RetryConfig | None = None,
     options: WorkflowOptions | None = None,
     metadata: Mapping[str, Any] | None = None,
+    schedule: ScheduleConfig | Sequence[ScheduleConfig] | None = None,
 ) -> Workflow:
-    """Creates a workflow; chain builder calls and end with `commit()`."""
+    """Creates a workflow; chain builder calls and end with `commit()`.
+
+    `schedule` runs it on a cron: one mapping or a list of them (see `ScheduleConfig`);
+    a bad cron, time zone or input raises ScheduleError naming the schedule and field."""
     return Workflow(
         id,
         input_schema=input_schema,
@@ -302,4 +310,5 @@ def create_workflow(
         retry_config=retry_config,
         options=options,
         metadata=metadata,
+        schedule=schedule,
     )
