@@ -14,7 +14,8 @@ import time
 
 from pydantic import BaseModel
 
-from stepstream import Stepstream, StepContext, create_step, create_workflow
+from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream.schedules import ScheduleConfig
 
 
 class Tick(BaseModel):
@@ -28,7 +29,7 @@ async def _work(ctx: StepContext[Tick, object]) -> dict[str, str]:
 
 def build() -> Stepstream:
     step = create_step(id="work", execute=_work, input_schema=Tick, output_schema=dict)
-    every_second = {"cron": "* * * * * *", "timezone": "UTC", "input_data": {"label": "tick"}}
+    every_second: ScheduleConfig = {"cron": "* * * * * *", "timezone": "UTC", "input_data": {"label": "tick"}}
     wf = create_workflow(id="ticker", input_schema=Tick, output_schema=dict, schedule=every_second).then(step).commit()
     return Stepstream(workflows=[wf], storage=sys.argv[1])
 

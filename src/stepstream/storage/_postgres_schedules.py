@@ -21,6 +21,7 @@ from ._sql_schedules import (
     TRIGGERS,
     row_schedule,
     row_trigger,
+    schedule_filters,
     schedule_row,
     trigger_filters,
     trigger_row,
@@ -72,9 +73,7 @@ class PostgresSchedules:
         return row_schedule(rows[0]) if rows else None
 
     async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
-        where = [c for c, v in (("workflow_id = %s", workflow_id), ("status = %s", status)) if v is not None]
-        params = [v for v in (workflow_id, status) if v is not None]
-        filters = f" WHERE {' AND '.join(where)}" if where else ""
+        filters, params = schedule_filters(workflow_id, status, "%s")
         rows = await self._fetch("list_schedules", f"{_SELECT}{filters} ORDER BY created_at, id", params)
         return [row_schedule(r) for r in rows]
 

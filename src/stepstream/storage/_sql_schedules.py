@@ -84,6 +84,12 @@ def row_trigger(row: Sequence[Any]) -> ScheduleTrigger:
     return ScheduleTrigger(**values)
 
 
+def schedule_filters(workflow_id: str | None, status: str | None, mark: str) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters of `list_schedules` (`mark` is the driver's placeholder)."""
+    pairs = [(f"{column} = {mark}", value) for column, value in (("workflow_id", workflow_id), ("status", status)) if value is not None]
+    return (f" WHERE {' AND '.join(c for c, _ in pairs)}" if pairs else ""), [v for _, v in pairs]
+
+
 def trigger_filters(schedule_id: str, from_fire_at: int | None, to_fire_at: int | None, mark: str) -> tuple[str, list[Any]]:
     """The WHERE clause and parameters of `list_triggers` (`mark` is the driver's placeholder)."""
     where: list[str] = [f"schedule_id = {mark}"]

@@ -19,6 +19,7 @@ from ._sql_schedules import (
     TRIGGERS,
     row_schedule,
     row_trigger,
+    schedule_filters,
     schedule_row,
     trigger_filters,
     trigger_row,
@@ -55,9 +56,7 @@ class SQLiteSchedules:
         return row_schedule(rows[0]) if rows else None
 
     async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
-        where = [c for c, v in (("workflow_id = ?", workflow_id), ("status = ?", status)) if v is not None]
-        params = [v for v in (workflow_id, status) if v is not None]
-        filters = f" WHERE {' AND '.join(where)}" if where else ""
+        filters, params = schedule_filters(workflow_id, status, "?")
         rows = await self._query(f"{_SELECT}{filters} ORDER BY created_at, id", params, "list_schedules")
         return [row_schedule(r) for r in rows]
 

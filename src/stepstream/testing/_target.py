@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import pickle
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -42,6 +43,16 @@ async def open_storage(target: ContractTarget) -> Storage:
     storage = target.make_storage()
     await storage.setup()
     return storage
+
+
+def require_processes(target: ContractTarget) -> None:
+    """ContractSkip unless separate processes can open the target's database."""
+    if not target.shared_instances:
+        raise ContractSkip("instances of this backend do not share a database")
+    try:
+        pickle.dumps(target.make_storage)
+    except Exception as exc:
+        raise ContractSkip(f"make_storage cannot be pickled ({exc}); use functools.partial of an importable class") from exc
 
 
 ChildCall = Callable[[Storage], Awaitable[Any]]

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import pickle
 from collections.abc import Callable, Coroutine
 from dataclasses import fields
 from typing import Any
 
 from ..storage.base import Schedule, ScheduleTrigger, Storage
-from ._target import ContractSkip, ContractTarget, in_processes, open_storage
+from ._target import ContractSkip, ContractTarget, in_processes, open_storage, require_processes
 
 _T0 = 1_700_000_000_000
 
@@ -206,12 +205,7 @@ async def check_racing_schedule_claims_across_instances(target: ContractTarget) 
 
 async def check_racing_schedule_claims_across_processes(target: ContractTarget) -> None:
     """Separate processes on one database claim one slot: exactly one wins."""
-    if not target.shared_instances:
-        raise ContractSkip("instances of this backend do not share a database")
-    try:
-        pickle.dumps(target.make_storage)
-    except Exception as exc:
-        raise ContractSkip(f"make_storage cannot be pickled ({exc}); use functools.partial of an importable class") from exc
+    require_processes(target)
 
     async def body(storage: Storage) -> None:
         assert await storage.create_schedule(_schedule(next_fire_at=_T0))

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import pickle
 import random
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import fields
@@ -46,7 +45,7 @@ from typing import Any
 from ..errors import StorageError
 from ..results import StepResult
 from ..storage.base import RunRecord, Storage
-from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker, in_processes, open_storage
+from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker, in_processes, open_storage, require_processes
 from .schedule_contract import SCHEDULE_CHECKS
 
 WF = "contract-wf"
@@ -398,12 +397,7 @@ async def check_concurrent_claims_across_instances(target: ContractTarget) -> No
 
 async def check_concurrent_claims_across_processes(target: ContractTarget) -> None:
     """Separate processes on one database: exactly one claim wins."""
-    if not target.shared_instances:
-        raise ContractSkip("instances of this backend do not share a database")
-    try:
-        pickle.dumps(target.make_storage)
-    except Exception as exc:
-        raise ContractSkip(f"make_storage cannot be pickled ({exc}); use functools.partial of an importable class") from exc
+    require_processes(target)
     storage = await open_storage(target)
     try:
         assert await storage.create_run(RunRecord(WF, "run-1", status="suspended"))
