@@ -57,9 +57,7 @@ def test_signals_are_not_exceptions() -> None:
 
 
 def test_run_methods_take_the_contract_keywords() -> None:
-    params = {
-        name: set(inspect.signature(getattr(stepstream.Run, name)).parameters) for name in dir(stepstream.Run) if not name.startswith("_")
-    }
+    params = {name: set(inspect.signature(getattr(stepstream.Run, name)).parameters) for name in dir(stepstream.Run) if not name.startswith("_")}
     assert {"input_data", "initial_state", "request_context", "tracing_options"} <= params["start"]
     assert {"input_data", "initial_state", "request_context", "tracing_options", "close_on_suspend"} <= params["stream"]
     for name in ("resume", "resume_stream"):

@@ -155,3 +155,5 @@ class Stepstream:
 
     def __repr__(self) -> str:
         return f"<Stepstream workflows={sorted(self._workflows)} storage={type(self.storage).__name__}>"
+
+

@@ -67,7 +67,6 @@ def build_durable() -> Any:
         .then(counted("y", lambda n: n * 2))
         .commit()
     )
-
     def merge_pair(ctx: StepContext) -> N:
         _maybe_die("merge")
         out = N(n=ctx.input_data.left.n + ctx.input_data.right.n)

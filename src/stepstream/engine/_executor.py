@@ -157,14 +157,7 @@ class Execution:
         if rs.sinks:
             call_id = new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
-            start: dict[str, Any] = {
-                "stepName": name,
-                "id": name,
-                "stepCallId": call_id,
-                "payload": value,
-                "startedAt": started,
-                "status": "running",
-            }
+            start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": value, "startedAt": started, "status": "running"}
             if resumed_at is not None:
                 start["resumePayload"] = to_json(resume_data)
                 start["resumedAt"] = resumed_at
@@ -288,9 +281,7 @@ class Execution:
         data = sig.payload
         if self.workflow.validate_inputs and step.suspend_schema is not None:
             try:
-                data = step._suspend.validate(
-                    data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED"
-                )
+                data = step._suspend.validate(data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED")
             except ValidationError as exc:
                 return _Attempt("failed", exc, payload)
         data = to_json(data)
@@ -714,6 +705,8 @@ def _build_record(
     if status == "failed":
         return StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now_ms(), metadata=metadata)
     return StepResult("canceled", att.payload, started_at=started, ended_at=now_ms(), metadata=metadata)
+
+
 
 
 def _graph_ids(wf: Workflow) -> frozenset[str]:

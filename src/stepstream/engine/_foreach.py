@@ -84,14 +84,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
 
     call_id = new_call_id() if rs.sinks else ""
     if rs.sinks:
-        start: dict[str, Any] = {
-            "stepName": name,
-            "id": name,
-            "stepCallId": call_id,
-            "payload": to_json(items),
-            "startedAt": started,
-            "status": "running",
-        }
+        start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(items), "startedAt": started, "status": "running"}
         if resumed_at is not None:
             start["resumePayload"] = resume_data
             start["resumedAt"] = resumed_at

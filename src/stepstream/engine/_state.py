@@ -167,7 +167,9 @@ class RunState:
         usage["inputTokens"] = usage.get("inputTokens", 0) + int(input_tokens)
         usage["outputTokens"] = usage.get("outputTokens", 0) + int(output_tokens)
         total = more.pop("total_tokens", None)
-        usage["totalTokens"] = usage.get("totalTokens", 0) + (int(total) if total is not None else int(input_tokens) + int(output_tokens))
+        usage["totalTokens"] = usage.get("totalTokens", 0) + (
+            int(total) if total is not None else int(input_tokens) + int(output_tokens)
+        )
         for key, value in more.items():
             camel = _camel(key)
             usage[camel] = usage.get(camel, 0) + int(value)

@@ -330,9 +330,7 @@ class Run:
         if not await wf.storage.update_run(
             wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
         ):
-            raise ResumeAlreadyClaimedError(
-                f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here"
-            )
+            raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
         rc = RequestContext(record.request_context)
         return await self._execute(
             self._stored_input(record.input),
