@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -212,16 +214,21 @@ class Workflow(Step):
     def foreach(
         self,
         step: Step,
-        concurrency: int = 1,
+        concurrency: int | Callable[..., Any] = 1,
         *,
         id: str | None = None,
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Workflow:
-        """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order."""
+        """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order.
+
+        `concurrency` may be a function (sync or async) of a context whose `input_data` is the
+        array and whose `get_init_data()` is the run's input; it is called when the foreach
+        starts. As in Mastra, a value that is not a finite number >= 1 means 1, a fraction is
+        rounded down."""
         entry = self._entry("foreach()", id, description, metadata)
-        if not isinstance(concurrency, int) or concurrency < 1:
-            concurrency = 1
+        if not callable(concurrency):
+            concurrency = concurrency_value(concurrency)
         return self._add(ForeachNode(_as_step(self.id, step, "foreach()"), concurrency, entry))
 
     def map(
@@ -367,6 +374,13 @@ class Workflow(Step):
 
     def __repr__(self) -> str:
         return f"<Workflow {self.id!r}>"
+
+
+def concurrency_value(value: Any) -> int:
+    """A foreach concurrency as Mastra resolves it: a finite number >= 1, rounded down; else 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 1:
+        return 1
+    return int(value)
 
 
 def _node_steps(node: Node) -> list[Step]:
