@@ -42,6 +42,7 @@ class Step:
         description: str | None = None,
         retries: int | None = None,
         metadata: Mapping[str, Any] | None = None,
+        request_context_schema: Any = None,
     ):
         if not isinstance(id, str) or not id:
             raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {id!r}")
@@ -65,6 +66,9 @@ class Step:
         self._resume: Schema = schema_for(resume_schema)
         self._suspend: Schema = schema_for(suspend_schema)
         self._state: Schema | None = schema_for(state_schema) if state_schema is not None else None
+        #: checked against the request context before the step runs (Mastra's requestContextSchema)
+        self.request_context_schema = request_context_schema
+        self._rc: Schema | None = schema_for(request_context_schema) if request_context_schema is not None else None
 
     @property
     def can_suspend(self) -> bool:
@@ -87,8 +91,11 @@ def create_step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Step:
-    """Creates a step. `execute` may be sync or async and returns the output."""
+    """Creates a step. `execute` may be sync or async and returns the output.
+    `request_context_schema` is checked against the run's request context before each
+    execution (a mismatch fails the step, as in Mastra)."""
     return Step(
         id,
         execute=execute,
@@ -100,6 +107,7 @@ def create_step(
         description=description,
         retries=retries,
         metadata=metadata,
+        request_context_schema=request_context_schema,
     )
 
 
@@ -119,6 +127,7 @@ def step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Callable[[Execute], Step]: ...
 
 
@@ -135,6 +144,7 @@ def step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Step | Callable[[Execute], Step]:
     """Decorator form of `create_step`; the id defaults to the function's name
     and the description to its docstring."""
@@ -151,6 +161,7 @@ def step(
             description=description if description is not None else inspect.getdoc(f),
             retries=retries,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
 
     return wrap(fn) if fn is not None else wrap

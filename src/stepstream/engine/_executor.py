@@ -246,6 +246,8 @@ class Execution:
                 if validate:
                     payload = step._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
                     ctx.input_data = payload
+                    if step._rc is not None:
+                        self._check_request_context(step)
                 out = step.execute(ctx)
                 if step.is_async or inspect.isawaitable(out):
                     task = asyncio.current_task()
@@ -277,6 +279,15 @@ class Execution:
                 if task is not None:
                     rs.interruptible.discard(task)
 
+    def _check_request_context(self, step: Step) -> None:
+        """Mastra's step `requestContextSchema` check (the context itself is not changed)."""
+        assert step._rc is not None
+        step._rc.validate(
+            self.rs.request_context.all,
+            f"Step request context validation failed for step '{step.id}'",
+            code="WORKFLOW_STEP_REQUEST_CONTEXT_VALIDATION_FAILED",
+        )
+
     def _suspended_attempt(self, step: Step, sig: SuspendSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
         data = sig.payload
         if self.workflow.validate_inputs and step.suspend_schema is not None:
@@ -293,6 +304,8 @@ class Execution:
         if self.workflow.validate_inputs:
             try:
                 payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+                if wf._rc is not None:
+                    self._check_request_context(wf)
             except ValidationError as exc:
                 return _Attempt("failed", exc, value)
         replay = self.replay

@@ -17,8 +17,8 @@ from .._schema import to_json
 from .._serialize import serialize_error
 from ..events import STEP_START
 from ..results import StepResult
-from ..storage.base import now_ms
 from ..step import StepContext
+from ..storage.base import now_ms
 from ..workflow.builder import Workflow, concurrency_value
 from ._state import META, Target, _Attempt, new_call_id, strip_meta
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +27,7 @@ from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, RunStatus
 from ..workflow.builder import Workflow
 from ._executor import Execution
+from ._lifecycle import call_on_finish, call_on_start
 from ._state import Fenced, RunState, Sink, Target, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
@@ -137,6 +137,9 @@ class Run:
             input_data = wf._in.validate(input_data, "Invalid input data")
         state = self._initial_state(initial_state)
         rc = as_request_context(request_context)
+        if wf.validate_inputs and wf._rc is not None:
+            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+        await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
@@ -509,7 +512,7 @@ class Run:
             except Fenced:
                 result = await self._fenced(rs)
             self._finish_events(rs, result)
-            await self._callbacks(result)
+            await call_on_finish(self, result, rs)
             return result
         finally:
             if rs.tracer is not None:
@@ -617,19 +620,6 @@ class Run:
             rs.emit(WORKFLOW_FINISH, payload)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
-
-    async def _callbacks(self, result: WorkflowResult) -> None:
-        options = self.workflow.options
-        for name, wanted in (("on_finish", True), ("on_error", result.status == "failed")):
-            callback: Callable[[WorkflowResult], Any] | None = options.get(name)
-            if callback is None or not wanted:
-                continue
-            try:
-                out = callback(result)
-                if inspect.isawaitable(out):
-                    await out
-            except Exception:
-                log.exception("workflow %r %s callback raised (run %r)", self.workflow_id, name, self.run_id)
 
     # -- results from storage ------------------------------------------------------------
     def result_from_record(self, record: RunRecord) -> WorkflowResult:

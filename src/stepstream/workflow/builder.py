@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import copy
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
@@ -19,6 +18,7 @@ from .predicate import Predicate, as_condition
 
 if TYPE_CHECKING:
     from ..engine.run import Run
+    from ..lifecycle import WorkflowFinishInfo, WorkflowStartInfo
     from ..storage.base import Storage
 
 
@@ -31,13 +31,15 @@ class RetryConfig(TypedDict, total=False):
 
 class WorkflowOptions(TypedDict, total=False):
     """`validate_inputs` (default True) validates the run input, initial state, resume
-    data, step inputs and outputs, suspend payloads and state updates.
-    `on_finish(result)` runs after every terminal outcome (and on suspend);
-    `on_error(result)` only after a failure."""
+    data, step inputs and outputs, suspend payloads, state updates and request contexts.
+    `on_start(info)` runs before any step of a new run and refuses the start when it
+    raises; `on_finish(info)` runs after every execution that ends (also on suspend);
+    `on_error(info)` only after a failure (see `stepstream.lifecycle`). Each may be async."""
 
     validate_inputs: bool
-    on_finish: Callable[[Any], Any]
-    on_error: Callable[[Any], Any]
+    on_start: Callable[[WorkflowStartInfo], Any]
+    on_finish: Callable[[WorkflowFinishInfo], Any]
+    on_error: Callable[[WorkflowFinishInfo], Any]
 
 
 _OPTION_KEYS = frozenset(WorkflowOptions.__annotations__)
@@ -68,6 +70,7 @@ class Workflow(Step):
         retry_config: RetryConfig | None = None,
         options: WorkflowOptions | None = None,
         metadata: Mapping[str, Any] | None = None,
+        request_context_schema: Any = None,
     ):
         super().__init__(
             id,
@@ -77,6 +80,7 @@ class Workflow(Step):
             state_schema=state_schema,
             description=description,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
         opts: dict[str, Any] = dict(options or {})
         unknown = set(opts) - _OPTION_KEYS
@@ -406,8 +410,12 @@ def create_workflow(
     retry_config: RetryConfig | None = None,
     options: WorkflowOptions | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Workflow:
-    """Creates a workflow; chain builder calls and end with `commit()`."""
+    """Creates a workflow; chain builder calls and end with `commit()`.
+
+    `request_context_schema` is checked against the request context when a run starts
+    (a mismatch refuses the start) and, for a nested workflow, before it runs as a step."""
     return Workflow(
         id,
         input_schema=input_schema,
@@ -417,6 +425,7 @@ def create_workflow(
         retry_config=retry_config,
         options=options,
         metadata=metadata,
+        request_context_schema=request_context_schema,
     )
 
 
