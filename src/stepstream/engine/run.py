@@ -153,10 +153,15 @@ class Run:
     ) -> WorkflowResult:
         wf = self.workflow
         wf.ensure_committed()
-        if wf.validate_inputs:
-            input_data = wf._in.validate(input_data, "Invalid input data")
-        state = self._initial_state(initial_state)
-        rc = as_request_context(request_context)
+        try:
+            if wf.validate_inputs:
+                input_data = wf._in.validate(input_data, "Invalid input data")
+            state = self._initial_state(initial_state)
+            rc = as_request_context(request_context)
+        except ValidationError:
+            if self._unsaved:  # refused before anything was stored: leave no stray pending run behind
+                wf._runs.pop(self.run_id, None)
+            raise
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
