@@ -67,14 +67,18 @@ async def test_malformed_json_and_missing_run_id(http: httpx.AsyncClient) -> Non
 
 
 async def test_invalid_input_data(http: httpx.AsyncClient) -> None:
-    response = await http.post(f"{APPROVAL}/start-async?runId=bad", json={"inputData": {"value": 3}})
+    response = await http.post(f"{APPROVAL}/start-async", json={"inputData": {"value": 3}})
     assert response.status_code == 400
     assert response.json()["error"].startswith("Invalid input data") and "value" in response.json()["error"]
+    assert (await http.get(f"{APPROVAL}/runs")).json()["total"] == 0  # no stray run, unlike Mastra
+    response = await http.post(f"{APPROVAL}/start-async?runId=bad", json={"inputData": {"value": 3}})
+    assert response.status_code == 400
+    assert (await http.get(f"{APPROVAL}/runs/bad")).json()["status"] == "pending"  # a named run stays, as in Mastra
     recs = await stream(http, f"{APPROVAL}/stream?runId=bad2", {"inputData": {}})
     assert [r["type"] for r in recs] == ["workflow-start", "workflow-finish"]
     finish = recs[-1]["payload"]
     assert finish["workflowStatus"] == "failed" and finish["error"]["code"] == "WORKFLOW_SCHEMA_VALIDATION_FAILED"
-    assert (await http.get(f"{APPROVAL}/runs")).json()["total"] == 0  # no stray runs, unlike Mastra
+    assert (await http.get(f"{APPROVAL}/runs/bad2")).json()["status"] == "pending"
 
 
 async def test_invalid_resume_data_leaves_the_run_resumable(http: httpx.AsyncClient) -> None:

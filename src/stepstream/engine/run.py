@@ -133,15 +133,10 @@ class Run:
     ) -> WorkflowResult:
         wf = self.workflow
         wf.ensure_committed()
-        try:
-            if wf.validate_inputs:
-                input_data = wf._in.validate(input_data, "Invalid input data")
-            state = self._initial_state(initial_state)
-            rc = as_request_context(request_context)
-        except ValidationError:
-            if self._unsaved:  # refused before anything was stored: leave no stray pending run behind
-                wf._runs.pop(self.run_id, None)
-            raise
+        if wf.validate_inputs:
+            input_data = wf._in.validate(input_data, "Invalid input data")
+        state = self._initial_state(initial_state)
+        rc = as_request_context(request_context)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",

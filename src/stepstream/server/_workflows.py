@@ -15,6 +15,7 @@ from typing import Any
 from starlette.responses import Response
 
 from .. import Run, WorkflowStream
+from .._schema import schema_for
 from ..errors import RunNotFoundError
 from ..workflow.builder import Workflow
 from ._api import ApiRoute, Call, JSONResponse, Param, bad_body
@@ -202,6 +203,10 @@ async def start_async(call: Call) -> Response:
     wf = _workflow(call)
     run_id = call.query("runId")
     args = _start_args(call)
+    if not run_id and wf.validate_inputs:
+        # A run the server names itself is not kept when its input is refused (Mastra stores a stray
+        # `pending` run per call); the same check the engine makes, made before the run exists.
+        schema_for(wf.input_schema).validate(args["input_data"], "Invalid input data")
     run = await _run_for_start(call, wf, run_id) if run_id else await wf.create_run(resource_id=call.resource_id())
     result = await run.start(**args)
     return JSONResponse(result.to_dict())
