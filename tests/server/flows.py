@@ -8,7 +8,7 @@ import os
 from pydantic import BaseModel
 
 from stepstream import StepContext, Stepstream, Workflow, create_step, create_workflow
-from stepstream.storage import SQLiteStorage
+from stepstream.storage import SQLiteStorage, Storage
 
 
 class Value(BaseModel):
@@ -61,10 +61,9 @@ def chain_flow(delay: float = 0.0) -> Workflow:
     return wf.commit()
 
 
-def make_app(storage: object) -> Stepstream:
-    return Stepstream(
-        workflows=[approval_flow(), failing_flow(), chain_flow(float(os.environ.get("STEPSTREAM_TEST_DELAY", "0")))], storage=storage
-    )  # type: ignore[arg-type]
+def make_app(storage: Storage) -> Stepstream:
+    delay = float(os.environ.get("STEPSTREAM_TEST_DELAY", "0"))
+    return Stepstream(workflows=[approval_flow(), failing_flow(), chain_flow(delay)], storage=storage)
 
 
 def sqlite_app_from_env() -> Stepstream:
