@@ -103,6 +103,8 @@ class Workflow(Step):
         self._map_count = 0
         self._sleep_count = 0
         self._storage: Storage | None = None
+        #: the `Stepstream` app this workflow is registered with (`ctx.app` in its steps)
+        self.app: Any = None
         #: which process executes this workflow's runs (owner tokens start with it)
         self.executor_id = "local"
         self._runs: dict[str, Run] = {}
@@ -291,7 +293,7 @@ class Workflow(Step):
         self.node_ids: frozenset[str] = frozenset(i for node in self._graph for i in node.ids)
         self.steps_by_id: dict[str, Step] = {}
         for node in self._graph:
-            for s in _node_steps(node):
+            for s in node_steps(node):
                 self.steps_by_id.setdefault(s.id, s)
         self._dirty = False
         return self
@@ -387,7 +389,8 @@ def concurrency_value(value: Any) -> int:
     return int(value)
 
 
-def _node_steps(node: Node) -> list[Step]:
+def node_steps(node: Node) -> list[Step]:
+    """The steps a plan node runs (none for a sleep)."""
     if isinstance(node, ParallelNode):
         return list(node.steps)
     if isinstance(node, ConditionalNode):
