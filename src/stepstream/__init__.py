@@ -24,6 +24,9 @@ from .lifecycle import WorkflowStartInfo as WorkflowStartInfo
 from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
+from .state_reader import SuspendedStep as SuspendedStep
+from .state_reader import WorkflowStateReader as WorkflowStateReader
+from .state_reader import create_workflow_state_reader as create_workflow_state_reader
 from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
@@ -52,6 +55,7 @@ __all__ = [
     "Stepstream",
     "StepstreamError",
     "StorageError",
+    "SuspendedStep",
     "ValidationError",
     "Workflow",
     "WorkflowDefinitionError",
@@ -61,11 +65,13 @@ __all__ = [
     "WorkflowOptions",
     "WorkflowResult",
     "WorkflowStartInfo",
+    "WorkflowStateReader",
     "WorkflowStream",
     "__version__",
     "clone_step",
     "clone_workflow",
     "create_step",
     "create_workflow",
+    "create_workflow_state_reader",
     "step",
 ]
