@@ -178,6 +178,21 @@ def test_sigkill_inside_steps_reruns_only_the_interrupted_step(storage_url: str,
         assert _log(log)[victim] == 1  # it died before finishing, then ran once
 
 
+def test_sigkill_inside_a_resumed_step_restarts_it_with_the_accepted_resume_data(storage_url: str, tmp_path: Path) -> None:
+    """Before: the restart re-ran `ask` without its resume data, so it suspended again and the
+    approval the resume call had accepted was lost."""
+    log = tmp_path / "log.txt"
+    run_flow("suspend", storage_url, "approve-1", env={"FLOW_LOG": str(log)})
+    killed = run_flow("resume", storage_url, "approve-1", json.dumps("yes"), env={"FLOW_LOG": str(log), "KILL_IN_STEP": "ask:resumed"}, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    restarted = json.loads(run_flow("restart", storage_url, "-", env={"FLOW_LOG": str(log)}).stdout)
+    assert [r["status"] for r in restarted] == ["success"], restarted
+    assert restarted[0]["result"] == {"n": (1 + 1 + len("yes")) * 10}
+    assert restarted[0]["steps"]["ask"]["resumePayload"] == {"answer": "yes"}
+    assert "resumeLabels" not in restarted[0]  # the pending resume is internal
+    assert _log(log) == Counter(["before", "ask:yes", "after"])
+
+
 async def test_restart_active_runs_ignores_finished_and_suspended_runs(storage_url: str, tmp_path: Path) -> None:
     run_flow("run", storage_url, "done-1")
     run_flow("suspend", storage_url, "waiting-1")

@@ -17,3 +17,10 @@ class _Millis:
 
 
 T = _Millis()
+
+
+def without_where(message: str) -> str:
+    """A validation message without its last line, which must name the run (and the step or workflow)."""
+    head, sep, tail = message.rpartition("\n(")
+    assert sep and tail.endswith(")") and ", run '" in tail, f"no '(... run ...)' line naming the run in {message!r}"
+    return head

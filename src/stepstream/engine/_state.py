@@ -27,6 +27,11 @@ log = logging.getLogger("stepstream")
 
 META = "__workflow_meta"
 
+PENDING_RESUME = "__pending_resume"
+"""Key in a run's stored resume labels for an accepted resume still executing: written with
+the resume's claim (one atomic write), replaced when the execution settles, so a restart
+after a crash re-runs the resumed step with the resume data the caller was told was taken."""
+
 
 class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
