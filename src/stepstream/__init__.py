@@ -29,10 +29,14 @@ from .step import step as step
 from .workflow.builder import RetryConfig as RetryConfig
 from .workflow.builder import Workflow as Workflow
 from .workflow.builder import WorkflowOptions as WorkflowOptions
+from .workflow.builder import clone_step as clone_step
+from .workflow.builder import clone_workflow as clone_workflow
 from .workflow.builder import create_workflow as create_workflow
+from .workflow.predicate import Predicate as Predicate
 
 __all__ = [
     "NonRetryableError",
+    "Predicate",
     "RequestContext",
     "ResumeAlreadyClaimedError",
     "ResumeError",
@@ -55,6 +59,8 @@ __all__ = [
     "WorkflowResult",
     "WorkflowStream",
     "__version__",
+    "clone_step",
+    "clone_workflow",
     "create_step",
     "create_workflow",
     "step",

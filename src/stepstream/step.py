@@ -7,6 +7,7 @@ call, the output after it, and the suspend, resume and state data when given.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
@@ -156,12 +157,18 @@ def step(
 
 
 class AbortSignal:
-    """Fires when the run is canceled or a step calls `abort()`."""
+    """Fires when the run is canceled or a step calls `abort()`.
 
-    __slots__ = ("_event",)
+    A step awaiting `wait()` is woken, not interrupted: the code after the wait
+    runs (cleanup) and what the step returns is recorded, as in Mastra. A step
+    awaiting anything else is interrupted there when the run is canceled.
+    """
 
-    def __init__(self, event: Any):
+    __slots__ = ("_event", "_listening")
+
+    def __init__(self, event: Any, listening: set[Any] | None = None):
         self._event = event
+        self._listening = listening
 
     def is_set(self) -> bool:
         """True once the run was aborted."""
@@ -173,8 +180,16 @@ class AbortSignal:
         return self.is_set()
 
     async def wait(self) -> None:
-        """Waits until the run is aborted."""
-        await self._event.wait()
+        """Waits until the run is aborted; the step then carries on (it is not interrupted)."""
+        task = asyncio.current_task() if self._listening is not None else None
+        if task is None or self._listening is None:
+            await self._event.wait()
+            return
+        self._listening.add(task)
+        try:
+            await self._event.wait()
+        finally:
+            self._listening.discard(task)
 
 
 class Writer:
@@ -269,11 +284,15 @@ class StepContext(Generic[InputT, ResumeT]):
     # -- data ---------------------------------------------------------------------------------
     @property
     def state(self) -> Any:
-        """The workflow state (validated by the step's `state_schema` when it has one)."""
-        return self._ex.state_for(self._step, self._state_updates)
+        """The workflow state (validated by the step's `state_schema` when it has one).
+
+        This step's own `set_state()` calls show only when it has ended (Mastra's rule);
+        updates of steps that ended meanwhile (parallel siblings) do show."""
+        return self._ex.state_for(self._step)
 
     async def set_state(self, new_state: Any) -> None:
-        """Merges `new_state` into the workflow state; applied when the step ends (not if it fails)."""
+        """Merges `new_state` into the workflow state; applied when the step ends (not if it fails).
+        Until then `ctx.state` keeps showing the state without it."""
         self._state_updates = self._ex.merge_state(self._step, self._key, self._state_updates, new_state)
 
     def get_init_data(self) -> Any:
@@ -288,13 +307,14 @@ class StepContext(Generic[InputT, ResumeT]):
 
     @property
     def writer(self) -> Writer:
-        """Emits output events to stream readers while the step runs."""
-        return Writer(self._ex, self._ex.prefix + self._key)
+        """Emits output events to stream readers while the step runs (`stepName` is the
+        step's own id, also inside a nested workflow, as in Mastra)."""
+        return Writer(self._ex, self._key)
 
     @property
     def abort_signal(self) -> AbortSignal:
         """Set when the run is canceled."""
-        return AbortSignal(self._ex.rs.abort_event)
+        return AbortSignal(self._ex.rs.abort_event, self._ex.rs.listening)
 
     # -- control ------------------------------------------------------------------------------
     def suspend(self, payload: Any = None, *, resume_label: str | list[str] | None = None) -> NoReturn:

@@ -77,3 +77,17 @@ async def api() -> None:
     assert_type(await stream.result, WorkflowResult)
     assert_type(await stream.usage, dict[str, int])
     assert_type(run.watch(lambda event: None)(), None)
+
+
+def cloning_and_predicates(s: Step, wf: Workflow) -> None:
+    from stepstream import Predicate, clone_step, clone_workflow
+    from stepstream.predicate import eq, path
+
+    assert_type(clone_step(s, id="s2"), Step)
+    assert_type(clone_workflow(wf, id="w2"), Workflow)
+    cond = eq(path("input_data.kind"), "a") & eq(path("state.n"), 1)
+    assert_type(cond, Predicate)
+    assert_type(cond.to_dict(), dict[str, Any])
+    assert_type(Predicate.from_dict(cond.to_dict()), Predicate)
+    assert_type(wf.branch([(cond, s), ({"predicate": cond.to_dict()}, s), (lambda ctx: True, s)], id="route"), Workflow)
+    assert_type(wf.dountil(s, cond, description="until a"), Workflow)

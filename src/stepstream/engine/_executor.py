@@ -153,7 +153,7 @@ class Execution:
         suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
-        span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
+        span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
         if rs.sinks:
             call_id = new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
@@ -176,9 +176,9 @@ class Execution:
             if mark is not None:
                 await mark.settle()
 
+        # A step that returns after the run was aborted keeps its own result (Mastra):
+        # the run ends canceled at the next boundary.
         status = att.status
-        if status == "success" and rs.abort_event.is_set():
-            status = "canceled"
         if att.state_updates and status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
@@ -525,8 +525,8 @@ class Execution:
             return "canceled", None
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
         await self.save(key, record)
-        if rs.sinks:
-            self._emit_record(name, new_call_id(), record, "success")
+        if rs.sinks:  # a sleep's result event carries its output and no payload (Mastra)
+            rs.emit(STEP_RESULT, {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at})
         return "success", value
 
     async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
@@ -618,8 +618,8 @@ class Execution:
         except ValidationError:
             return record.output
 
-    def state_for(self, step: Step | None, updates: dict[str, Any] | None) -> Any:
-        state = self.rs.state if not updates else {**self.rs.state, **updates}
+    def state_for(self, step: Step | None) -> Any:
+        state = self.rs.state
         schema = step._state if step is not None else None
         if schema is None:
             schema = self.workflow.state_schema_obj

@@ -140,11 +140,13 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         if att.status == "suspended" and att.labels:
             record["labels"] = {label: where.get("path") or [key] for label, where in att.labels.items()}
         outs[i] = record
-        if att.status in ("success", "failed"):
-            completed += 1
+        if att.status != "suspended":
+            completed += 1  # a failed, bailed or canceled item counts as completed (Mastra)
         if att.status != "success":
             stop = True
-        ex.emit_progress(key, completed, total, i, att.status, att.value)
+        # Mastra's iterationStatus values: success, suspended, failed (also for a bail or a cancel).
+        progress = att.status if att.status in ("success", "suspended") else "failed"
+        ex.emit_progress(key, completed, total, i, progress, att.value)
 
     def take() -> int | None:
         nonlocal position
@@ -211,7 +213,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         status, result = "success", output
     await ex.save(key, record)
     if rs.sinks:
-        ex._emit_record(name, call_id, record, "success" if status == "bailed" else status)
+        ex._emit_record(name, call_id, record, status)
     if status == "suspended":
         ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
         return "suspended", None

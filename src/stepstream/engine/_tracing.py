@@ -38,7 +38,7 @@ from .. import tracing as T
 from .._schema import to_json
 from .._version import __version__
 from ..results import StepResult
-from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from ..workflow.plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from ._state import strip_meta
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class RunTracer:
     trace_id: str | None = None
     span_id: str | None = None
 
-    def step_started(self, name: str, payload: Any, prefix: str) -> Any:
+    def step_started(self, name: str, payload: Any, prefix: str, entry: EntryOptions | None = None) -> Any:
         """Opens a step span; returns a handle passed to `step_ended`."""
         return None
 
@@ -451,9 +451,11 @@ class OtelRunTracer(RunTracer):
             handle.token = None
             otel_context.detach(token)  # type: ignore[arg-type]
 
-    def step_started(self, name: str, payload: Any, prefix: str) -> _Open:
+    def step_started(self, name: str, payload: Any, prefix: str, entry: EntryOptions | None = None) -> _Open:
         key = name[len(prefix) :]
         attrs: Attrs = {T.SPAN_TYPE: T.TYPE_STEP, T.STEP_ID: key, T.STEP_PATH: name}
+        if entry:
+            _entry_attrs(entry, attrs)
         if not self._hide_input:
             attrs[T.INPUT] = _json(payload)
         return self._open_step(key, name, self._parent(name, prefix), attrs, name + ".")
@@ -515,6 +517,8 @@ class OtelRunTracer(RunTracer):
         }
         dynamic = callable(node.until) or callable(node.duration)
         attrs[T.SLEEP_TYPE] = "dynamic" if dynamic else "fixed"
+        if node.entry:
+            _entry_attrs(node.entry, attrs)
         if node.until is not None:
             if isinstance(node.until, datetime):
                 attrs[T.SLEEP_UNTIL] = node.until.isoformat()
@@ -574,6 +578,10 @@ class OtelRunTracer(RunTracer):
             items = prev.payload if prev is not None and prev.status == "suspended" else value
             if isinstance(items, (list, tuple)):
                 attrs[T.FOREACH_ITEM_COUNT] = len(items)
+        if node.entry:
+            _entry_attrs(node.entry, attrs)
+            if node.entry.id:  # Mastra names the span after the authored id: `parallel: 'check-document'`
+                name = name.split(":", 1)[0] + f": '{node.entry.id.strip()}'"
         start = time.time_ns()
         parent = self._scopes.get(ex.prefix, self._run)
         span = self._tracer.start_span(name, context=parent.ctx, attributes=attrs, start_time=start)
@@ -627,6 +635,16 @@ class OtelRunTracer(RunTracer):
         )
         span.end()
         handle.iterations = max(handle.iterations, iteration)
+
+
+def _entry_attrs(entry: EntryOptions, attrs: Attrs) -> None:
+    """The authored identity of a control-flow entry, as Mastra's entryId/entryDescription/entryMetadata."""
+    if entry.id and entry.id.strip():
+        attrs[T.ENTRY_ID] = entry.id.strip()
+    if entry.description and entry.description.strip():
+        attrs[T.ENTRY_DESCRIPTION] = entry.description.strip()
+    if entry.metadata is not None:
+        attrs[T.ENTRY_METADATA] = _json(entry.metadata)
 
 
 def _replayed(ex: Execution, node: Node) -> bool:

@@ -31,6 +31,7 @@ from ._executor import Execution
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
+from ._watch import Watcher
 from .stream import WorkflowStream
 
 log = logging.getLogger("stepstream")
@@ -39,27 +40,6 @@ StepRef = Step | str | Sequence[Step | str]
 
 _POLL_SECONDS = 0.025
 _POLL_BUDGET = 2.0
-
-
-class _Watcher(Sink):
-    def __init__(self, callback: Callable[[WorkflowEvent], Any]):
-        self.callback = callback
-        self.pending: set[asyncio.Future[Any]] = set()
-
-    def push(self, event: WorkflowEvent) -> None:
-        try:
-            out = self.callback(event)
-            if inspect.isawaitable(out):
-                fut = asyncio.ensure_future(out)
-                self.pending.add(fut)
-                fut.add_done_callback(self._settled)
-        except Exception:
-            log.exception("a watch callback raised")
-
-    def _settled(self, fut: asyncio.Future[Any]) -> None:
-        self.pending.discard(fut)
-        if not fut.cancelled() and (exc := fut.exception()) is not None:
-            log.error("a watch callback raised", exc_info=exc)
 
 
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
@@ -502,8 +482,10 @@ class Run:
             self.status = "canceled"
 
     def watch(self, callback: Callable[[WorkflowEvent], Any]) -> Callable[[], None]:
-        """Calls `callback(event)` for every event of this run; returns an unsubscribe function."""
-        watcher = _Watcher(callback)
+        """Calls `callback(event)` for every watch event of this run (Mastra's watch events:
+        step events plus `workflow-step-finish`, no workflow start/finish; see `_watch`);
+        returns an unsubscribe function."""
+        watcher = Watcher(callback)
         self._sinks.append(watcher)
 
         def unsubscribe() -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
 from ..errors import WorkflowDefinitionError
 from ..step import Condition, Step
 from .mapping import mapping_step
-from .plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from .predicate import Predicate, as_condition
 
 if TYPE_CHECKING:
     from ..engine.run import Run
@@ -110,57 +113,155 @@ class Workflow(Step):
         """Runs `step` on the previous output."""
         return self._add(StepNode(_as_step(self.id, step, "then()")))
 
-    def parallel(self, steps: Sequence[Step], *, allow_failure: bool = False) -> Workflow:
+    def parallel(
+        self,
+        steps: Sequence[Step],
+        *,
+        allow_failure: bool = False,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Runs every step on the same input; the output is keyed by step id.
 
-        With `allow_failure=True` a failed step does not fail the block: its key holds None."""
+        With `allow_failure=True` a failed step does not fail the block: its key holds None.
+        `id`, `description` and `metadata` identify the entry (its tracing span); they never change execution."""
+        entry = self._entry("parallel()", id, description, metadata)
         if not steps:
             raise WorkflowDefinitionError(f"Workflow {self.id!r}: parallel() needs at least one step")
-        return self._add(ParallelNode(tuple(_as_step(self.id, s, "parallel()") for s in steps), bool(allow_failure)))
+        return self._add(ParallelNode(tuple(_as_step(self.id, s, "parallel()") for s in steps), bool(allow_failure), entry))
 
-    def branch(self, branches: Sequence[tuple[Condition, Step]]) -> Workflow:
-        """Runs every step whose condition holds; the output is keyed by the ids that ran."""
+    def branch(
+        self,
+        branches: Sequence[tuple[Condition | Predicate | Mapping[str, Any], Step]],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs every step whose condition holds; the output is keyed by the ids that ran.
+
+        A condition is a function of the context, a `Predicate`, or Mastra's `{"predicate": {...}}`."""
+        entry = self._entry("branch()", id, description, metadata)
         if not branches:
             raise WorkflowDefinitionError(f"Workflow {self.id!r}: branch() needs at least one (condition, step) pair")
         pairs: list[tuple[Condition, Step]] = []
         for i, pair in enumerate(branches):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not callable(pair[0]):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise WorkflowDefinitionError(f"Workflow {self.id!r}: branch() item {i} must be a (condition, step) pair")
-            pairs.append((pair[0], _as_step(self.id, pair[1], "branch()")))
-        return self._add(ConditionalNode(tuple(pairs)))
+            pairs.append((self._condition(pair[0], f"branch() item {i}"), _as_step(self.id, pair[1], "branch()")))
+        return self._add(ConditionalNode(tuple(pairs), entry))
 
-    def dowhile(self, step: Step, condition: Condition) -> Workflow:
-        """Runs `step` at least once, again while `condition` holds."""
-        return self._loop(step, condition, "dowhile")
+    def dowhile(
+        self,
+        step: Step,
+        condition: Condition | Predicate | Mapping[str, Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs `step` at least once, again while `condition` (a function or a predicate) holds."""
+        return self._loop(step, condition, "dowhile", self._entry("dowhile()", id, description, metadata))
 
-    def dountil(self, step: Step, condition: Condition) -> Workflow:
-        """Runs `step` at least once, again until `condition` holds."""
-        return self._loop(step, condition, "dountil")
+    def dountil(
+        self,
+        step: Step,
+        condition: Condition | Predicate | Mapping[str, Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs `step` at least once, again until `condition` (a function or a predicate) holds."""
+        return self._loop(step, condition, "dountil", self._entry("dountil()", id, description, metadata))
 
-    def _loop(self, step: Step, condition: Condition, kind: Any) -> Workflow:
-        if not callable(condition):
-            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {kind}() needs a callable condition")
-        return self._add(LoopNode(_as_step(self.id, step, f"{kind}()"), condition, kind))
+    def _loop(self, step: Step, condition: Any, kind: Any, entry: EntryOptions) -> Workflow:
+        cond = self._condition(condition, f"{kind}()")
+        return self._add(LoopNode(_as_step(self.id, step, f"{kind}()"), cond, kind, entry))
 
-    def foreach(self, step: Step, concurrency: int = 1) -> Workflow:
+    def _condition(self, value: Any, where: str) -> Condition:
+        try:
+            pred = as_condition(value)
+        except WorkflowDefinitionError as exc:
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where}: {exc}") from None
+        if pred is not None:
+            return pred
+        if not callable(value):
+            raise WorkflowDefinitionError(
+                f"Workflow {self.id!r}: {where} needs a condition: a function, a Predicate or {{'predicate': {{...}}}}; got {value!r}"
+            )
+        cond: Condition = value
+        return cond
+
+    def _entry(self, where: str, id: Any, description: Any, metadata: Any) -> EntryOptions:
+        if id is not None and (not isinstance(id, str) or not id.strip()):
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} id must be a non-empty string, got {id!r}")
+        if description is not None and not isinstance(description, str):
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} description must be a string, got {description!r}")
+        meta: dict[str, Any] | None = None
+        if metadata is not None:
+            if not isinstance(metadata, Mapping):
+                raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} metadata must be a dict, got {type(metadata).__name__}")
+            try:
+                meta = json.loads(json.dumps(dict(metadata)))
+            except (TypeError, ValueError) as exc:
+                raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} metadata must be JSON-serializable: {exc}") from None
+        return EntryOptions(id, description, meta)
+
+    def foreach(
+        self,
+        step: Step,
+        concurrency: int = 1,
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order."""
+        entry = self._entry("foreach()", id, description, metadata)
         if not isinstance(concurrency, int) or concurrency < 1:
             concurrency = 1
-        return self._add(ForeachNode(_as_step(self.id, step, "foreach()"), concurrency))
+        return self._add(ForeachNode(_as_step(self.id, step, "foreach()"), concurrency, entry))
 
-    def map(self, mapping: Any, *, id: str | None = None) -> Workflow:
-        """Reshapes data between steps: a function of the context, or a dict of mapping forms."""
+    def map(
+        self,
+        mapping: Any,
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Reshapes data between steps: a function of the context, or a dict of mapping forms
+        (`step`/`path`, `value`, `init_data`/`path`, `request_context_path`, `fn`, `template`)."""
+        entry = self._entry("map()", id, description, metadata)
         step_id = id or f"mapping_{self.id}_{self._map_count}"
         self._map_count += 1  # named maps take a number too, as in Mastra
-        return self._add(StepNode(mapping_step(self.id, mapping, step_id)))
+        return self._add(StepNode(mapping_step(self.id, mapping, step_id, entry), entry))
 
-    def sleep(self, duration: int | float | Callable[..., Any], *, id: str | None = None) -> Workflow:
+    def sleep(
+        self,
+        duration: int | float | Callable[..., Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Waits `duration` ms (or a function's result) and passes its input on."""
-        return self._add(SleepNode(id or self._sleep_id(), duration=duration))
+        entry = self._entry("sleep()", id, description, metadata)
+        return self._add(SleepNode(id or self._sleep_id(), duration=duration, entry=entry))
 
-    def sleep_until(self, until: datetime | Callable[..., Any], *, id: str | None = None) -> Workflow:
+    def sleep_until(
+        self,
+        until: datetime | Callable[..., Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Waits until a datetime (or a function's result) and passes its input on."""
-        return self._add(SleepNode(id or self._sleep_id(), until=until))
+        entry = self._entry("sleep_until()", id, description, metadata)
+        return self._add(SleepNode(id or self._sleep_id(), until=until, entry=entry))
 
     def _sleep_id(self) -> str:
         self._sleep_count += 1
@@ -179,7 +280,7 @@ class Workflow(Step):
         self.node_ids: frozenset[str] = frozenset(i for node in self._graph for i in node.ids)
         self.steps_by_id: dict[str, Step] = {}
         for node in self._graph:
-            for s in _node_steps(node):
+            for s in node_steps(node):
                 self.steps_by_id.setdefault(s.id, s)
         self._dirty = False
         return self
@@ -268,7 +369,8 @@ class Workflow(Step):
         return f"<Workflow {self.id!r}>"
 
 
-def _node_steps(node: Node) -> list[Step]:
+def node_steps(node: Node) -> list[Step]:
+    """The steps a plan node runs (none for a sleep)."""
     if isinstance(node, ParallelNode):
         return list(node.steps)
     if isinstance(node, ConditionalNode):
@@ -303,3 +405,47 @@ def create_workflow(
         options=options,
         metadata=metadata,
     )
+
+
+StepT = TypeVar("StepT", bound=Step)
+WorkflowT = TypeVar("WorkflowT", bound=Workflow)
+
+
+def clone_step(step: StepT, *, id: str) -> StepT:
+    """The same step under another id (Mastra's `cloneStep`): same schemas, execute,
+    retries, description and metadata. Use it to run one definition twice in a flow.
+    A workflow is cloned with `clone_workflow`."""
+    if isinstance(step, Workflow):
+        return clone_workflow(step, id=id)
+    if not isinstance(step, Step):
+        raise WorkflowDefinitionError(f"clone_step() takes a step, got {type(step).__name__}")
+    _check_clone_id(id, "clone_step()")
+    clone = copy.copy(step)
+    clone.id = id
+    clone.metadata = dict(step.metadata)
+    return clone
+
+
+def clone_workflow(workflow: WorkflowT, *, id: str) -> WorkflowT:
+    """A committed copy of `workflow` under another id (Mastra's `cloneWorkflow`): the same
+    flow, schemas and options, with its own runs. Unlike Mastra's, it also keeps the state
+    schema, retry config, description and metadata (see docs/differences.md)."""
+    if not isinstance(workflow, Workflow):
+        raise WorkflowDefinitionError(f"clone_workflow() takes a workflow, got {type(workflow).__name__}")
+    _check_clone_id(id, "clone_workflow()")
+    graph = workflow.graph  # raises Mastra's error for an uncommitted flow
+    clone = copy.copy(workflow)
+    clone.id = id
+    clone.metadata = dict(workflow.metadata)
+    clone.options = dict(workflow.options)
+    clone._nodes = list(graph)
+    clone._storage = None
+    clone.executor_id = "local"
+    clone._runs = {}
+    clone.commit()
+    return clone
+
+
+def _check_clone_id(id: Any, where: str) -> None:
+    if not isinstance(id, str) or not id:
+        raise WorkflowDefinitionError(f"{where} needs a new non-empty string id, got {id!r}")
