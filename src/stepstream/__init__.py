@@ -22,6 +22,7 @@ from .events import WorkflowEvent as WorkflowEvent
 from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
+from .results import WorkflowState as WorkflowState
 from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
@@ -57,6 +58,7 @@ __all__ = [
     "WorkflowNotFoundError",
     "WorkflowOptions",
     "WorkflowResult",
+    "WorkflowState",
     "WorkflowStream",
     "__version__",
     "clone_step",

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from stepstream import ValidationError, create_step, create_workflow
 
-from .matchers import T, without_where
+from .matchers import T, wire, without_where
 
 
 class WfState(BaseModel):
@@ -329,6 +329,6 @@ async def test_state_is_stored_with_the_run() -> None:
     wf = create_workflow(id="state-stored", input_schema=Any, output_schema=Any).then(create_step(id="s", execute=body)).commit()
     run = await wf.create_run()
     await run.start(input_data={}, initial_state={"m": 0})
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["initialState"] == {"m": 0, "n": 1}

@@ -10,7 +10,7 @@ from typing_extensions import TypedDict
 
 from stepstream import StepContext, StepstreamError, ValidationError, create_step, create_workflow
 
-from .matchers import T, without_where
+from .matchers import T, wire, without_where
 
 
 class Nested(BaseModel):
@@ -112,7 +112,7 @@ async def test_invalid_step_input_fails_the_run() -> None:
     err = result.steps["step2"].error
     assert isinstance(err, ValidationError)
     assert err.code == "WORKFLOW_STEP_INPUT_VALIDATION_FAILED"
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "failed"
 
 
@@ -259,7 +259,7 @@ async def test_invalid_input_inside_a_nested_parallel_workflow() -> None:
     assert steps["nested-workflow-b"]["output"] == {"finalValue": 1}
     assert "last-step" not in steps
     assert calls == []
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["nested-workflow-a.final"]["status"] == "failed"
 
@@ -330,7 +330,7 @@ async def test_invalid_resume_data_raises_and_leaves_the_run_suspended() -> None
     assert (await run.start(input_data={})).status == "suspended"
     with pytest.raises(ValidationError, match=r"^Invalid resume data: \n- answer: Input should be a valid integer"):
         await run.resume(resume_data={"answer": "many"})
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "suspended"
     done = await run.resume(resume_data={"answer": "7"})
     assert done.result == {"answer": 7}

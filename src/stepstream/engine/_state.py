@@ -250,6 +250,11 @@ class _Attempt:
         self.labels = labels
 
 
+def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
+    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` and a pending resume are internal)."""
+    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items() if label != PENDING_RESUME}
+
+
 def strip_meta(payload: Any) -> Any:
     """A suspend payload without the engine's `__workflow_meta`."""
     if isinstance(payload, dict) and META in payload:

@@ -28,7 +28,7 @@ from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, RunStatus
 from ..workflow.builder import Workflow
 from ._executor import Execution
-from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, strip_meta
+from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from ._watch import Watcher
@@ -699,11 +699,6 @@ class Run:
             step_execution_path=list(steps),
             resume_labels=public_labels(record.resume_labels),
         )
-
-
-def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
-    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` and a pending resume are internal)."""
-    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items() if label != PENDING_RESUME}
 
 
 def _token(executor_id: str) -> str:

@@ -17,6 +17,7 @@ from .predicate import Predicate, as_condition
 
 if TYPE_CHECKING:
     from ..engine.run import Run
+    from ..results import WorkflowState
     from ..storage.base import Storage
 
 
@@ -350,13 +351,17 @@ class Workflow(Step):
         await flush_pending_runs(self)
         return await list_runs(self, status, from_date, to_date, resource_id, page, per_page)
 
-    async def get_run(self, run_id: str, *, with_nested_workflows: bool = True) -> dict[str, Any] | None:
-        """The stored run in Mastra's WorkflowState shape, or None."""
+    async def get_run(
+        self, run_id: str, *, with_nested_workflows: bool = True, fields: Sequence[str] | None = None
+    ) -> WorkflowState | None:
+        """The stored run (`to_dict()` is Mastra's WorkflowState), or None. Nested workflows'
+        steps show as `outer.inner` unless `with_nested_workflows=False`; `fields` (Mastra's
+        names: `result`, `steps`, `requestContext`, ...) limits what `to_dict()` carries."""
         from ..engine.management import get_run
         from ..engine.run import flush_pending_runs
 
         await flush_pending_runs(self)
-        return await get_run(self, run_id, with_nested_workflows)
+        return await get_run(self, run_id, with_nested_workflows, fields)
 
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
