@@ -51,8 +51,11 @@ class Execution:
         targets: dict[str, Target] | None = None,
         time_travel: tuple[str, Any, list[str]] | None = None,
         path: list[str] | None = None,
+        per_step: bool = False,
     ):
         self.rs = rs
+        #: stop `paused` after the first entry that runs (top level only, as Mastra's perStep)
+        self.per_step = per_step
         self.workflow = workflow
         self.prefix = prefix
         #: step ids from the top-level workflow down to this level (as in suspended paths)
@@ -89,6 +92,7 @@ class Execution:
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
+            saves = rs.saves
             if type(node) is StepNode:
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
@@ -97,6 +101,8 @@ class Execution:
                 if status == "failed":
                     return "failed", None
                 return status, value
+            if self.per_step and rs.saves != saves and node is not last and not rs.abort_event.is_set():
+                return "paused", None
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
@@ -552,6 +558,7 @@ class Execution:
         """Records a step result in memory and in storage (with changed state/context)."""
         self.context[key] = record
         rs = self.rs
+        rs.saves += 1
         full = self.prefix + key
         rs.records[full] = record
         if rs.defer_last == full:

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
-from ..errors import WorkflowDefinitionError
+from ..errors import ValidationError, WorkflowDefinitionError
 from ..step import Condition, Step
+from ..types import TracingPolicy, check_tracing_policy
 from .mapping import mapping_step
 from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from .predicate import Predicate, as_condition
@@ -31,11 +32,13 @@ class WorkflowOptions(TypedDict, total=False):
     """`validate_inputs` (default True) validates the run input, initial state, resume
     data, step inputs and outputs, suspend payloads and state updates.
     `on_finish(result)` runs after every terminal outcome (and on suspend);
-    `on_error(result)` only after a failure."""
+    `on_error(result)` only after a failure.
+    `tracing_policy` (`{"internal": InternalSpans.WORKFLOW}`) hides this workflow's spans."""
 
     validate_inputs: bool
     on_finish: Callable[[Any], Any]
     on_error: Callable[[Any], Any]
+    tracing_policy: TracingPolicy
 
 
 _OPTION_KEYS = frozenset(WorkflowOptions.__annotations__)
@@ -86,6 +89,10 @@ class Workflow(Step):
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['attempts'] must be a non-negative int")
         if not isinstance(delay, (int, float)) or delay < 0:
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['delay'] must be a non-negative number of ms")
+        try:
+            self.tracing_policy: TracingPolicy | None = check_tracing_policy(opts.get("tracing_policy"), f"Workflow {id!r}")
+        except ValueError as exc:
+            raise WorkflowDefinitionError(str(exc)) from None
         self.retry_attempts: int = attempts
         self.retry_delay_ms: float = float(delay)
         self.options: dict[str, Any] = opts
@@ -327,11 +334,22 @@ class Workflow(Step):
             self.executor_id = executor_id
         self._runs.clear()
 
-    async def create_run(self, run_id: str | None = None, *, resource_id: str | None = None) -> Run:
-        """A run of this workflow; with an existing `run_id`, that run (from memory or storage)."""
+    async def create_run(
+        self, run_id: str | None = None, *, resource_id: str | None = None, tracing_policy: TracingPolicy | None = None
+    ) -> Run:
+        """A run of this workflow; with an existing `run_id`, that run (from memory or storage).
+
+        `tracing_policy` overrides the workflow's for this run (Mastra's createRun option)."""
         from ..engine.run import create_run
 
-        return await create_run(self, run_id, resource_id)
+        try:
+            policy = check_tracing_policy(tracing_policy, f"create_run() of workflow {self.id!r}")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        run = await create_run(self, run_id, resource_id)
+        if policy is not None:
+            run.tracing_policy = policy
+        return run
 
     async def list_runs(
         self,
