@@ -20,6 +20,8 @@ from .errors import StorageError as StorageError
 from .errors import ValidationError as ValidationError
 from .errors import WorkflowDefinitionError as WorkflowDefinitionError
 from .events import WorkflowEvent as WorkflowEvent
+from .lifecycle import WorkflowFinishInfo as WorkflowFinishInfo
+from .lifecycle import WorkflowStartInfo as WorkflowStartInfo
 from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
@@ -60,9 +62,11 @@ __all__ = [
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowEvent",
+    "WorkflowFinishInfo",
     "WorkflowNotFoundError",
     "WorkflowOptions",
     "WorkflowResult",
+    "WorkflowStartInfo",
     "WorkflowStream",
     "__version__",
     "clone_step",

@@ -46,7 +46,8 @@ async def test_set_state_merges_a_subset_and_keeps_other_keys() -> None:
     assert result.to_dict()["state"] == {"value": "test-state!!!", "otherValue": "test-other-state"}
 
 
-async def test_state_reads_see_own_pending_updates() -> None:
+async def test_state_reads_do_not_see_own_pending_updates() -> None:
+    """Mastra's rule (conformance/state-snapshot): set_state() takes effect when the step ends."""
     seen: list[Any] = []
 
     async def body(ctx: Any) -> None:
@@ -55,9 +56,17 @@ async def test_state_reads_see_own_pending_updates() -> None:
         await ctx.set_state({"b": 2})
         seen.append(dict(ctx.state))
 
-    wf = create_workflow(id="state-pending", input_schema=Any, output_schema=Any).then(create_step(id="s", execute=body)).commit()
+    async def after(ctx: Any) -> None:
+        seen.append(dict(ctx.state))
+
+    wf = (
+        create_workflow(id="state-pending", input_schema=Any, output_schema=Any)
+        .then(create_step(id="s", execute=body))
+        .then(create_step(id="t", execute=after))
+        .commit()
+    )
     result = await (await wf.create_run()).start(input_data={}, initial_state={"z": 0})
-    assert seen == [{"z": 0, "a": 1}, {"z": 0, "a": 1, "b": 2}]
+    assert seen == [{"z": 0}, {"z": 0}, {"z": 0, "a": 1, "b": 2}]
     assert result.state == {"z": 0, "a": 1, "b": 2}
 
 

@@ -182,9 +182,9 @@ class Execution:
             if mark is not None:
                 await mark.settle()
 
+        # A step that returns after the run was aborted keeps its own result (Mastra):
+        # the run ends canceled at the next boundary.
         status = att.status
-        if status == "success" and rs.abort_event.is_set():
-            status = "canceled"
         if att.state_updates and status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
@@ -252,6 +252,8 @@ class Execution:
                 if validate:
                     payload = step._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
                     ctx.input_data = payload
+                    if step._rc is not None:
+                        self._check_request_context(step)
                 out = step.execute(ctx)
                 if step.is_async or inspect.isawaitable(out):
                     task = asyncio.current_task()
@@ -283,6 +285,15 @@ class Execution:
                 if task is not None:
                     rs.interruptible.discard(task)
 
+    def _check_request_context(self, step: Step) -> None:
+        """Mastra's step `requestContextSchema` check (the context itself is not changed)."""
+        assert step._rc is not None
+        step._rc.validate(
+            self.rs.request_context.all,
+            f"Step request context validation failed for step '{step.id}'",
+            code="WORKFLOW_STEP_REQUEST_CONTEXT_VALIDATION_FAILED",
+        )
+
     def _suspended_attempt(self, step: Step, sig: SuspendSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
         data = sig.payload
         if self.workflow.validate_inputs and step.suspend_schema is not None:
@@ -299,6 +310,8 @@ class Execution:
         if self.workflow.validate_inputs:
             try:
                 payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+                if wf._rc is not None:
+                    self._check_request_context(wf)
             except ValidationError as exc:
                 return _Attempt("failed", exc, value)
         replay = self.replay
@@ -516,8 +529,8 @@ class Execution:
             return "canceled", None
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
         await self.save(key, record)
-        if rs.sinks:
-            self._emit_record(name, new_call_id(), record, "success")
+        if rs.sinks:  # a sleep's result event carries its output and no payload (Mastra)
+            rs.emit(STEP_RESULT, {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at})
         return "success", value
 
     async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
@@ -610,8 +623,8 @@ class Execution:
         except ValidationError:
             return record.output
 
-    def state_for(self, step: Step | None, updates: dict[str, Any] | None) -> Any:
-        state = self.rs.state if not updates else {**self.rs.state, **updates}
+    def state_for(self, step: Step | None) -> Any:
+        state = self.rs.state
         schema = step._state if step is not None else None
         if schema is None:
             schema = self.workflow.state_schema_obj

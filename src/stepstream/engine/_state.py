@@ -122,9 +122,13 @@ class RunState:
         self.resource_id = resource_id
         self.restarting = restarting
         self.tracer = tracer
+        #: the `Stepstream` app of the run's workflow (`ctx.app`), if it has one
+        self.app: Any = None
         self.abort_event = asyncio.Event()
         self.usage: dict[str, int] = {}
         self.interruptible: set[asyncio.Task[Any]] = set()
+        #: steps awaiting `ctx.abort_signal.wait()`: an abort wakes them instead of interrupting them
+        self.listening: set[asyncio.Task[Any]] = set()
         self.rc_version = request_context._version
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
@@ -157,7 +161,9 @@ class RunState:
         self.abort_event.set()
         current = asyncio.current_task()
         for task in list(self.interruptible):
-            if task is not current:  # a step aborting itself is not waiting; canceling its task would leak to the caller
+            # A step aborting itself is not waiting (canceling its task would leak to the caller);
+            # a step awaiting the abort signal is woken by it and carries on.
+            if task is not current and task not in self.listening:
                 task.cancel("stepstream: run canceled")
 
     @property

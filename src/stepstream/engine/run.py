@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -28,10 +27,12 @@ from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from ._executor import Execution
+from ._lifecycle import call_on_finish, call_on_start
 from ._options import OutputOptions, _Options, _travel_context
 from ._state import Fenced, RunState, Sink, Target, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
+from ._watch import Watcher
 from .stream import WorkflowStream
 
 log = logging.getLogger("stepstream")
@@ -40,27 +41,6 @@ StepRef = Step | str | Sequence[Step | str]
 
 _POLL_SECONDS = 0.025
 _POLL_BUDGET = 2.0
-
-
-class _Watcher(Sink):
-    def __init__(self, callback: Callable[[WorkflowEvent], Any]):
-        self.callback = callback
-        self.pending: set[asyncio.Future[Any]] = set()
-
-    def push(self, event: WorkflowEvent) -> None:
-        try:
-            out = self.callback(event)
-            if inspect.isawaitable(out):
-                fut = asyncio.ensure_future(out)
-                self.pending.add(fut)
-                fut.add_done_callback(self._settled)
-        except Exception:
-            log.exception("a watch callback raised")
-
-    def _settled(self, fut: asyncio.Future[Any]) -> None:
-        self.pending.discard(fut)
-        if not fut.cancelled() and (exc := fut.exception()) is not None:
-            log.error("a watch callback raised", exc_info=exc)
 
 
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
@@ -167,6 +147,9 @@ class Run:
             input_data = wf._in.validate(input_data, "Invalid input data")
         state = self._initial_state(initial_state)
         rc = as_request_context(request_context)
+        if wf.validate_inputs and wf._rc is not None:
+            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+        await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
@@ -490,8 +473,10 @@ class Run:
             self.status = "canceled"
 
     def watch(self, callback: Callable[[WorkflowEvent], Any]) -> Callable[[], None]:
-        """Calls `callback(event)` for every event of this run; returns an unsubscribe function."""
-        watcher = _Watcher(callback)
+        """Calls `callback(event)` for every watch event of this run (Mastra's watch events:
+        step events plus `workflow-step-finish`, no workflow start/finish; see `_watch`);
+        returns an unsubscribe function."""
+        watcher = Watcher(callback)
         self._sinks.append(watcher)
 
         def unsubscribe() -> None:
@@ -548,6 +533,7 @@ class Run:
             ),
         )
         rs.owner = owner
+        rs.app = wf.app
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
         if canceled:
@@ -571,7 +557,7 @@ class Run:
             except Fenced:
                 result = await self._fenced(rs)
             self._finish_events(rs, result)
-            await self._callbacks(result)
+            await call_on_finish(self, result, rs)
             return result
         finally:
             if rs.tracer is not None:
@@ -681,21 +667,6 @@ class Run:
             rs.emit(WORKFLOW_FINISH, payload)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
-
-    async def _callbacks(self, result: WorkflowResult) -> None:
-        if result.status == "paused":
-            return  # Mastra runs no lifecycle callback for a paused run: it is not over
-        options = self.workflow.options
-        for name, wanted in (("on_finish", True), ("on_error", result.status == "failed")):
-            callback: Callable[[WorkflowResult], Any] | None = options.get(name)
-            if callback is None or not wanted:
-                continue
-            try:
-                out = callback(result)
-                if inspect.isawaitable(out):
-                    await out
-            except Exception:
-                log.exception("workflow %r %s callback raised (run %r)", self.workflow_id, name, self.run_id)
 
     # -- results from storage ------------------------------------------------------------
     def result_from_record(self, record: RunRecord) -> WorkflowResult:
