@@ -45,8 +45,7 @@ async def test_per_step_walks_a_run_to_its_end_one_entry_at_a_time() -> None:
     first = await run.start(input_data=0, per_step=True)  # a parallel entry runs whole
     assert (first.status, first.result, sorted(first.steps)) == ("paused", None, ["p", "q"])
     assert "result" not in first.to_dict()
-    assert [e.type for e in events][-2:] == ["workflow-paused", "workflow-finish"]
-    assert events[-1].payload["workflowStatus"] == "paused"
+    assert (events[-1].type, events[-1].payload) == ("workflow-paused", {})  # watchers get it too
     assert finished == []  # a paused run is not over: no lifecycle callback
     second = await run.time_travel(step="sum", per_step=True)
     assert (second.status, second.steps["sum"].output, "a" in second.steps) == ("paused", 30, False)
