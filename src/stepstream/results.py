@@ -135,10 +135,15 @@ class StepResult:
 
 
 class WorkflowResult:
-    """The outcome of a run (or of one start/resume of it)."""
+    """The outcome of a run (or of one start/resume of it).
+
+    `state` and `resume_labels` are always set here; `to_dict()` (Mastra's JSON)
+    carries them only when the call asked for them with `output_options`."""
 
     __slots__ = (
         "error",
+        "include_resume_labels",
+        "include_state",
         "input",
         "result",
         "resume_labels",
@@ -173,6 +178,8 @@ class WorkflowResult:
         trace_id: str | None = None,
         span_id: str | None = None,
         tripwire: dict[str, Any] | None = None,
+        include_state: bool = False,
+        include_resume_labels: bool = False,
     ):
         self.status: RunStatus = status
         self.run_id = run_id
@@ -189,6 +196,9 @@ class WorkflowResult:
         self.trace_id = trace_id
         self.span_id = span_id
         self.tripwire = tripwire
+        #: `output_options`: put `state` / `resumeLabels` in `to_dict()`, as Mastra's result has them
+        self.include_state = include_state
+        self.include_resume_labels = include_resume_labels
 
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for a workflow result."""
@@ -208,11 +218,12 @@ class WorkflowResult:
         if self.status == "suspended":
             out["suspended"] = [list(p) for p in self.suspended]
             out["suspendPayload"] = to_json(self.suspend_payload)
-            if self.resume_labels:
+            if self.include_resume_labels:
                 out["resumeLabels"] = to_json(self.resume_labels)
         if self.tripwire is not None:
             out["tripwire"] = self.tripwire
-        out["state"] = to_json(self.state)
+        if self.include_state:
+            out["state"] = to_json(self.state)
         out["runId"] = self.run_id
         if self.trace_id is not None:
             out["traceId"] = self.trace_id

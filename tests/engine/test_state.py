@@ -36,7 +36,9 @@ async def test_set_state_merges_a_subset_and_keeps_other_keys() -> None:
 
     s = create_step(id="step1", input_schema=Any, output_schema=dict[str, str], state_schema=StepState, execute=body)
     wf = create_workflow(id="state-merge", input_schema=Any, output_schema=Any, state_schema=WfState).then(s).commit()
-    result = await (await wf.create_run()).start(input_data={}, initial_state={"value": "test-state", "otherValue": "test-other-state"})
+    result = await (await wf.create_run()).start(
+        input_data={}, initial_state={"value": "test-state", "otherValue": "test-other-state"}, output_options={"include_state": True}
+    )
     assert result.status == "success"
     assert calls == [StepState(value="test-state")]  # the step sees its own slice of the state
     assert result.result == {"result": "success", "value": "test-state!!!"}

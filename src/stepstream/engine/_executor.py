@@ -51,8 +51,11 @@ class Execution:
         targets: dict[str, Target] | None = None,
         time_travel: tuple[str, Any, list[str]] | None = None,
         path: list[str] | None = None,
+        per_step: bool = False,
     ):
         self.rs = rs
+        #: stop `paused` after the first entry that runs (top level only, as Mastra's perStep)
+        self.per_step = per_step
         self.workflow = workflow
         self.prefix = prefix
         #: step ids from the top-level workflow down to this level (as in suspended paths)
@@ -89,6 +92,7 @@ class Execution:
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
+            saves = rs.saves
             if type(node) is StepNode:
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
@@ -97,6 +101,8 @@ class Execution:
                 if status == "failed":
                     return "failed", None
                 return status, value
+            if self.per_step and rs.saves != saves and node is not last and not rs.abort_event.is_set():
+                return "paused", None
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
@@ -246,6 +252,8 @@ class Execution:
                 if validate:
                     payload = step._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
                     ctx.input_data = payload
+                    if step._rc is not None:
+                        self._check_request_context(step)
                 out = step.execute(ctx)
                 if step.is_async or inspect.isawaitable(out):
                     task = asyncio.current_task()
@@ -289,6 +297,15 @@ class Execution:
         except ValidationError as exc:
             return _Attempt("failed", self._located(exc, key), payload)
 
+    def _check_request_context(self, step: Step) -> None:
+        """Mastra's step `requestContextSchema` check (the context itself is not changed)."""
+        assert step._rc is not None
+        step._rc.validate(
+            self.rs.request_context.all,
+            f"Step request context validation failed for step '{step.id}'",
+            code="WORKFLOW_STEP_REQUEST_CONTEXT_VALIDATION_FAILED",
+        )
+
     def _suspended_attempt(self, step: Step, sig: SuspendSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
         data = sig.payload
         if self.workflow.validate_inputs and step.suspend_schema is not None:
@@ -308,6 +325,8 @@ class Execution:
         if self.workflow.validate_inputs:
             try:
                 payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+                if wf._rc is not None:
+                    self._check_request_context(wf)
             except ValidationError as exc:
                 return _Attempt("failed", exc, value)
         replay = self.replay
@@ -567,6 +586,7 @@ class Execution:
         """Records a step result in memory and in storage (with changed state/context)."""
         self.context[key] = record
         rs = self.rs
+        rs.saves += 1
         full = self.prefix + key
         rs.records[full] = record
         if rs.defer_last == full:

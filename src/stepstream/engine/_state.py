@@ -127,6 +127,8 @@ class RunState:
         self.resource_id = resource_id
         self.restarting = restarting
         self.tracer = tracer
+        #: the `Stepstream` app of the run's workflow (`ctx.app`), if it has one
+        self.app: Any = None
         self.abort_event = asyncio.Event()
         self.usage: dict[str, int] = {}
         self.interruptible: set[asyncio.Task[Any]] = set()
@@ -136,6 +138,8 @@ class RunState:
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
         #: the last top-level step's record, written with the run's final status
+        #: step records written by this execution (per-step mode pauses after an entry that wrote one)
+        self.saves = 0
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
         #: the token this execution claimed the run with; every write is conditional on it

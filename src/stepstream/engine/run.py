@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -20,14 +19,16 @@ from ..errors import (
     StorageError,
     ValidationError,
 )
-from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
+from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_PAUSED, WORKFLOW_START, WorkflowEvent
 from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, WorkflowResult
 from ..step import Step
 from ..storage.base import RunChanges, RunRecord
-from ..types import TERMINAL_STATUSES, RunStatus
+from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from ._executor import Execution
+from ._lifecycle import call_on_finish, call_on_start
+from ._options import OutputOptions, _Options, _travel_context
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
@@ -93,6 +94,8 @@ class Run:
         self._unsaved = False
         #: created with an id the caller gave (not a fresh one): if storage lacks it, it is not found
         self._named = False
+        #: this run's tracing policy (`create_run(tracing_policy=)`), else the workflow's
+        self.tracing_policy: TracingPolicy | None = None
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id!r} of {self.workflow_id!r} status={self.status!r}>"
@@ -130,10 +133,13 @@ class Run:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Runs the workflow and returns its result. Raises only for refused input;
-        a failing step gives a result with status `failed`."""
-        return await self._start(input_data, initial_state, request_context, tracing_options)
+        a failing step gives a result with status `failed`. With `per_step=True` the run
+        stops `paused` after one entry of the flow (time travel to the next step continues it)."""
+        return await self._start(input_data, initial_state, request_context, tracing_options, _Options.of(output_options, per_step))
 
     def stream(
         self,
@@ -142,10 +148,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """Starts the run and returns its event stream at once."""
+        opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._start(input_data, initial_state, request_context, tracing_options))
+        stream._drive(self._start(input_data, initial_state, request_context, tracing_options, opts))
         return stream
 
     async def _start(
@@ -154,6 +163,7 @@ class Run:
         initial_state: Any,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
         wf.ensure_committed()
@@ -166,6 +176,9 @@ class Run:
             self._forget_unsaved()  # refused before anything was written: leave no pending run behind
             raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
+        if wf.validate_inputs and wf._rc is not None:
+            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+        await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
@@ -180,7 +193,7 @@ class Run:
             fresh = RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)
             fresh.apply(changes)
             if await storage.create_run(fresh):  # the insert is the claim
-                return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
+                return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
             stored = await storage.load_run(wf.id, self.run_id)
@@ -188,7 +201,7 @@ class Run:
                 # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
-                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner)
+                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts)
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -199,7 +212,7 @@ class Run:
             await storage.create_run(RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id))
             if not await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",)):
                 raise StorageError(f"Could not start run {self.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
+        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
 
     def _initial_state(self, initial_state: Any) -> dict[str, Any]:
         wf = self.workflow
@@ -226,10 +239,13 @@ class Run:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Continues a suspended run with `resume_data` for the step named by `step` or
         `label` (or the only suspended step). A refused resume changes nothing."""
-        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options)
+        opts = _Options.of(output_options, per_step)
+        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
 
     def resume_stream(
         self,
@@ -240,10 +256,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """`resume`, returning the event stream at once."""
+        opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options))
+        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
         return stream
 
     async def _resume(
@@ -254,6 +273,7 @@ class Run:
         for_each_index: int | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
         await self._ensure_known()
@@ -295,6 +315,7 @@ class Run:
             tracing_options=tracing_options,
             owner=owner,
             tracing_context=record.tracing_context,
+            opts=opts,
         )
 
     async def _load_settled(self) -> RunRecord | None:
@@ -329,9 +350,14 @@ class Run:
             return raw
 
     # -- restart and time travel ----------------------------------------------------------
-    async def restart(self, tracing_options: Mapping[str, Any] | None = None) -> WorkflowResult:
+    async def restart(
+        self,
+        tracing_options: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | RequestContext | None = None,
+    ) -> WorkflowResult:
         """Continues a run left `running` by a crash: completed steps are kept, the
-        interrupted step runs again from its start. A finished run returns its stored result."""
+        interrupted step runs again from its start. A finished run returns its stored result.
+        `request_context` adds to (and overrides keys of) the stored one, as in Mastra."""
         wf = self.workflow
         if self._active is not None:
             raise RunStateError(f"Run {self.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
@@ -348,7 +374,7 @@ class Run:
             wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
         ):
             raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
-        rc = RequestContext(record.request_context)
+        rc = self._merge_context(record.request_context, request_context)
         labels = dict(record.resume_labels)
         pending = labels.pop(PENDING_RESUME, None)
         return await self._execute(
@@ -382,10 +408,17 @@ class Run:
         context: Mapping[str, Any] | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Re-runs the run from `step` (with `input_data` as its input, if given);
-        earlier steps keep their stored results."""
-        return await self._time_travel(step, input_data, resume_data, initial_state, context, request_context, tracing_options)
+        earlier steps keep their stored results. `context` gives step records of this
+        workflow, `nested_steps_context` those inside nested workflows (keyed by the nested
+        workflow's id). With `per_step=True` it stops `paused` after the target's entry."""
+        opts = _Options.of(output_options, per_step)
+        travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
+        return await self._time_travel(*travel, request_context, tracing_options, opts)
 
     def time_travel_stream(
         self,
@@ -396,10 +429,15 @@ class Run:
         context: Mapping[str, Any] | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """`time_travel`, returning the event stream at once."""
+        opts = _Options.of(output_options, per_step)
+        travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
         stream = WorkflowStream(self, True)
-        stream._drive(self._time_travel(step, input_data, resume_data, initial_state, context, request_context, tracing_options))
+        stream._drive(self._time_travel(*travel, request_context, tracing_options, opts))
         return stream
 
     async def _time_travel(
@@ -411,6 +449,7 @@ class Run:
         context: Mapping[str, Any] | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
         if self._active is not None:
@@ -464,6 +503,7 @@ class Run:
             time_travel=(plan.target, plan.target_input, plan.rest),
             tracing_options=tracing_options,
             owner=owner,
+            opts=opts,
         )
 
     # -- cancel and watch ----------------------------------------------------------------
@@ -477,7 +517,7 @@ class Run:
         wf = self.workflow
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "waiting", "pending", "running")
+            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "paused", "waiting", "pending", "running")
         ):
             self.status = "canceled"
 
@@ -511,8 +551,12 @@ class Run:
         tracing_context: dict[str, Any] | None = None,
         canceled: bool = False,
         owner: str | None = None,
+        opts: _Options | None = None,
     ) -> WorkflowResult:
         wf = self.workflow
+        opts = opts or _Options()
+        policy = self.tracing_policy or wf.tracing_policy
+        hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
         rs = RunState(
             run_id=self.run_id,
             workflow_id=wf.id,
@@ -523,7 +567,9 @@ class Run:
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
-            tracer=make_tracer(
+            tracer=None
+            if hidden
+            else make_tracer(
                 run=self,
                 tracing_options=tracing_options,
                 resumed=bool(targets),
@@ -536,6 +582,7 @@ class Run:
             ),
         )
         rs.owner = owner
+        rs.app = wf.app
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
         if canceled:
@@ -546,7 +593,7 @@ class Run:
         try:
             if rs.sinks:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
-            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel)
+            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
             try:
                 try:
                     status, value = await ex.run(to_json(input_data))
@@ -554,11 +601,12 @@ class Run:
                     status, value = "failed", None
                     ex.error = exc
                 result = self._result(rs, ex, status, value, input_data)
+                result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
                 await self._persist(rs, result, ex.labels if result.status == "suspended" else {})
             except Fenced:
                 result = await self._fenced(rs)
             self._finish_events(rs, result)
-            await self._callbacks(result)
+            await call_on_finish(self, result, rs)
             return result
         finally:
             if rs.tracer is not None:
@@ -660,25 +708,14 @@ class Run:
         if rs.sinks:
             if result.status == "canceled":
                 rs.emit(WORKFLOW_CANCELED, {})
+            elif result.status == "paused":
+                rs.emit(WORKFLOW_PAUSED, {})
             payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
             if result.status == "success":
                 payload["finalWorkflowResult"] = to_json(result.result)
             rs.emit(WORKFLOW_FINISH, payload)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
-
-    async def _callbacks(self, result: WorkflowResult) -> None:
-        options = self.workflow.options
-        for name, wanted in (("on_finish", True), ("on_error", result.status == "failed")):
-            callback: Callable[[WorkflowResult], Any] | None = options.get(name)
-            if callback is None or not wanted:
-                continue
-            try:
-                out = callback(result)
-                if inspect.isawaitable(out):
-                    await out
-            except Exception:
-                log.exception("workflow %r %s callback raised (run %r)", self.workflow_id, name, self.run_id)
 
     # -- results from storage ------------------------------------------------------------
     def result_from_record(self, record: RunRecord) -> WorkflowResult:
