@@ -173,7 +173,8 @@ class Run:
             stored_input = storable(input_data, "Input data")
             state = self._initial_state(initial_state)
         except ValidationError as exc:
-            self._forget_unsaved()  # refused before anything was written: leave no pending run behind
+            if not self._named:  # refused before anything was written: leave no pending run behind
+                self._forget_unsaved()  # (a run id the caller named stays pending, as in Mastra)
             raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
         if wf.validate_inputs and wf._rc is not None:
