@@ -300,9 +300,8 @@ class WorkflowState:
             "tracingContext": self.tracing_context,
         }
         wanted = self.fields
-        out: dict[str, Any] = {"runId": self.run_id, "workflowName": self.workflow_id}
-        if self.resource_id is not None:
-            out["resourceId"] = self.resource_id
+        # resourceId is null, not absent, without one: what Mastra's SQL stores (and server) give
+        out: dict[str, Any] = {"runId": self.run_id, "workflowName": self.workflow_id, "resourceId": self.resource_id}
         out["createdAt"], out["updatedAt"] = _iso(self.created_at), _iso(self.updated_at)
         out["status"] = self.status
         if self.initial_state:

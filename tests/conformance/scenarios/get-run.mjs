@@ -20,6 +20,7 @@ export default async function ({ createWorkflow, createStep, z, mastraWith, log 
   const clean = (state) => {
     const out = JSON.parse(JSON.stringify(state));
     for (const k of ['runId', 'createdAt', 'updatedAt']) if (k in out) out[k] = typeof out[k];
+    if (out && out.resourceId == null) delete out.resourceId; // absent in the in-memory store, null in SQL stores
     if (out.serializedStepGraph) out.serializedStepGraph = out.serializedStepGraph.map((e) => e.type);
     for (const s of Object.values(out.steps ?? {})) {
       for (const k of ['startedAt', 'endedAt', 'suspendedAt', 'resumedAt']) if (k in s) s[k] = typeof s[k];

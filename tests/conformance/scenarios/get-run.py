@@ -37,6 +37,8 @@ def clean(state: WorkflowState | None) -> Any:
     for key in ("runId", "createdAt", "updatedAt"):
         if key in out:
             out[key] = _JS_TYPES[type(out[key])]
+    if out.get("resourceId") is None:
+        out.pop("resourceId", None)  # absent in Mastra's in-memory store, null in its SQL stores
     if "serializedStepGraph" in out:
         out["serializedStepGraph"] = [entry["type"] for entry in out["serializedStepGraph"]]
     for step in (out.get("steps") or {}).values():
