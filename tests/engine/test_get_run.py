@@ -48,6 +48,6 @@ async def test_fields_limit_the_dict_to_what_was_asked() -> None:
     await run.start(input_data={}, request_context={"user": "ann"})
     state = await wf.get_run(run.run_id, fields=["result", "requestContext"])
     assert state is not None
-    assert set(state.to_dict()) == {"runId", "workflowName", "createdAt", "updatedAt", "status", "result", "requestContext"}
+    assert set(state.to_dict()) == {"runId", "workflowName", "resourceId", "createdAt", "updatedAt", "status", "result", "requestContext"}
     assert state.to_dict()["requestContext"] == {"user": "ann"}
     assert state.steps["s"].output == {"ok": True}  # the typed object keeps everything
