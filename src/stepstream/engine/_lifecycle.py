@@ -31,6 +31,8 @@ async def call_on_start(run: Run, input_data: Any, state: dict[str, Any], rc: Re
 
 async def call_on_finish(run: Run, result: WorkflowResult, rs: RunState) -> None:
     """Awaits `on_finish`, then `on_error` after a failure; their errors are logged, not raised."""
+    if result.status == "paused":
+        return  # Mastra runs no lifecycle callback for a paused run: it is not over
     options = run.workflow.options
     wanted = [("on_finish", True), ("on_error", result.status in ("failed", "tripwire"))]
     callbacks: list[tuple[str, Callable[[WorkflowFinishInfo], Any]]] = []

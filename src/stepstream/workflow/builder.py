@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
-from ..errors import WorkflowDefinitionError
+from ..errors import ValidationError, WorkflowDefinitionError
 from ..step import Condition, Step
+from ..types import TracingPolicy, check_tracing_policy
 from .mapping import mapping_step
 from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from .predicate import Predicate, as_condition
@@ -19,6 +20,7 @@ from .predicate import Predicate, as_condition
 if TYPE_CHECKING:
     from ..engine.run import Run
     from ..lifecycle import WorkflowFinishInfo, WorkflowStartInfo
+    from ..results import WorkflowState
     from ..storage.base import Storage
 
 
@@ -34,12 +36,14 @@ class WorkflowOptions(TypedDict, total=False):
     data, step inputs and outputs, suspend payloads, state updates and request contexts.
     `on_start(info)` runs before any step of a new run and refuses the start when it
     raises; `on_finish(info)` runs after every execution that ends (also on suspend);
-    `on_error(info)` only after a failure (see `stepstream.lifecycle`). Each may be async."""
+    `on_error(info)` only after a failure (see `stepstream.lifecycle`). Each may be async.
+    `tracing_policy` (`{"internal": InternalSpans.WORKFLOW}`) hides this workflow's spans."""
 
     validate_inputs: bool
     on_start: Callable[[WorkflowStartInfo], Any]
     on_finish: Callable[[WorkflowFinishInfo], Any]
     on_error: Callable[[WorkflowFinishInfo], Any]
+    tracing_policy: TracingPolicy
 
 
 _OPTION_KEYS = frozenset(WorkflowOptions.__annotations__)
@@ -92,6 +96,10 @@ class Workflow(Step):
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['attempts'] must be a non-negative int")
         if not isinstance(delay, (int, float)) or delay < 0:
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['delay'] must be a non-negative number of ms")
+        try:
+            self.tracing_policy: TracingPolicy | None = check_tracing_policy(opts.get("tracing_policy"), f"Workflow {id!r}")
+        except ValueError as exc:
+            raise WorkflowDefinitionError(str(exc)) from None
         self.retry_attempts: int = attempts
         self.retry_delay_ms: float = float(delay)
         self.options: dict[str, Any] = opts
@@ -340,11 +348,22 @@ class Workflow(Step):
             self.executor_id = executor_id
         self._runs.clear()
 
-    async def create_run(self, run_id: str | None = None, *, resource_id: str | None = None) -> Run:
-        """A run of this workflow; with an existing `run_id`, that run (from memory or storage)."""
+    async def create_run(
+        self, run_id: str | None = None, *, resource_id: str | None = None, tracing_policy: TracingPolicy | None = None
+    ) -> Run:
+        """A run of this workflow; with an existing `run_id`, that run (from memory or storage).
+
+        `tracing_policy` overrides the workflow's for this run (Mastra's createRun option)."""
         from ..engine.run import create_run
 
-        return await create_run(self, run_id, resource_id)
+        try:
+            policy = check_tracing_policy(tracing_policy, f"create_run() of workflow {self.id!r}")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        run = await create_run(self, run_id, resource_id)
+        if policy is not None:
+            run.tracing_policy = policy
+        return run
 
     async def list_runs(
         self,
@@ -363,13 +382,17 @@ class Workflow(Step):
         await flush_pending_runs(self)
         return await list_runs(self, status, from_date, to_date, resource_id, page, per_page)
 
-    async def get_run(self, run_id: str, *, with_nested_workflows: bool = True) -> dict[str, Any] | None:
-        """The stored run in Mastra's WorkflowState shape, or None."""
+    async def get_run(
+        self, run_id: str, *, with_nested_workflows: bool = True, fields: Sequence[str] | None = None
+    ) -> WorkflowState | None:
+        """The stored run (`to_dict()` is Mastra's WorkflowState), or None. Nested workflows'
+        steps show as `outer.inner` unless `with_nested_workflows=False`; `fields` (Mastra's
+        names: `result`, `steps`, `requestContext`, ...) limits what `to_dict()` carries."""
         from ..engine.management import get_run
         from ..engine.run import flush_pending_runs
 
         await flush_pending_runs(self)
-        return await get_run(self, run_id, with_nested_workflows)
+        return await get_run(self, run_id, with_nested_workflows, fields)
 
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
