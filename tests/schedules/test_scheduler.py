@@ -56,7 +56,7 @@ async def test_sleeps_until_the_next_due_fire_and_fires_it() -> None:
         "triggerKind": "schedule-fire",
     }
     result = await app.get_workflow("report").get_run(run_id)
-    assert result is not None and result["status"] == "success" and result["result"] == {"greeting": "hello ops"}
+    assert result is not None and result.status == "success" and result.result == {"greeting": "hello ops"}
     saved = await stored(app, "wf_report")
     assert (saved.last_fire_at, saved.last_run_id, saved.next_fire_at) == (T0 + 5 * MINUTE, run_id, T0 + 10 * MINUTE)
     await app.scheduler.stop()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
@@ -149,15 +150,34 @@ class PostgresStorage(PostgresSchedules, Storage):
             except psycopg.Error as exc:
                 raise StorageError(f"invalid PostgreSQL DSN ({self._where}): {exc}") from exc
             try:
+                await self._first_connection()
                 await pool.open(wait=True, timeout=self.connect_timeout)
-                async with pool.connection() as conn:
-                    await self._migrate(conn)
             except BaseException as exc:
                 await pool.close()
                 if isinstance(exc, psycopg.Error):
                     raise StorageError(f"PostgreSQL setup failed ({self._where}): {exc}") from exc
                 raise
             self._pool = pool
+
+    async def _first_connection(self) -> None:
+        """Connects once outside the pool and migrates: the pool retries a failing connection
+        until its timeout and then reports only "pool initialization incomplete", while a
+        direct connection fails at once with the server's reason (unknown role, missing
+        database, connection refused), which StorageError then carries."""
+        try:
+            conn = await asyncio.wait_for(
+                psycopg.AsyncConnection.connect(
+                    self._conninfo(), autocommit=True, connect_timeout=max(2, math.ceil(self.connect_timeout))
+                ),
+                self.connect_timeout,
+            )
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())
+            raise StorageError(f"cannot connect to PostgreSQL ({self._where}): {reason}") from exc
+        except TimeoutError as exc:
+            raise StorageError(f"cannot connect to PostgreSQL ({self._where}): no answer within {self.connect_timeout:g}s") from exc
+        async with conn:
+            await self._migrate(conn)
 
     async def close(self) -> None:
         """Closes the pool. Later calls raise StorageError."""
