@@ -635,14 +635,14 @@ async def test_leaving_a_stream_early_still_delivers_a_refusal_or_the_result() -
     run = await wf.create_run()
     async with run.stream(input_data={"n": "many"}) as refused:
         pass
-    with pytest.raises(ValidationError, match="^Invalid input data"):
+    with pytest.raises(ValidationError, match=r"^Invalid input data"):
         await asyncio.wait_for(refused.result, 5)
     async with run.stream(input_data={"n": 1}) as started:
         pass
     assert (await asyncio.wait_for(started.result, 5)).status == "suspended"
     async with run.resume_stream(resume_data={"n": "bad"}) as bad_resume:
         pass
-    with pytest.raises(ValidationError, match="^Invalid resume data"):
+    with pytest.raises(ValidationError, match=r"^Invalid resume data"):
         await asyncio.wait_for(bad_resume.result, 5)
     async with run.resume_stream(resume_data={"n": 2}) as resumed:
         pass
