@@ -419,7 +419,7 @@ async def test_step_execution_path_lists_then_map_nested_and_sleep_entries_with_
         .map(lambda ctx: [1, 2])
         .foreach(same("f"))
         .then(a)
-        .dowhile(same("l"), lambda ctx: ctx.iteration_count < 2)
+        .dowhile(same("l"), lambda ctx: (ctx.iteration_count or 0) < 2)
         .parallel([same("p1"), same("p2")])
         .then(create_step(id="ask", execute=ask))
         .then(same("z"))
