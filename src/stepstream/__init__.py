@@ -26,6 +26,9 @@ from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
 from .results import WorkflowState as WorkflowState
+from .state_reader import SuspendedStep as SuspendedStep
+from .state_reader import WorkflowStateReader as WorkflowStateReader
+from .state_reader import create_workflow_state_reader as create_workflow_state_reader
 from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
@@ -58,6 +61,7 @@ __all__ = [
     "Stepstream",
     "StepstreamError",
     "StorageError",
+    "SuspendedStep",
     "TracingPolicy",
     "ValidationError",
     "Workflow",
@@ -69,11 +73,13 @@ __all__ = [
     "WorkflowResult",
     "WorkflowStartInfo",
     "WorkflowState",
+    "WorkflowStateReader",
     "WorkflowStream",
     "__version__",
     "clone_step",
     "clone_workflow",
     "create_step",
     "create_workflow",
+    "create_workflow_state_reader",
     "step",
 ]
