@@ -1,6 +1,7 @@
 """`Stepstream`: registers workflows and binds them to one storage.
 
-Without a `storage` argument runs are kept in SQLite at `./.stepstream/stepstream.db`;
+Without a `storage` argument runs are kept in SQLite at `./.stepstream/stepstream.db`
+(the folder is made when the storage is first used, not when the app is built);
 the `STEPSTREAM_STORAGE_URL` environment variable (`sqlite:///path`,
 `postgresql://...`, `memory://`) overrides that default.
 
@@ -66,8 +67,9 @@ def default_storage() -> Storage:
         return storage_from_url(url)
     from .storage.sqlite import SQLiteStorage
 
-    os.makedirs(os.path.dirname(DEFAULT_SQLITE_PATH), exist_ok=True)
-    return SQLiteStorage(DEFAULT_SQLITE_PATH)
+    storage = SQLiteStorage(DEFAULT_SQLITE_PATH)
+    storage._make_parent = True  # ./.stepstream/ appears when the storage is first used, not here
+    return storage
 
 
 class Stepstream:

@@ -75,6 +75,9 @@ class Execution:
         self.suspend_payloads: dict[str, Any] = {}
         self.labels: dict[str, dict[str, Any]] = {}
         self.error: Any = None
+        #: Mastra's stepExecutionPath: the `then`/`map`/nested-workflow and sleep entries reached,
+        #: in order and with repeats (parallel, branch, loop and foreach entries are not listed)
+        self.executed: list[str] = []
 
     # -- the walk ---------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:
@@ -94,8 +97,11 @@ class Execution:
                 value = to_json(travel[1])
             saves = rs.saves
             if type(node) is StepNode:
+                self.executed.append(node.step.id)
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
+                if type(node) is SleepNode:
+                    self.executed.append(node.id)
                 status, value = await self._run_node(node, value)
             if status != "success":
                 if status == "failed":

@@ -645,7 +645,7 @@ class Run:
             suspended=suspended,
             suspend_payload=payloads,
             state=dict(rs.state),
-            step_execution_path=list(steps),
+            step_execution_path=list(ex.executed),
             resume_labels=public_labels(labels),
             trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
             span_id=rs.tracer.span_id if rs.tracer is not None else None,

@@ -129,6 +129,8 @@ class SQLiteStorage(SQLiteSchedules, Storage):
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
+        #: create the file's folder when first opened (the app's default ./.stepstream/stepstream.db)
+        self._make_parent = False
         #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
         self._last_write_size = 0
 
@@ -176,6 +178,8 @@ class SQLiteStorage(SQLiteSchedules, Storage):
 
     def _open(self) -> sqlite3.Connection:
         """In the worker thread: connect, check the file is ours, set pragmas, migrate."""
+        if self._make_parent and os.path.dirname(self.path):
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             version = self._inspect(conn)  # read-only: refuses foreign files before anything is written
