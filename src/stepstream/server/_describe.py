@@ -16,6 +16,7 @@ from .._schema import schema_for
 from ..step import Step
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from ..workflow.predicate import Predicate
 
 
 def schema_string(tp: Any) -> str | None:
@@ -55,38 +56,56 @@ def _graph_step(step: Step) -> dict[str, Any]:
     return out
 
 
-def _condition(fn: Any, index: int) -> dict[str, str]:
+def _condition(fn: Any, index: int, step: Step) -> dict[str, str]:
+    if isinstance(fn, Predicate):  # Mastra's id and label for a declarative condition
+        return {"id": f"{step.id}-condition", "fn": fn.label}
     name = getattr(fn, "__name__", "condition")
     return {"id": f"{name}-{index}", "fn": name}
 
 
+def _entry(node: Node) -> dict[str, Any]:
+    """A control-flow entry's `id`, `description` and `metadata`, as Mastra puts them on the entry."""
+    entry = node.entry
+    fields = {"id": entry.id, "description": entry.description, "metadata": entry.metadata}
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 def _graph_node(node: Node) -> dict[str, Any]:
-    if isinstance(node, StepNode):
+    if isinstance(node, StepNode):  # a map's description and metadata are its step's
         return {"type": "step", "step": _graph_step(node.step)}
     if isinstance(node, ParallelNode):
-        return {"type": "parallel", "steps": [{"type": "step", "step": _graph_step(s)} for s in node.steps]}
+        return {"type": "parallel", **_entry(node), "steps": [{"type": "step", "step": _graph_step(s)} for s in node.steps]}
     if isinstance(node, ConditionalNode):
-        return {
+        out: dict[str, Any] = {
             "type": "conditional",
+            **_entry(node),
             "steps": [{"type": "step", "step": _graph_step(s)} for _, s in node.branches],
-            "serializedConditions": [_condition(c, i) for i, (c, _) in enumerate(node.branches)],
+            "serializedConditions": [_condition(c, i, s) for i, (c, s) in enumerate(node.branches)],
         }
+        if any(isinstance(c, Predicate) for c, _ in node.branches):
+            out["predicates"] = [c.to_dict() if isinstance(c, Predicate) else None for c, _ in node.branches]
+        return out
     if isinstance(node, LoopNode):
-        return {"type": "loop", "step": _graph_step(node.step), "serializedCondition": _condition(node.condition, 0), "loopType": node.kind}
+        out = {"type": "loop", **_entry(node), "step": _graph_step(node.step), "serializedCondition": _condition(node.condition, 0, node.step)}
+        out["loopType"] = node.kind
+        if isinstance(node.condition, Predicate):
+            out["predicate"] = node.condition.to_dict()
+        return out
     if isinstance(node, ForeachNode):
-        return {"type": "foreach", "step": _graph_step(node.step), "opts": {"concurrency": node.concurrency}}
+        return {"type": "foreach", **_entry(node), "step": _graph_step(node.step), "opts": {"concurrency": node.concurrency}}
     return _sleep_node(node)
 
 
 def _sleep_node(node: SleepNode) -> dict[str, Any]:
+    extra = {k: v for k, v in _entry(node).items() if k != "id"}
     if node.until is not None:
-        out: dict[str, Any] = {"type": "sleepUntil", "id": node.id}
+        out: dict[str, Any] = {"type": "sleepUntil", "id": node.id, **extra}
         if isinstance(node.until, datetime):
             out["date"] = node.until.isoformat()
         else:
             out["fn"] = getattr(node.until, "__name__", "fn")
         return out
-    out = {"type": "sleep", "id": node.id}
+    out = {"type": "sleep", "id": node.id, **extra}
     if isinstance(node.duration, int | float):
         out["duration"] = node.duration
     elif node.duration is not None:
