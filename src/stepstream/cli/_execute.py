@@ -68,8 +68,8 @@ async def drive(run: Run, workflow: Workflow, first: Awaitable[WorkflowResult], 
         return settle(run.run_id, result.status, result.suspended, result.error, out)
     except (KeyboardInterrupt, EOFError, asyncio.CancelledError):  # Ctrl-C or end of input at the prompt
         out.console.print()
-        state = await workflow.get_run(run.run_id) or {}
-        return settle(run.run_id, state.get("status", "suspended"), list((state.get("suspendedPaths") or {}).values()), None, out)
+        state = await workflow.get_run(run.run_id)
+        return settle(run.run_id, state.status if state else "suspended", state.suspended if state else [], None, out)
     except StepstreamError as exc:  # refused input, unknown step, a run that is not suspended...
         raise CliError(str(exc)) from None
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from .._schema import to_json
+from .._schema import storable, to_json
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
 from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING
 from ..results import StepResult
@@ -75,6 +75,9 @@ class Execution:
         self.suspend_payloads: dict[str, Any] = {}
         self.labels: dict[str, dict[str, Any]] = {}
         self.error: Any = None
+        #: Mastra's stepExecutionPath: the `then`/`map`/nested-workflow and sleep entries reached,
+        #: in order and with repeats (parallel, branch, loop and foreach entries are not listed)
+        self.executed: list[str] = []
 
     # -- the walk ---------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:
@@ -94,8 +97,11 @@ class Execution:
                 value = to_json(travel[1])
             saves = rs.saves
             if type(node) is StepNode:
+                self.executed.append(node.step.id)
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
+                if type(node) is SleepNode:
+                    self.executed.append(node.id)
                 status, value = await self._run_node(node, value)
             if status != "success":
                 if status == "failed":
@@ -264,11 +270,11 @@ class Execution:
                     out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
                 # Settled data travels as JSON: the next step validates it into its own
                 # schema, exactly as after a reload from storage.
-                return _Attempt("success", to_json(out), to_json(payload), ctx._state_updates)
+                return _Attempt("success", storable(out, f"Step {key!r} output"), to_json(payload), ctx._state_updates)
             except SuspendSignal as sig:
                 return self._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
             except BailSignal as sig:
-                return _Attempt("bailed", to_json(sig.value), to_json(payload), ctx._state_updates)
+                return self._bailed_attempt(key, sig, to_json(payload), ctx._state_updates)
             except asyncio.CancelledError:
                 if not rs.aborted or task is None:
                     raise
@@ -280,10 +286,22 @@ class Execution:
                     if wf.retry_delay_ms and await self._wait(wf.retry_delay_ms / 1000):
                         return _Attempt("canceled", None, to_json(payload))
                     continue
-                return _Attempt("failed", exc, to_json(payload))
+                return _Attempt("failed", self._located(exc, key), to_json(payload))
             finally:
                 if task is not None:
                     rs.interruptible.discard(task)
+
+    def _located(self, exc: Exception, key: str) -> Exception:
+        """The error; a ValidationError now names the step (with its nested path), the workflow and the run."""
+        if isinstance(exc, ValidationError):
+            exc.located(f"step {self.prefix + key!r} of workflow {self.rs.workflow_id!r}, run {self.rs.run_id!r}")
+        return exc
+
+    def _bailed_attempt(self, key: str, sig: BailSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
+        try:
+            return _Attempt("bailed", storable(sig.value, f"Step {key!r} bail value"), payload, state_updates)
+        except ValidationError as exc:
+            return _Attempt("failed", self._located(exc, key), payload)
 
     def _check_request_context(self, step: Step) -> None:
         """Mastra's step `requestContextSchema` check (the context itself is not changed)."""
@@ -300,8 +318,11 @@ class Execution:
             try:
                 data = step._suspend.validate(data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED")
             except ValidationError as exc:
-                return _Attempt("failed", exc, payload)
-        data = to_json(data)
+                return _Attempt("failed", self._located(exc, step.id), payload)
+        try:
+            data = storable(data, f"Step {step.id!r} suspend payload")
+        except ValidationError as exc:
+            return _Attempt("failed", self._located(exc, step.id), payload)
         labels = {label: {"stepId": step.id, "path": [step.id]} for label in sig.labels}
         return _Attempt("suspended", data, payload, state_updates, labels)
 
@@ -636,9 +657,9 @@ class Execution:
             return state
 
     def merge_state(self, step: Step | None, key: str, updates: dict[str, Any] | None, new_state: Any) -> dict[str, Any]:
-        new = to_json(new_state)
+        new = storable(new_state, "Step state data")
         if not isinstance(new, dict):
-            raise ValidationError(f"Step state data validation failed: step {key!r} in run {self.rs.run_id!r}: state must be an object")
+            raise ValidationError("Step state data validation failed: \n- state must be an object", [("", "state must be an object")])
         merged_updates = {**(updates or {}), **new}
         schema = step._state if step is not None else None
         if schema is None:

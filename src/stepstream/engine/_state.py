@@ -27,6 +27,11 @@ log = logging.getLogger("stepstream")
 
 META = "__workflow_meta"
 
+PENDING_RESUME = "__pending_resume"
+"""Key in a run's stored resume labels for an accepted resume still executing: written with
+the resume's claim (one atomic write), replaced when the execution settles, so a restart
+after a crash re-runs the resumed step with the resume data the caller was told was taken."""
+
 
 class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
@@ -247,6 +252,11 @@ class _Attempt:
         self.payload = payload
         self.state_updates = state_updates
         self.labels = labels
+
+
+def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
+    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` and a pending resume are internal)."""
+    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items() if label != PENDING_RESUME}
 
 
 def strip_meta(payload: Any) -> Any:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._schema import to_json
+from .._schema import storable, to_json
 from .._serialize import serialize_error
 from ..errors import (
     ResumeAlreadyClaimedError,
@@ -29,7 +29,7 @@ from ..workflow.builder import Workflow
 from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
 from ._options import OutputOptions, _Options, _travel_context
-from ._state import Fenced, RunState, Sink, Target, strip_meta
+from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from ._watch import Watcher
@@ -46,6 +46,11 @@ _POLL_BUDGET = 2.0
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
     """The run with this id (cached in this process, or rebuilt from storage), or a new one."""
     workflow.ensure_committed()
+    if run_id is not None and (not isinstance(run_id, str) or not run_id.strip()):
+        raise ValidationError(
+            f"run_id must be a non-empty string or None (for a random id), got {run_id!r} (workflow {workflow.id!r})",
+            [("run_id", "must be a non-empty string")],
+        )
     given = run_id is not None
     run_id = run_id or str(uuid.uuid4())
     storage = workflow.storage
@@ -61,6 +66,7 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
     # A new run is written when it is started (its insert is also its claim), or before
     # anything else reads or changes it: one transaction fewer for the common create + start.
     run._unsaved = stored is None
+    run._named = given
     workflow._runs[run_id] = run
     return run
 
@@ -86,6 +92,8 @@ class Run:
         self._idle.set()
         self._last_result: WorkflowResult | None = None
         self._unsaved = False
+        #: created with an id the caller gave (not a fresh one): if storage lacks it, it is not found
+        self._named = False
         #: this run's tracing policy (`create_run(tracing_policy=)`), else the workflow's
         self.tracing_policy: TracingPolicy | None = None
 
@@ -101,6 +109,22 @@ class Run:
                 stored = await wf.storage.load_run(wf.id, self.run_id)
                 if stored is not None:
                     self.status = stored.status
+
+    def _forget_unsaved(self) -> None:
+        """Drops a run created here and never written, so no later flush writes it as pending."""
+        if self._unsaved:
+            self.workflow._runs.pop(self.run_id, None)
+
+    def _not_found(self) -> RunNotFoundError:
+        self._forget_unsaved()
+        return RunNotFoundError(f"No snapshot found for this workflow run: {self.workflow_id} {self.run_id}")
+
+    async def _ensure_known(self) -> None:
+        """Before acting on a stored run. A run created here with a fresh id is written as
+        pending first (Mastra's createRun writes it); an id the caller named that storage
+        lacks is left unwritten, so the load that follows reports it not found."""
+        if not (self._unsaved and self._named):
+            await self._ensure_created()
 
     # -- start ----------------------------------------------------------------------------
     async def start(
@@ -143,9 +167,15 @@ class Run:
     ) -> WorkflowResult:
         wf = self.workflow
         wf.ensure_committed()
-        if wf.validate_inputs:
-            input_data = wf._in.validate(input_data, "Invalid input data")
-        state = self._initial_state(initial_state)
+        try:
+            if wf.validate_inputs:
+                input_data = wf._in.validate(input_data, "Invalid input data")
+            stored_input = storable(input_data, "Input data")
+            state = self._initial_state(initial_state)
+        except ValidationError as exc:
+            if not self._named:  # refused before anything was written: leave no pending run behind
+                self._forget_unsaved()  # (a run id the caller named stays pending, as in Mastra)
+            raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
         if wf.validate_inputs and wf._rc is not None:
             wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
@@ -153,7 +183,7 @@ class Run:
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
-            "input": to_json(input_data),
+            "input": stored_input,
             "state": dict(state),
             "request_context": to_json(rc.all),
             "owner": owner,
@@ -196,9 +226,9 @@ class Run:
                     initial_state = {}
             else:
                 initial_state = schema.validate(initial_state, "Invalid initial data")
-        state = to_json(initial_state) if initial_state is not None else {}
+        state = storable(initial_state, "Initial state") if initial_state is not None else {}
         if not isinstance(state, dict):
-            raise ValidationError(f"Invalid initial data: \n- : state must be an object (run {self.run_id!r})")
+            raise ValidationError("Invalid initial data: \n- state must be an object", [("", "state must be an object")])
         return state
 
     # -- resume ---------------------------------------------------------------------------
@@ -247,19 +277,27 @@ class Run:
         opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
-        await self._ensure_created()
+        await self._ensure_known()
         record = await self._load_settled()
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status != "suspended":
             raise ResumeError(f"This workflow run was not suspended: run {self.run_id!r} of workflow {wf.id!r} is {record.status!r}")
         path, index, leaf = resolve_target(wf, record, step, label, for_each_index)
-        if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
-            resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+        try:
+            if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+                resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+            stored_resume = storable(resume_data, "Resume data")  # checked before the claim: a refusal changes nothing
+        except ValidationError as exc:
+            raise exc.located(f"step {'.'.join(path)!r} of workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = self._merge_context(record.request_context, request_context)
         owner = _token(wf.executor_id)
+        pending = {PENDING_RESUME: {"path": path, "foreachIndex": index, "resumeData": stored_resume}}
         claimed = await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "running", "request_context": to_json(rc.all), "owner": owner}, expected_status=("suspended",)
+            wf.id,
+            self.run_id,
+            {"status": "running", "request_context": to_json(rc.all), "owner": owner, "resume_labels": {**record.resume_labels, **pending}},
+            expected_status=("suspended",),
         )
         if not claimed:
             raise ResumeAlreadyClaimedError(
@@ -324,10 +362,10 @@ class Run:
         wf = self.workflow
         if self._active is not None:
             raise RunStateError(f"Run {self.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
-        await self._ensure_created()
+        await self._ensure_known()
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status in TERMINAL_STATUSES:
             return self.result_from_record(record)
         if record.status not in ("running", "waiting"):
@@ -338,6 +376,8 @@ class Run:
         ):
             raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
         rc = self._merge_context(record.request_context, request_context)
+        labels = dict(record.resume_labels)
+        pending = labels.pop(PENDING_RESUME, None)
         return await self._execute(
             self._stored_input(record.input),
             record.state,
@@ -345,10 +385,20 @@ class Run:
             record.steps,
             replay=True,
             restarting=True,
-            stored_labels=record.resume_labels,
+            targets=self._pending_targets(pending) if isinstance(pending, dict) else None,
+            stored_labels=labels,
             tracing_options=tracing_options,
             tracing_context=record.tracing_context,
         )
+
+    def _pending_targets(self, pending: dict[str, Any]) -> dict[str, Target]:
+        """The resume a crash interrupted, as the target of the restart (its data re-validated)."""
+        path = [str(p) for p in pending.get("path") or []]
+        data = pending.get("resumeData")
+        leaf = find_step(self.workflow, path)
+        if self.workflow.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+            data = leaf._resume.validate(data, "Invalid resume data")
+        return {path[0]: Target(path[1:], data, pending.get("foreachIndex"))}
 
     async def time_travel(
         self,
@@ -405,13 +455,15 @@ class Run:
         wf = self.workflow
         if self._active is not None:
             raise RunStateError("This workflow run is still running, cannot time travel")
-        await self._ensure_created()
+        await self._ensure_known()  # as in Mastra, a created run may time travel without a start
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
+        for value, what in ((plan.input, "Input data"), (plan.target_input, "Step input data"), (resume_data, "Resume data")):
+            storable(value, what)  # refused before anything changes, naming the field
         targets: dict[str, Target] | None = None
         if resume_data is not None:
             # As in Mastra, the resume data goes to the re-run steps that were suspended,
@@ -595,7 +647,7 @@ class Run:
             suspended=suspended,
             suspend_payload=payloads,
             state=dict(rs.state),
-            step_execution_path=list(steps),
+            step_execution_path=list(ex.executed),
             resume_labels=public_labels(labels),
             trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
             span_id=rs.tracer.span_id if rs.tracer is not None else None,
@@ -687,11 +739,6 @@ class Run:
             step_execution_path=list(steps),
             resume_labels=public_labels(record.resume_labels),
         )
-
-
-def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
-    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` is internal)."""
-    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items()}
 
 
 def _token(executor_id: str) -> str:
