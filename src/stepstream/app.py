@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from .engine._local import LocalExecutor, default_executor
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
 from .results import WorkflowResult
 from .schedules import Scheduler, SchedulerConfig, Schedules
@@ -81,6 +82,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
+        executor: LocalExecutor | None = None,
         scheduler: SchedulerConfig | None = None,
         agents: Mapping[str, Any] | None = None,
     ):
@@ -90,6 +92,8 @@ class Stepstream:
         self.executor_id: str = executor_id or os.environ.get("STEPSTREAM_EXECUTOR_ID") or "local"
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
+        #: what runs executions (`LocalExecutor()`, in this process, unless given another)
+        self.executor: LocalExecutor = executor if executor is not None else default_executor()
         self._workflows: dict[str, Workflow] = {}
         #: fires due schedules (`await app.scheduler.start()`; see docs/schedules.md)
         self.scheduler: Scheduler = Scheduler(self, scheduler)
@@ -109,7 +113,7 @@ class Stepstream:
         if not workflow.committed:
             workflow.commit()
         workflow.ensure_committed()
-        workflow.bind_storage(self.storage, self.executor_id)
+        workflow.bind_storage(self.storage, self.executor_id, self.executor)
         workflow.app = self
         self._workflows[key or workflow.id] = workflow
         if key and key != workflow.id:
@@ -190,5 +194,3 @@ class Stepstream:
 
     def __repr__(self) -> str:
         return f"<Stepstream workflows={sorted(self._workflows)} storage={type(self.storage).__name__}>"
-
-

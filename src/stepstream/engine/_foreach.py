@@ -10,7 +10,6 @@ stay suspended, and items that never started run too (Mastra drops them, #24581)
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
@@ -18,9 +17,8 @@ from .._serialize import serialize_error
 from ..events import STEP_START
 from ..results import StepResult
 from ..step import StepContext
-from ..storage.base import now_ms
 from ..workflow.builder import Workflow, concurrency_value
-from ._state import META, Target, _Attempt, new_call_id, strip_meta
+from ._state import META, Target, _Attempt, strip_meta
 
 if TYPE_CHECKING:
     from ..workflow.plan import ForeachNode
@@ -51,8 +49,8 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
     resuming = prev is not None and prev.status == "suspended"
     target: Target | None = ex.targets.get(key) if resuming else None
     items = prev.payload if resuming and prev is not None else value
-    started = prev.started_at if resuming and prev is not None and prev.started_at else now_ms()
-    resumed_at = now_ms() if target is not None else None
+    started = prev.started_at if resuming and prev is not None and prev.started_at else rs.host.now_ms()
+    resumed_at = rs.host.now_ms() if target is not None else None
     resume_data = to_json(target.resume_data) if target is not None else None
 
     if not isinstance(items, (list, tuple)):
@@ -83,9 +81,16 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
             if isinstance(entry, dict) and entry.get("status") == "success":
                 outs[i] = dict(entry)
 
-    call_id = new_call_id() if rs.sinks else ""
+    call_id = rs.host.new_call_id() if rs.sinks else ""
     if rs.sinks:
-        start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(items), "startedAt": started, "status": "running"}
+        start: dict[str, Any] = {
+            "stepName": name,
+            "id": name,
+            "stepCallId": call_id,
+            "payload": to_json(items),
+            "startedAt": started,
+            "status": "running",
+        }
         if resumed_at is not None:
             start["resumePayload"] = resume_data
             start["resumedAt"] = resumed_at
@@ -183,15 +188,17 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
     }
     if failed:
         err = outs[failed[0]]["error"]  # type: ignore[index]
-        record = StepResult("failed", items, error=err, ended_at=now_ms(), suspend_payload={META: {"foreachOutput": serial}}, **common)
+        record = StepResult(
+            "failed", items, error=err, ended_at=rs.host.now_ms(), suspend_payload={META: {"foreachOutput": serial}}, **common
+        )
         status, result = "failed", err
         ex.error = err
     elif bailed:
         value_out = outs[bailed[0]]["output"]  # type: ignore[index]
-        record = StepResult("success", items, value_out, ended_at=now_ms(), **common)
+        record = StepResult("success", items, value_out, ended_at=rs.host.now_ms(), **common)
         status, result = "bailed", value_out
     elif rs.aborted and (suspended or None in statuses):
-        record = StepResult("canceled", items, ended_at=now_ms(), **{k: v for k, v in common.items() if k == "started_at"})
+        record = StepResult("canceled", items, ended_at=rs.host.now_ms(), **{k: v for k, v in common.items() if k == "started_at"})
         status, result = "canceled", None
     elif suspended:
         first = suspended[0]
@@ -205,12 +212,12 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         inner_meta = first_payload.get(META) if isinstance(first_payload, dict) else None
         if isinstance(inner_meta, dict) and inner_meta.get("path"):
             data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
-        common["suspended_at"] = now_ms()
+        common["suspended_at"] = rs.host.now_ms()
         record = StepResult("suspended", items, suspend_payload=data, **common)
         status, result = "suspended", None
     else:
         output = [o.get("output") if o is not None else None for o in outs]
-        record = StepResult("success", items, output, ended_at=now_ms(), **common)
+        record = StepResult("success", items, output, ended_at=rs.host.now_ms(), **common)
         status, result = "success", output
     await ex.save(key, record)
     if rs.sinks:
@@ -223,10 +230,10 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
 
 async def _failed_at_start(ex: Execution, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
     """Records a foreach that failed before any item ran (no array, or its concurrency function raised)."""
-    record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
+    record = StepResult("failed", items, error=error, started_at=started, ended_at=ex.rs.host.now_ms())
     await ex.save(key, record)
     if ex.rs.sinks:
-        ex._emit_record(ex.prefix + key, new_call_id(), record, "failed")
+        ex._emit_record(ex.prefix + key, ex.rs.host.new_call_id(), record, "failed")
     ex.error = error
     return "failed", error
 
@@ -237,9 +244,7 @@ async def resolve_concurrency(ex: Execution, node: ForeachNode, items: list[Any]
     if not callable(configured):
         return configured
     ctx = StepContext(ex, None, node.step.id, items, retry_count=-1)
-    value = configured(ctx)
-    if inspect.isawaitable(value):
-        value = await value
+    value = await ex.rs.host.call(configured, ctx)
     resolved = concurrency_value(value)
     if ex.rs.tracer is not None:
         ex.rs.tracer.foreach_concurrency(ex.prefix + node.step.id, resolved)

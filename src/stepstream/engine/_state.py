@@ -2,15 +2,14 @@
 
 `RunState` holds what every level of one execution shares (request context,
 state, stored records, abort signal, event sinks, usage, the owner token);
-`Target` says what a resume acts on; `RunningMark` records slow steps as
-`running`; `Fenced` signals a write refused because another execution owns the run.
+`Target` says what a resume acts on; `Fenced` signals a write refused because another execution owns the run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
@@ -20,7 +19,7 @@ from ..results import StepResult
 from ..storage.base import RunChanges, Storage
 
 if TYPE_CHECKING:
-    from ._executor import Execution
+    from ._host import Host
     from ._tracing import RunTracer
 
 log = logging.getLogger("stepstream")
@@ -35,42 +34,6 @@ after a crash re-runs the resumed step with the resume data the caller was told 
 
 class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
-
-
-RUNNING_MARK_SECONDS = 0.1
-"""A step still running after this long gets a `running` record (shared storage only)."""
-
-
-class RunningMark:
-    """Records a slow step as `running` so that other processes watching the run see it.
-
-    Fast steps only schedule and cancel a timer; the final record waits for a mark
-    write in flight, so a `running` record never overwrites a settled one.
-    """
-
-    __slots__ = ("ex", "handle", "key", "record", "task")
-
-    def __init__(self, ex: Execution, key: str, record: StepResult):
-        self.ex = ex
-        self.key = key
-        self.record = record
-        self.task: asyncio.Task[Any] | None = None
-        self.handle = asyncio.get_running_loop().call_later(RUNNING_MARK_SECONDS, self._fire)
-
-    def _fire(self) -> None:
-        rs = self.ex.rs
-        full = self.ex.prefix + self.key
-        self.task = asyncio.get_running_loop().create_task(
-            rs.storage.save_step(rs.workflow_id, rs.run_id, full, self.record, expected_owner=rs.owner)
-        )
-
-    async def settle(self) -> None:
-        self.handle.cancel()
-        if self.task is not None:
-            try:
-                await self.task
-            except Exception:  # the final write reports storage trouble itself
-                log.debug("running mark of %r failed", self.key, exc_info=True)
 
 
 class Target:
@@ -148,19 +111,22 @@ class RunState:
         self.trace_stored = tracer is None
         #: other processes can read this storage: slow steps get a `running` record
         self.shared = storage.shared
+        #: where the walk's effects go (set by the executor before the walk starts)
+        self.host: Host = None  # type: ignore[assignment]
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
 
     def emit(self, type: str, payload: dict[str, Any], from_: Any = "WORKFLOW") -> None:
-        event = WorkflowEvent(type, self.run_id, payload, from_)
-        for sink in list(self.sinks):
-            sink.push(event)
+        self.host.emit(WorkflowEvent(type, self.run_id, payload, from_))
 
     def emit_raw(self, chunk: dict[str, Any]) -> None:
-        event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
-        for sink in list(self.sinks):
-            sink.push(event)
+        self.host.emit(WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk))
 
     def request_abort(self) -> None:
-        """Sets the abort signal and interrupts steps waiting in an await."""
+        """Sets the abort signal and interrupts steps waiting in an await (from any thread)."""
+        if threading.get_ident() != self._thread:
+            self._loop.call_soon_threadsafe(self.request_abort)
+            return
         if self.abort_event.is_set():
             return
         self.abort_event.set()
@@ -180,9 +146,7 @@ class RunState:
         usage["inputTokens"] = usage.get("inputTokens", 0) + int(input_tokens)
         usage["outputTokens"] = usage.get("outputTokens", 0) + int(output_tokens)
         total = more.pop("total_tokens", None)
-        usage["totalTokens"] = usage.get("totalTokens", 0) + (
-            int(total) if total is not None else int(input_tokens) + int(output_tokens)
-        )
+        usage["totalTokens"] = usage.get("totalTokens", 0) + (int(total) if total is not None else int(input_tokens) + int(output_tokens))
         for key, value in more.items():
             camel = _camel(key)
             usage[camel] = usage.get(camel, 0) + int(value)
@@ -205,12 +169,6 @@ class RunState:
                 changes = {}
             changes["request_context"] = to_json(rc.all)
         return changes
-
-
-def new_call_id() -> str:
-    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`)."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
 def _camel(name: str) -> str:
@@ -244,9 +202,11 @@ def usage_from_chunk(data: Any) -> dict[str, int] | None:
 class _Attempt:
     """What running a step body produced."""
 
-    __slots__ = ("labels", "payload", "state_updates", "status", "value")
+    __slots__ = ("labels", "payload", "retryable", "state_updates", "status", "value")
 
     def __init__(self, status: str, value: Any, payload: Any, state_updates: dict[str, Any] | None = None, labels: Any = None):
+        #: a failure the step body raised (the walk may retry it); not a refused suspend payload, say
+        self.retryable = False
         self.status = status
         self.value = value
         self.payload = payload

@@ -28,6 +28,7 @@ from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
+from ._local import default_executor
 from ._options import OutputOptions, _Options, _travel_context
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
@@ -178,7 +179,9 @@ class Run:
             raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
         if wf.validate_inputs and wf._rc is not None:
-            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+            wf._rc.validate(
+                rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED"
+            )
         await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
@@ -202,7 +205,9 @@ class Run:
                 # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
-                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts)
+                    return await self._execute(
+                        input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts
+                    )
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -374,7 +379,9 @@ class Run:
         if not await wf.storage.update_run(
             wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
         ):
-            raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
+            raise ResumeAlreadyClaimedError(
+                f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here"
+            )
         rc = self._merge_context(record.request_context, request_context)
         labels = dict(record.resume_labels)
         pending = labels.pop(PENDING_RESUME, None)
@@ -520,7 +527,10 @@ class Run:
         wf = self.workflow
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "paused", "waiting", "pending", "running")
+            wf.id,
+            self.run_id,
+            {"status": "canceled", "owner": None},
+            expected_status=("suspended", "paused", "waiting", "pending", "running"),
         ):
             self.status = "canceled"
 
@@ -586,6 +596,7 @@ class Run:
         )
         rs.owner = owner
         rs.app = wf.app
+        rs.host = (wf.executor or default_executor()).host(rs)
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
         if canceled:
@@ -612,6 +623,7 @@ class Run:
             await call_on_finish(self, result, rs)
             return result
         finally:
+            rs.host.close()
             if rs.tracer is not None:
                 rs.tracer.close()
             self._active = None

@@ -119,6 +119,8 @@ class Workflow(Step):
         self.app: Any = None
         #: which process executes this workflow's runs (owner tokens start with it)
         self.executor_id = "local"
+        #: what runs this workflow's executions (`Stepstream(executor=)`); None: the process's LocalExecutor
+        self.executor: Any = None
         self._runs: dict[str, Run] = {}
 
     # -- building ----------------------------------------------------------------------------
@@ -345,11 +347,13 @@ class Workflow(Step):
             self._storage = InMemoryStorage()
         return self._storage
 
-    def bind_storage(self, storage: Storage, executor_id: str | None = None) -> None:
-        """Keeps this workflow's runs in `storage` (called by `Stepstream`)."""
+    def bind_storage(self, storage: Storage, executor_id: str | None = None, executor: Any = None) -> None:
+        """Keeps this workflow's runs in `storage`, executed by `executor` (called by `Stepstream`)."""
         self._storage = storage
         if executor_id is not None:
             self.executor_id = executor_id
+        if executor is not None:
+            self.executor = executor
         self._runs.clear()
 
     async def create_run(
