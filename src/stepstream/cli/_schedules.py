@@ -121,23 +121,21 @@ def register(
         else:
             print_schedule(make_console(), schedule, triggers)
 
-    @schedules_group.command("pause")
-    @click.argument("schedule_id", metavar="SCHEDULE")
-    @app_option
-    @storage_option
-    def schedules_pause(schedule_id: str, app_spec: str | None, storage_url: str | None) -> None:
-        """Stops a schedule firing (`run` still fires it)."""
-        schedule = on(app_spec, storage_url, lambda s: s.pause(schedule_id))
-        click.echo(f"Paused schedule {schedule.id}")
+    def status_command(verb: str, help_text: str, done: Callable[[Schedule], str]) -> None:
+        @schedules_group.command(verb, help=help_text)
+        @click.argument("schedule_id", metavar="SCHEDULE")
+        @app_option
+        @storage_option
+        def command(schedule_id: str, app_spec: str | None, storage_url: str | None) -> None:
+            schedule = on(app_spec, storage_url, lambda s: getattr(s, verb)(schedule_id))
+            click.echo(done(schedule))
 
-    @schedules_group.command("resume")
-    @click.argument("schedule_id", metavar="SCHEDULE")
-    @app_option
-    @storage_option
-    def schedules_resume(schedule_id: str, app_spec: str | None, storage_url: str | None) -> None:
-        """Fires a paused schedule again, from its next slot after now."""
-        schedule = on(app_spec, storage_url, lambda s: s.resume(schedule_id))
-        click.echo(f"Resumed schedule {schedule.id}; next fire {when(schedule.next_fire_at)}")
+    status_command("pause", "Stops a schedule firing (`run` still fires it).", lambda s: f"Paused schedule {s.id}")
+    status_command(
+        "resume",
+        "Fires a paused schedule again, from its next slot after now.",
+        lambda s: f"Resumed schedule {s.id}; next fire {when(s.next_fire_at)}",
+    )
 
     @schedules_group.command("run")
     @click.argument("schedule_id", metavar="SCHEDULE")
