@@ -136,7 +136,11 @@ class Stepstream:
         await self.storage.setup()
 
     async def close(self) -> None:
-        """Closes the storage."""
+        """Waits for the runs started or resumed here with `start_async`/`resume_async` to
+        settle (cancel them first to stop sooner), then closes the storage."""
+        from .engine.background import drain
+
+        await drain(self._workflows.values())
         await self.storage.close()
 
     async def __aenter__(self) -> Stepstream:

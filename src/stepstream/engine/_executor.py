@@ -30,6 +30,7 @@ from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_S
 from ..results import StepResult
 from ..step import Step, StepContext
 from ..storage.base import now_ms
+from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from ._state import META, Fenced, RunningMark, RunState, Target, _Attempt, new_call_id, strip_meta, usage_from_chunk
@@ -154,7 +155,7 @@ class Execution:
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
         span = rs.tracer.step_started(name, value, self.prefix) if rs.tracer is not None else None
-        if rs.sinks:
+        if rs.emitting:
             call_id = new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
             start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": value, "startedAt": started, "status": "running"}
@@ -194,7 +195,7 @@ class Execution:
         await self.save(key, record)
         if span is not None:
             rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
-        if rs.sinks:
+        if rs.emitting:
             self._emit_record(name, call_id, record, status)
         if status == "suspended":
             self._register_suspended(key, att.value, att.labels)
@@ -477,7 +478,7 @@ class Execution:
             metadata={"iterationCount": iteration},
         )
         await self.save(step.id, record)
-        if self.rs.sinks:
+        if self.rs.emitting:
             self._emit_record(self.prefix + step.id, new_call_id(), record, "failed")
         self.error = exc
         return "failed", exc
@@ -492,25 +493,23 @@ class Execution:
         started = now_ms()
         rs = self.rs
         name = self.prefix + key
-        if rs.sinks:
+        if rs.emitting:
             rs.emit(STEP_WAITING, {"stepName": name, "id": name, "payload": to_json(value), "startedAt": started, "status": "waiting"})
         top = not self.prefix
         await self.save(key, StepResult("waiting", value, started_at=started))
         if top:
-            if not await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "waiting"}, expected_owner=rs.owner):
-                raise Fenced
+            await self.set_status("waiting")
         span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
         canceled = await self._wait(seconds)
         if span is not None:
             rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
         if top and not canceled:
-            if not await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "running"}, expected_owner=rs.owner):
-                raise Fenced
+            await self.set_status("running")
         if canceled:
             return "canceled", None
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
         await self.save(key, record)
-        if rs.sinks:
+        if rs.emitting:
             self._emit_record(name, new_call_id(), record, "success")
         return "success", value
 
@@ -558,8 +557,20 @@ class Execution:
             rs.defer_last = None
             rs.deferred = (full, record)
             return
+        changes = rs.run_changes()
         # Only an explicit False means "fenced": backends written before fencing return None.
-        if await rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, rs.run_changes(), expected_owner=rs.owner) is False:
+        if (
+            await rs.write(lambda events: rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, changes, expected_owner=rs.owner, events=events))
+            is False
+        ):
+            raise Fenced
+
+    async def set_status(self, status: RunStatus) -> None:
+        """Changes the run's status (a top-level sleep: `waiting`, then `running` again)."""
+        rs = self.rs
+        if not await rs.write(
+            lambda events: rs.storage.update_run(rs.workflow_id, rs.run_id, {"status": status}, expected_owner=rs.owner, events=events)
+        ):
             raise Fenced
 
     def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
@@ -632,15 +643,15 @@ class Execution:
         if usage:
             for k, v in usage.items():
                 self.rs.usage[k] = self.rs.usage.get(k, 0) + v
-        if self.rs.sinks:
-            self.rs.emit(STEP_OUTPUT, {"output": data, "runId": self.rs.run_id, "stepName": name}, "USER")
+        if self.rs.emitting:
+            self.rs.emit(STEP_OUTPUT, {"output": data, "runId": self.rs.run_id, "stepName": name}, "USER", ready=False)
 
     def write_custom(self, chunk: dict[str, Any]) -> None:
-        if self.rs.sinks:
+        if self.rs.emitting:
             self.rs.emit_raw(chunk)
 
     def emit_progress(self, key: str, completed: int, total: int, index: int, status: str, output: Any) -> None:
-        if self.rs.sinks:
+        if self.rs.emitting:
             payload: dict[str, Any] = {
                 "id": self.prefix + key,
                 "stepName": self.prefix + key,

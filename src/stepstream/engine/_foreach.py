@@ -57,7 +57,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         error = TypeError(f"foreach step {name!r} in run {rs.run_id!r} needs an array input, got {type(items).__name__}")
         record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
         await ex.save(key, record)
-        if rs.sinks:
+        if rs.emitting:
             ex._emit_record(name, new_call_id(), record, "failed")
         ex.error = error
         return "failed", error
@@ -82,8 +82,8 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
             if isinstance(entry, dict) and entry.get("status") == "success":
                 outs[i] = dict(entry)
 
-    call_id = new_call_id() if rs.sinks else ""
-    if rs.sinks:
+    call_id = new_call_id() if rs.emitting else ""
+    if rs.emitting:
         start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(items), "startedAt": started, "status": "running"}
         if resumed_at is not None:
             start["resumePayload"] = resume_data
@@ -210,7 +210,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         record = StepResult("success", items, output, ended_at=now_ms(), **common)
         status, result = "success", output
     await ex.save(key, record)
-    if rs.sinks:
+    if rs.emitting:
         ex._emit_record(name, call_id, record, "success" if status == "bailed" else status)
     if status == "suspended":
         ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from .._schema import to_json
 from ..errors import StorageError
 from ..results import StepResult
-from .base import RUN_FIELDS, RunChanges, RunRecord
+from .base import RUN_FIELDS, LoggedEvent, RunChanges, RunRecord
 
 RUNS = "stepstream_runs"
 STEPS = "stepstream_steps"
+EVENTS = "stepstream_events"
 
 #: Run-level fields stored as JSON text (SQL NULL for None).
 JSON_FIELDS: tuple[str, ...] = (
@@ -130,3 +131,8 @@ def status_list(status: str | Collection[str] | None) -> list[str] | None:
 def epoch_ms(value: datetime | None) -> int | None:
     """A datetime as Unix epoch milliseconds (naive ones are local time, as in InMemoryStorage)."""
     return None if value is None else int(value.timestamp() * 1000)
+
+
+def event_rows(workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> list[tuple[str, str, int, str]]:
+    """`(workflow_id, run_id, seq, json)` rows for log events."""
+    return [(workflow_id, run_id, e.offset, dumps(e.data, f"event {e.offset} of run {run_id!r}") or "null") for e in events]

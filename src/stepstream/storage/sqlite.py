@@ -32,7 +32,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
@@ -40,18 +40,22 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from ..results import StepResult
 from ._sql import (
+    EVENTS,
     RUN_COLUMNS,
     RUNS,
     STEPS,
     encode_changes,
     epoch_ms,
+    event_rows,
+    loads,
     record_row,
     row_record,
     status_list,
     step_from_json,
     step_json,
 )
-from .base import RunChanges, RunRecord, Storage, now_ms
+from ._wake import Waiters
+from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
 
 T = TypeVar("T")
@@ -70,6 +74,17 @@ _UPSERT_STEP = (
 )
 _SELECT_RUN = f"SELECT {_COLS} FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
 _SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq"
+_INSERT_EVENT = f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, event) VALUES (?, ?, ?, ?)"
+_APPEND_EVENT = (
+    f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, event) SELECT ?, ?, ?, ? "
+    f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = ? AND run_id = ? AND (? IS NULL OR owner = ?))"
+)
+_RUN_STATUS = f"SELECT status FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
+_NEXT_OFFSET = f"SELECT COALESCE(MAX(seq) + 1, 0) FROM {EVENTS} WHERE workflow_id = ? AND run_id = ?"
+_SELECT_EVENTS = f"SELECT seq, event FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? AND seq >= ? ORDER BY seq LIMIT ?"
+_HAS_EVENTS = f"SELECT EXISTS (SELECT 1 FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? AND seq >= ?)"
+#: How often a reader waiting for events checks for appends made by other processes.
+POLL_SECONDS = 0.05
 
 
 def _locked(exc: BaseException) -> bool:
@@ -150,6 +165,7 @@ class SQLiteStorage(Storage):
         self._closed = False
         #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
         self._last_write_size = 0
+        self._waiters = Waiters()
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({self.path!r})"
@@ -347,12 +363,29 @@ class SQLiteStorage(Storage):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         statuses = None if expected_status is None else list(expected_status)
         if statuses == []:
             return False
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
-        return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
+        if not events:
+            return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
+        rows = event_rows(workflow_id, run_id, events)
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            if conn.execute(sql, params).rowcount != 1:
+                return False
+            conn.executemany(_INSERT_EVENT, rows)
+            return True
+
+        return self._appended(await self._run(lambda conn: _write(conn, tx), "update_run"), workflow_id, run_id)
+
+    def _appended(self, written: bool, workflow_id: str, run_id: str) -> bool:
+        """Wakes this process's readers of the run once events were committed."""
+        if written:
+            self._waiters.wake(workflow_id, run_id)
+        return written
 
     @staticmethod
     def _update_sql(
@@ -379,22 +412,29 @@ class SQLiteStorage(Storage):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         text = step_json(key, record)
         step = {"w": workflow_id, "r": run_id, "k": key, "rec": text, "o": expected_owner}
         update = self._update_sql(workflow_id, run_id, changes, None, expected_owner) if changes else None
         self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
-        if update is None:
+        if update is None and not events:
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
+        rows = event_rows(workflow_id, run_id, events)
 
         def tx(conn: sqlite3.Connection) -> bool:
-            if conn.execute(*update).rowcount != 1:
+            if update is not None and conn.execute(*update).rowcount != 1:
                 return False  # no such run, or another owner: write nothing
-            return conn.execute(_UPSERT_STEP, step).rowcount == 1
+            if conn.execute(_UPSERT_STEP, step).rowcount != 1:
+                return False
+            if rows:
+                conn.executemany(_INSERT_EVENT, rows)
+            return True
 
-        return await self._run(lambda conn: _write(conn, tx), "save_step")
+        written = await self._run(lambda conn: _write(conn, tx), "save_step")
+        return self._appended(written, workflow_id, run_id) if rows else written
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         params = [(workflow_id, run_id, key) for key in keys]
@@ -447,7 +487,51 @@ class SQLiteStorage(Storage):
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         def tx(conn: sqlite3.Connection) -> bool:
+            conn.execute(f"DELETE FROM {EVENTS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             conn.execute(f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             return conn.execute(f"DELETE FROM {RUNS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id)).rowcount == 1
 
         return await self._run(lambda conn: _write(conn, tx), "delete_run")
+
+    # -- the event log -------------------------------------------------------------
+
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        if not events:
+            return await self.read_events(workflow_id, run_id, limit=0) is not None
+        rows = [(*row, workflow_id, run_id, expected_owner, expected_owner) for row in event_rows(workflow_id, run_id, events)]
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            # The first row checks the run and its owner; the rest of the batch goes with it.
+            if conn.execute(_APPEND_EVENT, rows[0]).rowcount != 1:
+                return False
+            conn.executemany(_INSERT_EVENT, [row[:4] for row in rows[1:]])
+            return True
+
+        return self._appended(await self._run(lambda conn: _write(conn, tx), "append_events"), workflow_id, run_id)
+
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        key = (workflow_id, run_id)
+        count = -1 if limit is None else max(limit, 0)
+
+        def tx(conn: sqlite3.Connection) -> tuple[Any, int, list[Any]]:
+            row = conn.execute(_RUN_STATUS, key).fetchone()
+            if row is None:
+                return None, 0, []
+            following = int(conn.execute(_NEXT_OFFSET, key).fetchone()[0])
+            return row[0], following, conn.execute(_SELECT_EVENTS, (*key, max(offset, 0), count)).fetchall() if count else []
+
+        status, following, rows = await self._run(lambda conn: _read(conn, tx), "read_events")
+        if status is None:
+            return None
+        return EventPage(status, [LoggedEvent(seq, loads(text)) for seq, text in rows], following)
+
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        params = (workflow_id, run_id, offset)
+
+        async def has_events() -> bool:
+            return bool(await self._run(lambda conn: conn.execute(_HAS_EVENTS, params).fetchone()[0], "wait_events"))
+
+        # This process's appends wake the reader at once; other processes' are seen by polling.
+        await self._waiters.wait((workflow_id, run_id), has_events, POLL_SECONDS)
