@@ -46,6 +46,9 @@ finish = create_step(
 
 workflow = create_workflow(id="seed", input_schema=Value, output_schema=Value).then(prepare).then(approve).then(finish).commit()
 
+#: The app the command line and the server use: `stepstream run examples.approval:app seed --input '{"value": "hi"}'`.
+app = Stepstream(workflows=[workflow])
+
 
 def show(event: dict[str, Any]) -> str:
     payload = event["payload"]
@@ -70,7 +73,6 @@ async def print_stream(title: str, stream: WorkflowStream) -> None:
 
 
 async def main() -> None:
-    app = Stepstream(workflows=[workflow])
     async with app:
         wf = app.get_workflow("seed")
         run = await wf.create_run()

@@ -16,12 +16,16 @@ CONTRACT = [
     "Run",
     "WorkflowStream",
     "WorkflowResult",
+    "WorkflowState",
     "StepResult",
     "WorkflowEvent",
     "RequestContext",
     "StepstreamError",
     "ValidationError",
     "ResumeAlreadyClaimedError",
+    "Predicate",
+    "clone_step",
+    "clone_workflow",
 ]
 
 
@@ -41,6 +45,14 @@ def test_storage_and_server_modules() -> None:
     storage = importlib.import_module("stepstream.storage")
     for name in ("InMemoryStorage", "SQLiteStorage", "PostgresStorage", "Storage"):
         assert inspect.isclass(getattr(storage, name)), name
+
+
+def test_predicate_module() -> None:
+    predicate = importlib.import_module("stepstream.predicate")
+    assert predicate.__all__ == sorted(predicate.__all__)
+    for name in ("Predicate", "path", "eq", "ne", "lt", "lte", "gt", "gte", "in_", "not_in", "exists", "not_exists", "truthy", "falsy", "and_", "or_", "not_"):
+        assert name in predicate.__all__, name
+    assert predicate.Predicate is stepstream.Predicate
 
 
 def test_validation_error_is_a_value_error_and_a_stepstream_error() -> None:

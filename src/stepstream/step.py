@@ -7,6 +7,7 @@ call, the output after it, and the suspend, resume and state data when given.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
 from typing_extensions import TypeVar
 
 from ._schema import Schema, schema_for
-from .errors import BailSignal, SuspendSignal, WorkflowDefinitionError
+from .errors import BailSignal, StepstreamError, SuspendSignal, WorkflowDefinitionError
 from .request_context import RequestContext
 
 if TYPE_CHECKING:
+    from .app import Stepstream
     from .engine._executor import Execution
 
 Execute = Callable[["StepContext"], Any]
@@ -41,6 +43,7 @@ class Step:
         description: str | None = None,
         retries: int | None = None,
         metadata: Mapping[str, Any] | None = None,
+        request_context_schema: Any = None,
     ):
         if not isinstance(id, str) or not id:
             raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {id!r}")
@@ -64,6 +67,9 @@ class Step:
         self._resume: Schema = schema_for(resume_schema)
         self._suspend: Schema = schema_for(suspend_schema)
         self._state: Schema | None = schema_for(state_schema) if state_schema is not None else None
+        #: checked against the request context before the step runs (Mastra's requestContextSchema)
+        self.request_context_schema = request_context_schema
+        self._rc: Schema | None = schema_for(request_context_schema) if request_context_schema is not None else None
 
     @property
     def can_suspend(self) -> bool:
@@ -75,9 +81,11 @@ class Step:
 
 
 def create_step(
-    id: str,
+    source: Any = None,
+    /,
     *,
-    execute: Execute,
+    id: str | None = None,
+    execute: Execute | None = None,
     input_schema: Any = None,
     output_schema: Any = None,
     resume_schema: Any = None,
@@ -86,20 +94,62 @@ def create_step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
+    **options: Any,
 ) -> Step:
-    """Creates a step. `execute` may be sync or async and returns the output."""
-    return Step(
-        id,
-        execute=execute,
-        input_schema=input_schema,
-        output_schema=output_schema,
-        resume_schema=resume_schema,
-        suspend_schema=suspend_schema,
-        state_schema=state_schema,
+    """Creates a step.
+
+    - `create_step("id", execute=fn, ...)` (or `id="id"`): `execute` may be sync or
+      async and returns the output. `request_context_schema` is checked against the
+      run's request context before each execution (a mismatch fails the step, as in Mastra).
+    - `create_step(agent, structured_output=None, deps=None, ...)`: a pydantic-ai
+      `Agent` as a step (`stepstream[agents]`; see `stepstream.agents`).
+    - `create_step(tool)`: a pydantic-ai `Tool`, or a plain typed function whose
+      schemas come from its signature and return type.
+    """
+    if source is None or isinstance(source, str):
+        if source is not None and id is not None:
+            raise WorkflowDefinitionError(f"create_step() got the id twice: {source!r} and id={id!r}")
+        step_id = source if source is not None else id
+        if not step_id:
+            raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {step_id!r}")
+        if execute is None:
+            raise WorkflowDefinitionError(f"Step {step_id!r}: create_step() needs execute=")
+        if options:
+            raise WorkflowDefinitionError(f"Step {step_id!r}: unexpected options {sorted(options)}")
+        return Step(
+            step_id,
+            execute=execute,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            resume_schema=resume_schema,
+            suspend_schema=suspend_schema,
+            state_schema=state_schema,
+            description=description,
+            retries=retries,
+            metadata=metadata,
+            request_context_schema=request_context_schema,
+        )
+    if execute is not None or input_schema is not None or output_schema is not None or state_schema is not None:
+        raise WorkflowDefinitionError(
+            f"create_step({type(source).__name__}): execute and the input, output and state schemas come from the object itself"
+        )
+    from ._function_step import step_from_object
+
+    made = step_from_object(
+        source,
+        id=id,
         description=description,
         retries=retries,
         metadata=metadata,
+        resume_schema=resume_schema,
+        suspend_schema=suspend_schema,
+        **options,
     )
+    if request_context_schema is not None:
+        made.request_context_schema = request_context_schema
+        made._rc = schema_for(request_context_schema)
+    return made
 
 
 @overload
@@ -118,6 +168,7 @@ def step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Callable[[Execute], Step]: ...
 
 
@@ -134,6 +185,7 @@ def step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Step | Callable[[Execute], Step]:
     """Decorator form of `create_step`; the id defaults to the function's name
     and the description to its docstring."""
@@ -150,18 +202,25 @@ def step(
             description=description if description is not None else inspect.getdoc(f),
             retries=retries,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
 
     return wrap(fn) if fn is not None else wrap
 
 
 class AbortSignal:
-    """Fires when the run is canceled or a step calls `abort()`."""
+    """Fires when the run is canceled or a step calls `abort()`.
 
-    __slots__ = ("_event",)
+    A step awaiting `wait()` is woken, not interrupted: the code after the wait
+    runs (cleanup) and what the step returns is recorded, as in Mastra. A step
+    awaiting anything else is interrupted there when the run is canceled.
+    """
 
-    def __init__(self, event: Any):
+    __slots__ = ("_event", "_listening")
+
+    def __init__(self, event: Any, listening: set[Any] | None = None):
         self._event = event
+        self._listening = listening
 
     def is_set(self) -> bool:
         """True once the run was aborted."""
@@ -173,8 +232,16 @@ class AbortSignal:
         return self.is_set()
 
     async def wait(self) -> None:
-        """Waits until the run is aborted."""
-        await self._event.wait()
+        """Waits until the run is aborted; the step then carries on (it is not interrupted)."""
+        task = asyncio.current_task() if self._listening is not None else None
+        if task is None or self._listening is None:
+            await self._event.wait()
+            return
+        self._listening.add(task)
+        try:
+            await self._event.wait()
+        finally:
+            self._listening.discard(task)
 
 
 class Writer:
@@ -266,14 +333,29 @@ class StepContext(Generic[InputT, ResumeT]):
         """The run's request context; changes are persisted with the run."""
         return self._ex.rs.request_context
 
+    @property
+    def app(self) -> Stepstream:
+        """The `Stepstream` app the run belongs to (Mastra's `mastra`): `get_agent`, `get_workflow`."""
+        app: Stepstream | None = self._ex.rs.app
+        if app is None:
+            raise StepstreamError(
+                f"Step {self._key!r} in run {self.run_id!r}: ctx.app needs the workflow registered in a Stepstream app "
+                "(Stepstream(workflows=[...], agents={...}))"
+            )
+        return app
+
     # -- data ---------------------------------------------------------------------------------
     @property
     def state(self) -> Any:
-        """The workflow state (validated by the step's `state_schema` when it has one)."""
-        return self._ex.state_for(self._step, self._state_updates)
+        """The workflow state (validated by the step's `state_schema` when it has one).
+
+        This step's own `set_state()` calls show only when it has ended (Mastra's rule);
+        updates of steps that ended meanwhile (parallel siblings) do show."""
+        return self._ex.state_for(self._step)
 
     async def set_state(self, new_state: Any) -> None:
-        """Merges `new_state` into the workflow state; applied when the step ends (not if it fails)."""
+        """Merges `new_state` into the workflow state; applied when the step ends (not if it fails).
+        Until then `ctx.state` keeps showing the state without it."""
         self._state_updates = self._ex.merge_state(self._step, self._key, self._state_updates, new_state)
 
     def get_init_data(self) -> Any:
@@ -288,13 +370,14 @@ class StepContext(Generic[InputT, ResumeT]):
 
     @property
     def writer(self) -> Writer:
-        """Emits output events to stream readers while the step runs."""
-        return Writer(self._ex, self._ex.prefix + self._key)
+        """Emits output events to stream readers while the step runs (`stepName` is the
+        step's own id, also inside a nested workflow, as in Mastra)."""
+        return Writer(self._ex, self._key)
 
     @property
     def abort_signal(self) -> AbortSignal:
         """Set when the run is canceled."""
-        return AbortSignal(self._ex.rs.abort_event)
+        return AbortSignal(self._ex.rs.abort_event, self._ex.rs.listening)
 
     # -- control ------------------------------------------------------------------------------
     def suspend(self, payload: Any = None, *, resume_label: str | list[str] | None = None) -> NoReturn:
@@ -312,6 +395,19 @@ class StepContext(Generic[InputT, ResumeT]):
     def abort(self) -> None:
         """Cancels the run (as `run.cancel()` does)."""
         self._ex.rs.request_abort()
+
+    async def run_agent(self, agent: Any, prompt: str, **options: Any) -> Any:
+        """Runs a pydantic-ai agent (or the app's agent of that name) from inside this step.
+
+        Its chunks reach stream readers and its token usage adds to the run's usage,
+        as for an agent step; `options` go to `agent.iter()` (`output_type`, `deps`...,
+        deps default to this context). Returns pydantic-ai's `AgentRunResult`.
+        """
+        from .agents import stream_agent
+
+        if isinstance(agent, str):
+            agent = self.app.get_agent(agent)
+        return await stream_agent(self, agent, prompt, **options)
 
     def report_usage(self, input_tokens: int = 0, output_tokens: int = 0, **more: int) -> None:
         """Adds token usage to the run's `stream.usage` (e.g. `total_tokens`, `reasoning_tokens`)."""

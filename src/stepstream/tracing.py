@@ -95,6 +95,10 @@ LOOP_CONCURRENCY = "stepstream.loop.concurrency"
 SLEEP_TYPE = "stepstream.sleep.type"
 SLEEP_DURATION_MS = "stepstream.sleep.duration_ms"
 SLEEP_UNTIL = "stepstream.sleep.until"
+#: a control-flow entry's `id`, `description` and `metadata` (JSON) given to the builder
+ENTRY_ID = "stepstream.entry.id"
+ENTRY_DESCRIPTION = "stepstream.entry.description"
+ENTRY_METADATA = "stepstream.entry.metadata"
 #: OpenTelemetry GenAI semantic conventions, set on the run span when steps report usage.
 USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
 USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"

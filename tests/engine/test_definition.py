@@ -18,6 +18,7 @@ from stepstream import (
     step,
 )
 from stepstream.storage import InMemoryStorage
+from tests.engine.matchers import wire
 
 
 class _Millis:
@@ -236,7 +237,7 @@ async def test_nested_and_parent_map_ids_do_not_collide() -> None:
     result = await (await outer.create_run()).start(input_data={})
     assert result.status == "success"
     assert list(result.steps) == ["mapping_outer-w_0", "inner-w"]
-    stored = await outer.get_run(result.run_id)
+    stored = wire(await outer.get_run(result.run_id))
     assert stored is not None
     assert set(stored["steps"]) == {"mapping_outer-w_0", "inner-w", "inner-w.mapping_inner-w_0"}
     assert result.result == {"inner": True}
@@ -322,11 +323,11 @@ def test_bad_builder_calls_are_refused() -> None:
         wf.parallel([make_step1(), "step2"])  # type: ignore[list-item]
     with pytest.raises(WorkflowDefinitionError, match=r"branch\(\) needs at least one \(condition, step\) pair"):
         wf.branch([])
-    with pytest.raises(WorkflowDefinitionError, match=r"branch\(\) item 0 must be a \(condition, step\) pair"):
+    with pytest.raises(WorkflowDefinitionError, match=r"branch\(\) item 0 needs a condition: a function, a Predicate or \{'predicate': \{\.\.\.\}\}; got True"):
         wf.branch([(True, make_step1())])  # type: ignore[list-item]
-    with pytest.raises(WorkflowDefinitionError, match=r"dowhile\(\) needs a callable condition"):
+    with pytest.raises(WorkflowDefinitionError, match=r"dowhile\(\) needs a condition: a function, a Predicate"):
         wf.dowhile(make_step1(), True)  # type: ignore[arg-type]
-    with pytest.raises(WorkflowDefinitionError, match=r"dountil\(\) needs a callable condition"):
+    with pytest.raises(WorkflowDefinitionError, match=r"dountil\(\) needs a condition: a function, a Predicate"):
         wf.dountil(make_step1(), None)  # type: ignore[arg-type]
     with pytest.raises(WorkflowDefinitionError, match=r"foreach\(\) takes a step or a workflow, got int"):
         wf.foreach(3)  # type: ignore[arg-type]

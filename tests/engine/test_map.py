@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -216,7 +217,7 @@ async def test_map_function_that_raises_fails_the_run() -> None:
 def test_bad_mapping_forms_are_refused() -> None:
     wf = create_workflow(id="map-bad", input_schema=Any, output_schema=Any)
     with pytest.raises(
-        WorkflowDefinitionError, match=r"map key 'x' must be a dict with one of step, value, init_data, request_context_path, fn; got 5"
+        WorkflowDefinitionError, match=r"map key 'x' must be a dict with one of step, value, init_data, request_context_path, fn, template; got 5"
     ):
         wf.map({"x": 5})
     with pytest.raises(WorkflowDefinitionError, match=r"map\(\) takes a function or a dict, got list"):
@@ -238,4 +239,55 @@ async def test_a_mapping_schema_validates_the_mapped_value() -> None:
     bad = await (await wf.create_run()).start(input_data={}, request_context=RequestContext({"count": "many"}))
     assert bad.status == "failed"
     assert bad.error is not None
-    assert bad.error["message"].startswith("Mapped value 'count' of 'shape' failed its schema: \n- : Input should be a valid integer")
+    assert bad.error["message"].startswith("Mapped value 'count' of 'shape' failed its schema: \n- Input should be a valid integer")
+
+
+# -- templates ----------------------------------------------------------------------------------
+
+
+async def test_template_renders_typed_inputs_and_both_spellings() -> None:
+    from pydantic import BaseModel
+
+    class Person(BaseModel):
+        name: str
+        age: int
+
+    first = create_step(id="first", input_schema=Person, output_schema=Person, execute=lambda ctx: ctx.input_data)
+    wf = (
+        create_workflow(id="tpl", input_schema=Person, output_schema=Any)
+        .then(first)
+        .map({"line": {"template": "${input_data.name} (${inputData.age}) / ${step_results.first.name} / ${init_data}"}})
+        .commit()
+    )
+    result = await (await wf.create_run()).start(input_data={"name": "Ann", "age": 30})
+    assert result.result == {"line": 'Ann (30) / Ann / {"name":"Ann","age":30}'}
+
+
+async def test_a_failing_placeholder_fails_the_map_step_with_a_stepstream_error() -> None:
+    from stepstream import StepstreamError
+
+    wf = create_workflow(id="tpl-bad", input_schema=Any, output_schema=Any).map({"v": {"template": "${input_data.a.b}"}}, id="render").commit()
+    result = await (await wf.create_run()).start(input_data={"a": "text"})
+    assert result.status == "failed"
+    error = result.steps["render"].error
+    assert isinstance(error, StepstreamError) and isinstance(error, ValueError)
+    assert str(error) == "Invalid path a.b in Template placeholder #1 (${input_data.a.b}) in '${input_data.a.b}'"
+
+
+@pytest.mark.parametrize(
+    ("template", "needle"),
+    [
+        ("${ input_data.x}", "has empty or whitespace-padded contents"),
+        ("${inputs.x}", 'references unknown namespace "inputs". Use one of: input_data, init_data'),
+        ("${step_results}", "must be of the form"),
+        ("${request_context}", "requires a request-context key"),
+    ],
+)
+def test_bad_templates_are_refused_at_build_time_naming_workflow_and_key(template: str, needle: str) -> None:
+    with pytest.raises(WorkflowDefinitionError, match=r"(?s)" + re.escape(needle) + r".*\(workflow 'w', map key 'out'\)"):
+        create_workflow(id="w").map({"out": {"template": template}})
+
+
+def test_a_template_must_be_a_string() -> None:
+    with pytest.raises(WorkflowDefinitionError, match=r"map key 'out': 'template' must be a string, got 3"):
+        create_workflow(id="w").map({"out": {"template": 3}})

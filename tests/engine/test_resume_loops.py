@@ -425,3 +425,24 @@ async def test_foreach_item_failing_after_resume_fails_the_run() -> None:
     assert done.error is not None
     assert done.error["message"] == "item 2 rejected"
     assert done.steps["check"].status == "failed"
+
+
+async def test_a_later_iteration_does_not_keep_the_resume_payload() -> None:
+    """Mastra keeps a stale `resumePayload` on the loop step's record after later iterations;
+    the record of an iteration that ran without resume data has none."""
+
+    async def body(ctx: StepContext) -> dict[str, int]:
+        n = ctx.input_data["n"]
+        if n == 0 and ctx.resume_data is None:
+            await ctx.suspend({"ask": True})
+        return {"n": n + 1}
+
+    wf = create_workflow("loop-stale-resume").dountil(create_step("body", execute=body), lambda ctx: ctx.input_data["n"] >= 3).commit()
+    run = await wf.create_run()
+    assert (await run.start(input_data={"n": 0})).status == "suspended"
+    done = await run.resume(resume_data={"ok": 1})
+    assert done.status == "success"
+    record = done.steps["body"]
+    assert record.output == {"n": 3}
+    assert record.resume_payload is None
+    assert "resumePayload" not in record.to_dict()

@@ -286,3 +286,23 @@ async def test_failure_of_a_resumed_branch_fails_the_run_and_keeps_sibling_recor
     assert done.steps["ok"].output == {"result": 2}
     with pytest.raises(ResumeError, match=r"^This workflow run was not suspended"):
         await run.resume(step="boom", resume_data={})
+
+
+async def test_resume_stream_leaving_a_sibling_suspended_finishes_suspended() -> None:
+    """Mastra ends such a resume_stream with `workflowStatus: "success"` although the run is
+    still suspended on the sibling branch; the finish event says "suspended"."""
+
+    async def ask(ctx: StepContext) -> int:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return 1
+
+    wf = create_workflow("sibling-stays").parallel([create_step("a", execute=ask), create_step("b", execute=ask)]).commit()
+    run = await wf.create_run()
+    assert (await run.start(input_data={})).suspended == [["a"], ["b"]]
+    stream = run.resume_stream(resume_data={"x": 1}, step="a")
+    events = [e async for e in stream]
+    result = await stream.result
+    assert events[-1].type == "workflow-finish"
+    assert events[-1].payload["workflowStatus"] == "suspended" == result.status
+    assert result.suspended == [["b"]]

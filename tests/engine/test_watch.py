@@ -1,4 +1,6 @@
-"""run.watch(callback): raw events for every execution of a run (scenario W.152 and the watch API)."""
+"""run.watch(callback): Mastra's watch events for every execution of a run (step events plus
+`workflow-step-finish`, no workflow start/finish; recorded in conformance/watch-events), and the
+client fold of stream chunks (scenario W.152)."""
 
 from __future__ import annotations
 
@@ -39,36 +41,59 @@ async def test_watch_sees_every_event_of_start_and_resume() -> None:
     run.watch(seen.append)
     await run.start(input_data={"n": 1})
     assert brief(seen) == [
-        ("workflow-start", None),
         ("workflow-step-start", "first"),
         ("workflow-step-result", "first"),
+        ("workflow-step-finish", "first"),
         ("workflow-step-start", "ask"),
         ("workflow-step-suspended", "ask"),
-        ("workflow-finish", None),
     ]
     assert seen[4].payload["suspendPayload"] == {"reason": "confirm"}
-    assert seen[-1].payload["workflowStatus"] == "suspended"
+    assert seen[2].payload == {"id": "first", "stepCallId": seen[1].payload["stepCallId"], "metadata": {}}
+    assert all("stepName" not in e.payload for e in seen)
     seen.clear()
     await run.resume(resume_data={"times": 5})
     assert brief(seen) == [
-        ("workflow-start", None),
         ("workflow-step-start", "ask"),
         ("workflow-step-result", "ask"),
-        ("workflow-finish", None),
+        ("workflow-step-finish", "ask"),
     ]
-    assert seen[2].payload["output"] == {"n": 10}
-    assert seen[-1].payload["workflowStatus"] == "success"
+    assert seen[1].payload["output"] == {"n": 10}
     assert all(e.run_id == run.run_id for e in seen)
 
 
-async def test_watch_and_stream_see_the_same_events() -> None:
+async def test_watch_and_stream_agree_on_step_events() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "watch-vs-stream")
     run = await wf.create_run()
     watched: list[WorkflowEvent] = []
     run.watch(watched.append)
     streamed = [e async for e in run.stream(input_data={"n": 2})]
-    assert [e.to_dict() for e in watched] == [e.to_dict() for e in streamed]
+    step_events = [e for e in streamed if e.type not in ("workflow-start", "workflow-finish")]
+    without_name = [{k: v for k, v in e.payload.items() if k != "stepName"} for e in step_events]
+    assert [e.payload for e in watched if e.type != "workflow-step-finish"] == without_name
+    assert [e.type for e in watched if e.type != "workflow-step-finish"] == [e.type for e in step_events]
+
+
+async def test_watch_gets_writer_output_and_cancel() -> None:
+    async def talk(ctx: StepContext) -> int:
+        await ctx.writer.write({"said": 1})
+        ctx.abort()
+        return 1
+
+    wf = create_workflow("watch-cancel").then(create_step("talk", execute=talk)).then(create_step("never", execute=lambda ctx: 2)).commit()
+    run = await wf.create_run()
+    seen: list[WorkflowEvent] = []
+    run.watch(seen.append)
+    result = await run.start(input_data={})
+    assert result.status == "canceled"
+    assert [e.type for e in seen] == [
+        "workflow-step-start",
+        "workflow-step-output",
+        "workflow-step-result",
+        "workflow-step-finish",
+        "workflow-canceled",
+    ]
+    assert seen[1].payload["stepName"] == "talk"
 
 
 async def test_unsubscribe_stops_delivery_and_is_idempotent() -> None:
@@ -80,12 +105,12 @@ async def test_unsubscribe_stops_delivery_and_is_idempotent() -> None:
     run.watch(lambda e: kept.append(e.type))
     stop = run.watch(lambda e: dropped.append(e.type))
     await run.start(input_data={"n": 1})
-    assert len(dropped) == 6
+    assert len(dropped) == 5
     stop()
     stop()
     await run.resume(resume_data={"times": 2})
-    assert len(dropped) == 6
-    assert kept[6:] == ["workflow-start", "workflow-step-start", "workflow-step-result", "workflow-finish"]
+    assert len(dropped) == 5
+    assert kept[5:] == ["workflow-step-start", "workflow-step-result", "workflow-step-finish"]
 
 
 async def test_async_callbacks_are_run() -> None:
@@ -103,12 +128,11 @@ async def test_async_callbacks_are_run() -> None:
     await asyncio.sleep(0.01)
     assert sorted(seen) == sorted(
         [
-            "workflow-start",
             "workflow-step-start",
             "workflow-step-result",
+            "workflow-step-finish",
             "workflow-step-start",
             "workflow-step-suspended",
-            "workflow-finish",
         ]
     )
 
@@ -127,9 +151,9 @@ async def test_a_raising_callback_is_logged_and_does_not_break_the_run(caplog: p
     with caplog.at_level(logging.ERROR, logger="stepstream"):
         result = await run.start(input_data={"n": 1})
     assert result.status == "suspended"
-    assert len(seen) == 6
+    assert len(seen) == 5
     assert calls == Counter({"first": 1, "ask": 1})
-    assert sum("a watch callback raised" in r.getMessage() for r in caplog.records) == 6
+    assert sum("a watch callback raised" in r.getMessage() for r in caplog.records) == 5
 
 
 async def test_a_raising_async_callback_is_logged_not_left_unretrieved(caplog: pytest.LogCaptureFixture) -> None:
@@ -154,7 +178,7 @@ async def test_a_raising_async_callback_is_logged_not_left_unretrieved(caplog: p
         loop.set_exception_handler(None)
     assert result.status == "suspended"
     assert loop_errors == []
-    assert sum("a watch callback raised" in r.getMessage() for r in caplog.records) == 6
+    assert sum("a watch callback raised" in r.getMessage() for r in caplog.records) == 5
 
 
 async def test_watch_only_sees_its_own_run() -> None:
@@ -171,7 +195,7 @@ async def test_watch_only_sees_its_own_run() -> None:
 
 
 def fold(state: dict[str, Any] | None, event: WorkflowEvent) -> dict[str, Any]:
-    """A watch-style fold of events into run state (the client fold of scenario W.152)."""
+    """A fold of stream chunks into run state (the client fold of scenario W.152)."""
     prev = state or {"input": None, "status": "running", "steps": {}}
     kind, payload = event.type, event.payload
     if kind == "workflow-start":
@@ -201,25 +225,26 @@ def fold(state: dict[str, Any] | None, event: WorkflowEvent) -> dict[str, Any]:
     return prev
 
 
-async def test_folding_watched_events_rebuilds_the_run_state() -> None:
+async def test_folding_stream_chunks_rebuilds_the_run_state() -> None:
     calls: Counter[str] = Counter()
     wf = suspending_workflow(calls, "fold")
     run = await wf.create_run()
     state: dict[str, Any] | None = None
 
-    def on_event(event: WorkflowEvent) -> None:
-        nonlocal state
+    stream = run.stream(input_data={"n": 1})
+    async for event in stream:
         state = fold(state, event)
-
-    run.watch(on_event)
-    suspended = await run.start(input_data={"n": 1})
+    suspended = await stream.result
     assert state is not None
     assert state["status"] == "suspended" == suspended.status
     assert state["suspended"] == suspended.suspended == [["ask"]]
     assert state["suspendPayload"] == {"reason": "confirm"}
     assert {k: v["status"] for k, v in state["steps"].items()} == {"first": "success", "ask": "suspended"}
 
-    done = await run.resume(resume_data={"times": 3})
+    resumed = run.resume_stream(resume_data={"times": 3})
+    async for event in resumed:
+        state = fold(state, event)
+    done = await resumed.result
     assert state["status"] == "success"
     assert state["result"] == done.result == {"n": 6}
     assert {k: v["status"] for k, v in state["steps"].items()} == {"first": "success", "ask": "success"}

@@ -78,6 +78,24 @@ async def test_unreachable_server_raises_storage_error_without_password() -> Non
     await storage.close()
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"user": "no_such_role_x"}, 'role "no_such_role_x" does not exist'),
+        ({"dbname": "no_such_database_x"}, 'database "no_such_database_x" does not exist'),
+        ({"port": "1"}, "Connection refused"),
+    ],
+)
+async def test_connection_errors_carry_the_servers_reason(pg_dsn: str, change: dict[str, str], reason: str) -> None:
+    """Before: the pool retried for connect_timeout, then said only "pool initialization incomplete"."""
+    dsn = make_conninfo(pg_dsn, **change)
+    storage = PostgresStorage(dsn, connect_timeout=10)
+    with pytest.raises(StorageError, match="cannot connect to PostgreSQL") as info:
+        await storage.setup()
+    assert reason in str(info.value)
+    await storage.close()
+
+
 def test_schema_name_is_validated() -> None:
     with pytest.raises(ValueError, match="lowercase SQL identifier"):
         PostgresStorage("postgresql://x", schema="Bad; DROP")

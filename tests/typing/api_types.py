@@ -77,3 +77,28 @@ async def api() -> None:
     assert_type(await stream.result, WorkflowResult)
     assert_type(await stream.usage, dict[str, int])
     assert_type(run.watch(lambda event: None)(), None)
+
+
+def cloning_and_predicates(s: Step, wf: Workflow) -> None:
+    from stepstream import Predicate, clone_step, clone_workflow
+    from stepstream.predicate import eq, path
+
+    assert_type(clone_step(s, id="s2"), Step)
+    assert_type(clone_workflow(wf, id="w2"), Workflow)
+    cond = eq(path("input_data.kind"), "a") & eq(path("state.n"), 1)
+    assert_type(cond, Predicate)
+    assert_type(cond.to_dict(), dict[str, Any])
+    assert_type(Predicate.from_dict(cond.to_dict()), Predicate)
+    assert_type(wf.branch([(cond, s), ({"predicate": cond.to_dict()}, s), (lambda ctx: True, s)], id="route"), Workflow)
+    assert_type(wf.dountil(s, cond, description="until a"), Workflow)
+
+
+async def run_options(run: Run, wf: Workflow) -> None:
+    from stepstream import InternalSpans, OutputOptions
+
+    opts: OutputOptions = {"include_state": True, "include_resume_labels": True}
+    assert_type(await run.start(input_data={}, per_step=True, output_options=opts), WorkflowResult)
+    assert_type(run.stream(input_data={}, per_step=True), WorkflowStream)
+    assert_type(await run.time_travel(step="a", nested_steps_context={"inner": {}}, per_step=True), WorkflowResult)
+    assert_type(await run.restart(request_context={"user": "bob"}), WorkflowResult)
+    assert_type(await wf.create_run(tracing_policy={"internal": InternalSpans.WORKFLOW}), Run)

@@ -10,7 +10,7 @@ from ..errors import ResumeError, RunStateError
 from ..results import StepResult
 from ..step import Step
 from ..storage.base import RunRecord, now_ms
-from ..workflow.builder import Workflow, _node_steps
+from ..workflow.builder import Workflow, node_steps
 from ..workflow.plan import ConditionalNode, ParallelNode
 
 
@@ -40,7 +40,7 @@ def find_step(workflow: Workflow, parts: Sequence[str]) -> Step | None:
             return None
         found = None
         for node in current.graph:
-            for candidate in _node_steps(node):
+            for candidate in node_steps(node):
                 if candidate.id == part:
                     found = candidate
         if found is None:

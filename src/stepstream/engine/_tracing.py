@@ -38,7 +38,7 @@ from .. import tracing as T
 from .._schema import to_json
 from .._version import __version__
 from ..results import StepResult
-from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from ..workflow.plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from ._state import strip_meta
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class RunTracer:
     trace_id: str | None = None
     span_id: str | None = None
 
-    def step_started(self, name: str, payload: Any, prefix: str) -> Any:
+    def step_started(self, name: str, payload: Any, prefix: str, entry: EntryOptions | None = None) -> Any:
         """Opens a step span; returns a handle passed to `step_ended`."""
         return None
 
@@ -77,6 +77,9 @@ class RunTracer:
 
     def item_ended(self, handle: Any, status: str, value: Any) -> None:
         """Closes a foreach item span; `value` is the output, suspend payload or error."""
+
+    def foreach_concurrency(self, name: str, concurrency: int) -> None:
+        """Records the concurrency a foreach's function resolved to."""
 
     def sleep_started(self, name: str, node: SleepNode, seconds: float) -> Any:
         """Opens a sleep span."""
@@ -451,9 +454,11 @@ class OtelRunTracer(RunTracer):
             handle.token = None
             otel_context.detach(token)  # type: ignore[arg-type]
 
-    def step_started(self, name: str, payload: Any, prefix: str) -> _Open:
+    def step_started(self, name: str, payload: Any, prefix: str, entry: EntryOptions | None = None) -> _Open:
         key = name[len(prefix) :]
         attrs: Attrs = {T.SPAN_TYPE: T.TYPE_STEP, T.STEP_ID: key, T.STEP_PATH: name}
+        if entry:
+            _entry_attrs(entry, attrs)
         if not self._hide_input:
             attrs[T.INPUT] = _json(payload)
         return self._open_step(key, name, self._parent(name, prefix), attrs, name + ".")
@@ -515,6 +520,8 @@ class OtelRunTracer(RunTracer):
         }
         dynamic = callable(node.until) or callable(node.duration)
         attrs[T.SLEEP_TYPE] = "dynamic" if dynamic else "fixed"
+        if node.entry:
+            _entry_attrs(node.entry, attrs)
         if node.until is not None:
             if isinstance(node.until, datetime):
                 attrs[T.SLEEP_UNTIL] = node.until.isoformat()
@@ -569,11 +576,17 @@ class OtelRunTracer(RunTracer):
             attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: node.kind}
         else:
             name = T.LOOP_SPAN.format(kind="foreach")
-            attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: "foreach", T.LOOP_CONCURRENCY: node.concurrency}
+            attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: "foreach"}
+            if not callable(node.concurrency):  # a function's value is recorded once resolved
+                attrs[T.LOOP_CONCURRENCY] = node.concurrency
             prev = ex.context.get(node.step.id) if ex.replay else None
             items = prev.payload if prev is not None and prev.status == "suspended" else value
             if isinstance(items, (list, tuple)):
                 attrs[T.FOREACH_ITEM_COUNT] = len(items)
+        if node.entry:
+            _entry_attrs(node.entry, attrs)
+            if node.entry.id:  # Mastra names the span after the authored id: `parallel: 'check-document'`
+                name = name.split(":", 1)[0] + f": '{node.entry.id.strip()}'"
         start = time.time_ns()
         parent = self._scopes.get(ex.prefix, self._run)
         span = self._tracer.start_span(name, context=parent.ctx, attributes=attrs, start_time=start)
@@ -582,6 +595,11 @@ class OtelRunTracer(RunTracer):
             self._parents[ex.prefix + step_id] = handle
         self._live[handle] = None
         return handle
+
+    def foreach_concurrency(self, name: str, concurrency: int) -> None:
+        handle = self._parents.get(name)
+        if handle is not None:
+            handle.span.set_attribute(T.LOOP_CONCURRENCY, concurrency)
 
     def _node_done(self, handle: _Open, prefix: str) -> None:
         for step_id in handle.node.ids:
@@ -627,6 +645,16 @@ class OtelRunTracer(RunTracer):
         )
         span.end()
         handle.iterations = max(handle.iterations, iteration)
+
+
+def _entry_attrs(entry: EntryOptions, attrs: Attrs) -> None:
+    """The authored identity of a control-flow entry, as Mastra's entryId/entryDescription/entryMetadata."""
+    if entry.id and entry.id.strip():
+        attrs[T.ENTRY_ID] = entry.id.strip()
+    if entry.description and entry.description.strip():
+        attrs[T.ENTRY_DESCRIPTION] = entry.description.strip()
+    if entry.metadata is not None:
+        attrs[T.ENTRY_METADATA] = _json(entry.metadata)
 
 
 def _replayed(ex: Execution, node: Node) -> bool:

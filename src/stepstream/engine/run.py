@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
-from .._schema import to_json
+from .._schema import storable, to_json
 from .._serialize import serialize_error
 from ..errors import (
     ResumeAlreadyClaimedError,
@@ -20,18 +19,21 @@ from ..errors import (
     StorageError,
     ValidationError,
 )
-from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
+from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_PAUSED, WORKFLOW_START, WorkflowEvent
 from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, WorkflowResult
 from ..step import Step
 from ..storage.base import RunChanges, RunRecord
-from ..types import TERMINAL_STATUSES, RunStatus
+from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from . import background
 from ._executor import Execution
-from ._state import Fenced, RunState, Sink, Target, strip_meta
+from ._lifecycle import call_on_finish, call_on_start
+from ._options import OutputOptions, _Options, _travel_context
+from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
+from ._watch import Watcher
 from .stream import WorkflowStream
 
 log = logging.getLogger("stepstream")
@@ -42,30 +44,14 @@ _POLL_SECONDS = 0.025
 _POLL_BUDGET = 2.0
 
 
-class _Watcher(Sink):
-    def __init__(self, callback: Callable[[WorkflowEvent], Any]):
-        self.callback = callback
-        self.pending: set[asyncio.Future[Any]] = set()
-
-    def push(self, event: WorkflowEvent) -> None:
-        try:
-            out = self.callback(event)
-            if inspect.isawaitable(out):
-                fut = asyncio.ensure_future(out)
-                self.pending.add(fut)
-                fut.add_done_callback(self._settled)
-        except Exception:
-            log.exception("a watch callback raised")
-
-    def _settled(self, fut: asyncio.Future[Any]) -> None:
-        self.pending.discard(fut)
-        if not fut.cancelled() and (exc := fut.exception()) is not None:
-            log.error("a watch callback raised", exc_info=exc)
-
-
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
     """The run with this id (cached in this process, or rebuilt from storage), or a new one."""
     workflow.ensure_committed()
+    if run_id is not None and (not isinstance(run_id, str) or not run_id.strip()):
+        raise ValidationError(
+            f"run_id must be a non-empty string or None (for a random id), got {run_id!r} (workflow {workflow.id!r})",
+            [("run_id", "must be a non-empty string")],
+        )
     given = run_id is not None
     run_id = run_id or str(uuid.uuid4())
     storage = workflow.storage
@@ -81,6 +67,7 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
     # A new run is written when it is started (its insert is also its claim), or before
     # anything else reads or changes it: one transaction fewer for the common create + start.
     run._unsaved = stored is None
+    run._named = given
     workflow._runs[run_id] = run
     return run
 
@@ -106,6 +93,10 @@ class Run:
         self._idle.set()
         self._last_result: WorkflowResult | None = None
         self._unsaved = False
+        #: created with an id the caller gave (not a fresh one): if storage lacks it, it is not found
+        self._named = False
+        #: this run's tracing policy (`create_run(tracing_policy=)`), else the workflow's
+        self.tracing_policy: TracingPolicy | None = None
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id!r} of {self.workflow_id!r} status={self.status!r}>"
@@ -120,6 +111,22 @@ class Run:
                 if stored is not None:
                     self.status = stored.status
 
+    def _forget_unsaved(self) -> None:
+        """Drops a run created here and never written, so no later flush writes it as pending."""
+        if self._unsaved:
+            self.workflow._runs.pop(self.run_id, None)
+
+    def _not_found(self) -> RunNotFoundError:
+        self._forget_unsaved()
+        return RunNotFoundError(f"No snapshot found for this workflow run: {self.workflow_id} {self.run_id}")
+
+    async def _ensure_known(self) -> None:
+        """Before acting on a stored run. A run created here with a fresh id is written as
+        pending first (Mastra's createRun writes it); an id the caller named that storage
+        lacks is left unwritten, so the load that follows reports it not found."""
+        if not (self._unsaved and self._named):
+            await self._ensure_created()
+
     # -- start ----------------------------------------------------------------------------
     async def start(
         self,
@@ -127,10 +134,13 @@ class Run:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Runs the workflow and returns its result. Raises only for refused input;
-        a failing step gives a result with status `failed`."""
-        return await self._start(input_data, initial_state, request_context, tracing_options)
+        a failing step gives a result with status `failed`. With `per_step=True` the run
+        stops `paused` after one entry of the flow (time travel to the next step continues it)."""
+        return await self._start(input_data, initial_state, request_context, tracing_options, _Options.of(output_options, per_step))
 
     def stream(
         self,
@@ -139,10 +149,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """Starts the run and returns its event stream at once."""
+        opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._start(input_data, initial_state, request_context, tracing_options))
+        stream._drive(self._start(input_data, initial_state, request_context, tracing_options, opts))
         return stream
 
     async def start_async(
@@ -153,9 +166,9 @@ class Run:
         tracing_options: Mapping[str, Any] | None = None,
     ) -> str:
         """Claims the run and returns its id at once; the run goes on in this process's
-        background. Refused input raises here, and nothing is stored. Follow the run with
+        background. Refused input raises here and changes nothing. Follow the run with
         `observe_stream()`; if the process dies, `restart_active_runs()` recovers it."""
-        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options))
+        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options, _Options()))
         return self.run_id
 
     def observe_stream(self, offset: int = 0) -> WorkflowStream:
@@ -174,8 +187,9 @@ class Run:
         initial_state: Any,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
-        return await (await self._claim_start(input_data, initial_state, request_context, tracing_options))
+        return await (await self._claim_start(input_data, initial_state, request_context, tracing_options, opts))
 
     async def _claim_start(
         self,
@@ -183,19 +197,29 @@ class Run:
         initial_state: Any,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> Coroutine[Any, Any, WorkflowResult]:
         """Validates the input and claims the run (`pending` -> `running`); returns the
         execution, not started. Raises (changing nothing) if the input or the run's status refuses."""
         wf = self.workflow
         wf.ensure_committed()
-        if wf.validate_inputs:
-            input_data = wf._in.validate(input_data, "Invalid input data")
-        state = self._initial_state(initial_state)
+        try:
+            if wf.validate_inputs:
+                input_data = wf._in.validate(input_data, "Invalid input data")
+            stored_input = storable(input_data, "Input data")
+            state = self._initial_state(initial_state)
+        except ValidationError as exc:
+            if not self._named:  # refused before anything was written: leave no pending run behind
+                self._forget_unsaved()  # (a run id the caller named stays pending, as in Mastra)
+            raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
+        if wf.validate_inputs and wf._rc is not None:
+            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+        await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
-            "input": to_json(input_data),
+            "input": stored_input,
             "state": dict(state),
             "request_context": to_json(rc.all),
             "owner": owner,
@@ -206,7 +230,7 @@ class Run:
             fresh = RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)
             fresh.apply(changes)
             if await storage.create_run(fresh):  # the insert is the claim
-                return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
+                return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
             stored = await storage.load_run(wf.id, self.run_id)
@@ -214,9 +238,8 @@ class Run:
                 # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
-                    return self._execute(
-                        input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, next_offset=await self._log_end()
-                    )
+                    offset = await self._log_end()
+                    return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset)
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -227,7 +250,7 @@ class Run:
             await storage.create_run(RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id))
             if not await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",)):
                 raise StorageError(f"Could not start run {self.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-        return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
+        return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
 
     async def _log_end(self) -> int:
         """The offset the run's next event gets: read after the claim, so no other execution
@@ -249,9 +272,9 @@ class Run:
                     initial_state = {}
             else:
                 initial_state = schema.validate(initial_state, "Invalid initial data")
-        state = to_json(initial_state) if initial_state is not None else {}
+        state = storable(initial_state, "Initial state") if initial_state is not None else {}
         if not isinstance(state, dict):
-            raise ValidationError(f"Invalid initial data: \n- : state must be an object (run {self.run_id!r})")
+            raise ValidationError("Invalid initial data: \n- state must be an object", [("", "state must be an object")])
         return state
 
     # -- resume ---------------------------------------------------------------------------
@@ -263,10 +286,13 @@ class Run:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Continues a suspended run with `resume_data` for the step named by `step` or
         `label` (or the only suspended step). A refused resume changes nothing."""
-        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options)
+        opts = _Options.of(output_options, per_step)
+        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
 
     def resume_stream(
         self,
@@ -277,10 +303,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """`resume`, returning the event stream at once."""
+        opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options))
+        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
         return stream
 
     async def resume_async(
@@ -294,7 +323,7 @@ class Run:
     ) -> str:
         """Claims the resume and returns the run id without waiting for the run. A refused
         resume (not suspended, unknown step, invalid data) raises here and changes nothing."""
-        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options)
+        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, _Options())
         background.spawn(self, execution)
         return self.run_id
 
@@ -306,8 +335,9 @@ class Run:
         for_each_index: int | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
-        return await (await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options))
+        return await (await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
 
     async def _claim_resume(
         self,
@@ -317,23 +347,32 @@ class Run:
         for_each_index: int | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> Coroutine[Any, Any, WorkflowResult]:
         """Checks the target and the resume data and claims the run (`suspended` -> `running`);
         returns the execution, not started. A refused resume raises and changes nothing."""
         wf = self.workflow
-        await self._ensure_created()
+        await self._ensure_known()
         record = await self._load_settled()
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status != "suspended":
             raise ResumeError(f"This workflow run was not suspended: run {self.run_id!r} of workflow {wf.id!r} is {record.status!r}")
         path, index, leaf = resolve_target(wf, record, step, label, for_each_index)
-        if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
-            resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+        try:
+            if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+                resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+            stored_resume = storable(resume_data, "Resume data")  # checked before the claim: a refusal changes nothing
+        except ValidationError as exc:
+            raise exc.located(f"step {'.'.join(path)!r} of workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = self._merge_context(record.request_context, request_context)
         owner = _token(wf.executor_id)
+        pending = {PENDING_RESUME: {"path": path, "foreachIndex": index, "resumeData": stored_resume}}
         claimed = await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "running", "request_context": to_json(rc.all), "owner": owner}, expected_status=("suspended",)
+            wf.id,
+            self.run_id,
+            {"status": "running", "request_context": to_json(rc.all), "owner": owner, "resume_labels": {**record.resume_labels, **pending}},
+            expected_status=("suspended",),
         )
         if not claimed:
             raise ResumeAlreadyClaimedError(
@@ -352,6 +391,7 @@ class Run:
             tracing_options=tracing_options,
             owner=owner,
             tracing_context=record.tracing_context,
+            opts=opts,
             next_offset=await self._log_end(),
         )
 
@@ -387,16 +427,21 @@ class Run:
             return raw
 
     # -- restart and time travel ----------------------------------------------------------
-    async def restart(self, tracing_options: Mapping[str, Any] | None = None) -> WorkflowResult:
+    async def restart(
+        self,
+        tracing_options: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | RequestContext | None = None,
+    ) -> WorkflowResult:
         """Continues a run left `running` by a crash: completed steps are kept, the
-        interrupted step runs again from its start. A finished run returns its stored result."""
+        interrupted step runs again from its start. A finished run returns its stored result.
+        `request_context` adds to (and overrides keys of) the stored one, as in Mastra."""
         wf = self.workflow
         if self._active is not None:
             raise RunStateError(f"Run {self.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
-        await self._ensure_created()
+        await self._ensure_known()
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status in TERMINAL_STATUSES:
             return self.result_from_record(record)
         if record.status not in ("running", "waiting"):
@@ -406,7 +451,9 @@ class Run:
             wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
         ):
             raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
-        rc = RequestContext(record.request_context)
+        rc = self._merge_context(record.request_context, request_context)
+        labels = dict(record.resume_labels)
+        pending = labels.pop(PENDING_RESUME, None)
         return await self._execute(
             self._stored_input(record.input),
             record.state,
@@ -414,12 +461,22 @@ class Run:
             record.steps,
             replay=True,
             restarting=True,
-            stored_labels=record.resume_labels,
+            targets=self._pending_targets(pending) if isinstance(pending, dict) else None,
+            stored_labels=labels,
             tracing_options=tracing_options,
             tracing_context=record.tracing_context,
             owner=owner,
             next_offset=await self._log_end(),
         )
+
+    def _pending_targets(self, pending: dict[str, Any]) -> dict[str, Target]:
+        """The resume a crash interrupted, as the target of the restart (its data re-validated)."""
+        path = [str(p) for p in pending.get("path") or []]
+        data = pending.get("resumeData")
+        leaf = find_step(self.workflow, path)
+        if self.workflow.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+            data = leaf._resume.validate(data, "Invalid resume data")
+        return {path[0]: Target(path[1:], data, pending.get("foreachIndex"))}
 
     async def time_travel(
         self,
@@ -430,10 +487,17 @@ class Run:
         context: Mapping[str, Any] | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Re-runs the run from `step` (with `input_data` as its input, if given);
-        earlier steps keep their stored results."""
-        return await self._time_travel(step, input_data, resume_data, initial_state, context, request_context, tracing_options)
+        earlier steps keep their stored results. `context` gives step records of this
+        workflow, `nested_steps_context` those inside nested workflows (keyed by the nested
+        workflow's id). With `per_step=True` it stops `paused` after the target's entry."""
+        opts = _Options.of(output_options, per_step)
+        travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
+        return await self._time_travel(*travel, request_context, tracing_options, opts)
 
     def time_travel_stream(
         self,
@@ -444,10 +508,15 @@ class Run:
         context: Mapping[str, Any] | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """`time_travel`, returning the event stream at once."""
+        opts = _Options.of(output_options, per_step)
+        travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
         stream = WorkflowStream(self, True)
-        stream._drive(self._time_travel(step, input_data, resume_data, initial_state, context, request_context, tracing_options))
+        stream._drive(self._time_travel(*travel, request_context, tracing_options, opts))
         return stream
 
     async def _time_travel(
@@ -459,14 +528,15 @@ class Run:
         context: Mapping[str, Any] | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
         if self._active is not None:
             raise RunStateError("This workflow run is still running, cannot time travel")
-        await self._ensure_created()
+        await self._ensure_known()  # as in Mastra, a created run may time travel without a start
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
@@ -512,6 +582,7 @@ class Run:
             time_travel=(plan.target, plan.target_input, plan.rest),
             tracing_options=tracing_options,
             owner=owner,
+            opts=opts,
             next_offset=await self._log_end(),
         )
 
@@ -526,13 +597,15 @@ class Run:
         wf = self.workflow
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "waiting", "pending", "running")
+            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "paused", "waiting", "pending", "running")
         ):
             self.status = "canceled"
 
     def watch(self, callback: Callable[[WorkflowEvent], Any]) -> Callable[[], None]:
-        """Calls `callback(event)` for every event of this run; returns an unsubscribe function."""
-        watcher = _Watcher(callback)
+        """Calls `callback(event)` for every watch event of this run (Mastra's watch events:
+        step events plus `workflow-step-finish`, no workflow start/finish; see `_watch`);
+        returns an unsubscribe function."""
+        watcher = Watcher(callback)
         self._sinks.append(watcher)
 
         def unsubscribe() -> None:
@@ -558,9 +631,13 @@ class Run:
         tracing_context: dict[str, Any] | None = None,
         canceled: bool = False,
         owner: str | None = None,
+        opts: _Options | None = None,
         next_offset: int = 0,
     ) -> WorkflowResult:
         wf = self.workflow
+        opts = opts or _Options()
+        policy = self.tracing_policy or wf.tracing_policy
+        hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
         rs = RunState(
             run_id=self.run_id,
             workflow_id=wf.id,
@@ -571,7 +648,9 @@ class Run:
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
-            tracer=make_tracer(
+            tracer=None
+            if hidden
+            else make_tracer(
                 run=self,
                 tracing_options=tracing_options,
                 resumed=bool(targets),
@@ -585,6 +664,7 @@ class Run:
         )
         rs.owner = owner
         rs.next_offset = next_offset
+        rs.app = wf.app
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
         if canceled:
@@ -595,7 +675,7 @@ class Run:
         try:
             if rs.emitting:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
-            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel)
+            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
             try:
                 try:
                     status, value = await ex.run(to_json(input_data))
@@ -603,13 +683,14 @@ class Run:
                     status, value = "failed", None
                     ex.error = exc
                 result = self._result(rs, ex, status, value, input_data)
+                result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
                 final = self._finish_events(rs, result)  # numbered now, stored with the final status
                 await self._persist(rs, result, ex.labels if result.status == "suspended" else {})
             except Fenced:
                 result = await self._fenced(rs)
                 final = self._finish_events(rs, result)
             self._finished(rs, result, final)
-            await self._callbacks(result)
+            await call_on_finish(self, result, rs)
             return result
         finally:
             rs.stop_flushing()
@@ -648,7 +729,7 @@ class Run:
             suspended=suspended,
             suspend_payload=payloads,
             state=dict(rs.state),
-            step_execution_path=list(steps),
+            step_execution_path=list(ex.executed),
             resume_labels=public_labels(labels),
             trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
             span_id=rs.tracer.span_id if rs.tracer is not None else None,
@@ -713,6 +794,8 @@ class Run:
         events: list[WorkflowEvent] = []
         if result.status == "canceled":
             events.append(rs.emit(WORKFLOW_CANCELED, {}, deliver=False))
+        elif result.status == "paused":
+            events.append(rs.emit(WORKFLOW_PAUSED, {}, deliver=False))
         usage = dict(EMPTY_USAGE)
         for key, value in rs.usage.items():
             usage[key] = usage.get(key, 0) + value
@@ -730,19 +813,6 @@ class Run:
             rs.deliver(event)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
-
-    async def _callbacks(self, result: WorkflowResult) -> None:
-        options = self.workflow.options
-        for name, wanted in (("on_finish", True), ("on_error", result.status == "failed")):
-            callback: Callable[[WorkflowResult], Any] | None = options.get(name)
-            if callback is None or not wanted:
-                continue
-            try:
-                out = callback(result)
-                if inspect.isawaitable(out):
-                    await out
-            except Exception:
-                log.exception("workflow %r %s callback raised (run %r)", self.workflow_id, name, self.run_id)
 
     # -- results from storage ------------------------------------------------------------
     def result_from_record(self, record: RunRecord) -> WorkflowResult:
@@ -763,11 +833,6 @@ class Run:
             step_execution_path=list(steps),
             resume_labels=public_labels(record.resume_labels),
         )
-
-
-def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
-    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` is internal)."""
-    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items()}
 
 
 def _token(executor_id: str) -> str:

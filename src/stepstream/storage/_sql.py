@@ -133,6 +133,16 @@ def epoch_ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
-def event_rows(workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> list[tuple[str, str, int, str]]:
-    """`(workflow_id, run_id, seq, json)` rows for log events."""
-    return [(workflow_id, run_id, e.offset, dumps(e.data, f"event {e.offset} of run {run_id!r}") or "null") for e in events]
+def event_batch(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str]:
+    """`(seq, next_seq, json)` of the one row that stores a write's events: the first
+    offset, the offset after the last, and the events' wire JSON as one array."""
+    first = events[0].offset
+    for i, event in enumerate(events):
+        if event.offset != first + i:
+            raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
+    return first, first + len(events), dumps([e.data for e in events], f"events {first}.. of run {run_id!r}") or "[]"
+
+
+def batch_events(seq: int, events: list[Any], offset: int) -> list[LoggedEvent]:
+    """The events of a stored batch (first offset `seq`) from `offset` on."""
+    return [LoggedEvent(seq + i, data) for i, data in enumerate(events) if seq + i >= offset]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
@@ -30,9 +31,10 @@ from ._sql import (
     RUN_COLUMNS,
     RUNS,
     STEPS,
+    batch_events,
     encode_changes,
     epoch_ms,
-    event_rows,
+    event_batch,
     record_row,
     row_record,
     status_list,
@@ -75,18 +77,20 @@ _LOAD_RUN = (
     f"FROM {RUNS} r WHERE r.workflow_id = %s AND r.run_id = %s"
 )
 
-# The events of a write, inserted FROM the CTE that proves the write happened (`{src}`).
+# The events of a write, one row, inserted FROM the CTE that proves the write happened (`{src}`).
 _LOG_EVENTS = (
-    f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, event) "
-    "SELECT %s, %s, e.seq, e.event::json FROM {src}, unnest(%s::int[], %s::text[]) AS e(seq, event))"
+    f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) "
+    "SELECT %s, %s, %s, %s, %s::json FROM {src})"
 )
+_LOG_END = f"(SELECT e.next_seq FROM {EVENTS} e WHERE e.workflow_id = %(w)s AND e.run_id = %(r)s ORDER BY e.seq DESC LIMIT 1)"
+# One statement, one snapshot: the status, the log's end, and the batches holding offsets from %(o)s on.
 _READ_EVENTS = (
-    f"SELECT r.status, (SELECT COALESCE(MAX(e.seq) + 1, 0) FROM {EVENTS} e WHERE e.workflow_id = r.workflow_id AND e.run_id = r.run_id), "
-    "(SELECT COALESCE(json_agg(json_build_array(p.seq, p.event) ORDER BY p.seq), '[]'::json)::text FROM "
-    f"(SELECT e.seq, e.event FROM {EVENTS} e WHERE e.workflow_id = r.workflow_id AND e.run_id = r.run_id AND e.seq >= %s "
-    f"ORDER BY e.seq LIMIT %s) p) FROM {RUNS} r WHERE r.workflow_id = %s AND r.run_id = %s"
+    f"SELECT r.status, COALESCE({_LOG_END}, 0), (SELECT COALESCE(json_agg(json_build_array(b.seq, b.events) ORDER BY b.seq), '[]'::json)::text "
+    f"FROM (SELECT e.seq, e.events FROM {EVENTS} e WHERE e.workflow_id = %(w)s AND e.run_id = %(r)s AND e.next_seq > %(o)s "
+    f"AND e.seq >= COALESCE((SELECT MAX(f.seq) FROM {EVENTS} f WHERE f.workflow_id = %(w)s AND f.run_id = %(r)s AND f.seq <= %(o)s), 0) "
+    f"ORDER BY e.seq LIMIT %(n)s) b) FROM {RUNS} r WHERE r.workflow_id = %(w)s AND r.run_id = %(r)s"
 )
-_HAS_EVENTS = f"SELECT EXISTS (SELECT 1 FROM {EVENTS} WHERE workflow_id = %s AND run_id = %s AND seq >= %s)"
+_HAS_EVENTS = f"SELECT COALESCE({_LOG_END}, 0) > %(o)s"
 #: The channel the events table's trigger notifies (payload: [schema, workflow_id, run_id]).
 CHANNEL = "stepstream_events"
 #: A reader re-checks the log this often even without a notification (a dropped listener).
@@ -94,8 +98,7 @@ POLL_SECONDS = 1.0
 
 
 def _log_args(workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> list[Any]:
-    rows = event_rows(workflow_id, run_id, events)
-    return [workflow_id, run_id, [r[2] for r in rows], [r[3] for r in rows]]
+    return [workflow_id, run_id, *event_batch(run_id, events)]
 
 
 def _describe(dsn: str, schema: str | None) -> str:
@@ -176,15 +179,34 @@ class PostgresStorage(Storage):
             except psycopg.Error as exc:
                 raise StorageError(f"invalid PostgreSQL DSN ({self._where}): {exc}") from exc
             try:
+                await self._first_connection()
                 await pool.open(wait=True, timeout=self.connect_timeout)
-                async with pool.connection() as conn:
-                    await self._migrate(conn)
             except BaseException as exc:
                 await pool.close()
                 if isinstance(exc, psycopg.Error):
                     raise StorageError(f"PostgreSQL setup failed ({self._where}): {exc}") from exc
                 raise
             self._pool = pool
+
+    async def _first_connection(self) -> None:
+        """Connects once outside the pool and migrates: the pool retries a failing connection
+        until its timeout and then reports only "pool initialization incomplete", while a
+        direct connection fails at once with the server's reason (unknown role, missing
+        database, connection refused), which StorageError then carries."""
+        try:
+            conn = await asyncio.wait_for(
+                psycopg.AsyncConnection.connect(
+                    self._conninfo(), autocommit=True, connect_timeout=max(2, math.ceil(self.connect_timeout))
+                ),
+                self.connect_timeout,
+            )
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())
+            raise StorageError(f"cannot connect to PostgreSQL ({self._where}): {reason}") from exc
+        except TimeoutError as exc:
+            raise StorageError(f"cannot connect to PostgreSQL ({self._where}): no answer within {self.connect_timeout:g}s") from exc
+        async with conn:
+            await self._migrate(conn)
 
     async def close(self) -> None:
         """Closes the pool and the listening connection. Later calls raise StorageError."""
@@ -453,7 +475,8 @@ class PostgresStorage(Storage):
         return self._appended(await self._run("append_events", fn), workflow_id, run_id, events)
 
     async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
-        args = (max(offset, 0), None if limit is None else max(limit, 0), workflow_id, run_id)
+        start = max(offset, 0)
+        args = {"w": workflow_id, "r": run_id, "o": start, "n": None if limit is None else max(limit, 0)}
 
         async def fn(conn: Conn) -> Any:
             return await (await conn.execute(_READ_EVENTS, args)).fetchone()
@@ -461,11 +484,12 @@ class PostgresStorage(Storage):
         row = await self._run("read_events", fn)
         if row is None:
             return None
-        return EventPage(row[0], [LoggedEvent(seq, data) for seq, data in json.loads(row[2])], int(row[1]))
+        events = [event for seq, batch in json.loads(row[2]) for event in batch_events(seq, batch, start)]
+        return EventPage(row[0], events if limit is None else events[: max(limit, 0)], int(row[1]))
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
         await self._listen()
-        args = (workflow_id, run_id, offset)
+        args = {"w": workflow_id, "r": run_id, "o": offset}
 
         async def has_events() -> bool:
             async def fn(conn: Conn) -> bool:

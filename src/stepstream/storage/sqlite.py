@@ -44,9 +44,10 @@ from ._sql import (
     RUN_COLUMNS,
     RUNS,
     STEPS,
+    batch_events,
     encode_changes,
     epoch_ms,
-    event_rows,
+    event_batch,
     loads,
     record_row,
     row_record,
@@ -61,7 +62,8 @@ from .migrations import VERSION_TABLE, load_migrations
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOTADB = 5, 6, 26
-_CHECKPOINT_EVERY = 500  # inline commits between two WAL checkpoints on the worker thread
+_CHECKPOINT_EVERY = 200  # inline commits between two WAL checkpoints on the worker thread
+_WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
 _INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) VALUES (?, ?, ?, ?, ?)"
@@ -74,15 +76,21 @@ _UPSERT_STEP = (
 )
 _SELECT_RUN = f"SELECT {_COLS} FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
 _SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq"
-_INSERT_EVENT = f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, event) VALUES (?, ?, ?, ?)"
-_APPEND_EVENT = (
-    f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, event) SELECT ?, ?, ?, ? "
+_INSERT_EVENTS = f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) VALUES (?, ?, ?, ?, ?)"
+_APPEND_EVENTS = (
+    f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) SELECT ?, ?, ?, ?, ? "
     f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = ? AND run_id = ? AND (? IS NULL OR owner = ?))"
 )
+_WRITE_STEP = (
+    "INSERT INTO stepstream_step_writes (workflow_id, run_id, key, record, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _RUN_STATUS = f"SELECT status FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
-_NEXT_OFFSET = f"SELECT COALESCE(MAX(seq) + 1, 0) FROM {EVENTS} WHERE workflow_id = ? AND run_id = ?"
-_SELECT_EVENTS = f"SELECT seq, event FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? AND seq >= ? ORDER BY seq LIMIT ?"
-_HAS_EVENTS = f"SELECT EXISTS (SELECT 1 FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? AND seq >= ?)"
+_LOG_END = f"SELECT next_seq FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq DESC LIMIT 1"
+# The batches holding offsets from `offset` on: from the one that contains it.
+_SELECT_EVENTS = (
+    f"SELECT seq, events FROM {EVENTS} WHERE workflow_id = :w AND run_id = :r AND next_seq > :o AND seq >= COALESCE("
+    f"(SELECT MAX(seq) FROM {EVENTS} WHERE workflow_id = :w AND run_id = :r AND seq <= :o), 0) ORDER BY seq LIMIT :n"
+)
 #: How often a reader waiting for events checks for appends made by other processes.
 POLL_SECONDS = 0.05
 
@@ -163,6 +171,8 @@ class SQLiteStorage(Storage):
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
+        #: create the file's folder when first opened (the app's default ./.stepstream/stepstream.db)
+        self._make_parent = False
         #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
         self._last_write_size = 0
         self._waiters = Waiters()
@@ -211,12 +221,15 @@ class SQLiteStorage(Storage):
 
     def _open(self) -> sqlite3.Connection:
         """In the worker thread: connect, check the file is ours, set pragmas, migrate."""
+        if self._make_parent and os.path.dirname(self.path):
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             version = self._inspect(conn)  # read-only: refuses foreign files before anything is written
             conn.execute("PRAGMA journal_mode=WAL")  # ":memory:" stays in "memory" mode
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT}")
             if version < len(load_migrations("sqlite")):
                 _write(conn, self._migrate)
             return conn
@@ -231,6 +244,7 @@ class SQLiteStorage(Storage):
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT}")
         return conn
 
     def _inspect(self, conn: sqlite3.Connection) -> int:
@@ -296,7 +310,7 @@ class SQLiteStorage(Storage):
         if self._conn is None:
             await self.setup()
         inline = self._inline
-        if inline is not None:
+        if inline is not None and (self._checkpoint is None or self._checkpoint.done()):
             try:
                 out = fn(inline)
             except sqlite3.Error as exc:
@@ -315,7 +329,13 @@ class SQLiteStorage(Storage):
         return result
 
     def _start_checkpoint(self) -> None:
-        """Copies the WAL into the database on the worker thread (the inline connection never does)."""
+        """Copies the WAL into the database on the worker thread (the inline connection never does).
+
+        While it runs, every call queues behind it on the worker thread instead of running
+        inline: a checkpoint that overlaps new commits never catches up with the log, and
+        SQLite only restarts (and, with `journal_size_limit`, truncates) a WAL whose frames
+        were all copied. So the WAL stays a few MiB under sustained load instead of growing
+        without bound; commits are as durable as before (nothing is skipped, only queued)."""
         conn, executor = self._conn, self._executor
         if conn is None or executor is None or (self._checkpoint is not None and not self._checkpoint.done()):
             return
@@ -371,12 +391,12 @@ class SQLiteStorage(Storage):
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
         if not events:
             return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
-        rows = event_rows(workflow_id, run_id, events)
+        batch = (workflow_id, run_id, *event_batch(run_id, events))
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(sql, params).rowcount != 1:
                 return False
-            conn.executemany(_INSERT_EVENT, rows)
+            conn.execute(_INSERT_EVENTS, batch)
             return True
 
         return self._appended(await self._run(lambda conn: _write(conn, tx), "update_run"), workflow_id, run_id)
@@ -422,19 +442,30 @@ class SQLiteStorage(Storage):
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
-        rows = event_rows(workflow_id, run_id, events)
+        batch = (workflow_id, run_id, *event_batch(run_id, events)) if events else None
+        if update is None and batch is not None:
+            # Also one statement: the view's trigger checks the run, upserts the step and
+            # appends the events (see migration 0003). It changed rows only if it wrote.
+            row = (workflow_id, run_id, key, text, expected_owner, *batch[2:])
+
+            def write(conn: sqlite3.Connection) -> bool:
+                before = conn.total_changes
+                conn.execute(_WRITE_STEP, row)
+                return conn.total_changes > before
+
+            return self._appended(await self._run(write, "save_step"), workflow_id, run_id)
 
         def tx(conn: sqlite3.Connection) -> bool:
             if update is not None and conn.execute(*update).rowcount != 1:
                 return False  # no such run, or another owner: write nothing
             if conn.execute(_UPSERT_STEP, step).rowcount != 1:
                 return False
-            if rows:
-                conn.executemany(_INSERT_EVENT, rows)
+            if batch is not None:
+                conn.execute(_INSERT_EVENTS, batch)
             return True
 
         written = await self._run(lambda conn: _write(conn, tx), "save_step")
-        return self._appended(written, workflow_id, run_id) if rows else written
+        return self._appended(written, workflow_id, run_id) if batch else written
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         params = [(workflow_id, run_id, key) for key in keys]
@@ -500,38 +531,38 @@ class SQLiteStorage(Storage):
     ) -> bool:
         if not events:
             return await self.read_events(workflow_id, run_id, limit=0) is not None
-        rows = [(*row, workflow_id, run_id, expected_owner, expected_owner) for row in event_rows(workflow_id, run_id, events)]
-
-        def tx(conn: sqlite3.Connection) -> bool:
-            # The first row checks the run and its owner; the rest of the batch goes with it.
-            if conn.execute(_APPEND_EVENT, rows[0]).rowcount != 1:
-                return False
-            conn.executemany(_INSERT_EVENT, [row[:4] for row in rows[1:]])
-            return True
-
-        return self._appended(await self._run(lambda conn: _write(conn, tx), "append_events"), workflow_id, run_id)
+        row = (workflow_id, run_id, *event_batch(run_id, events), workflow_id, run_id, expected_owner, expected_owner)
+        # One statement: the batch goes in only if the run exists (and is the caller's).
+        written = await self._run(lambda conn: conn.execute(_APPEND_EVENTS, row).rowcount == 1, "append_events")
+        return self._appended(written, workflow_id, run_id)
 
     async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
         key = (workflow_id, run_id)
-        count = -1 if limit is None else max(limit, 0)
+        start = max(offset, 0)
+        args = {"w": workflow_id, "r": run_id, "o": start, "n": -1 if limit is None else max(limit, 0)}
 
         def tx(conn: sqlite3.Connection) -> tuple[Any, int, list[Any]]:
             row = conn.execute(_RUN_STATUS, key).fetchone()
             if row is None:
                 return None, 0, []
-            following = int(conn.execute(_NEXT_OFFSET, key).fetchone()[0])
-            return row[0], following, conn.execute(_SELECT_EVENTS, (*key, max(offset, 0), count)).fetchall() if count else []
+            end = conn.execute(_LOG_END, key).fetchone()
+            return row[0], end[0] if end else 0, conn.execute(_SELECT_EVENTS, args).fetchall() if args["n"] else []
 
         status, following, rows = await self._run(lambda conn: _read(conn, tx), "read_events")
         if status is None:
             return None
-        return EventPage(status, [LoggedEvent(seq, loads(text)) for seq, text in rows], following)
+        events = [event for seq, text in rows for event in batch_events(seq, loads(text), start)]
+        return EventPage(status, events if limit is None else events[: max(limit, 0)], following)
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
-        params = (workflow_id, run_id, offset)
+        key = (workflow_id, run_id)
 
-        async def has_events() -> bool:
-            return bool(await self._run(lambda conn: conn.execute(_HAS_EVENTS, params).fetchone()[0], "wait_events"))
+        def has_events(conn: sqlite3.Connection) -> bool:
+            end = conn.execute(_LOG_END, key).fetchone()
+            return end is not None and end[0] > offset
+
+        async def check() -> bool:
+            return await self._run(has_events, "wait_events")
 
         # This process's appends wake the reader at once; other processes' are seen by polling.
-        await self._waiters.wait((workflow_id, run_id), has_events, POLL_SECONDS)
+        await self._waiters.wait(key, check, POLL_SECONDS)

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
-from ..errors import WorkflowDefinitionError
+from ..errors import ValidationError, WorkflowDefinitionError
 from ..step import Condition, Step
+from ..types import TracingPolicy, check_tracing_policy
 from .mapping import mapping_step
-from .plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from .predicate import Predicate, as_condition
 
 if TYPE_CHECKING:
     from ..engine.run import Run
+    from ..lifecycle import WorkflowFinishInfo, WorkflowStartInfo
+    from ..results import WorkflowState
     from ..storage.base import Storage
 
 
@@ -26,13 +33,17 @@ class RetryConfig(TypedDict, total=False):
 
 class WorkflowOptions(TypedDict, total=False):
     """`validate_inputs` (default True) validates the run input, initial state, resume
-    data, step inputs and outputs, suspend payloads and state updates.
-    `on_finish(result)` runs after every terminal outcome (and on suspend);
-    `on_error(result)` only after a failure."""
+    data, step inputs and outputs, suspend payloads, state updates and request contexts.
+    `on_start(info)` runs before any step of a new run and refuses the start when it
+    raises; `on_finish(info)` runs after every execution that ends (also on suspend);
+    `on_error(info)` only after a failure (see `stepstream.lifecycle`). Each may be async.
+    `tracing_policy` (`{"internal": InternalSpans.WORKFLOW}`) hides this workflow's spans."""
 
     validate_inputs: bool
-    on_finish: Callable[[Any], Any]
-    on_error: Callable[[Any], Any]
+    on_start: Callable[[WorkflowStartInfo], Any]
+    on_finish: Callable[[WorkflowFinishInfo], Any]
+    on_error: Callable[[WorkflowFinishInfo], Any]
+    tracing_policy: TracingPolicy
 
 
 _OPTION_KEYS = frozenset(WorkflowOptions.__annotations__)
@@ -63,6 +74,7 @@ class Workflow(Step):
         retry_config: RetryConfig | None = None,
         options: WorkflowOptions | None = None,
         metadata: Mapping[str, Any] | None = None,
+        request_context_schema: Any = None,
     ):
         super().__init__(
             id,
@@ -72,6 +84,7 @@ class Workflow(Step):
             state_schema=state_schema,
             description=description,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
         opts: dict[str, Any] = dict(options or {})
         unknown = set(opts) - _OPTION_KEYS
@@ -83,6 +96,10 @@ class Workflow(Step):
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['attempts'] must be a non-negative int")
         if not isinstance(delay, (int, float)) or delay < 0:
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['delay'] must be a non-negative number of ms")
+        try:
+            self.tracing_policy: TracingPolicy | None = check_tracing_policy(opts.get("tracing_policy"), f"Workflow {id!r}")
+        except ValueError as exc:
+            raise WorkflowDefinitionError(str(exc)) from None
         self.retry_attempts: int = attempts
         self.retry_delay_ms: float = float(delay)
         self.options: dict[str, Any] = opts
@@ -94,6 +111,8 @@ class Workflow(Step):
         self._map_count = 0
         self._sleep_count = 0
         self._storage: Storage | None = None
+        #: the `Stepstream` app this workflow is registered with (`ctx.app` in its steps)
+        self.app: Any = None
         #: which process executes this workflow's runs (owner tokens start with it)
         self.executor_id = "local"
         self._runs: dict[str, Run] = {}
@@ -110,57 +129,160 @@ class Workflow(Step):
         """Runs `step` on the previous output."""
         return self._add(StepNode(_as_step(self.id, step, "then()")))
 
-    def parallel(self, steps: Sequence[Step], *, allow_failure: bool = False) -> Workflow:
+    def parallel(
+        self,
+        steps: Sequence[Step],
+        *,
+        allow_failure: bool = False,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Runs every step on the same input; the output is keyed by step id.
 
-        With `allow_failure=True` a failed step does not fail the block: its key holds None."""
+        With `allow_failure=True` a failed step does not fail the block: its key holds None.
+        `id`, `description` and `metadata` identify the entry (its tracing span); they never change execution."""
+        entry = self._entry("parallel()", id, description, metadata)
         if not steps:
             raise WorkflowDefinitionError(f"Workflow {self.id!r}: parallel() needs at least one step")
-        return self._add(ParallelNode(tuple(_as_step(self.id, s, "parallel()") for s in steps), bool(allow_failure)))
+        return self._add(ParallelNode(tuple(_as_step(self.id, s, "parallel()") for s in steps), bool(allow_failure), entry))
 
-    def branch(self, branches: Sequence[tuple[Condition, Step]]) -> Workflow:
-        """Runs every step whose condition holds; the output is keyed by the ids that ran."""
+    def branch(
+        self,
+        branches: Sequence[tuple[Condition | Predicate | Mapping[str, Any], Step]],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs every step whose condition holds; the output is keyed by the ids that ran.
+
+        A condition is a function of the context, a `Predicate`, or Mastra's `{"predicate": {...}}`."""
+        entry = self._entry("branch()", id, description, metadata)
         if not branches:
             raise WorkflowDefinitionError(f"Workflow {self.id!r}: branch() needs at least one (condition, step) pair")
         pairs: list[tuple[Condition, Step]] = []
         for i, pair in enumerate(branches):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not callable(pair[0]):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise WorkflowDefinitionError(f"Workflow {self.id!r}: branch() item {i} must be a (condition, step) pair")
-            pairs.append((pair[0], _as_step(self.id, pair[1], "branch()")))
-        return self._add(ConditionalNode(tuple(pairs)))
+            pairs.append((self._condition(pair[0], f"branch() item {i}"), _as_step(self.id, pair[1], "branch()")))
+        return self._add(ConditionalNode(tuple(pairs), entry))
 
-    def dowhile(self, step: Step, condition: Condition) -> Workflow:
-        """Runs `step` at least once, again while `condition` holds."""
-        return self._loop(step, condition, "dowhile")
+    def dowhile(
+        self,
+        step: Step,
+        condition: Condition | Predicate | Mapping[str, Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs `step` at least once, again while `condition` (a function or a predicate) holds."""
+        return self._loop(step, condition, "dowhile", self._entry("dowhile()", id, description, metadata))
 
-    def dountil(self, step: Step, condition: Condition) -> Workflow:
-        """Runs `step` at least once, again until `condition` holds."""
-        return self._loop(step, condition, "dountil")
+    def dountil(
+        self,
+        step: Step,
+        condition: Condition | Predicate | Mapping[str, Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs `step` at least once, again until `condition` (a function or a predicate) holds."""
+        return self._loop(step, condition, "dountil", self._entry("dountil()", id, description, metadata))
 
-    def _loop(self, step: Step, condition: Condition, kind: Any) -> Workflow:
-        if not callable(condition):
-            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {kind}() needs a callable condition")
-        return self._add(LoopNode(_as_step(self.id, step, f"{kind}()"), condition, kind))
+    def _loop(self, step: Step, condition: Any, kind: Any, entry: EntryOptions) -> Workflow:
+        cond = self._condition(condition, f"{kind}()")
+        return self._add(LoopNode(_as_step(self.id, step, f"{kind}()"), cond, kind, entry))
 
-    def foreach(self, step: Step, concurrency: int = 1) -> Workflow:
-        """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order."""
-        if not isinstance(concurrency, int) or concurrency < 1:
-            concurrency = 1
-        return self._add(ForeachNode(_as_step(self.id, step, "foreach()"), concurrency))
+    def _condition(self, value: Any, where: str) -> Condition:
+        try:
+            pred = as_condition(value)
+        except WorkflowDefinitionError as exc:
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where}: {exc}") from None
+        if pred is not None:
+            return pred
+        if not callable(value):
+            raise WorkflowDefinitionError(
+                f"Workflow {self.id!r}: {where} needs a condition: a function, a Predicate or {{'predicate': {{...}}}}; got {value!r}"
+            )
+        cond: Condition = value
+        return cond
 
-    def map(self, mapping: Any, *, id: str | None = None) -> Workflow:
-        """Reshapes data between steps: a function of the context, or a dict of mapping forms."""
+    def _entry(self, where: str, id: Any, description: Any, metadata: Any) -> EntryOptions:
+        if id is not None and (not isinstance(id, str) or not id.strip()):
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} id must be a non-empty string, got {id!r}")
+        if description is not None and not isinstance(description, str):
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} description must be a string, got {description!r}")
+        meta: dict[str, Any] | None = None
+        if metadata is not None:
+            if not isinstance(metadata, Mapping):
+                raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} metadata must be a dict, got {type(metadata).__name__}")
+            try:
+                meta = json.loads(json.dumps(dict(metadata)))
+            except (TypeError, ValueError) as exc:
+                raise WorkflowDefinitionError(f"Workflow {self.id!r}: {where} metadata must be JSON-serializable: {exc}") from None
+        return EntryOptions(id, description, meta)
+
+    def foreach(
+        self,
+        step: Step,
+        concurrency: int | Callable[..., Any] = 1,
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order.
+
+        `concurrency` may be a function (sync or async) of a context whose `input_data` is the
+        array and whose `get_init_data()` is the run's input; it is called when the foreach
+        starts. As in Mastra, a value that is not a finite number >= 1 means 1, a fraction is
+        rounded down."""
+        entry = self._entry("foreach()", id, description, metadata)
+        if not callable(concurrency):
+            concurrency = concurrency_value(concurrency)
+        return self._add(ForeachNode(_as_step(self.id, step, "foreach()"), concurrency, entry))
+
+    def map(
+        self,
+        mapping: Any,
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
+        """Reshapes data between steps: a function of the context, or a dict of mapping forms
+        (`step`/`path`, `value`, `init_data`/`path`, `request_context_path`, `fn`, `template`)."""
+        entry = self._entry("map()", id, description, metadata)
         step_id = id or f"mapping_{self.id}_{self._map_count}"
         self._map_count += 1  # named maps take a number too, as in Mastra
-        return self._add(StepNode(mapping_step(self.id, mapping, step_id)))
+        return self._add(StepNode(mapping_step(self.id, mapping, step_id, entry), entry))
 
-    def sleep(self, duration: int | float | Callable[..., Any], *, id: str | None = None) -> Workflow:
+    def sleep(
+        self,
+        duration: int | float | Callable[..., Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Waits `duration` ms (or a function's result) and passes its input on."""
-        return self._add(SleepNode(id or self._sleep_id(), duration=duration))
+        entry = self._entry("sleep()", id, description, metadata)
+        return self._add(SleepNode(id or self._sleep_id(), duration=duration, entry=entry))
 
-    def sleep_until(self, until: datetime | Callable[..., Any], *, id: str | None = None) -> Workflow:
+    def sleep_until(
+        self,
+        until: datetime | Callable[..., Any],
+        *,
+        id: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Workflow:
         """Waits until a datetime (or a function's result) and passes its input on."""
-        return self._add(SleepNode(id or self._sleep_id(), until=until))
+        entry = self._entry("sleep_until()", id, description, metadata)
+        return self._add(SleepNode(id or self._sleep_id(), until=until, entry=entry))
 
     def _sleep_id(self) -> str:
         self._sleep_count += 1
@@ -179,7 +301,7 @@ class Workflow(Step):
         self.node_ids: frozenset[str] = frozenset(i for node in self._graph for i in node.ids)
         self.steps_by_id: dict[str, Step] = {}
         for node in self._graph:
-            for s in _node_steps(node):
+            for s in node_steps(node):
                 self.steps_by_id.setdefault(s.id, s)
         self._dirty = False
         return self
@@ -226,11 +348,22 @@ class Workflow(Step):
             self.executor_id = executor_id
         self._runs.clear()
 
-    async def create_run(self, run_id: str | None = None, *, resource_id: str | None = None) -> Run:
-        """A run of this workflow; with an existing `run_id`, that run (from memory or storage)."""
+    async def create_run(
+        self, run_id: str | None = None, *, resource_id: str | None = None, tracing_policy: TracingPolicy | None = None
+    ) -> Run:
+        """A run of this workflow; with an existing `run_id`, that run (from memory or storage).
+
+        `tracing_policy` overrides the workflow's for this run (Mastra's createRun option)."""
         from ..engine.run import create_run
 
-        return await create_run(self, run_id, resource_id)
+        try:
+            policy = check_tracing_policy(tracing_policy, f"create_run() of workflow {self.id!r}")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        run = await create_run(self, run_id, resource_id)
+        if policy is not None:
+            run.tracing_policy = policy
+        return run
 
     async def list_runs(
         self,
@@ -249,13 +382,17 @@ class Workflow(Step):
         await flush_pending_runs(self)
         return await list_runs(self, status, from_date, to_date, resource_id, page, per_page)
 
-    async def get_run(self, run_id: str, *, with_nested_workflows: bool = True) -> dict[str, Any] | None:
-        """The stored run in Mastra's WorkflowState shape, or None."""
+    async def get_run(
+        self, run_id: str, *, with_nested_workflows: bool = True, fields: Sequence[str] | None = None
+    ) -> WorkflowState | None:
+        """The stored run (`to_dict()` is Mastra's WorkflowState), or None. Nested workflows'
+        steps show as `outer.inner` unless `with_nested_workflows=False`; `fields` (Mastra's
+        names: `result`, `steps`, `requestContext`, ...) limits what `to_dict()` carries."""
         from ..engine.management import get_run
         from ..engine.run import flush_pending_runs
 
         await flush_pending_runs(self)
-        return await get_run(self, run_id, with_nested_workflows)
+        return await get_run(self, run_id, with_nested_workflows, fields)
 
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
@@ -268,7 +405,15 @@ class Workflow(Step):
         return f"<Workflow {self.id!r}>"
 
 
-def _node_steps(node: Node) -> list[Step]:
+def concurrency_value(value: Any) -> int:
+    """A foreach concurrency as Mastra resolves it: a finite number >= 1, rounded down; else 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 1:
+        return 1
+    return int(value)
+
+
+def node_steps(node: Node) -> list[Step]:
+    """The steps a plan node runs (none for a sleep)."""
     if isinstance(node, ParallelNode):
         return list(node.steps)
     if isinstance(node, ConditionalNode):
@@ -291,8 +436,12 @@ def create_workflow(
     retry_config: RetryConfig | None = None,
     options: WorkflowOptions | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Workflow:
-    """Creates a workflow; chain builder calls and end with `commit()`."""
+    """Creates a workflow; chain builder calls and end with `commit()`.
+
+    `request_context_schema` is checked against the request context when a run starts
+    (a mismatch refuses the start) and, for a nested workflow, before it runs as a step."""
     return Workflow(
         id,
         input_schema=input_schema,
@@ -302,4 +451,49 @@ def create_workflow(
         retry_config=retry_config,
         options=options,
         metadata=metadata,
+        request_context_schema=request_context_schema,
     )
+
+
+StepT = TypeVar("StepT", bound=Step)
+WorkflowT = TypeVar("WorkflowT", bound=Workflow)
+
+
+def clone_step(step: StepT, *, id: str) -> StepT:
+    """The same step under another id (Mastra's `cloneStep`): same schemas, execute,
+    retries, description and metadata. Use it to run one definition twice in a flow.
+    A workflow is cloned with `clone_workflow`."""
+    if isinstance(step, Workflow):
+        return clone_workflow(step, id=id)
+    if not isinstance(step, Step):
+        raise WorkflowDefinitionError(f"clone_step() takes a step, got {type(step).__name__}")
+    _check_clone_id(id, "clone_step()")
+    clone = copy.copy(step)
+    clone.id = id
+    clone.metadata = dict(step.metadata)
+    return clone
+
+
+def clone_workflow(workflow: WorkflowT, *, id: str) -> WorkflowT:
+    """A committed copy of `workflow` under another id (Mastra's `cloneWorkflow`): the same
+    flow, schemas and options, with its own runs. Unlike Mastra's, it also keeps the state
+    schema, retry config, description and metadata (see docs/differences.md)."""
+    if not isinstance(workflow, Workflow):
+        raise WorkflowDefinitionError(f"clone_workflow() takes a workflow, got {type(workflow).__name__}")
+    _check_clone_id(id, "clone_workflow()")
+    graph = workflow.graph  # raises Mastra's error for an uncommitted flow
+    clone = copy.copy(workflow)
+    clone.id = id
+    clone.metadata = dict(workflow.metadata)
+    clone.options = dict(workflow.options)
+    clone._nodes = list(graph)
+    clone._storage = None
+    clone.executor_id = "local"
+    clone._runs = {}
+    clone.commit()
+    return clone
+
+
+def _check_clone_id(id: Any, where: str) -> None:
+    if not isinstance(id, str) or not id:
+        raise WorkflowDefinitionError(f"{where} needs a new non-empty string id, got {id!r}")

@@ -9,8 +9,10 @@ from typing import Any
 from .._schema import schema_for
 from ..errors import WorkflowDefinitionError
 from ..step import Step, StepContext
+from .plan import EntryOptions
+from .template import render_template, validate_template
 
-_FORMS = ("step", "value", "init_data", "request_context_path", "fn")
+_FORMS = ("step", "value", "init_data", "request_context_path", "fn", "template")
 
 
 def _walk(value: Any, path: str, where: str) -> Any:
@@ -41,6 +43,8 @@ def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:
         return None
     if "value" in spec:
         return spec["value"]
+    if "template" in spec:
+        return render_template(spec["template"], ctx)
     if "init_data" in spec:
         return _walk(ctx.get_init_data(), spec.get("path", "."), "init data")
     if "request_context_path" in spec:
@@ -48,15 +52,27 @@ def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:
     raise WorkflowDefinitionError(f"map key {key!r}: unknown mapping form {dict(spec)!r}")
 
 
-def mapping_step(workflow_id: str, mapping: Any, step_id: str) -> Step:
+class MappingStep(Step):
+    """The step `.map(...)` inserts; `entry` holds the map's `id`, `description` and `metadata`,
+    `mapping` what was given to `.map` (shown in the serialized step graph)."""
+
+    entry: EntryOptions | None = None
+    mapping: Any = None
+
+
+def mapping_step(workflow_id: str, mapping: Any, step_id: str, entry: EntryOptions | None = None) -> Step:
     """A step that computes `mapping` (a function of the context, or a dict of forms)."""
+    description = entry.description if entry is not None and entry.description is not None else f"map in {workflow_id}"
+    metadata = entry.metadata if entry is not None else None
     if callable(mapping):
         fn = mapping
 
         async def run_fn(ctx: StepContext) -> Any:
             return await _call(fn, ctx)
 
-        return Step(step_id, execute=run_fn, description=f"map in {workflow_id}")
+        step = MappingStep(step_id, execute=run_fn, description=description, metadata=metadata)
+        step.entry, step.mapping = entry, mapping
+        return step
     if not isinstance(mapping, Mapping):
         raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: map() takes a function or a dict, got {type(mapping).__name__}")
     for key, spec in mapping.items():
@@ -64,6 +80,13 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str) -> Step:
             raise WorkflowDefinitionError(
                 f"Workflow {workflow_id!r}: map key {key!r} must be a dict with one of {', '.join(_FORMS)}; got {spec!r}"
             )
+        if "template" in spec and "value" not in spec and "fn" not in spec:
+            if not isinstance(spec["template"], str):
+                raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: map key {key!r}: 'template' must be a string, got {spec['template']!r}")
+            try:
+                validate_template(spec["template"])
+            except WorkflowDefinitionError as exc:
+                raise WorkflowDefinitionError(f"{exc}\n(workflow {workflow_id!r}, map key {key!r})") from None
     specs = dict(mapping)
     schemas = {key: schema_for(spec["schema"]) for key, spec in specs.items() if spec.get("schema") is not None}
 
@@ -77,4 +100,6 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str) -> Step:
             out[key] = value
         return out
 
-    return Step(step_id, execute=run_map, description=f"map in {workflow_id}")
+    step = MappingStep(step_id, execute=run_map, description=description, metadata=metadata)
+    step.entry, step.mapping = entry, mapping
+    return step

@@ -11,10 +11,25 @@ from ..step import Condition, Step
 
 
 @dataclass(frozen=True, slots=True)
+class EntryOptions:
+    """A control-flow entry's `id`, `description` and `metadata` (Mastra's
+    StepFlowEntryOptions): identity and display only, they never change execution.
+    They name and annotate the entry's tracing span."""
+
+    id: str | None = None
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return self.id is not None or self.description is not None or self.metadata is not None
+
+
+@dataclass(frozen=True, slots=True)
 class StepNode:
     """`.then(step)` (and `.map(...)`, which inserts a mapping step)."""
 
     step: Step
+    entry: EntryOptions = EntryOptions()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -27,6 +42,7 @@ class ParallelNode:
 
     steps: tuple[Step, ...]
     allow_failure: bool = False
+    entry: EntryOptions = EntryOptions()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -38,6 +54,7 @@ class ConditionalNode:
     """`.branch([(condition, step), ...])`: every step whose condition holds runs."""
 
     branches: tuple[tuple[Condition, Step], ...]
+    entry: EntryOptions = EntryOptions()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -51,6 +68,7 @@ class LoopNode:
     step: Step
     condition: Condition
     kind: Literal["dowhile", "dountil"]
+    entry: EntryOptions = EntryOptions()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -59,10 +77,12 @@ class LoopNode:
 
 @dataclass(frozen=True, slots=True)
 class ForeachNode:
-    """`.foreach(step, concurrency=n)`: the step over each item of an array input."""
+    """`.foreach(step, concurrency=n)`: the step over each item of an array input.
+    `concurrency` is an int, or a function of the context resolved when the foreach starts."""
 
     step: Step
-    concurrency: int
+    concurrency: int | Callable[..., Any]
+    entry: EntryOptions = EntryOptions()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -76,6 +96,7 @@ class SleepNode:
     id: str
     duration: int | float | Callable[..., Any] | None = None
     until: datetime | Callable[..., Any] | None = None
+    entry: EntryOptions = EntryOptions()
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -1,0 +1,5 @@
+"""`python -m stepstream.cli`."""
+
+from . import main
+
+main()

@@ -1,0 +1,197 @@
+"""The `stepstream` command group (Click): run, resume, cancel, runs list|show|watch, dev, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from .._version import __version__
+from ..app import Stepstream, default_storage
+from ..storage.base import Storage
+from ._app import CliError, find_run, get_workflow, load_app, open_storage, parse_json
+from ._execute import Output, ask_and_resume, drive, follow, resume_command
+from ._inspect import dump, print_run, print_runs, stored_run, stored_runs
+from ._render import make_console
+
+T = TypeVar("T")
+
+app_option = click.option(
+    "--app", "app_spec", envvar="STEPSTREAM_APP", metavar="MODULE:ATTR", help="The Stepstream app [env STEPSTREAM_APP]."
+)
+storage_option = click.option(
+    "--storage",
+    "storage_url",
+    envvar="STEPSTREAM_STORAGE_URL",
+    metavar="URL",
+    help="sqlite:///path, postgresql://... [env STEPSTREAM_STORAGE_URL].",
+)
+json_option = click.option("--json", "json_lines", is_flag=True, help="Print events (or records) as JSON.")
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Runs a command's coroutine; Ctrl-C ends it quietly with exit code 130."""
+    try:
+        return asyncio.run(make())
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+async def with_app(app: Stepstream, work: Callable[[], Awaitable[T]]) -> T:
+    """Prepares the app's storage, does the work, closes the storage."""
+    async with app:
+        return await work()
+
+
+def split_app(names: tuple[str, ...], app_spec: str | None, what: str) -> tuple[str | None, str]:
+    """`[APP] NAME`: APP may come from --app / STEPSTREAM_APP instead."""
+    if len(names) == 2:
+        return names[0], names[1]
+    if len(names) == 1:
+        return app_spec, names[0]
+    raise click.UsageError(f"Expected [APP] {what}, got {len(names)} arguments")
+
+
+def is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stepstream")
+def cli() -> None:
+    """stepstream: run Mastra-style workflows, look at their runs, resume them, serve them."""
+
+
+@cli.command("run")
+@click.argument("names", nargs=-1, metavar="[APP] WORKFLOW")
+@click.option("--input", "input_json", metavar="JSON", help="The run's input data as JSON.")
+@click.option("--run-id", help="Use this run id instead of a new one.")
+@app_option
+@storage_option
+@json_option
+def run_cmd(
+    names: tuple[str, ...], input_json: str | None, run_id: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool
+) -> None:
+    """Starts a run and shows it live; in a terminal, asks for resume data when a step suspends.
+
+    Exits 0 on success, 1 on failure, 2 when the run is left suspended."""
+    spec, workflow_id = split_app(names, app_spec, "WORKFLOW")
+    input_data = parse_json(input_json, "--input")
+    app = load_app(spec, storage_url)
+    wf = get_workflow(app, workflow_id)
+    out = Output(
+        json_lines=json_lines, interactive=is_terminal() and not json_lines, resume_hint=resume_command(spec or "", storage_url, wf)
+    )
+
+    async def work() -> int:
+        if run_id is not None and await wf.get_run(run_id) is not None:
+            raise CliError(f"Run {run_id!r} already exists in workflow {wf.id!r}")
+        run = await wf.create_run(run_id)
+        return await drive(run, wf, follow(run.stream(input_data=input_data), out, wf), out)
+
+    raise SystemExit(run_async(lambda: with_app(app, work)))
+
+
+@cli.command("resume")
+@click.argument("run_id", metavar="RUN")
+@click.option("--step", help="The suspended step to resume (id or outer.inner path); by default the only one.")
+@click.option("--data", "data_json", metavar="JSON", help="The resume data as JSON (asked for in a terminal when left out).")
+@click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
+@app_option
+@storage_option
+@json_option
+def resume_cmd(
+    run_id: str,
+    step: str | None,
+    data_json: str | None,
+    workflow_id: str | None,
+    app_spec: str | None,
+    storage_url: str | None,
+    json_lines: bool,
+) -> None:
+    """Resumes a suspended run with data and shows it to its end (exit codes as `run`)."""
+    data = parse_json(data_json, "--data")
+    interactive = is_terminal() and not json_lines
+    if data_json is None and not interactive:
+        raise CliError("--data is required when not in a terminal")
+    app = load_app(app_spec, storage_url)
+
+    async def work() -> int:
+        wf, state = await find_run(app, run_id, workflow_id)
+        if state.status != "suspended":
+            raise CliError(f"Run {run_id!r} is not suspended (status: {state.status})")
+        out = Output(json_lines=json_lines, interactive=interactive, resume_hint=resume_command(app_spec or "", storage_url, wf))
+        run = await wf.create_run(run_id)
+        if data_json is None:  # in a terminal: ask for it
+            path = step.split(".") if step else next(iter(state.suspended), [])
+            return await drive(run, wf, ask_and_resume(run, wf, path, out), out)
+        return await drive(run, wf, follow(run.resume_stream(resume_data=data, step=step), out, wf), out)
+
+    raise SystemExit(run_async(lambda: with_app(app, work)))
+
+
+@cli.command("cancel")
+@click.argument("run_id", metavar="RUN")
+@click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
+@app_option
+@storage_option
+def cancel_cmd(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None) -> None:
+    """Cancels a run (a suspended or waiting one at once; a running one at its next step)."""
+    app = load_app(app_spec, storage_url)
+
+    async def work() -> None:
+        wf, state = await find_run(app, run_id, workflow_id)
+        if state.status in ("success", "failed", "canceled", "tripwire"):
+            raise CliError(f"Run {run_id!r} has already ended (status: {state.status})")
+        await (await wf.create_run(run_id)).cancel()
+        click.echo(f"Canceled run {run_id} of workflow {wf.id}")
+
+    run_async(lambda: with_app(app, work))
+
+
+@cli.group("runs")
+def runs_group() -> None:
+    """Stored runs: list, show, watch."""
+
+
+async def with_storage(app_spec: str | None, storage_url: str | None, work: Callable[[Storage], Awaitable[T]]) -> T:
+    """Runs `work` on the app's storage, or on the storage alone when no app is given."""
+    if app_spec:
+        app = load_app(app_spec, storage_url)
+        return await with_app(app, lambda: work(app.storage))
+    storage = open_storage(storage_url) if storage_url else default_storage()
+    await storage.setup()
+    try:
+        return await work(storage)
+    finally:
+        await storage.close()
+
+
+@runs_group.command("list")
+@click.argument("workflow_id", required=False, metavar="[WORKFLOW]")
+@click.option("--status", help="Only runs with this status (success, failed, suspended, running, ...).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many runs, newest first.")
+@app_option
+@storage_option
+@json_option
+def runs_list(
+    workflow_id: str | None, status: str | None, limit: int, app_spec: str | None, storage_url: str | None, json_lines: bool
+) -> None:
+    """Lists stored runs, newest first."""
+    runs = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_runs(storage, workflow_id, status, limit)))
+    click.echo(dump(runs)) if json_lines else print_runs(make_console(), runs)
+
+
+@runs_group.command("show")
+@click.argument("run_id", metavar="RUN")
+@click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
+@app_option
+@storage_option
+@json_option
+def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+    """Shows a stored run: status, input, each step, result or error."""
+    state = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_run(storage, run_id, workflow_id)))
+    click.echo(dump(state.to_dict())) if json_lines else print_run(make_console(), state)

@@ -1,0 +1,62 @@
+"""Runs the `stepstream` command in a subprocess, on a fresh SQLite file per test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = "tests.cli.flows:app"
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def cli_env(storage_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEPSTREAM_")}
+    env.update({"STEPSTREAM_STORAGE_URL": storage_url, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    return env
+
+
+@pytest.fixture
+def storage_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'runs.db'}"
+
+
+@pytest.fixture
+def cli(storage_url: str, tmp_path: Path) -> Cli:
+    """`cli("run", APP, "tour", "--input", "{...}")` -> the finished process (stdin closed)."""
+
+    def call(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "stepstream.cli", *args],
+            cwd=ROOT,
+            env=env or cli_env(storage_url),
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    return call
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str], *fragments: str) -> str:
+    """Asserts a failed command printed exactly one `Error: ...` line naming the problem."""
+    assert proc.returncode != 0, proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
