@@ -106,6 +106,10 @@ async def test_start_async_run_killed_mid_run_is_recovered_by_restart_active_run
         record = await app.storage.load_run("durable", "crash-1")
         assert record is not None and record.status == "running"
         before = [e async for e in _settled_prefix(app, "crash-1")]
+    # A step's events commit with its record: every step stored before the crash has its result logged.
+    stored = {key for key, step in record.steps.items() if step.status == "success"}
+    logged = {e.payload["id"] for e in before if e.type == "workflow-step-result"}
+    assert stored and stored <= logged, (stored, logged)
     out = run_flow("restart", storage_url, "-")
     results: list[dict[str, Any]] = json.loads(out.stdout)
     assert [(r["runId"], r["status"]) for r in results] == [("crash-1", "success")]

@@ -26,7 +26,7 @@ from typing import Any
 
 from .._schema import storable, to_json
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
-from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING
+from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING, WorkflowEvent
 from ..results import StepResult
 from ..step import Step, StepContext
 from ..storage.base import now_ms
@@ -204,11 +204,9 @@ class Execution:
             suspended_at=prev.suspended_at if prev is not None else None,
             metadata=metadata,
         )
-        await self.save(key, record)
+        await self.save(key, record, self._record_event(name, call_id, record, status))
         if span is not None:
             rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
-        if rs.emitting:
-            self._emit_record(name, call_id, record, status)
         if status == "suspended":
             self._register_suspended(key, att.value, att.labels)
             return "suspended", None
@@ -217,14 +215,17 @@ class Execution:
             return "failed", att.value
         return status, att.value
 
-    def _emit_record(self, name: str, call_id: str, record: StepResult, status: str) -> None:
+    def _record_event(self, name: str, call_id: str, record: StepResult, status: str) -> WorkflowEvent | None:
+        """The event of a settled step, held until its record is saved (see `save`)."""
+        if not self.rs.emitting:
+            return None
         payload = record.to_dict()
         payload["stepName"] = name
         payload["id"] = name
         payload["stepCallId"] = call_id
         if status == "bailed":
             payload["status"] = "bailed"
-        self.rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload)
+        return self.rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload, deliver=False)
 
     async def _attempts(
         self,
@@ -517,9 +518,7 @@ class Execution:
             ended_at=now_ms(),
             metadata={"iterationCount": iteration},
         )
-        await self.save(step.id, record)
-        if self.rs.emitting:
-            self._emit_record(self.prefix + step.id, new_call_id(), record, "failed")
+        await self.save(step.id, record, self._record_event(self.prefix + step.id, new_call_id(), record, "failed"))
         self.error = exc
         return "failed", exc
 
@@ -548,9 +547,11 @@ class Execution:
         if canceled:
             return "canceled", None
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
-        await self.save(key, record)
+        event = None
         if rs.emitting:  # a sleep's result event carries its output and no payload (Mastra)
-            rs.emit(STEP_RESULT, {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at})
+            payload = {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at}
+            event = rs.emit(STEP_RESULT, payload, deliver=False)
+        await self.save(key, record, event)
         return "success", value
 
     async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
@@ -587,8 +588,18 @@ class Execution:
         return await run_foreach(self, node, value)
 
     # -- records and helpers ---------------------------------------------------------------
-    async def save(self, key: str, record: StepResult) -> None:
-        """Records a step result in memory and in storage (with changed state/context)."""
+    async def save(self, key: str, record: StepResult, event: WorkflowEvent | None = None) -> None:
+        """Records a step result in memory and in storage (with changed state/context).
+
+        `event`, the step's result event, is numbered already, so it is stored in the same
+        transaction as the record; this process's readers get it once the record is saved."""
+        try:
+            await self._save(key, record)
+        finally:
+            if event is not None:
+                self.rs.release(event)
+
+    async def _save(self, key: str, record: StepResult) -> None:
         self.context[key] = record
         rs = self.rs
         rs.saves += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +166,8 @@ class RunState:
         self.pending: list[LoggedEvent] = []
         self._write_lock = asyncio.Lock()
         self._flush: asyncio.TimerHandle | None = None
+        #: events waiting to go to this process's readers: [event, released], in offset order
+        self._outbox: deque[list[Any]] = deque()
         self._flushing: asyncio.Task[Any] | None = None
 
     @property
@@ -175,22 +178,21 @@ class RunState:
     def emit(
         self, type: str, payload: dict[str, Any], from_: Any = "WORKFLOW", *, deliver: bool = True, ready: bool = True
     ) -> WorkflowEvent:
-        """Builds, numbers and delivers an event. With `deliver=False` the caller pushes it
-        to the sinks later (`deliver`): the final events go out once they are stored.
+        """Builds, numbers and delivers an event. With `deliver=False` it is held, and the
+        caller `release`s it once it is stored (a step's result, the run's final events).
         `ready` says the payload holds JSON values already (the engine's own events), so
         its log entry needs no conversion; user data (`ready=False`) is converted."""
         event = WorkflowEvent(type, self.run_id, payload, from_)
         if self.log:
             self._log(event, {"type": type, "runId": self.run_id, "from": from_, "payload": payload} if ready else event.to_dict())
-        if deliver:
-            self.deliver(event)
+        self._send(event, deliver)
         return event
 
     def emit_raw(self, chunk: dict[str, Any]) -> None:
         event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
         if self.log:
             self._log(event, event.to_dict())
-        self.deliver(event)
+        self._send(event, True)
 
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         """Numbers the event and keeps its wire JSON for the next write of the run."""
@@ -201,10 +203,36 @@ class RunState:
             # One timer per quiet spell, not per event: writes in between take the events.
             self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
 
-    def deliver(self, event: WorkflowEvent) -> None:
-        """Pushes an event to this process's readers."""
-        for sink in list(self.sinks):
-            sink.push(event)
+    def _send(self, event: WorkflowEvent, ready: bool) -> None:
+        """Pushes an event to this process's readers, in offset order: an event emitted after
+        a held one waits for it."""
+        if ready and not self._outbox:
+            for sink in list(self.sinks):
+                sink.push(event)
+            return
+        self._outbox.append([event, ready])
+        self._drain()
+
+    def release(self, event: WorkflowEvent) -> None:
+        """Lets a held event (and those queued behind it) go to this process's readers."""
+        for entry in self._outbox:
+            if entry[0] is event:
+                entry[1] = True
+                break
+        self._drain()
+
+    def discard(self, events: list[WorkflowEvent]) -> None:
+        """Drops held events that will not be shown (their write was refused)."""
+        held = {id(e) for e in events}
+        self._outbox = deque(entry for entry in self._outbox if id(entry[0]) not in held)
+        self._drain()
+
+    def _drain(self) -> None:
+        box = self._outbox
+        while box and box[0][1]:
+            event = box.popleft()[0]
+            for sink in list(self.sinks):
+                sink.push(event)
 
     async def write(self, call: Callable[[Sequence[LoggedEvent]], Awaitable[bool | None]]) -> bool | None:
         """Runs one storage write of this run, handing it the pending events.

@@ -675,6 +675,7 @@ class Run:
         try:
             if rs.emitting:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
+            final: list[WorkflowEvent] = []
             ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
             try:
                 try:
@@ -687,6 +688,7 @@ class Run:
                 final = self._finish_events(rs, result)  # numbered now, stored with the final status
                 await self._persist(rs, result, ex.labels if result.status == "suspended" else {})
             except Fenced:
+                rs.discard(final)  # refused with the final status: never stored, never shown
                 result = await self._fenced(rs)
                 final = self._finish_events(rs, result)
             self._finished(rs, result, final)
@@ -810,7 +812,7 @@ class Run:
         if rs.tracer is not None:
             rs.tracer.run_ended(result.status, result.result, result.error, rs.usage)
         for event in final:
-            rs.deliver(event)
+            rs.release(event)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
 

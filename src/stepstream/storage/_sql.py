@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import pydantic_core
+
 from .._schema import to_json
 from ..errors import StorageError
 from ..results import StepResult
@@ -135,12 +137,21 @@ def epoch_ms(value: datetime | None) -> int | None:
 
 def event_batch(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str]:
     """`(seq, next_seq, json)` of the one row that stores a write's events: the first
-    offset, the offset after the last, and the events' wire JSON as one array."""
+    offset, the offset after the last, and the events' wire JSON as one array.
+
+    The events are JSON values already (`to_dict()` output), so pydantic-core's encoder
+    (Rust, several times faster than `json.dumps` on these nested dicts) takes them;
+    anything it cannot encode goes through `dumps`."""
     first = events[0].offset
     for i, event in enumerate(events):
         if event.offset != first + i:
             raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
-    return first, first + len(events), dumps([e.data for e in events], f"events {first}.. of run {run_id!r}") or "[]"
+    data = [e.data for e in events]
+    try:
+        text = pydantic_core.to_json(data, inf_nan_mode="null").decode()
+    except (pydantic_core.PydanticSerializationError, ValueError, UnicodeError):
+        text = dumps(data, f"events {first}.. of run {run_id!r}") or "[]"
+    return first, first + len(events), text
 
 
 def batch_events(seq: int, events: list[Any], offset: int) -> list[LoggedEvent]:

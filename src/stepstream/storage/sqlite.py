@@ -62,7 +62,7 @@ from .migrations import VERSION_TABLE, load_migrations
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOTADB = 5, 6, 26
-_CHECKPOINT_EVERY = 200  # inline commits between two WAL checkpoints on the worker thread
+_CHECKPOINT_EVERY = 130  # inline commits between two WAL checkpoints (a commit with events dirties ~1.5x the pages)
 _WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
