@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
 from .results import WorkflowResult
+from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
 from .workflow.builder import Workflow
@@ -80,6 +81,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
+        scheduler: SchedulerConfig | None = None,
         agents: Mapping[str, Any] | None = None,
     ):
         if isinstance(storage, str):
@@ -89,6 +91,10 @@ class Stepstream:
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
         self._workflows: dict[str, Workflow] = {}
+        #: fires due schedules (`await app.scheduler.start()`; see docs/schedules.md)
+        self.scheduler: Scheduler = Scheduler(self, scheduler)
+        #: create, read, change and fire schedules
+        self.schedules: Schedules = Schedules(self, self.scheduler)
         self._agents: dict[str, Any] = {}
         for name, agent in (agents or {}).items():
             self.add_agent(agent, name=name)
@@ -172,10 +178,12 @@ class Stepstream:
 
     async def close(self) -> None:
         """Waits for the runs started or resumed here with `start_async`/`resume_async` to
-        settle (cancel them first to stop sooner), then closes the storage."""
+        settle (cancel them first to stop sooner), stops the scheduler (if started) and
+        closes the storage."""
         from .engine.background import drain
 
         await drain(self._workflows.values())
+        await self.scheduler.stop()
         await self.storage.close()
 
     async def __aenter__(self) -> Stepstream:

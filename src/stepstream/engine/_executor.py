@@ -679,7 +679,7 @@ class Execution:
             return state
 
     def merge_state(self, step: Step | None, key: str, updates: dict[str, Any] | None, new_state: Any) -> dict[str, Any]:
-        new = to_json(new_state)
+        new = storable(new_state, "Step state data")
         if not isinstance(new, dict):
             raise ValidationError("Step state data validation failed: \n- state must be an object", [("", "state must be an object")])
         merged_updates = {**(updates or {}), **new}

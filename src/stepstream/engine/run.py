@@ -540,6 +540,8 @@ class Run:
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
+        for value, what in ((plan.input, "Input data"), (plan.target_input, "Step input data"), (resume_data, "Resume data")):
+            storable(value, what)  # refused before anything changes, naming the field
         targets: dict[str, Target] | None = None
         if resume_data is not None:
             # As in Mastra, the resume data goes to the re-run steps that were suspended,

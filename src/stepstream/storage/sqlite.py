@@ -55,6 +55,9 @@ from ._sql import (
     step_from_json,
     step_json,
 )
+from ._sqlite_schedules import SQLiteSchedules
+from ._sqlite_tx import read_tx as _read
+from ._sqlite_tx import write_tx as _write
 from ._wake import Waiters
 from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
@@ -103,29 +106,6 @@ def _locked(exc: BaseException) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-def _write(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs `body` in a write transaction holding the write lock from the start."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        out = body(conn)
-        conn.execute("COMMIT")
-        return out
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _read(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs `body` in a read transaction: one consistent snapshot."""
-    conn.execute("BEGIN")
-    try:
-        return body(conn)
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
-
-
 def _statements(sql: str) -> list[str]:
     """Splits a migration file into statements (sqlite3.execute runs one at a time)."""
     out: list[str] = []
@@ -140,7 +120,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(Storage):
+class SQLiteStorage(SQLiteSchedules, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;
@@ -445,7 +425,7 @@ class SQLiteStorage(Storage):
         batch = (workflow_id, run_id, *event_batch(run_id, events)) if events else None
         if update is None and batch is not None:
             # Also one statement: the view's trigger checks the run, upserts the step and
-            # appends the events (see migration 0003). It changed rows only if it wrote.
+            # appends the events (see migration 0004). It changed rows only if it wrote.
             row = (workflow_id, run_id, key, text, expected_owner, *batch[2:])
 
             def write(conn: sqlite3.Connection) -> bool:

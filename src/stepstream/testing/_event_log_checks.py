@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import pickle
-from typing import Any
 
 from ..results import StepResult
 from ..storage.base import LoggedEvent, RunRecord, Storage
-from .storage_contract import WF, ContractSkip, ContractTarget, StorageMaker, _expect_storage_error, _open
+from ._target import ContractSkip, ContractTarget, in_processes, require_processes
+from ._target import open_storage as _open
+from .storage_contract import WF, _expect_storage_error
 
 
 def _events(first: int, count: int, run_id: str = "run-1") -> list[LoggedEvent]:
@@ -159,61 +158,28 @@ async def check_wait_events_sees_appends_of_other_instances(target: ContractTarg
         await writer.close()
 
 
-def _append_in_process(make_storage: StorageMaker, started: Any, results: Any) -> None:
-    """Child process: once the parent waits, append two batches to run-1."""
-
-    async def main() -> bool:
-        storage = make_storage()
-        try:
-            await storage.setup()
-            started.wait(60)
-            await asyncio.sleep(0.1)
-            first = await storage.append_events(WF, "run-1", _events(0, 2))
-            second = await storage.update_run(WF, "run-1", {"status": "success"}, events=_events(2, 1))
-            return first and second
-        finally:
-            await storage.close()
-
-    try:
-        results.put(asyncio.run(main()))
-    except BaseException as exc:
-        results.put(f"error: {exc!r}")
-        raise
+async def _append_two_batches(storage: Storage) -> bool:
+    """In a child process: append two batches to run-1, the second with a status change."""
+    await asyncio.sleep(0.2)
+    first = await storage.append_events(WF, "run-1", _events(0, 2))
+    second = await storage.update_run(WF, "run-1", {"status": "success"}, events=_events(2, 1))
+    return first and second
 
 
 async def check_wait_events_sees_appends_of_other_processes(target: ContractTarget) -> None:
     """A reader waiting in this process sees the events another process appends."""
-    if not target.shared_instances:
-        raise ContractSkip("instances of this backend do not share a database")
-    try:
-        pickle.dumps(target.make_storage)
-    except Exception as exc:
-        raise ContractSkip(f"make_storage cannot be pickled ({exc}); use functools.partial of an importable class") from exc
+    require_processes(target)
     storage = await _open(target)
-    ctx = multiprocessing.get_context("spawn")
-    started, results = ctx.Event(), ctx.Queue()
-    proc = ctx.Process(target=_append_in_process, args=(target.make_storage, started, results))
     try:
         assert await storage.create_run(RunRecord(WF, "run-1", status="running"))
-        proc.start()
+        child = asyncio.ensure_future(asyncio.to_thread(in_processes, target.make_storage, _append_two_batches, 1))
         seen: list[LoggedEvent] = []
-        waiting = asyncio.ensure_future(_waits(storage, "run-1", 0, 60.0))
-        await asyncio.sleep(0.05)
-        started.set()
-        assert await waiting, "the child's append was not seen"
         while len(seen) < 3:
-            assert await _waits(storage, "run-1", len(seen), 60.0)
+            assert await _waits(storage, "run-1", len(seen), 90.0), "the child's append was not seen"
             seen += await _log(storage, offset=len(seen))
         assert seen == _events(0, 3)
-        assert await asyncio.to_thread(results.get, True, 90) is True
+        assert await child == [True]
         page = await storage.read_events(WF, "run-1", 3)
         assert page is not None and page.status == "success" and page.next_offset == 3
     finally:
-        proc.join(30)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-        results.close()
-        results.join_thread()
         await storage.close()
-

@@ -1,4 +1,4 @@
--- stepstream schema v3 (SQLite): the run's event log. Events are numbered from 0 by
+-- stepstream schema v4 (SQLite): the run's event log. Events are numbered from 0 by
 -- the engine; each write stores its events as one row, a JSON array of their wire
 -- JSON, holding offsets `seq` to `next_seq - 1` (one row per commit, not per event:
 -- a commit then dirties one page more, not one per event). Deleting a run deletes its events.

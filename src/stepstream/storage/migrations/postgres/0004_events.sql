@@ -1,4 +1,4 @@
--- stepstream schema v3 (PostgreSQL): the run's event log. Events are numbered from 0
+-- stepstream schema v4 (PostgreSQL): the run's event log. Events are numbered from 0
 -- by the engine; each write stores its events as one row, a JSON array of their wire
 -- JSON, holding offsets `seq` to `next_seq - 1`. Deleting a run deletes its events.
 CREATE TABLE stepstream_events (
