@@ -8,7 +8,8 @@ records; every effect and every nondeterministic value goes through one `Host`:
 - user functions the walk evaluates: conditions, map, sleep and concurrency functions (`call`);
 - waits and sleeps (`wait`), which a cancel ends early;
 - storage writes (`save_step`, `set_run_status`, `delete_steps`);
-- event emission (`emit`, `emit_raw`);
+- events: the walk builds and numbers them (`RunState.emit`); they reach the run's
+  event log with the host's next storage write, which carries them;
 - the running mark of slow steps (`mark_running` / `settle_running`);
 - yield points (`pace`), where a host may hand the event loop to other work.
 
@@ -27,8 +28,8 @@ from ..results import StepResult
 from ..storage.base import RunChanges
 
 if TYPE_CHECKING:
-    from ..events import WorkflowEvent
     from ..step import Step
+    from ..types import RunStatus
     from ._executor import Execution
     from ._state import _Attempt
 
@@ -95,16 +96,12 @@ class Host(Protocol):
         """Writes a step record (with run changes); False if another execution owns the run."""
         ...
 
-    async def set_run_status(self, status: str) -> bool:
+    async def set_run_status(self, status: RunStatus) -> bool:
         """Sets the run's status (`waiting` around a sleep); False if fenced."""
         ...
 
     async def delete_steps(self, keys: list[str]) -> None:
         """Drops step records (a nested workflow's previous loop pass)."""
-        ...
-
-    def emit(self, event: WorkflowEvent) -> None:
-        """Delivers an event to the run's streams and watchers."""
         ...
 
     def mark_running(self, key: str, record: StepResult) -> None:

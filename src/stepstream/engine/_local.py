@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from ..results import StepResult
 from ..step import is_inline
 from ..storage.base import RunChanges, now_ms
+from ..types import RunStatus
 from ._attempt import run_attempt
+from ._state import new_call_id
 
 if TYPE_CHECKING:
-    from ..events import WorkflowEvent
     from ._host import AttemptRequest
     from ._state import RunState, _Attempt
 
@@ -105,8 +105,7 @@ class LocalHost:
         return now_ms()
 
     def new_call_id(self) -> str:
-        h = os.urandom(16).hex()
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+        return new_call_id()
 
     # -- user code ----------------------------------------------------------------------
     async def attempt(self, request: AttemptRequest) -> _Attempt:
@@ -148,24 +147,26 @@ class LocalHost:
     # -- storage ------------------------------------------------------------------------
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         rs = self.rs
+        storage = rs.storage
+        # The write carries the run's pending events (one transaction with the record).
+        written = await rs.write(
+            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+        )
         # Only an explicit False means "fenced": backends written before fencing return None.
-        return await rs.storage.save_step(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner) is not False
+        return written is not False
 
-    async def set_run_status(self, status: str) -> bool:
+    async def set_run_status(self, status: RunStatus) -> bool:
         rs = self.rs
-        return bool(await rs.storage.update_run(rs.workflow_id, rs.run_id, {"status": status}, expected_owner=rs.owner))  # type: ignore[typeddict-item]
+        storage = rs.storage
+        return bool(
+            await rs.write(
+                lambda events: storage.update_run(rs.workflow_id, rs.run_id, {"status": status}, expected_owner=rs.owner, events=events)
+            )
+        )
 
     async def delete_steps(self, keys: list[str]) -> None:
         rs = self.rs
         await rs.storage.delete_steps(rs.workflow_id, rs.run_id, keys)
-
-    # -- events -------------------------------------------------------------------------
-    def emit(self, event: WorkflowEvent) -> None:
-        if threading.get_ident() != self._thread:
-            self._loop.call_soon_threadsafe(self.emit, event)
-            return
-        for sink in list(self.rs.sinks):
-            sink.push(event)
 
     # -- running marks: one watchdog per execution, not a timer per step ------------------
     def mark_running(self, key: str, record: StepResult) -> None:
@@ -183,14 +184,19 @@ class LocalHost:
                 log.debug("running mark of %r failed", key, exc_info=True)
 
     async def _watch(self) -> None:
-        rs = self.rs
         while True:
             await asyncio.sleep(RUNNING_MARK_SECONDS / 2)
             now = time.monotonic()
             for key, mark in list(self._marks.items()):
                 if mark[2] is None and mark[0] <= now:
-                    write = rs.storage.save_step(rs.workflow_id, rs.run_id, key, mark[1], expected_owner=rs.owner)
-                    mark[2] = self._loop.create_task(write)
+                    mark[2] = self._loop.create_task(self._mark(key, mark[1]))
+
+    async def _mark(self, key: str, record: StepResult) -> bool | None:
+        rs = self.rs
+        storage = rs.storage
+        return await rs.write(
+            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events)
+        )
 
     def close(self) -> None:
         if self._watchdog is not None:
