@@ -136,7 +136,8 @@ class RunState:
         self._flushing: asyncio.Task[Any] | None = None
         #: where the walk's effects go (set by the executor before the walk starts)
         self.host: Host = None  # type: ignore[assignment]
-        self._loop = asyncio.get_running_loop()
+        #: the loop the walk runs on (None when a test drives the walk without one)
+        self._loop: asyncio.AbstractEventLoop | None = _running_loop()
         self._thread = threading.get_ident()
 
     @property
@@ -153,7 +154,7 @@ class RunState:
         its log entry needs no conversion; user data (`ready=False`) is converted.
         From a step's worker thread the event is emitted on the loop soon after."""
         event = WorkflowEvent(type, self.run_id, payload, from_)
-        if threading.get_ident() != self._thread:
+        if threading.get_ident() != self._thread and self._loop is not None:
             self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
             return event
         self._emit_event(event, payload, from_, deliver, ready)
@@ -166,7 +167,7 @@ class RunState:
         self._send(event, deliver)
 
     def emit_raw(self, chunk: dict[str, Any]) -> None:
-        if threading.get_ident() != self._thread:
+        if threading.get_ident() != self._thread and self._loop is not None:
             self._loop.call_soon_threadsafe(self.emit_raw, chunk)
             return
         event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
@@ -263,7 +264,7 @@ class RunState:
 
     def request_abort(self) -> None:
         """Sets the abort signal and interrupts steps waiting in an await (from any thread)."""
-        if threading.get_ident() != self._thread:
+        if threading.get_ident() != self._thread and self._loop is not None:
             self._loop.call_soon_threadsafe(self.request_abort)
             return
         if self.abort_event.is_set():
@@ -319,6 +320,13 @@ def new_call_id() -> str:
     has to be unique, not secret, so Python's PRNG does without a system call per id)."""
     h = f"{random.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _camel(name: str) -> str:
