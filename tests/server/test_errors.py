@@ -109,11 +109,6 @@ async def test_unknown_step_and_a_run_that_is_not_suspended(http: httpx.AsyncCli
     await _unchanged(http, "s1", done)
 
 
-async def test_per_step_is_refused_by_name(http: httpx.AsyncClient) -> None:
-    response = await http.post(f"{APPROVAL}/start-async?runId=p", json={"inputData": {"value": "x"}, "perStep": True})
-    assert response.status_code == 400 and response.json()["issues"][0]["field"] == "perStep"
-
-
 async def test_unknown_path_and_method(http: httpx.AsyncClient) -> None:
     assert (await http.get("/api/nothing/here")).status_code == 404
     response = await http.put(f"{APPROVAL}/stream?runId=x")

@@ -150,3 +150,9 @@ async def test_health_openapi_root_and_studio_routes(http: httpx.AsyncClient) ->
         assert path in doc["paths"], path
     missing = await http.get("/api/agents")
     assert missing.status_code == 404 and "error" in missing.json()
+
+
+async def test_per_step_pauses_after_one_step(http: httpx.AsyncClient) -> None:
+    paused = (await http.post("/api/workflows/chain/start-async?runId=ps", json={"inputData": {"n": 0}, "perStep": True})).json()
+    assert paused["status"] == "paused"
+    assert [k for k, v in paused["steps"].items() if k != "input" and v["status"] == "success"] == ["add1"]

@@ -32,7 +32,7 @@ START_BODY: dict[str, Any] = {
         "requestContext": _OBJECT,
         "tracingOptions": _OBJECT,
         "resourceId": {"type": "string"},
-        "perStep": {"type": "boolean", "description": "Not supported: must be false"},
+        "perStep": {"type": "boolean", "description": "Stop `paused` after one entry of the flow"},
         "closeOnSuspend": {"type": "boolean"},
     },
     "description": "snake_case keys (input_data, ...) are accepted too",

@@ -56,14 +56,9 @@ async def _run_for_start(call: Call, wf: Workflow, run_id: str) -> Run:
     return run
 
 
-def _no_per_step(call: Call) -> None:
-    if call.field("perStep", bool):
-        raise bad_body("perStep", "perStep (step-by-step execution) is not supported by stepstream")
-
-
 def _start_args(call: Call) -> dict[str, Any]:
-    _no_per_step(call)
     return {
+        "per_step": bool(call.field("perStep", bool)),
         "input_data": call.field("inputData"),
         "initial_state": call.field("initialState"),
         "request_context": call.field("requestContext", dict),
@@ -80,8 +75,8 @@ def _step_field(call: Call) -> str | list[str] | None:
 
 
 def _resume_args(call: Call) -> dict[str, Any]:
-    _no_per_step(call)
     return {
+        "per_step": bool(call.field("perStep", bool)),
         "resume_data": call.field("resumeData"),
         "step": _step_field(call),
         "label": call.field("label", str),
@@ -257,8 +252,8 @@ def _time_travel_args(call: Call) -> dict[str, Any]:
     step = _step_field(call)
     if step is None:
         raise bad_body("step", "Required")
-    _no_per_step(call)
     return {
+        "per_step": bool(call.field("perStep", bool)),
         "step": step,
         "input_data": call.field("inputData"),
         "resume_data": call.field("resumeData"),
