@@ -18,19 +18,13 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
+from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
 from .workflow.builder import Workflow
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
-
-
-class WorkflowNotFoundError(StepstreamError, LookupError):
-    """No workflow is registered under that id."""
-
-    code = "WORKFLOW_NOT_FOUND"
 
 
 class AgentNotFoundError(StepstreamError, LookupError):

@@ -24,8 +24,16 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..app import Stepstream, WorkflowNotFoundError
-from ..errors import ResumeAlreadyClaimedError, ResumeError, RunNotFoundError, RunStateError, StepstreamError, ValidationError
+from ..app import Stepstream
+from ..errors import (
+    ResumeAlreadyClaimedError,
+    ResumeError,
+    RunNotFoundError,
+    RunStateError,
+    StepstreamError,
+    ValidationError,
+    WorkflowNotFoundError,
+)
 
 log = logging.getLogger("stepstream.server")
 

@@ -210,7 +210,10 @@ async def start(call: Call) -> Response:
     run_id = call.required_query("runId")
     args = _start_args(call)
     run = await _run_for_start(call, wf, run_id)
-    await _in_background(run.stream(**args))
+    if args.pop("per_step"):
+        await _in_background(run.stream(**args, per_step=True))
+    else:
+        await run.start_async(**args)
     return JSONResponse({"message": "Workflow run started"})
 
 
@@ -229,16 +232,31 @@ async def resume_async(call: Call) -> Response:
 
 async def resume(call: Call) -> Response:
     wf = _workflow(call)
-    run = await _existing_run(call, wf, call.required_query("runId"))
-    await _in_background(run.resume_stream(**_resume_args(call)))
+    await _resume_without_waiting(call)
     return JSONResponse({"message": "Workflow run resumed"})
 
 
 async def resume_no_wait(call: Call) -> Response:
+    return JSONResponse({"runId": await _resume_without_waiting(call)})
+
+
+async def _resume_without_waiting(call: Call) -> str:
+    """Claims the resume (a refusal answers its error) and lets the run go on in the background."""
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    await _in_background(run.resume_stream(**_resume_args(call)))
-    return JSONResponse({"runId": run.run_id})
+    args = _resume_args(call)
+    if args.pop("per_step"):
+        await _in_background(run.resume_stream(**args, per_step=True))
+        return run.run_id
+    return await run.resume_async(**args)
+
+
+async def observe(call: Call) -> Response:
+    wf = _workflow(call)
+    run_id = call.required_query("runId")
+    offset = call.int_query("offset") or 0
+    run = await _existing_run(call, wf, run_id)
+    return stream_response(run.observe_stream(offset=offset), wf.id)
 
 
 async def cancel(call: Call) -> Response:
@@ -428,6 +446,15 @@ def workflow_routes() -> list[ApiRoute]:
             query=(RUN_ID_REQUIRED,),
             body=RESUME_BODY,
             errors=RUN_ERRORS,
+        ),
+        ApiRoute(
+            "POST",
+            W + "/observe",
+            observe,
+            "A run's events from an offset (0-based), then live ones, until it settles",
+            query=(RUN_ID_REQUIRED, Param("offset", {"type": "integer", "minimum": 0}, description="The first event to send")),
+            stream=True,
+            errors=(400, 404),
         ),
         ApiRoute("POST", W + "/runs/{run_id}/cancel", cancel, "Cancel a run", answer=_MESSAGE, errors=(404,)),
         ApiRoute(
