@@ -154,6 +154,10 @@ async def list_runs(call: Call) -> Response:
         page=page,
         per_page=per_page,
     )
+    for run in listed["runs"]:
+        # Mastra lists each run with its whole snapshot; Studio reads the status from it. The
+        # listing carries the status only (GET .../runs/:runId has the whole state).
+        run.setdefault("snapshot", {"runId": run["runId"], "status": run["status"]})
     return JSONResponse(listed)
 
 
@@ -263,7 +267,7 @@ async def cancel(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.path("run_id"))
     await run.cancel()
-    return JSONResponse({"message": "Workflow run canceled"})
+    return JSONResponse({"message": "Workflow run cancelled"})
 
 
 def _time_travel_args(call: Call) -> dict[str, Any]:
@@ -319,13 +323,13 @@ async def restart(call: Call) -> Response:
 async def restart_all_async(call: Call) -> Response:
     _workflow(call)
     await call.app.restart_active_runs()
-    return JSONResponse({"message": "Active workflow runs restarted"})
+    return JSONResponse({"message": "All active workflow runs restarted"})
 
 
 async def restart_all(call: Call) -> Response:
     _workflow(call)
     _keep(asyncio.ensure_future(call.app.restart_active_runs()))
-    return JSONResponse({"message": "Restarting active workflow runs"})
+    return JSONResponse({"message": "All active workflow runs restarted"})
 
 
 # -- the table -----------------------------------------------------------------------------
