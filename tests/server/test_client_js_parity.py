@@ -20,7 +20,17 @@ MASTRA = ROOT / "bench" / "mastra-server"
 
 
 def _shape(events: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
-    return [(e["type"], sorted(e["payload"])) for e in events]
+    """Each event's type and payload keys. `suspendedAt` is left out: stepstream keeps it on a
+    resumed step's record, as Mastra's test suite expects (reference scenario 96), where
+    Mastra 1.71's live engine drops it."""
+    return [(e["type"], sorted(k for k in e["payload"] if k != "suspendedAt")) for e in events]
+
+
+def _untitled(schema: Any) -> Any:
+    """A JSON Schema without pydantic's `title`s (zod writes none)."""
+    if isinstance(schema, dict):
+        return {k: _untitled(v) for k, v in schema.items() if k != "title"}
+    return schema
 
 
 def _mastra(tmp_path: Path) -> ServerProcess:
@@ -47,7 +57,7 @@ async def test_client_js_sees_the_same_answers_from_both_servers(tmp_path: Path)
     for key in ("list", "details", "failed", "unknownWorkflow", "unknownRun", "cancel"):
         assert ours[key] == theirs[key], key
     for key in ("inputSchema", "outputSchema"):
-        assert ours["schema"][key]["properties"] == theirs["schema"][key]["properties"]
+        assert _untitled(ours["schema"][key]["properties"]) == theirs["schema"][key]["properties"]
         assert ours["schema"][key]["required"] == theirs["schema"][key]["required"]
     for key in ("stream", "resumeStream", "observe", "observeFrom"):
         assert _shape(ours[key]) == _shape(theirs[key]), key

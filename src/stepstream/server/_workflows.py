@@ -235,7 +235,6 @@ async def resume_async(call: Call) -> Response:
 
 
 async def resume(call: Call) -> Response:
-    wf = _workflow(call)
     await _resume_without_waiting(call)
     return JSONResponse({"message": "Workflow run resumed"})
 
