@@ -115,8 +115,9 @@ class RemoteStream:
         if event.type == WORKFLOW_FINISH:
             payload = event.payload
             self._status = str(payload.get("workflowStatus", self._status))
-            if isinstance(payload.get("error"), dict) and payload.get("workflowStatus") == "failed" and "code" in payload["error"]:
-                raise error_from(400, {"error": payload["error"].get("message"), "code": payload["error"]["code"]})
+            refusal = _refusal(payload) if len(self._events) <= 1 else None
+            if refusal is not None:
+                raise refusal
             usage = payload.get("output", {}).get("usage") if isinstance(payload.get("output"), dict) else None
             if isinstance(usage, dict) and not self._usage.done():
                 self._usage.set_result({**EMPTY_USAGE, **usage})
@@ -183,6 +184,16 @@ class RemoteStream:
 
     def __repr__(self) -> str:
         return f"<RemoteStream run={self.run_id!r} status={self._status!r}>"
+
+
+def _refusal(payload: dict[str, Any]) -> Exception | None:
+    """The error of a call the server refused before the run started: it streams a start and a
+    failed finish carrying the error with its code (Mastra's shape), and nothing else."""
+    error = payload.get("error")
+    if payload.get("workflowStatus") != "failed" or not isinstance(error, dict) or not isinstance(error.get("code"), str):
+        return None
+    issues = [{"field": i[0], "message": i[1]} for i in error.get("issues") or () if isinstance(i, list | tuple) and len(i) == 2]
+    return error_from(400, {"error": error.get("message"), "code": error["code"], "issues": issues})
 
 
 class _Truncated(Exception):
