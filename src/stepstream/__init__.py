@@ -14,6 +14,8 @@ from .errors import ResumeAlreadyClaimedError as ResumeAlreadyClaimedError
 from .errors import ResumeError as ResumeError
 from .errors import RunNotFoundError as RunNotFoundError
 from .errors import RunStateError as RunStateError
+from .errors import ScheduleError as ScheduleError
+from .errors import ScheduleNotFoundError as ScheduleNotFoundError
 from .errors import StepstreamError as StepstreamError
 from .errors import StorageError as StorageError
 from .errors import ValidationError as ValidationError
@@ -26,6 +28,9 @@ from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
 from .results import WorkflowState as WorkflowState
+from .state_reader import SuspendedStep as SuspendedStep
+from .state_reader import WorkflowStateReader as WorkflowStateReader
+from .state_reader import create_workflow_state_reader as create_workflow_state_reader
 from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
@@ -52,12 +57,15 @@ __all__ = [
     "Run",
     "RunNotFoundError",
     "RunStateError",
+    "ScheduleError",
+    "ScheduleNotFoundError",
     "Step",
     "StepContext",
     "StepResult",
     "Stepstream",
     "StepstreamError",
     "StorageError",
+    "SuspendedStep",
     "TracingPolicy",
     "ValidationError",
     "Workflow",
@@ -69,11 +77,13 @@ __all__ = [
     "WorkflowResult",
     "WorkflowStartInfo",
     "WorkflowState",
+    "WorkflowStateReader",
     "WorkflowStream",
     "__version__",
     "clone_step",
     "clone_workflow",
     "create_step",
     "create_workflow",
+    "create_workflow_state_reader",
     "step",
 ]

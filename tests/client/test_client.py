@@ -96,7 +96,7 @@ async def test_server_errors_arrive_as_the_local_exception_classes(client: Clien
         await bad_stream.result
     ok = await wf.create_run()
     await ok.start(input_data={"value": "v"})
-    with pytest.raises(ResumeError, match="was not suspended. Available suspended steps"):
+    with pytest.raises(ResumeError, match=r"was not suspended\. Available suspended steps"):
         await ok.resume(resume_data={"approved": True}, step="nope")
     with pytest.raises(ValidationError):
         await ok.resume(resume_data={"approved": []})

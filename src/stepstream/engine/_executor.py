@@ -75,6 +75,9 @@ class Execution:
         self.suspend_payloads: dict[str, Any] = {}
         self.labels: dict[str, dict[str, Any]] = {}
         self.error: Any = None
+        #: Mastra's stepExecutionPath: the `then`/`map`/nested-workflow and sleep entries reached,
+        #: in order and with repeats (parallel, branch, loop and foreach entries are not listed)
+        self.executed: list[str] = []
 
     # -- the walk ---------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:
@@ -94,8 +97,11 @@ class Execution:
                 value = to_json(travel[1])
             saves = rs.saves
             if type(node) is StepNode:
+                self.executed.append(node.step.id)
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
+                if type(node) is SleepNode:
+                    self.executed.append(node.id)
                 status, value = await self._run_node(node, value)
             if status != "success":
                 if status == "failed":
@@ -651,7 +657,7 @@ class Execution:
             return state
 
     def merge_state(self, step: Step | None, key: str, updates: dict[str, Any] | None, new_state: Any) -> dict[str, Any]:
-        new = to_json(new_state)
+        new = storable(new_state, "Step state data")
         if not isinstance(new, dict):
             raise ValidationError("Step state data validation failed: \n- state must be an object", [("", "state must be an object")])
         merged_updates = {**(updates or {}), **new}

@@ -462,6 +462,8 @@ class Run:
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
+        for value, what in ((plan.input, "Input data"), (plan.target_input, "Step input data"), (resume_data, "Resume data")):
+            storable(value, what)  # refused before anything changes, naming the field
         targets: dict[str, Target] | None = None
         if resume_data is not None:
             # As in Mastra, the resume data goes to the re-run steps that were suspended,
@@ -645,7 +647,7 @@ class Run:
             suspended=suspended,
             suspend_payload=payloads,
             state=dict(rs.state),
-            step_execution_path=list(steps),
+            step_execution_path=list(ex.executed),
             resume_labels=public_labels(labels),
             trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
             span_id=rs.tracer.span_id if rs.tracer is not None else None,

@@ -46,6 +46,8 @@ class WorkflowStream(Sink):
         self._status: str = "running"
         self._task: asyncio.Task[Any] | None = None
         self._seen_start = False
+        #: the caller left the `async with` block: the outcome is still delivered to `result`
+        self._left = False
         run._sinks.append(self)
 
     # -- feeding --------------------------------------------------------------------------
@@ -61,7 +63,7 @@ class WorkflowStream(Sink):
         except BaseException as exc:
             self._fail(exc)
             raise
-        if not self._closed and (result.status != "suspended" or self._close_on_suspend):
+        if not self._result.done() and (result.status != "suspended" or self._close_on_suspend or self._left):
             self._close(result)
 
     def push(self, event: WorkflowEvent) -> None:
@@ -92,7 +94,7 @@ class WorkflowStream(Sink):
         self._close(result)
 
     def _close(self, result: WorkflowResult) -> None:
-        if self._closed:
+        if self._result.done():
             return
         self._closed = True
         self._status = result.status
@@ -104,7 +106,7 @@ class WorkflowStream(Sink):
         self._wake()
 
     def _fail(self, exc: BaseException) -> None:
-        if self._closed:
+        if self._result.done():
             return
         self._closed = True
         self._error = exc
@@ -173,26 +175,13 @@ class WorkflowStream(Sink):
 
     async def __aexit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         """Leaving early detaches this stream: the run itself carries on, and
-        `await stream.result` still gives its result."""
+        `await stream.result` still gives this call's outcome (its result, or the
+        error that refused it, such as invalid input or resume data)."""
+        self._left = True
         if not self._closed:
             self._detach()
             self._closed = True
             self._wake()
-            task = self._task
-            if task is not None and not task.done():
-                self._pending_result_from(task)
-
-    def _pending_result_from(self, task: asyncio.Task[Any]) -> None:
-        run = self._run
-
-        def done(_: asyncio.Task[Any]) -> None:
-            result = run._last_result
-            if result is not None and not self._result.done():
-                self._result.set_result(result)
-            if not self._usage.done():
-                self._usage.set_result(dict(self._usage_total))
-
-        task.add_done_callback(done)
 
     def __repr__(self) -> str:
         return f"<WorkflowStream run={self.run_id!r} status={self._status!r}>"

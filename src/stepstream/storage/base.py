@@ -25,8 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
+from ..errors import StorageError
 from ..results import StepResult
 from ..types import RunStatus
+from ._schedule_records import CatchUp as CatchUp
+from ._schedule_records import Schedule as Schedule
+from ._schedule_records import ScheduleChanges as ScheduleChanges
+from ._schedule_records import ScheduleStatus as ScheduleStatus
+from ._schedule_records import ScheduleTrigger as ScheduleTrigger
+from ._schedule_records import TriggerKind as TriggerKind
+from ._schedule_records import TriggerOutcome as TriggerOutcome
 
 
 def now_ms() -> int:
@@ -99,6 +107,8 @@ class Storage(ABC):
     supports_concurrent_updates: bool = True
     #: True when other processes can read the runs (then a slow step is also recorded as `running`).
     shared: bool = True
+    #: True when the backend implements the schedule methods below.
+    supports_schedules: bool = False
 
     async def setup(self) -> None:  # noqa: B027 - optional hook
         """Prepares the backend (connects, runs migrations). Idempotent."""
@@ -171,3 +181,70 @@ class Storage(ABC):
     @abstractmethod
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         """Deletes a run and its steps; False if there was none."""
+
+    # -- schedules -------------------------------------------------------------------------
+    # Cron schedules and their audit trail (see stepstream.schedules): an optional
+    # capability (`supports_schedules`). Each fire is claimed by `claim_schedule_fire`,
+    # a compare-and-set on the next fire time. The defaults refuse, naming the backend.
+
+    def _no_schedules(self) -> StorageError:
+        return StorageError(f"{type(self).__name__} does not store schedules; use InMemoryStorage, SQLiteStorage or PostgresStorage")
+
+    async def create_schedule(self, schedule: Schedule) -> bool:
+        """Inserts a schedule unless one with its id exists; False if it did."""
+        raise self._no_schedules()
+
+    async def load_schedule(self, schedule_id: str) -> Schedule | None:
+        """The schedule with this id, or None."""
+        raise self._no_schedules()
+
+    async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
+        """Schedules, oldest first, optionally of one workflow and with one status."""
+        raise self._no_schedules()
+
+    async def list_due_schedules(self, now: int, limit: int) -> list[Schedule]:
+        """At most `limit` active schedules whose next fire time is at or before `now`, earliest first."""
+        raise self._no_schedules()
+
+    async def next_schedule_fire_at(self) -> int | None:
+        """The earliest next fire time of any active schedule, or None."""
+        raise self._no_schedules()
+
+    async def update_schedule(self, schedule_id: str, changes: ScheduleChanges) -> Schedule | None:
+        """Applies `changes` (and a new `updated_at`) atomically; the updated schedule, or None if missing."""
+        raise self._no_schedules()
+
+    async def claim_schedule_fire(
+        self, schedule_id: str, expected_next_fire_at: int, next_fire_at: int, *, fired_at: int | None = None, run_id: str | None = None
+    ) -> bool:
+        """Compare-and-set: moves an active schedule's next fire time from `expected_next_fire_at`
+        to `next_fire_at` (and sets its last fire time and run id when `fired_at` is given).
+
+        Returns False, changing nothing, when the schedule is missing, paused, or its next fire
+        time is no longer `expected_next_fire_at`: another process claimed that slot.
+        """
+        raise self._no_schedules()
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        """Deletes a schedule and its triggers; False if there was none."""
+        raise self._no_schedules()
+
+    async def record_trigger(self, trigger: ScheduleTrigger) -> None:
+        """Appends a row to a schedule's audit trail."""
+        raise self._no_schedules()
+
+    async def list_triggers(
+        self,
+        schedule_id: str,
+        *,
+        from_fire_at: int | None = None,
+        to_fire_at: int | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[ScheduleTrigger], int]:
+        """A schedule's triggers newest first (by actual fire time, then insertion) and the total.
+
+        `from_fire_at` is inclusive and `to_fire_at` exclusive, on the actual fire time;
+        pagination applies when both `page` (0-based) and `per_page` are given.
+        """
+        raise self._no_schedules()

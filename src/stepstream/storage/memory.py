@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..results import StepResult
+from ._schedule_records import Schedule, ScheduleChanges, ScheduleTrigger, apply_schedule_changes
 from .base import RunChanges, RunRecord, Storage, now_ms
 
 
@@ -20,9 +21,12 @@ class InMemoryStorage(Storage):
     mutates a record once saved, so no copy is needed on the hot path."""
 
     shared = False
+    supports_schedules = True
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
+        self._schedules: dict[str, Schedule] = {}
+        self._triggers: list[ScheduleTrigger] = []
 
     async def create_run(self, record: RunRecord) -> bool:
         key = (record.workflow_id, record.run_id)
@@ -108,6 +112,85 @@ class InMemoryStorage(Storage):
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         return self._runs.pop((workflow_id, run_id), None) is not None
+
+    # -- schedules -------------------------------------------------------------------------
+
+    async def create_schedule(self, schedule: Schedule) -> bool:
+        if schedule.id in self._schedules:
+            return False
+        self._schedules[schedule.id] = copy.deepcopy(schedule)
+        return True
+
+    async def load_schedule(self, schedule_id: str) -> Schedule | None:
+        found = self._schedules.get(schedule_id)
+        return None if found is None else copy.deepcopy(found)
+
+    async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
+        rows = [
+            s
+            for s in self._schedules.values()
+            if (workflow_id is None or s.workflow_id == workflow_id) and (status is None or s.status == status)
+        ]
+        rows.sort(key=lambda s: (s.created_at, s.id))
+        return copy.deepcopy(rows)
+
+    async def list_due_schedules(self, now: int, limit: int) -> list[Schedule]:
+        due = [s for s in self._schedules.values() if s.status == "active" and s.next_fire_at <= now]
+        due.sort(key=lambda s: (s.next_fire_at, s.id))
+        return copy.deepcopy(due[: max(limit, 0)])
+
+    async def next_schedule_fire_at(self) -> int | None:
+        return min((s.next_fire_at for s in self._schedules.values() if s.status == "active"), default=None)
+
+    async def update_schedule(self, schedule_id: str, changes: ScheduleChanges) -> Schedule | None:
+        found = self._schedules.get(schedule_id)
+        if found is None:
+            return None
+        updated = copy.deepcopy(found)
+        apply_schedule_changes(updated, copy.deepcopy(changes), now_ms())
+        self._schedules[schedule_id] = updated
+        return copy.deepcopy(updated)
+
+    async def claim_schedule_fire(
+        self, schedule_id: str, expected_next_fire_at: int, next_fire_at: int, *, fired_at: int | None = None, run_id: str | None = None
+    ) -> bool:
+        found = self._schedules.get(schedule_id)
+        if found is None or found.status != "active" or found.next_fire_at != expected_next_fire_at:
+            return False
+        found.next_fire_at = next_fire_at
+        if fired_at is not None:
+            found.last_fire_at, found.last_run_id = fired_at, run_id
+        found.updated_at = now_ms()
+        return True
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        self._triggers = [t for t in self._triggers if t.schedule_id != schedule_id]
+        return self._schedules.pop(schedule_id, None) is not None
+
+    async def record_trigger(self, trigger: ScheduleTrigger) -> None:
+        self._triggers.append(copy.deepcopy(trigger))
+
+    async def list_triggers(
+        self,
+        schedule_id: str,
+        *,
+        from_fire_at: int | None = None,
+        to_fire_at: int | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[ScheduleTrigger], int]:
+        rows = [
+            (seq, t)
+            for seq, t in enumerate(self._triggers)
+            if t.schedule_id == schedule_id
+            and (from_fire_at is None or t.actual_fire_at >= from_fire_at)
+            and (to_fire_at is None or t.actual_fire_at < to_fire_at)
+        ]
+        rows.sort(key=lambda pair: (pair[1].actual_fire_at, pair[0]), reverse=True)
+        found = [t for _, t in rows]
+        if page is not None and per_page is not None:
+            found = found[max(page, 0) * max(per_page, 0) : (max(page, 0) + 1) * max(per_page, 0)]
+        return copy.deepcopy(found), len(rows)
 
     @staticmethod
     def _copy(record: RunRecord, *, steps: bool = True) -> RunRecord:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from ..errors import StorageError
 from ..results import StepResult
+from ._postgres_schedules import PostgresSchedules
 from ._sql import (
     JSON_FIELDS,
     RUN_COLUMNS,
@@ -84,7 +85,7 @@ def _describe(dsn: str, schema: str | None) -> str:
     return f"{where} schema {schema}" if schema else where
 
 
-class PostgresStorage(Storage):
+class PostgresStorage(PostgresSchedules, Storage):
     """Runs in PostgreSQL, one row per run and one per step.
 
     `schema` puts the tables in that schema (created if missing) instead of the

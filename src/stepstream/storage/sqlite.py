@@ -51,6 +51,9 @@ from ._sql import (
     step_from_json,
     step_json,
 )
+from ._sqlite_schedules import SQLiteSchedules
+from ._sqlite_tx import read_tx as _read
+from ._sqlite_tx import write_tx as _write
 from .base import RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
 
@@ -81,29 +84,6 @@ def _locked(exc: BaseException) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-def _write(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs `body` in a write transaction holding the write lock from the start."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        out = body(conn)
-        conn.execute("COMMIT")
-        return out
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _read(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs `body` in a read transaction: one consistent snapshot."""
-    conn.execute("BEGIN")
-    try:
-        return body(conn)
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
-
-
 def _statements(sql: str) -> list[str]:
     """Splits a migration file into statements (sqlite3.execute runs one at a time)."""
     out: list[str] = []
@@ -118,7 +98,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(Storage):
+class SQLiteStorage(SQLiteSchedules, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;
@@ -149,6 +129,8 @@ class SQLiteStorage(Storage):
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
+        #: create the file's folder when first opened (the app's default ./.stepstream/stepstream.db)
+        self._make_parent = False
         #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
         self._last_write_size = 0
 
@@ -196,6 +178,8 @@ class SQLiteStorage(Storage):
 
     def _open(self) -> sqlite3.Connection:
         """In the worker thread: connect, check the file is ours, set pragmas, migrate."""
+        if self._make_parent and os.path.dirname(self.path):
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             version = self._inspect(conn)  # read-only: refuses foreign files before anything is written

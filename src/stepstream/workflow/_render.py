@@ -94,7 +94,7 @@ def _single(step: Step) -> dict[str, Any]:
         inner["description"] = step.description
     if step.metadata:
         inner["metadata"] = step.metadata
-    inner["canSuspend"] = step.suspend_schema is not None or step.resume_schema is not None
+    inner["canSuspend"] = step.can_suspend
     return {"type": "step", "step": inner}
 
 
