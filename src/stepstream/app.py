@@ -171,7 +171,12 @@ class Stepstream:
         await self.storage.setup()
 
     async def close(self) -> None:
-        """Stops the scheduler (if started) and closes the storage."""
+        """Waits for the runs started or resumed here with `start_async`/`resume_async` to
+        settle (cancel them first to stop sooner), stops the scheduler (if started) and
+        closes the storage."""
+        from .engine.background import drain
+
+        await drain(self._workflows.values())
         await self.scheduler.stop()
         await self.storage.close()
 

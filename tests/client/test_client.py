@@ -81,8 +81,13 @@ async def test_server_errors_arrive_as_the_local_exception_classes(client: Clien
     with pytest.raises(WorkflowNotFoundError):
         await client.get_workflow("nope").create_run()
     wf = client.get_workflow("approval")
+    gone = await wf.create_run()
+    await gone.start(input_data={"value": "g"})
+    assert await wf.delete_run(gone.run_id)
     with pytest.raises(RunNotFoundError):
-        await (await wf.create_run(run_id="ghost")).resume(resume_data={"approved": True})
+        await gone.resume(resume_data={"approved": True})
+    with pytest.raises(RunNotFoundError):
+        await gone.cancel()
     run = await wf.create_run()
     with pytest.raises(ValidationError) as invalid:
         await run.start(input_data={"value": 3})

@@ -44,8 +44,9 @@ async def test_resume_async_then_observe(client: Client) -> None:
     await run.resume_async(resume_data={"approved": True})
     events = [e async for e in run.observe_stream()]
     assert events[-1].payload["workflowStatus"] == "success"
+    assert await client.get_workflow("approval").delete_run(run.run_id)
     with pytest.raises(RunNotFoundError):
-        async for _ in (await client.get_workflow("approval").create_run(run_id="never")).observe_stream():
+        async for _ in run.observe_stream():
             pass
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import pytest
 
 from stepstream.storage import InMemoryStorage, Storage
-from stepstream.storage.base import RunChanges
+from stepstream.storage.base import LoggedEvent, RunChanges
 from stepstream.storage.postgres import PostgresStorage
 from stepstream.storage.sqlite import SQLiteStorage
 from stepstream.testing import CHECKS, ContractSkip, ContractTarget, FaultTable, StorageContract, StorageMaker, run_storage_contract
@@ -32,6 +32,8 @@ class TestInMemoryContract(StorageContract):
     test_racing_schedule_claims_across_instances = None
     test_racing_schedule_claims_across_processes = None
     test_data_survives_reopen = None
+    test_wait_events_sees_appends_of_other_instances = None
+    test_wait_events_sees_appends_of_other_processes = None
     test_failed_step_write_raises_storage_error_and_keeps_data = None
     test_failed_run_write_raises_storage_error_and_keeps_data = None
     test_unserializable_value_raises_storage_error = None
@@ -55,6 +57,8 @@ class TestSQLiteMemoryContract(StorageContract):
     test_racing_schedule_claims_across_instances = None
     test_racing_schedule_claims_across_processes = None
     test_data_survives_reopen = None
+    test_wait_events_sees_appends_of_other_instances = None
+    test_wait_events_sees_appends_of_other_processes = None
 
     @pytest.fixture
     def make_storage(self) -> StorageMaker:
@@ -82,6 +86,8 @@ async def test_run_storage_contract_without_pytest_classes() -> None:
         "racing_schedule_claims_across_instances",
         "racing_schedule_claims_across_processes",
         "data_survives_reopen",
+        "wait_events_sees_appends_of_other_instances",
+        "wait_events_sees_appends_of_other_processes",
         "failed_step_write_raises_storage_error_and_keeps_data",
         "failed_run_write_raises_storage_error_and_keeps_data",
         "unserializable_value_raises_storage_error",
@@ -131,12 +137,13 @@ async def test_contract_catches_a_racy_compare_and_set(tmp_path: Path) -> None:
             *,
             expected_status: Collection[str] | None = None,
             expected_owner: str | None = None,
+            events: Sequence[LoggedEvent] = (),
         ) -> bool:
             if expected_status is not None:
                 run = await self.load_run(workflow_id, run_id)
                 if run is None or run.status not in expected_status:
                     return False
-            return await super().update_run(workflow_id, run_id, changes, expected_owner=expected_owner)
+            return await super().update_run(workflow_id, run_id, changes, expected_owner=expected_owner, events=events)
 
     # FULL runs every call through the worker thread, where the racy read-then-write interleaves;
     # inline (NORMAL) calls never yield between the read and the write in one process.

@@ -99,8 +99,6 @@ class RemoteStream:
                     event = self._event(json.loads(raw))
                     if event is not None:
                         yield event
-                        if event.type == WORKFLOW_FINISH:
-                            return
             if buffer.strip():
                 raise _Truncated
         finally:

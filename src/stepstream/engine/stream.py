@@ -29,7 +29,7 @@ def _retrieve(fut: asyncio.Future[Any]) -> None:
 class WorkflowStream(Sink):
     """A run's event stream (what `run.stream()` and `run.resume_stream()` return)."""
 
-    def __init__(self, run: Run, close_on_suspend: bool = True):
+    def __init__(self, run: Run, close_on_suspend: bool = True, *, attach: bool = True):
         loop = asyncio.get_running_loop()
         self.run_id = run.run_id
         self.workflow_id = run.workflow_id
@@ -48,7 +48,10 @@ class WorkflowStream(Sink):
         self._seen_start = False
         #: the caller left the `async with` block: the outcome is still delivered to `result`
         self._left = False
-        run._sinks.append(self)
+        #: an observer reads the run's log (its driver feeds it) instead of this process's live events
+        self._observer = not attach
+        if attach:
+            run._sinks.append(self)
 
     # -- feeding --------------------------------------------------------------------------
     def _drive(self, coro: Coroutine[Any, Any, WorkflowResult]) -> None:
@@ -76,7 +79,12 @@ class WorkflowStream(Sink):
             self._seen_start = True
         elif kind == WORKFLOW_FINISH and not self._close_on_suspend and event.payload.get("workflowStatus") == "suspended":
             return
-        elif kind == STEP_SUSPENDED:
+        self._add(event)
+
+    def _add(self, event: WorkflowEvent) -> None:
+        """Appends an event for the readers (no filtering: an observer shows the log as it is)."""
+        kind = event.type
+        if kind == STEP_SUSPENDED:
             self._status = "suspended"
         elif kind == STEP_RESULT and event.payload.get("status") == "failed":
             self._status = "failed"
@@ -182,6 +190,12 @@ class WorkflowStream(Sink):
             self._detach()
             self._closed = True
             self._wake()
+            task = self._task
+            if self._observer and task is not None and not task.done():
+                task.cancel()  # only a reader: nothing is left to read for
+                self._result.cancel()
+                if not self._usage.done():
+                    self._usage.set_result(dict(self._usage_total))
 
     def __repr__(self) -> str:
         return f"<WorkflowStream run={self.run_id!r} status={self._status!r}>"

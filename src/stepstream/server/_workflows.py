@@ -56,13 +56,22 @@ async def _run_for_start(call: Call, wf: Workflow, run_id: str) -> Run:
     return run
 
 
+def _run_options(call: Call) -> dict[str, Any]:
+    """`perStep` and `outputOptions` of an execution call."""
+    return {"per_step": bool(call.field("perStep", bool)), "output_options": call.field("outputOptions", dict)}
+
+
+def _without_run_options(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if k not in ("per_step", "output_options")}
+
+
 def _start_args(call: Call) -> dict[str, Any]:
     return {
-        "per_step": bool(call.field("perStep", bool)),
         "input_data": call.field("inputData"),
         "initial_state": call.field("initialState"),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -76,13 +85,13 @@ def _step_field(call: Call) -> str | list[str] | None:
 
 def _resume_args(call: Call) -> dict[str, Any]:
     return {
-        "per_step": bool(call.field("perStep", bool)),
         "resume_data": call.field("resumeData"),
         "step": _step_field(call),
         "label": call.field("label", str),
         "for_each_index": call.field("forEachIndex", int),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -214,10 +223,10 @@ async def start(call: Call) -> Response:
     run_id = call.required_query("runId")
     args = _start_args(call)
     run = await _run_for_start(call, wf, run_id)
-    if args.pop("per_step"):
-        await _in_background(run.stream(**args, per_step=True))
+    if args["per_step"] or args["output_options"]:  # options start_async does not take
+        await _in_background(run.stream(**args))
     else:
-        await run.start_async(**args)
+        await run.start_async(**_without_run_options(args))
     return JSONResponse({"message": "Workflow run started"})
 
 
@@ -248,10 +257,10 @@ async def _resume_without_waiting(call: Call) -> str:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
     args = _resume_args(call)
-    if args.pop("per_step"):
-        await _in_background(run.resume_stream(**args, per_step=True))
+    if args["per_step"] or args["output_options"]:  # options resume_async does not take
+        await _in_background(run.resume_stream(**args))
         return run.run_id
-    return await run.resume_async(**args)
+    return await run.resume_async(**_without_run_options(args))
 
 
 async def observe(call: Call) -> Response:
@@ -274,14 +283,15 @@ def _time_travel_args(call: Call) -> dict[str, Any]:
     if step is None:
         raise bad_body("step", "Required")
     return {
-        "per_step": bool(call.field("perStep", bool)),
         "step": step,
         "input_data": call.field("inputData"),
         "resume_data": call.field("resumeData"),
         "initial_state": call.field("initialState"),
         "context": call.field("context", dict),
+        "nested_steps_context": call.field("nestedStepsContext", dict),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -308,14 +318,14 @@ async def time_travel(call: Call) -> Response:
 async def restart_async(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    result = await run.restart(tracing_options=call.field("tracingOptions", dict))
+    result = await run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))
     return JSONResponse(result.to_dict())
 
 
 async def restart(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict))))
+    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))))
     return JSONResponse({"message": "Workflow run restarted"})
 
 

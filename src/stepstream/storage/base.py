@@ -14,13 +14,21 @@ stale executor can never overwrite the run's new owner.
 
 Keys of step records are step ids, and for steps inside nested workflows the
 dotted path (`outer.inner`, `outer[2].inner` inside a foreach).
+
+The event log: every event of a run, as its wire JSON (`event.to_dict()`),
+numbered from 0. The engine numbers the events (one execution owns the run at a
+time) and hands them to the write that follows them (`save_step`, `update_run`,
+or `append_events` when no write comes soon), so a step's events cost no commit
+of their own; the events of a write are kept only if the write is. Readers take
+`read_events` pages (the events from an offset and the run's status, from one
+snapshot) and `wait_events` for more. Deleting a run deletes its events.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
@@ -100,6 +108,28 @@ class RunRecord:
             setattr(self, key, value)
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """One entry of a run's event log: its offset (from 0) and the event's wire JSON."""
+
+    offset: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """What `read_events` saw in one snapshot: the run's status, the events from the
+    asked offset on (in order), and the offset the next appended event will get."""
+
+    status: RunStatus
+    events: list[LoggedEvent]
+    next_offset: int
+
+
+#: Statuses of a run that may still append events (a reader of its log waits for more).
+LIVE_STATUSES: frozenset[str] = frozenset({"pending", "running", "waiting"})
+
+
 class Storage(ABC):
     """Async storage of runs. Backends must make each call atomic."""
 
@@ -107,6 +137,9 @@ class Storage(ABC):
     supports_concurrent_updates: bool = True
     #: True when other processes can read the runs (then a slow step is also recorded as `running`).
     shared: bool = True
+    #: False for a backend that keeps no event log: the engine then builds events only for
+    #: in-process readers (`stream`, `watch`), and `observe_stream` cannot be used.
+    keeps_events: bool = True
     #: True when the backend implements the schedule methods below.
     supports_schedules: bool = False
 
@@ -133,11 +166,13 @@ class Storage(ABC):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         """Changes run-level fields; with `expected_status`, only if the status is one of them,
-        and with `expected_owner`, only if the run's owner is that token.
+        and with `expected_owner`, only if the run's owner is that token. `events` are
+        appended to the run's log in the same transaction.
 
-        Returns False when the run does not exist or a condition did not match.
+        Returns False, writing nothing, when the run does not exist or a condition did not match.
         """
 
     @abstractmethod
@@ -150,8 +185,9 @@ class Storage(ABC):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
-        """Upserts one step record, and run-level `changes` in the same transaction.
+        """Upserts one step record, and run-level `changes` and log `events` in the same transaction.
 
         Returns False, writing nothing, when the run does not exist or (with
         `expected_owner`) is owned by someone else.
@@ -181,6 +217,30 @@ class Storage(ABC):
     @abstractmethod
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         """Deletes a run and its steps; False if there was none."""
+
+    # -- the event log -------------------------------------------------------------
+
+    @abstractmethod
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        """Appends events to the run's log in one transaction (the caller numbers them).
+
+        Returns False, writing nothing, when the run does not exist or (with
+        `expected_owner`) is owned by someone else.
+        """
+
+    @abstractmethod
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        """The run's events from `offset` on (at most `limit` of them) with its status, or None
+        if there is no such run."""
+
+    @abstractmethod
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        """Returns once the run's log holds an event at `offset` or later. Sees appends made
+        through this instance at once, and those of other processes sharing the storage.
+        It does not return for a run that appends nothing more (settled, deleted): bound
+        the wait with `asyncio.timeout()` and re-read the run's status."""
 
     # -- schedules -------------------------------------------------------------------------
     # Cron schedules and their audit trail (see stepstream.schedules): an optional

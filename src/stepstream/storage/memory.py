@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..errors import StorageError
 from ..results import StepResult
 from ._schedule_records import Schedule, ScheduleChanges, ScheduleTrigger, apply_schedule_changes
-from .base import RunChanges, RunRecord, Storage, now_ms
+from ._wake import Waiters
+from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 
 
 def _ms(value: datetime | None) -> int | None:
@@ -17,14 +19,17 @@ def _ms(value: datetime | None) -> int | None:
 
 
 class InMemoryStorage(Storage):
-    """Keeps runs in a dict. Step records are stored by reference: the engine never
-    mutates a record once saved, so no copy is needed on the hot path."""
+    """Keeps runs in a dict. Step records and logged events are stored by reference:
+    the engine never mutates them once saved, so no copy is needed on the hot path.
+    Readers waiting for events are woken in-process."""
 
     shared = False
     supports_schedules = True
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
+        self._events: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._waiters = Waiters()
         self._schedules: dict[str, Schedule] = {}
         self._triggers: list[ScheduleTrigger] = []
 
@@ -47,12 +52,14 @@ class InMemoryStorage(Storage):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         record = self._runs.get((workflow_id, run_id))
         if record is None or (expected_status is not None and record.status not in expected_status):
             return False
         if expected_owner is not None and record.owner != expected_owner:
             return False
+        self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
         record.apply(changes)
         record.updated_at = now_ms()
         return True
@@ -66,10 +73,12 @@ class InMemoryStorage(Storage):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         run = self._runs.get((workflow_id, run_id))
         if run is None or (expected_owner is not None and run.owner != expected_owner):
             return False
+        self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
         run.steps[key] = record
         if changes:
             run.apply(changes)
@@ -111,7 +120,50 @@ class InMemoryStorage(Storage):
         return [self._copy(r, steps=False) for r in found], total
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
+        self._events.pop((workflow_id, run_id), None)
+        self._waiters.wake(workflow_id, run_id)
         return self._runs.pop((workflow_id, run_id), None) is not None
+
+    # -- the event log -------------------------------------------------------------
+
+    def _log(self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> None:
+        if not events:
+            return
+        log = self._events.setdefault((workflow_id, run_id), [])
+        for i, event in enumerate(events):
+            if event.offset != len(log) + i:
+                raise StorageError(
+                    f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
+                    f"(the log holds {len(log)} events); nothing was written"
+                )
+        log.extend(event.data for event in events)
+        self._waiters.wake(workflow_id, run_id)
+
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        run = self._runs.get((workflow_id, run_id))
+        if run is None or (expected_owner is not None and run.owner != expected_owner):
+            return False
+        self._log(workflow_id, run_id, events)
+        return True
+
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        run = self._runs.get((workflow_id, run_id))
+        if run is None:
+            return None
+        log = self._events.get((workflow_id, run_id), [])
+        start = max(offset, 0)
+        end = len(log) if limit is None else min(len(log), start + max(limit, 0))
+        return EventPage(run.status, [LoggedEvent(i, log[i]) for i in range(start, end)], len(log))
+
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        key = (workflow_id, run_id)
+
+        async def has_events() -> bool:
+            return key in self._runs and len(self._events.get(key, ())) > offset
+
+        await self._waiters.wait(key, has_events)
 
     # -- schedules -------------------------------------------------------------------------
 

@@ -513,7 +513,13 @@ Check = Callable[[ContractTarget], Coroutine[Any, Any, None]]
 CHECKS: dict[str, Check] = {
     name.removeprefix("check_"): fn for name, fn in list(globals().items()) if name.startswith("check_") and callable(fn)
 }
-"""Every check, by name, in definition order (the schedule checks last)."""
+"""Every check, by name, in definition order (then the event log's, then the schedules')."""
+
+from . import _event_log_checks  # noqa: E402 - it uses the helpers above
+
+CHECKS.update(
+    (name.removeprefix("check_"), fn) for name, fn in vars(_event_log_checks).items() if name.startswith("check_") and callable(fn)
+)
 CHECKS.update(SCHEDULE_CHECKS)
 
 
