@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from .engine._local import LocalExecutor, default_executor
-from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
+from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
 from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
@@ -28,12 +28,6 @@ from .storage.memory import InMemoryStorage
 from .workflow.builder import Workflow
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
-
-
-class WorkflowNotFoundError(StepstreamError, LookupError):
-    """No workflow is registered under that id."""
-
-    code = "WORKFLOW_NOT_FOUND"
 
 
 class AgentNotFoundError(StepstreamError, LookupError):
