@@ -6,11 +6,7 @@ durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
 
 from ._version import __version__ as __version__
 from .app import Stepstream as Stepstream
-<<<<<<< HEAD
-from .app import WorkflowNotFoundError as WorkflowNotFoundError
 from .engine._local import LocalExecutor as LocalExecutor
-=======
->>>>>>> main
 from .engine._options import OutputOptions as OutputOptions
 from .engine.run import Run as Run
 from .engine.stream import WorkflowStream as WorkflowStream
