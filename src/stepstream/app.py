@@ -20,11 +20,13 @@ from types import TracebackType
 from typing import Any
 
 from .engine._local import LocalExecutor, default_executor
+from .engine._runtime import EngineRuntime
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
 from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
+from .workflow._runtime import install_runtime
 from .workflow.builder import Workflow
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
@@ -34,6 +36,9 @@ class AgentNotFoundError(StepstreamError, LookupError):
     """No agent is registered under that name."""
 
     code = "AGENT_NOT_FOUND"
+
+
+install_runtime(EngineRuntime(InMemoryStorage))
 
 
 def storage_from_url(url: str) -> Storage:

@@ -31,6 +31,7 @@ from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
 from ._local import default_executor
 from ._options import OutputOptions, _Options, _travel_context
+from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
@@ -654,8 +655,38 @@ class Run:
         opts: _Options | None = None,
         next_offset: int = 0,
     ) -> WorkflowResult:
-        wf = self.workflow
+        """Drives the plan a claim made (see `_plan.ExecutionPlan`)."""
         opts = opts or _Options()
+        plan = ExecutionPlan(
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            input=to_json(input_data),
+            state=dict(state),
+            request_context=rc.all,
+            records=dict(records),
+            replay=replay,
+            targets=tuple(ResumeTarget((key, *t.rest), t.resume_data, t.foreach_index) for key, t in (targets or {}).items()),
+            time_travel=TimeTravel(time_travel[0], time_travel[1], tuple(time_travel[2])) if time_travel is not None else None,
+            stored_labels=dict(stored_labels or {}),
+            owner=owner,
+            restarting=restarting,
+            canceled=canceled,
+            per_step=opts.per_step,
+            next_offset=next_offset,
+            tracing_context=tracing_context,
+        )
+        return await self._drive(plan, input_data, rc, tracing_options, opts)
+
+    async def _drive(
+        self, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None, opts: _Options
+    ) -> WorkflowResult:
+        """Walks one execution: `input_data` and `rc` are the plan's input and request
+        context as the caller gave them (a typed input, a live `RequestContext`)."""
+        wf = self.workflow
+        targets = plan.walk_targets()
+        time_travel = plan.walk_time_travel()
+        restarting = plan.restarting
+        tracing_context = plan.tracing_context
         policy = self.tracing_policy or wf.tracing_policy
         hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
         rs = RunState(
@@ -663,8 +694,8 @@ class Run:
             workflow_id=wf.id,
             storage=wf.storage,
             request_context=rc,
-            state=dict(state),
-            records=dict(records),
+            state=dict(plan.state),
+            records=dict(plan.records),
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
@@ -682,13 +713,13 @@ class Run:
                 time_travel=time_travel,
             ),
         )
-        rs.owner = owner
-        rs.next_offset = next_offset
+        rs.owner = plan.owner
+        rs.next_offset = plan.next_offset
         rs.app = wf.app
         rs.host = (wf.executor or default_executor()).host(rs)
-        if stored_labels:
-            rs.stored_labels = dict(stored_labels)
-        if canceled:
+        if plan.stored_labels:
+            rs.stored_labels = dict(plan.stored_labels)
+        if plan.canceled:
             rs.abort_event.set()
         self._active = rs
         self._idle.clear()
@@ -697,10 +728,10 @@ class Run:
             if rs.emitting:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
             final: list[WorkflowEvent] = []
-            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
+            ex = Execution(rs, wf, "", input_data, replay=plan.replay, targets=targets, time_travel=time_travel, per_step=plan.per_step)
             try:
                 try:
-                    status, value = await ex.run(to_json(input_data))
+                    status, value = await ex.run(plan.input)
                 except StepstreamError as exc:
                     status, value = "failed", None
                     ex.error = exc
