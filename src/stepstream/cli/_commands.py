@@ -198,7 +198,7 @@ def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storag
 
 
 @cli.command("dev")
-@click.argument("names", nargs=-1, metavar="[APP]")
+@click.argument("app_arg", required=False, metavar="[APP]")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=4111, show_default=True, type=click.IntRange(min=0), help="API port (0: any free port).")
 @click.option("--studio-port", default=3000, show_default=True, type=click.IntRange(min=0), help="Studio port (0: any free port).")
@@ -207,24 +207,29 @@ def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storag
 @app_option
 @storage_option
 def dev_cmd(
-    names: tuple[str, ...], host: str, port: int, studio_port: int, no_studio: bool, no_reload: bool, app_spec: str | None, storage_url: str | None
+    app_arg: str | None,
+    host: str,
+    port: int,
+    studio_port: int,
+    no_studio: bool,
+    no_reload: bool,
+    app_spec: str | None,
+    storage_url: str | None,
 ) -> None:
     """Serves the app for development: reload on code changes, and Mastra Studio beside the API."""
     from ._serve import serve
 
-    spec = names[0] if names else app_spec
-    serve(spec, storage_url, host=host, port=port, reload=not no_reload, studio_port=None if no_studio else studio_port)
+    serve(app_arg or app_spec, storage_url, host=host, port=port, reload=not no_reload, studio_port=None if no_studio else studio_port)
 
 
 @cli.command("serve")
-@click.argument("names", nargs=-1, metavar="[APP]")
+@click.argument("app_arg", required=False, metavar="[APP]")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=4111, show_default=True, type=click.IntRange(min=0), help="API port (0: any free port).")
 @app_option
 @storage_option
-def serve_cmd(names: tuple[str, ...], host: str, port: int, app_spec: str | None, storage_url: str | None) -> None:
+def serve_cmd(app_arg: str | None, host: str, port: int, app_spec: str | None, storage_url: str | None) -> None:
     """Serves the app's HTTP API for production (no reload, no Studio)."""
     from ._serve import serve
 
-    spec = names[0] if names else app_spec
-    serve(spec, storage_url, host=host, port=port, reload=False, studio_port=None)
+    serve(app_arg or app_spec, storage_url, host=host, port=port, reload=False, studio_port=None)
