@@ -32,7 +32,12 @@ class Served:
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "stepstream.cli", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                [sys.executable, "-m", "stepstream.cli", *args],
+                cwd=cwd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.api = self.wait_for(r"API: (http://\S+)/api").group(1)
 
