@@ -12,8 +12,9 @@ import click
 from .._version import __version__
 from ..app import Stepstream, default_storage
 from ..storage.base import Storage
-from ._app import CliError, find_run, get_workflow, load_app, open_storage, parse_json
-from ._execute import Output, ask_and_resume, drive, follow, resume_command
+from ._app import CliError, load_app, open_storage, parse_json
+from ._backend import local_backend
+from ._execute import Output, ask_and_resume, drive, follow
 from ._inspect import dump, print_run, print_runs, stored_run, stored_runs
 from ._render import make_console
 
@@ -80,19 +81,17 @@ def run_cmd(
     Exits 0 on success, 1 on failure, 2 when the run is left suspended."""
     spec, workflow_id = split_app(names, app_spec, "WORKFLOW")
     input_data = parse_json(input_json, "--input")
-    app = load_app(spec, storage_url)
-    wf = get_workflow(app, workflow_id)
-    out = Output(
-        json_lines=json_lines, interactive=is_terminal() and not json_lines, resume_hint=resume_command(spec or "", storage_url, wf)
-    )
+    backend = local_backend(spec, storage_url)
 
     async def work() -> int:
+        wf, shape = await backend.workflow(workflow_id)
         if run_id is not None and await wf.get_run(run_id) is not None:
-            raise CliError(f"Run {run_id!r} already exists in workflow {wf.id!r}")
+            raise CliError(f"Run {run_id!r} already exists in workflow {workflow_id!r}")
+        out = Output(json_lines, is_terminal() and not json_lines, shape, backend.resume_prefix)
         run = await wf.create_run(run_id)
-        return await drive(run, wf, follow(run.stream(input_data=input_data), out, wf), out)
+        return await drive(run, wf, follow(run.stream(input_data=input_data), out), out)
 
-    raise SystemExit(run_async(lambda: with_app(app, work)))
+    raise SystemExit(run_async(lambda: backend.session(work)))
 
 
 @cli.command("resume")
@@ -117,20 +116,20 @@ def resume_cmd(
     interactive = is_terminal() and not json_lines
     if data_json is None and not interactive:
         raise CliError("--data is required when not in a terminal")
-    app = load_app(app_spec, storage_url)
+    backend = local_backend(app_spec, storage_url)
 
     async def work() -> int:
-        wf, state = await find_run(app, run_id, workflow_id)
+        wf, shape, state = await backend.find_run(run_id, workflow_id)
         if state["status"] != "suspended":
             raise CliError(f"Run {run_id!r} is not suspended (status: {state['status']})")
-        out = Output(json_lines=json_lines, interactive=interactive, resume_hint=resume_command(app_spec or "", storage_url, wf))
+        out = Output(json_lines, interactive, shape, backend.resume_prefix)
         run = await wf.create_run(run_id)
         if data_json is None:  # in a terminal: ask for it
             path = step.split(".") if step else next(iter(state["suspendedPaths"].values()), [])
-            return await drive(run, wf, ask_and_resume(run, wf, path, out), out)
-        return await drive(run, wf, follow(run.resume_stream(resume_data=data, step=step), out, wf), out)
+            return await drive(run, wf, ask_and_resume(run, path, out), out)
+        return await drive(run, wf, follow(run.resume_stream(resume_data=data, step=step), out), out)
 
-    raise SystemExit(run_async(lambda: with_app(app, work)))
+    raise SystemExit(run_async(lambda: backend.session(work)))
 
 
 @cli.command("cancel")
@@ -140,16 +139,16 @@ def resume_cmd(
 @storage_option
 def cancel_cmd(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None) -> None:
     """Cancels a run (a suspended or waiting one at once; a running one at its next step)."""
-    app = load_app(app_spec, storage_url)
+    backend = local_backend(app_spec, storage_url)
 
     async def work() -> None:
-        wf, state = await find_run(app, run_id, workflow_id)
+        wf, _, state = await backend.find_run(run_id, workflow_id)
         if state["status"] in ("success", "failed", "canceled", "tripwire"):
             raise CliError(f"Run {run_id!r} has already ended (status: {state['status']})")
         await (await wf.create_run(run_id)).cancel()
-        click.echo(f"Canceled run {run_id} of workflow {wf.id}")
+        click.echo(f"Canceled run {run_id} of workflow {state['workflowName']}")
 
-    run_async(lambda: with_app(app, work))
+    run_async(lambda: backend.session(work))
 
 
 @cli.group("runs")
