@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
+from typing import Any
 
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
 from .results import WorkflowResult
@@ -30,6 +31,12 @@ class WorkflowNotFoundError(StepstreamError, LookupError):
     """No workflow is registered under that id."""
 
     code = "WORKFLOW_NOT_FOUND"
+
+
+class AgentNotFoundError(StepstreamError, LookupError):
+    """No agent is registered under that name."""
+
+    code = "AGENT_NOT_FOUND"
 
 
 def storage_from_url(url: str) -> Storage:
@@ -71,6 +78,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
+        agents: Mapping[str, Any] | None = None,
     ):
         if isinstance(storage, str):
             storage = storage_from_url(storage)
@@ -79,6 +87,9 @@ class Stepstream:
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
         self._workflows: dict[str, Workflow] = {}
+        self._agents: dict[str, Any] = {}
+        for name, agent in (agents or {}).items():
+            self.add_agent(agent, name=name)
         items = workflows.items() if isinstance(workflows, Mapping) else ((wf.id, wf) for wf in workflows)
         for key, wf in items:
             self.add_workflow(wf, key=key)
@@ -91,6 +102,7 @@ class Stepstream:
             workflow.commit()
         workflow.ensure_committed()
         workflow.bind_storage(self.storage, self.executor_id)
+        workflow.app = self
         self._workflows[key or workflow.id] = workflow
         if key and key != workflow.id:
             self._workflows.setdefault(workflow.id, workflow)
@@ -103,6 +115,27 @@ class Stepstream:
         except KeyError:
             known = ", ".join(sorted(self._workflows)) or "none"
             raise WorkflowNotFoundError(f"Workflow {id!r} not found; registered: {known}") from None
+
+    def add_agent(self, agent: Any, *, name: str | None = None) -> Any:
+        """Registers an agent (a pydantic-ai `Agent`) under `name`, else its own name."""
+        key = name or getattr(agent, "name", None)
+        if not isinstance(key, str) or not key:
+            raise StepstreamError("Stepstream.add_agent(): the agent has no name; pass name=")
+        self._agents[key] = agent
+        return agent
+
+    def get_agent(self, name: str) -> Any:
+        """The registered agent with this name (`ctx.app.get_agent(name)` in a step)."""
+        try:
+            return self._agents[name]
+        except KeyError:
+            known = ", ".join(sorted(self._agents)) or "none"
+            raise AgentNotFoundError(f"Agent {name!r} not found; registered: {known}") from None
+
+    @property
+    def agents(self) -> dict[str, Any]:
+        """The registered agents by name."""
+        return dict(self._agents)
 
     @property
     def workflows(self) -> dict[str, Workflow]:

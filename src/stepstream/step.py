@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
 from typing_extensions import TypeVar
 
 from ._schema import Schema, schema_for
-from .errors import BailSignal, SuspendSignal, WorkflowDefinitionError
+from .errors import BailSignal, StepstreamError, SuspendSignal, WorkflowDefinitionError
 from .request_context import RequestContext
 
 if TYPE_CHECKING:
+    from .app import Stepstream
     from .engine._executor import Execution
 
 Execute = Callable[["StepContext"], Any]
@@ -76,9 +77,11 @@ class Step:
 
 
 def create_step(
-    id: str,
+    source: Any = None,
+    /,
     *,
-    execute: Execute,
+    id: str | None = None,
+    execute: Execute | None = None,
     input_schema: Any = None,
     output_schema: Any = None,
     resume_schema: Any = None,
@@ -87,19 +90,54 @@ def create_step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    **options: Any,
 ) -> Step:
-    """Creates a step. `execute` may be sync or async and returns the output."""
-    return Step(
-        id,
-        execute=execute,
-        input_schema=input_schema,
-        output_schema=output_schema,
-        resume_schema=resume_schema,
-        suspend_schema=suspend_schema,
-        state_schema=state_schema,
+    """Creates a step.
+
+    - `create_step("id", execute=fn, ...)` (or `id="id"`): `execute` may be sync or
+      async and returns the output.
+    - `create_step(agent, structured_output=None, deps=None, ...)`: a pydantic-ai
+      `Agent` as a step (`stepstream[agents]`; see `stepstream.agents`).
+    - `create_step(tool)`: a pydantic-ai `Tool`, or a plain typed function whose
+      schemas come from its signature and return type.
+    """
+    if source is None or isinstance(source, str):
+        if source is not None and id is not None:
+            raise WorkflowDefinitionError(f"create_step() got the id twice: {source!r} and id={id!r}")
+        step_id = source if source is not None else id
+        if not step_id:
+            raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {step_id!r}")
+        if execute is None:
+            raise WorkflowDefinitionError(f"Step {step_id!r}: create_step() needs execute=")
+        if options:
+            raise WorkflowDefinitionError(f"Step {step_id!r}: unexpected options {sorted(options)}")
+        return Step(
+            step_id,
+            execute=execute,
+            input_schema=input_schema,
+            output_schema=output_schema,
+            resume_schema=resume_schema,
+            suspend_schema=suspend_schema,
+            state_schema=state_schema,
+            description=description,
+            retries=retries,
+            metadata=metadata,
+        )
+    if execute is not None or input_schema is not None or output_schema is not None or state_schema is not None:
+        raise WorkflowDefinitionError(
+            f"create_step({type(source).__name__}): execute and the input, output and state schemas come from the object itself"
+        )
+    from ._function_step import step_from_object
+
+    return step_from_object(
+        source,
+        id=id,
         description=description,
         retries=retries,
         metadata=metadata,
+        resume_schema=resume_schema,
+        suspend_schema=suspend_schema,
+        **options,
     )
 
 
@@ -281,6 +319,17 @@ class StepContext(Generic[InputT, ResumeT]):
         """The run's request context; changes are persisted with the run."""
         return self._ex.rs.request_context
 
+    @property
+    def app(self) -> Stepstream:
+        """The `Stepstream` app the run belongs to (Mastra's `mastra`): `get_agent`, `get_workflow`."""
+        app: Stepstream | None = self._ex.rs.app
+        if app is None:
+            raise StepstreamError(
+                f"Step {self._key!r} in run {self.run_id!r}: ctx.app needs the workflow registered in a Stepstream app "
+                "(Stepstream(workflows=[...], agents={...}))"
+            )
+        return app
+
     # -- data ---------------------------------------------------------------------------------
     @property
     def state(self) -> Any:
@@ -332,6 +381,19 @@ class StepContext(Generic[InputT, ResumeT]):
     def abort(self) -> None:
         """Cancels the run (as `run.cancel()` does)."""
         self._ex.rs.request_abort()
+
+    async def run_agent(self, agent: Any, prompt: str, **options: Any) -> Any:
+        """Runs a pydantic-ai agent (or the app's agent of that name) from inside this step.
+
+        Its chunks reach stream readers and its token usage adds to the run's usage,
+        as for an agent step; `options` go to `agent.iter()` (`output_type`, `deps`...,
+        deps default to this context). Returns pydantic-ai's `AgentRunResult`.
+        """
+        from .agents import stream_agent
+
+        if isinstance(agent, str):
+            agent = self.app.get_agent(agent)
+        return await stream_agent(self, agent, prompt, **options)
 
     def report_usage(self, input_tokens: int = 0, output_tokens: int = 0, **more: int) -> None:
         """Adds token usage to the run's `stream.usage` (e.g. `total_tokens`, `reasoning_tokens`)."""

@@ -122,6 +122,8 @@ class RunState:
         self.resource_id = resource_id
         self.restarting = restarting
         self.tracer = tracer
+        #: the `Stepstream` app of the run's workflow (`ctx.app`), if it has one
+        self.app: Any = None
         self.abort_event = asyncio.Event()
         self.usage: dict[str, int] = {}
         self.interruptible: set[asyncio.Task[Any]] = set()

@@ -487,6 +487,7 @@ class Run:
             ),
         )
         rs.owner = owner
+        rs.app = wf.app
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
         if canceled:

@@ -97,6 +97,8 @@ class Workflow(Step):
         self._map_count = 0
         self._sleep_count = 0
         self._storage: Storage | None = None
+        #: the `Stepstream` app this workflow is registered with (`ctx.app` in its steps)
+        self.app: Any = None
         #: which process executes this workflow's runs (owner tokens start with it)
         self.executor_id = "local"
         self._runs: dict[str, Run] = {}

@@ -1,0 +1,133 @@
+"""`create_app`: the ASGI application serving a `Stepstream` app over Mastra's HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from ..app import Stepstream
+from ._api import ApiRoute, Call, JSONResponse, Settings, error_response, read_body
+from ._middleware import AuthMiddleware, BodyLimitMiddleware, CORSMiddleware
+from ._openapi import openapi_document
+from ._workflows import workflow_routes
+
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+HEALTH_PATH = "/api/health"
+OPENAPI_PATH = "/api/openapi.json"
+
+
+async def _health(call: Call) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _root(call: Call) -> Response:
+    return JSONResponse({"name": "stepstream", "api": "/api", "openapi": "/api/openapi.json"})
+
+
+async def _capabilities(call: Call) -> Response:
+    return JSONResponse({"enabled": call.settings.auth_token is not None, "login": None})
+
+
+def core_routes() -> list[ApiRoute]:
+    """The routes beside the workflows: health, root, auth capabilities (Studio asks for it)."""
+    return [
+        ApiRoute("GET", HEALTH_PATH, _health, "Health check (never needs a token)", tag="system", public=True),
+        ApiRoute("GET", "/", _root, "Where the API is", tag="system"),
+        ApiRoute("GET", "/api/auth/capabilities", _capabilities, "Whether auth is on (Studio)", tag="system"),
+    ]
+
+
+def route_table(routes: Sequence[ApiRoute] = ()) -> list[ApiRoute]:
+    """Every route served (and documented), `GET /api/openapi.json` included."""
+    return [*core_routes(), *workflow_routes(), *routes, ApiRoute("GET", OPENAPI_PATH, _root, "This document", tag="system")]
+
+
+def build_openapi(*, auth: bool = False, routes: Sequence[ApiRoute] = ()) -> dict[str, Any]:
+    """The OpenAPI document `create_app` serves at `/api/openapi.json`."""
+    return openapi_document(route_table(routes), auth=auth)
+
+
+def _endpoint(route: ApiRoute, app: Stepstream, settings: Settings) -> Callable[[Request], Any]:
+    handler = route.handler
+    wants_body = route.body is not None
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            call = Call(request, app, settings)
+            if wants_body:
+                call.body = await read_body(request)
+            return await handler(call)
+        except Exception as exc:
+            return error_response(exc)
+
+    return endpoint
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    message = "Method not allowed" if status == 405 else "Not found"
+    return JSONResponse({"error": f"{message}: {request.method} {request.url.path}"}, status_code=status)
+
+
+def create_app(
+    app: Stepstream,
+    *,
+    auth_token: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    cors_origins: Sequence[str] | None = ("*",),
+    resource_id: Callable[[Request], str | None] | None = None,
+    routes: Sequence[ApiRoute] = (),
+    manage_storage: bool = True,
+) -> ASGIApp:
+    """An ASGI app serving `app` with Mastra's workflow routes under `/api` (run it with uvicorn).
+
+    - `auth_token`: every route but `GET /api/health` then needs `Authorization: Bearer <token>`.
+    - `max_body_bytes`: larger bodies get 413 (10 MiB by default).
+    - `cors_origins`: origins echoed back with credentials allowed; `("*",)` (the default)
+      echoes any origin, `()` turns CORS off.
+    - `resource_id`: maps a request to the caller's resource id; runs are then created under
+      it, and runs of other resources are not found.
+    - `routes`: more `ApiRoute`s to serve (and document) beside the workflow routes.
+    - `manage_storage`: set up the app's storage at startup and close it at shutdown.
+    """
+    settings = Settings(auth_token, max_body_bytes, tuple(cors_origins) if cors_origins is not None else None, resource_id)
+    table = route_table(routes)
+    document = openapi_document(table, auth=auth_token is not None)
+
+    async def _openapi(call: Call) -> Response:
+        return JSONResponse(document)
+
+    table[-1] = ApiRoute("GET", OPENAPI_PATH, _openapi, "This document", tag="system")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if manage_storage:
+            await app.setup()
+        try:
+            yield
+        finally:
+            if manage_storage:
+                await app.close()
+
+    starlette = Starlette(
+        routes=[Route(r.path, _endpoint(r, app, settings), methods=[r.method]) for r in table],
+        exception_handlers={404: _not_found, 405: _not_found},
+        lifespan=lifespan,
+    )
+    starlette.state.stepstream = app
+    starlette.state.openapi = document
+    asgi: ASGIApp = starlette
+    if auth_token is not None:
+        asgi = AuthMiddleware(asgi, auth_token, {r.path for r in table if r.public})
+    asgi = BodyLimitMiddleware(asgi, max_body_bytes)
+    if cors_origins is None or len(cors_origins) > 0:
+        asgi = CORSMiddleware(asgi, None if cors_origins is None else list(cors_origins))
+    return asgi
