@@ -18,6 +18,7 @@ from stepstream.errors import WorkflowDefinitionError
 from stepstream.results import StepResult
 from stepstream.storage import InMemoryStorage, PostgresStorage, SQLiteStorage
 from stepstream.storage.base import RunChanges
+from tests.engine.matchers import wire
 
 
 class N(BaseModel):
@@ -52,7 +53,7 @@ async def test_default_storage_persists_runs_across_apps(tmp_path: Path, monkeyp
         result = await (await app.get_workflow("wf").create_run("r1")).start(input_data={"n": 0})
         assert result.result == N(n=3)
     async with Stepstream(workflows=[chain()]) as again:
-        stored = await again.get_workflow("wf").get_run("r1")
+        stored = wire(await again.get_workflow("wf").get_run("r1"))
     assert stored is not None and stored["status"] == "success" and stored["result"] == {"n": 3}
     assert (tmp_path / ".stepstream" / "stepstream.db").stat().st_size > 0
 
@@ -125,7 +126,7 @@ async def test_list_get_delete_runs(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="per_page must be a positive integer, got 0"):
             await wf.list_runs(page=0, per_page=0)
 
-        state = await wf.get_run("r2")
+        state = wire(await wf.get_run("r2"))
         assert state is not None
         assert state["status"] == "success"
         assert state["payload"] == {"n": 2}
@@ -148,8 +149,8 @@ async def test_get_run_flattens_nested_steps_and_can_leave_them_out() -> None:
     app = Stepstream(workflows=[outer], storage=InMemoryStorage())
     run = await app.get_workflow("outer").create_run("r")
     await run.start(input_data={"n": 4})
-    full = await app.get_workflow("outer").get_run("r")
-    top = await app.get_workflow("outer").get_run("r", with_nested_workflows=False)
+    full = wire(await app.get_workflow("outer").get_run("r"))
+    top = wire(await app.get_workflow("outer").get_run("r", with_nested_workflows=False))
     assert full is not None and top is not None
     assert list(full["steps"]) == ["inner.x", "inner"]
     assert full["steps"]["inner.x"]["output"] == {"n": 8}
@@ -240,7 +241,7 @@ async def test_a_created_run_is_written_when_started_or_first_touched(tmp_path: 
     await wf.create_run("listed")
     assert {r["runId"]: r["status"] for r in (await wf.list_runs())["runs"]} == {"started": "success", "listed": "pending"}
     await wf.create_run("fetched")
-    fetched = await wf.get_run("fetched")
+    fetched = wire(await wf.get_run("fetched"))
     assert fetched is not None and fetched["status"] == "pending"
     canceled = await wf.create_run("canceled")
     await canceled.cancel()

@@ -16,6 +16,7 @@ CONTRACT = [
     "Run",
     "WorkflowStream",
     "WorkflowResult",
+    "WorkflowState",
     "StepResult",
     "WorkflowEvent",
     "RequestContext",

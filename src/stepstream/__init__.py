@@ -7,6 +7,7 @@ durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
 from ._version import __version__ as __version__
 from .app import Stepstream as Stepstream
 from .app import WorkflowNotFoundError as WorkflowNotFoundError
+from .engine._options import OutputOptions as OutputOptions
 from .engine.run import Run as Run
 from .engine.stream import WorkflowStream as WorkflowStream
 from .errors import NonRetryableError as NonRetryableError
@@ -19,13 +20,21 @@ from .errors import StorageError as StorageError
 from .errors import ValidationError as ValidationError
 from .errors import WorkflowDefinitionError as WorkflowDefinitionError
 from .events import WorkflowEvent as WorkflowEvent
+from .lifecycle import WorkflowFinishInfo as WorkflowFinishInfo
+from .lifecycle import WorkflowStartInfo as WorkflowStartInfo
 from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
+from .results import WorkflowState as WorkflowState
+from .state_reader import SuspendedStep as SuspendedStep
+from .state_reader import WorkflowStateReader as WorkflowStateReader
+from .state_reader import create_workflow_state_reader as create_workflow_state_reader
 from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
 from .step import step as step
+from .types import InternalSpans as InternalSpans
+from .types import TracingPolicy as TracingPolicy
 from .workflow.builder import RetryConfig as RetryConfig
 from .workflow.builder import Workflow as Workflow
 from .workflow.builder import WorkflowOptions as WorkflowOptions
@@ -35,7 +44,9 @@ from .workflow.builder import create_workflow as create_workflow
 from .workflow.predicate import Predicate as Predicate
 
 __all__ = [
+    "InternalSpans",
     "NonRetryableError",
+    "OutputOptions",
     "Predicate",
     "RequestContext",
     "ResumeAlreadyClaimedError",
@@ -50,18 +61,25 @@ __all__ = [
     "Stepstream",
     "StepstreamError",
     "StorageError",
+    "SuspendedStep",
+    "TracingPolicy",
     "ValidationError",
     "Workflow",
     "WorkflowDefinitionError",
     "WorkflowEvent",
+    "WorkflowFinishInfo",
     "WorkflowNotFoundError",
     "WorkflowOptions",
     "WorkflowResult",
+    "WorkflowStartInfo",
+    "WorkflowState",
+    "WorkflowStateReader",
     "WorkflowStream",
     "__version__",
     "clone_step",
     "clone_workflow",
     "create_step",
     "create_workflow",
+    "create_workflow_state_reader",
     "step",
 ]

@@ -17,7 +17,8 @@ def serialize_error(error: Any, depth: int = 0) -> dict[str, Any] | None:
         return error
     if not isinstance(error, BaseException):
         return {"message": str(error), "name": "Error"}
-    out: dict[str, Any] = {"message": str(error) if error.args else type(error).__name__, "name": type(error).__name__}
+    # str(), not args: some exceptions (pydantic's ValidationError) carry their text without args
+    out: dict[str, Any] = {"message": str(error) or type(error).__name__, "name": type(error).__name__}
     for key, value in vars(error).items():
         if key.startswith("_") or key in ("message", "name", "cause"):
             continue

@@ -41,6 +41,15 @@ class ValidationError(StepstreamError, ValueError):
         self.issues: list[tuple[str, str]] = list(issues or [])
         if code is not None:
             self.code = code
+        self._located = False
+
+    def located(self, where: str) -> ValidationError:
+        """Adds a last line naming where the data was refused (`step 's' of workflow 'w', run 'r'`),
+        once; Mastra's first line (what failed) and the issue lines stay as they are."""
+        if not getattr(self, "_located", False):
+            self._located = True
+            self.args = (f"{self.args[0]}\n({where})", *self.args[1:])
+        return self
 
 
 class RunNotFoundError(StepstreamError, LookupError):

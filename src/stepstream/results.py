@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ._schema import to_json
@@ -133,10 +135,15 @@ class StepResult:
 
 
 class WorkflowResult:
-    """The outcome of a run (or of one start/resume of it)."""
+    """The outcome of a run (or of one start/resume of it).
+
+    `state` and `resume_labels` are always set here; `to_dict()` (Mastra's JSON)
+    carries them only when the call asked for them with `output_options`."""
 
     __slots__ = (
         "error",
+        "include_resume_labels",
+        "include_state",
         "input",
         "result",
         "resume_labels",
@@ -171,6 +178,8 @@ class WorkflowResult:
         trace_id: str | None = None,
         span_id: str | None = None,
         tripwire: dict[str, Any] | None = None,
+        include_state: bool = False,
+        include_resume_labels: bool = False,
     ):
         self.status: RunStatus = status
         self.run_id = run_id
@@ -187,6 +196,9 @@ class WorkflowResult:
         self.trace_id = trace_id
         self.span_id = span_id
         self.tripwire = tripwire
+        #: `output_options`: put `state` / `resumeLabels` in `to_dict()`, as Mastra's result has them
+        self.include_state = include_state
+        self.include_resume_labels = include_resume_labels
 
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for a workflow result."""
@@ -206,11 +218,12 @@ class WorkflowResult:
         if self.status == "suspended":
             out["suspended"] = [list(p) for p in self.suspended]
             out["suspendPayload"] = to_json(self.suspend_payload)
-            if self.resume_labels:
+            if self.include_resume_labels:
                 out["resumeLabels"] = to_json(self.resume_labels)
         if self.tripwire is not None:
             out["tripwire"] = self.tripwire
-        out["state"] = to_json(self.state)
+        if self.include_state:
+            out["state"] = to_json(self.state)
         out["runId"] = self.run_id
         if self.trace_id is not None:
             out["traceId"] = self.trace_id
@@ -220,3 +233,87 @@ class WorkflowResult:
 
     def __repr__(self) -> str:
         return f"WorkflowResult(status={self.status!r}, run_id={self.run_id!r}, result={self.result!r}, error={self.error!r})"
+
+
+_STATE_FIELDS = (
+    "result",
+    "error",
+    "payload",
+    "steps",
+    "activeStepsPath",
+    "serializedStepGraph",
+    "suspendedPaths",
+    "resumeLabels",
+    "waitingPaths",
+    "requestContext",
+    "tracingContext",
+)
+
+
+@dataclass(slots=True)
+class WorkflowState:
+    """A stored run as `workflow.get_run()` returns it; `to_dict()` is Mastra's WorkflowState JSON
+    (`getWorkflowRunById`, and the server's `GET /workflows/:id/runs/:runId`).
+
+    `steps` are flattened (`outer.inner`; a container of a suspended nested step shows as
+    `running`, so only the leaf counts as suspended). `suspended` holds the suspended steps'
+    paths by step id (as in `WorkflowResult`), `suspended_paths` Mastra's positions in the
+    graph. Times are Unix epoch milliseconds (`to_dict()` gives ISO strings, as Mastra's JSON
+    does). `fields`, when given, limits `to_dict()` to those fields (plus the ids, times and
+    status that are always there), as Mastra's `fields` option does.
+    """
+
+    run_id: str
+    workflow_id: str
+    status: RunStatus
+    created_at: int
+    updated_at: int
+    resource_id: str | None = None
+    initial_state: dict[str, Any] | None = None
+    result: Any = None
+    error: dict[str, Any] | None = None
+    payload: Any = None
+    steps: dict[str, StepResult] = field(default_factory=dict)
+    suspended: list[list[str]] = field(default_factory=list)
+    active_steps_path: dict[str, list[int]] = field(default_factory=dict)
+    serialized_step_graph: list[dict[str, Any]] = field(default_factory=list)
+    suspended_paths: dict[str, list[int]] = field(default_factory=dict)
+    resume_labels: dict[str, Any] = field(default_factory=dict)
+    waiting_paths: dict[str, list[int]] = field(default_factory=dict)
+    request_context: dict[str, Any] = field(default_factory=dict)
+    tracing_context: dict[str, Any] | None = None
+    fields: frozenset[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Mastra's JSON: absent values are left out, as JSON.stringify drops `undefined`."""
+        values: dict[str, Any] = {
+            "result": to_json(self.result),
+            "error": self.error,
+            "payload": to_json(self.payload),
+            "steps": {key: step.to_dict() for key, step in self.steps.items()},
+            "activeStepsPath": self.active_steps_path,
+            "serializedStepGraph": self.serialized_step_graph,
+            "suspendedPaths": self.suspended_paths,
+            "resumeLabels": to_json(self.resume_labels),
+            "waitingPaths": self.waiting_paths,
+            "requestContext": to_json(self.request_context),
+            "tracingContext": self.tracing_context,
+        }
+        wanted = self.fields
+        # resourceId is null, not absent, without one: what Mastra's SQL stores (and server) give
+        out: dict[str, Any] = {"runId": self.run_id, "workflowName": self.workflow_id, "resourceId": self.resource_id}
+        out["createdAt"], out["updatedAt"] = _iso(self.created_at), _iso(self.updated_at)
+        out["status"] = self.status
+        if self.initial_state:
+            out["initialState"] = to_json(self.initial_state)
+        for name in _STATE_FIELDS:
+            if wanted is None and name in ("requestContext", "tracingContext"):
+                continue  # only when asked for, as in Mastra
+            if (wanted is None or name in wanted) and (values[name] is not None or name == "steps"):
+                out[name] = values[name]
+        return out
+
+
+def _iso(ms: int) -> str:
+    """Epoch milliseconds as JavaScript's `Date.toISOString()`."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -43,6 +43,7 @@ class Step:
         description: str | None = None,
         retries: int | None = None,
         metadata: Mapping[str, Any] | None = None,
+        request_context_schema: Any = None,
     ):
         if not isinstance(id, str) or not id:
             raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {id!r}")
@@ -66,6 +67,9 @@ class Step:
         self._resume: Schema = schema_for(resume_schema)
         self._suspend: Schema = schema_for(suspend_schema)
         self._state: Schema | None = schema_for(state_schema) if state_schema is not None else None
+        #: checked against the request context before the step runs (Mastra's requestContextSchema)
+        self.request_context_schema = request_context_schema
+        self._rc: Schema | None = schema_for(request_context_schema) if request_context_schema is not None else None
 
     @property
     def can_suspend(self) -> bool:
@@ -90,12 +94,14 @@ def create_step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
     **options: Any,
 ) -> Step:
     """Creates a step.
 
     - `create_step("id", execute=fn, ...)` (or `id="id"`): `execute` may be sync or
-      async and returns the output.
+      async and returns the output. `request_context_schema` is checked against the
+      run's request context before each execution (a mismatch fails the step, as in Mastra).
     - `create_step(agent, structured_output=None, deps=None, ...)`: a pydantic-ai
       `Agent` as a step (`stepstream[agents]`; see `stepstream.agents`).
     - `create_step(tool)`: a pydantic-ai `Tool`, or a plain typed function whose
@@ -122,6 +128,7 @@ def create_step(
             description=description,
             retries=retries,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
     if execute is not None or input_schema is not None or output_schema is not None or state_schema is not None:
         raise WorkflowDefinitionError(
@@ -129,7 +136,7 @@ def create_step(
         )
     from ._function_step import step_from_object
 
-    return step_from_object(
+    made = step_from_object(
         source,
         id=id,
         description=description,
@@ -139,6 +146,10 @@ def create_step(
         suspend_schema=suspend_schema,
         **options,
     )
+    if request_context_schema is not None:
+        made.request_context_schema = request_context_schema
+        made._rc = schema_for(request_context_schema)
+    return made
 
 
 @overload
@@ -157,6 +168,7 @@ def step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Callable[[Execute], Step]: ...
 
 
@@ -173,6 +185,7 @@ def step(
     description: str | None = None,
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Step | Callable[[Execute], Step]:
     """Decorator form of `create_step`; the id defaults to the function's name
     and the description to its docstring."""
@@ -189,6 +202,7 @@ def step(
             description=description if description is not None else inspect.getdoc(f),
             retries=retries,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
 
     return wrap(fn) if fn is not None else wrap

@@ -95,6 +95,7 @@ def build_approval() -> Any:
     async def ask(ctx: StepContext) -> N:
         if ctx.resume_data is None:
             await ctx.suspend({"question": f"ok {ctx.input_data.n}?"})
+        _maybe_die("ask:resumed")
         _log("ask:" + ctx.resume_data.answer)
         return N(n=ctx.input_data.n + len(ctx.resume_data.answer))
 

@@ -81,7 +81,8 @@ async def test_suspend_in_one_process_resume_in_another(storage_url: str, tmp_pa
         run = await wf.create_run("order-1")
         assert run.status == "suspended"
         stored = await wf.get_run("order-1")
-        assert stored is not None and stored["suspendedPaths"] == {"ask": ["ask"]}
+        assert stored is not None and stored.suspended == [["ask"]]
+        assert stored.to_dict()["suspendedPaths"] == {"ask": [1]}  # Mastra's position in the graph
         result = await run.resume(resume_data={"answer": "yes"})
     assert result.status == "success"
     assert result.result.n == 50  # (1 + 1 + len("yes")) * 10
@@ -176,6 +177,21 @@ def test_sigkill_inside_steps_reruns_only_the_interrupted_step(storage_url: str,
         assert restarted[0]["result"] == DURABLE_RESULT
         _check_recovered(log, recorded, f"killed in {victim}")
         assert _log(log)[victim] == 1  # it died before finishing, then ran once
+
+
+def test_sigkill_inside_a_resumed_step_restarts_it_with_the_accepted_resume_data(storage_url: str, tmp_path: Path) -> None:
+    """Before: the restart re-ran `ask` without its resume data, so it suspended again and the
+    approval the resume call had accepted was lost."""
+    log = tmp_path / "log.txt"
+    run_flow("suspend", storage_url, "approve-1", env={"FLOW_LOG": str(log)})
+    killed = run_flow("resume", storage_url, "approve-1", json.dumps("yes"), env={"FLOW_LOG": str(log), "KILL_IN_STEP": "ask:resumed"}, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    restarted = json.loads(run_flow("restart", storage_url, "-", env={"FLOW_LOG": str(log)}).stdout)
+    assert [r["status"] for r in restarted] == ["success"], restarted
+    assert restarted[0]["result"] == {"n": (1 + 1 + len("yes")) * 10}
+    assert restarted[0]["steps"]["ask"]["resumePayload"] == {"answer": "yes"}
+    assert "resumeLabels" not in restarted[0]  # the pending resume is internal
+    assert _log(log) == Counter(["before", "ask:yes", "after"])
 
 
 async def test_restart_active_runs_ignores_finished_and_suspended_runs(storage_url: str, tmp_path: Path) -> None:

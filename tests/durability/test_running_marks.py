@@ -9,6 +9,7 @@ from typing import Any
 from stepstream import StepContext, Stepstream, create_step, create_workflow
 from stepstream.storage import SQLiteStorage
 from stepstream.storage.memory import InMemoryStorage
+from tests.engine.matchers import wire
 
 
 class CountingSQLite(SQLiteStorage):
@@ -49,7 +50,7 @@ async def test_another_process_sees_a_slow_step_running(tmp_path: Path) -> None:
         state: dict[str, Any] | None = None
         while state is None or state["steps"].get("slow", {}).get("status") != "running":
             await asyncio.sleep(0.02)
-            state = await watcher.get_workflow("marks").get_run("r")
+            state = wire(await watcher.get_workflow("marks").get_run("r"))
         assert state["status"] == "running"
         assert state["steps"]["fast"]["status"] == "success"
         assert state["steps"]["slow"]["payload"] == 10
@@ -58,7 +59,7 @@ async def test_another_process_sees_a_slow_step_running(tmp_path: Path) -> None:
     finally:
         await watcher.close()
     assert result.status == "success" and result.result == 11
-    final = await app.get_workflow("marks").get_run("r")
+    final = wire(await app.get_workflow("marks").get_run("r"))
     assert final is not None
     assert {k: v["status"] for k, v in final["steps"].items()} == {
         "fast": "success",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from stepstream.results import WorkflowState
+
 
 class _Millis:
     """Equals any Unix epoch timestamp in milliseconds (Mastra's `T`)."""
@@ -17,3 +21,15 @@ class _Millis:
 
 
 T = _Millis()
+
+
+def without_where(message: str) -> str:
+    """A validation message without its last line, which must name the run (and the step or workflow)."""
+    head, sep, tail = message.rpartition("\n(")
+    assert sep and tail.endswith(")") and ", run '" in tail, f"no '(... run ...)' line naming the run in {message!r}"
+    return head
+
+
+def wire(state: WorkflowState | None) -> dict[str, Any] | None:
+    """A `get_run()` answer as Mastra's JSON (None stays None)."""
+    return None if state is None else state.to_dict()

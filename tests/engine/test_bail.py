@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from stepstream import StepContext, create_step, create_workflow
 
-from .matchers import T
+from .matchers import T, wire
 
 
 class Value(BaseModel):
@@ -53,7 +53,7 @@ async def test_bail_ends_the_workflow_with_success() -> None:
     }
     assert "step2" not in out["steps"]
     assert out["result"] == {"result": "bailed"}
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["status"] == "success"
     assert stored["result"] == {"result": "bailed"}

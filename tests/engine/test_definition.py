@@ -18,6 +18,7 @@ from stepstream import (
     step,
 )
 from stepstream.storage import InMemoryStorage
+from tests.engine.matchers import wire
 
 
 class _Millis:
@@ -236,7 +237,7 @@ async def test_nested_and_parent_map_ids_do_not_collide() -> None:
     result = await (await outer.create_run()).start(input_data={})
     assert result.status == "success"
     assert list(result.steps) == ["mapping_outer-w_0", "inner-w"]
-    stored = await outer.get_run(result.run_id)
+    stored = wire(await outer.get_run(result.run_id))
     assert stored is not None
     assert set(stored["steps"]) == {"mapping_outer-w_0", "inner-w", "inner-w.mapping_inner-w_0"}
     assert result.result == {"inner": True}

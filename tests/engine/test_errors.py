@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from stepstream import Stepstream, create_step, create_workflow
 from stepstream.storage import InMemoryStorage
 
-from .matchers import T
+from .matchers import T, wire
 
 
 class Empty(BaseModel):
@@ -235,7 +235,7 @@ async def test_persisted_errors_are_plain_json_without_a_stack() -> None:
     assert isinstance(result.steps["step1"].error, ApiError)
     assert result.steps["step1"].error.__traceback__ is not None  # in memory the stack exists
 
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["status"] == "failed"
     expected = {"message": "Internal failure", "name": "ApiError", "statusCode": 500, "errorCode": "INTERNAL_ERROR"}

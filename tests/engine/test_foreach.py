@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
 
-from .matchers import T
+from .matchers import T, wire
 
 
 class V(BaseModel):
@@ -407,7 +407,7 @@ async def test_finished_items_survive_a_failed_foreach(concurrency: int) -> None
     result = await run.start(input_data={})
     assert result.status == "failed"
     assert runs == [1, 1]
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     record = stored["steps"]["process-item"]
     assert record["status"] == "failed"
@@ -459,6 +459,6 @@ async def test_foreach_over_a_nested_workflow() -> None:
     result = await run.start(input_data=ITEMS)
     assert result.status == "success"
     assert result.to_dict()["result"] == [{"value": 2}, {"value": 44}, {"value": 666}]
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["inner-double[1].double"]["output"] == {"value": 44}

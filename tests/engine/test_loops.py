@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from stepstream import create_step, create_workflow
 
-from .matchers import T
+from .matchers import T, wire
 
 
 class Counter(BaseModel):
@@ -239,7 +239,7 @@ async def test_throwing_loop_condition_fails_the_run() -> None:
     assert record.status == "failed"
     assert isinstance(record.error, ValueError)
     assert "after" not in result.steps
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["status"] == "failed"
     assert stored["steps"]["looped"]["status"] == "failed"
@@ -266,7 +266,7 @@ async def test_loop_condition_that_aborts_then_throws_cancels_the_run() -> None:
     assert result.status == "canceled"
     assert calls == [0]
     assert run.status == "canceled"
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "canceled"
 
 

@@ -239,7 +239,7 @@ async def test_a_mapping_schema_validates_the_mapped_value() -> None:
     bad = await (await wf.create_run()).start(input_data={}, request_context=RequestContext({"count": "many"}))
     assert bad.status == "failed"
     assert bad.error is not None
-    assert bad.error["message"].startswith("Mapped value 'count' of 'shape' failed its schema: \n- : Input should be a valid integer")
+    assert bad.error["message"].startswith("Mapped value 'count' of 'shape' failed its schema: \n- Input should be a valid integer")
 
 
 # -- templates ----------------------------------------------------------------------------------

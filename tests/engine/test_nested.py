@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from stepstream import StepContext, Workflow, create_step, create_workflow
 
-from .matchers import T
+from .matchers import T, wire
 
 
 class Start(BaseModel):
@@ -83,7 +83,7 @@ async def test_two_nested_workflows_in_parallel() -> None:
     }
     # the run result holds only this level; inner steps are stored under dotted keys
     assert set(result.steps) == {"nested-workflow-a", "nested-workflow-b", "last-step"}
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["nested-workflow-a.other"]["output"] == {"other": 26}
     assert stored["steps"]["nested-workflow-b.final"]["output"] == {"finalValue": 1}
@@ -177,7 +177,7 @@ async def test_failing_nested_workflow_fails_the_parent() -> None:
     assert str(error) == "Step execution failed"
     assert result.error == {"message": "Step execution failed", "name": "RuntimeError"}
     assert after_calls == []
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["failing-nested.boom"]["status"] == "failed"
 
@@ -249,7 +249,7 @@ async def test_three_levels_of_nesting_and_init_data() -> None:
     result = await run.start(input_data={"depth": 0})
     assert result.result == {"depth": 4}
     assert seen == [{"depth": 2}]  # get_init_data() inside a nested workflow is that workflow's input
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["c.b.a.leaf"]["output"] == {"depth": 4}
     assert stored["steps"]["c.b.a.leaf"]["payload"] == {"depth": 3}
@@ -274,7 +274,7 @@ async def test_stored_view_flattens_nested_steps() -> None:
     run = await wf.create_run()
     result = await run.start(input_data={"value": 0})
     assert result.status == "success"
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["status"] == "success"
     keys = [
@@ -287,7 +287,7 @@ async def test_stored_view_flattens_nested_steps() -> None:
         assert stored["steps"][key]["output"] == {"value": 1}
         assert stored["steps"][key]["status"] == "success"
     assert set(stored["steps"]) == {*keys, "final"}
-    top = await wf.get_run(run.run_id, with_nested_workflows=False)
+    top = wire(await wf.get_run(run.run_id, with_nested_workflows=False))
     assert top is not None
     assert set(top["steps"]) == {"nested-increment-workflow", "final"}
 
@@ -334,5 +334,5 @@ async def test_abort_inside_a_nested_workflow_cancels_the_parent() -> None:
     assert calls == ["aborting"]
     assert result.steps["aborting-nested"].status == "canceled"
     assert "after" not in result.steps
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "canceled"

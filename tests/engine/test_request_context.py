@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from stepstream import RequestContext, StepContext, create_step, create_workflow
+from tests.engine.matchers import wire
 
 
 def test_request_context_mapping_api() -> None:
@@ -83,7 +84,7 @@ async def test_request_context_writes_survive_a_suspension() -> None:
     first = await run.start(input_data={}, request_context=rc)
     assert first.status == "suspended"
     assert rc.get("responses") == ["first message"]
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id, fields=["requestContext"]))
     assert stored is not None
     assert stored["requestContext"] == {"responses": ["first message"]}
     done = await run.resume(resume_data={"go": True})
@@ -159,7 +160,7 @@ async def test_values_before_suspension_are_visible_and_deletions_stick(delete_o
     assert (await run.start(input_data={"value": 0})).status == "suspended"
     assert (await run.resume(resume_data={})).status == "success"
     assert final_seen == [None if delete_on_resume else "yes"]
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id, fields=["requestContext"]))
     assert stored is not None
     assert ("shouldBeInFinal" in stored["requestContext"]) is not delete_on_resume
 

@@ -322,7 +322,7 @@ async def test_resume_by_label_and_labels_are_stored() -> None:
     approval = create_step("approval", input_schema=In, output_schema=dict[str, str], resume_schema=In, execute=ask)
     wf = create_workflow("labelled", input_schema=In, output_schema=dict[str, str]).then(approval).commit()
     run = await wf.create_run()
-    first = await run.start(input_data={"userInput": "start"})
+    first = await run.start(input_data={"userInput": "start"}, output_options={"include_resume_labels": True})
     assert first.resume_labels == {"my-custom-label": {"stepId": "approval"}}
     assert first.to_dict()["resumeLabels"] == {"my-custom-label": {"stepId": "approval"}}
     stored = await wf.storage.load_run(wf.id, run.run_id)

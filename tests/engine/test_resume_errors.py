@@ -20,6 +20,7 @@ from stepstream import (
     create_workflow,
 )
 from stepstream.workflow.builder import WorkflowOptions
+from tests.engine.matchers import without_where
 
 
 class V(BaseModel):
@@ -162,7 +163,7 @@ async def test_resume_data_breaking_the_resume_schema() -> None:
     wf, run = await suspended_run(calls)
     with pytest.raises(ValidationError) as info:
         await run.resume(step=["resume"], resume_data={"number": 2})
-    assert str(info.value) == "Invalid resume data: \n- value: Field required"
+    assert without_where(str(info.value)) == "Invalid resume data: \n- value: Field required"
     assert info.value.issues == [("value", "Field required")]
     assert isinstance(info.value, ValueError)
     with pytest.raises(ValidationError, match=r"^Invalid resume data: \n- value: Input should be a valid integer"):

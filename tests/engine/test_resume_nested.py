@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from stepstream import ResumeError, Step, StepContext, Workflow, create_step, create_workflow
+from tests.engine.matchers import wire
 
 
 class V(BaseModel):
@@ -96,7 +97,7 @@ async def test_stored_view_counts_a_nested_suspension_once() -> None:
     wf = outer_with(inner, calls)
     run = await wf.create_run()
     await run.start(input_data={"value": 0})
-    view = await wf.get_run(run.run_id)
+    view = wire(await wf.get_run(run.run_id))
     assert view is not None
     suspended = [k for k, v in view["steps"].items() if v["status"] == "suspended"]
     assert suspended == ["nested-workflow-a.other"]
@@ -104,7 +105,7 @@ async def test_stored_view_counts_a_nested_suspension_once() -> None:
     assert list(view["suspendedPaths"]) == ["nested-workflow-a"]
 
     await run.resume(step=["nested-workflow-a", "other"], resume_data={"newValue": 0})
-    view = await wf.get_run(run.run_id)
+    view = wire(await wf.get_run(run.run_id))
     assert view is not None
     assert view["status"] == "success"
     assert [k for k, v in view["steps"].items() if v["status"] == "suspended"] == []

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from stepstream import StepContext, create_step, create_workflow
 
-from .matchers import T
+from .matchers import T, wire
 
 MS = 40  # every sleep in this module is tens of milliseconds
 
@@ -174,7 +174,7 @@ async def test_run_is_waiting_while_it_sleeps() -> None:
     task = asyncio.ensure_future(run.start(input_data={}))
     try:
         for _ in range(100):
-            stored = await wf.get_run(run.run_id)
+            stored = wire(await wf.get_run(run.run_id))
             if stored is not None and stored["status"] == "waiting":
                 break
             await asyncio.sleep(0.005)
@@ -182,7 +182,7 @@ async def test_run_is_waiting_while_it_sleeps() -> None:
     finally:
         result = await task
     assert result.status == "success"
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "success"
 
 
@@ -229,10 +229,10 @@ async def test_cancel_interrupts_a_sleep(kind: str) -> None:
     assert result.status == "canceled"
     assert calls == ["a"]
     assert "b" not in result.steps
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "canceled"
     await asyncio.sleep(0.02)
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "canceled"  # not overwritten afterwards
 
 
@@ -244,6 +244,6 @@ async def test_sleep_inside_a_nested_workflow() -> None:
     result = await run.start(input_data={"n": 1})
     assert elapsed() >= MS / 1000 * 0.95
     assert result.result == {"n": 1}
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["inner-sleep.sleep_inner-sleep_0"]["status"] == "success"

@@ -10,7 +10,7 @@ from typing_extensions import TypedDict
 
 from stepstream import StepContext, StepstreamError, ValidationError, create_step, create_workflow
 
-from .matchers import T
+from .matchers import T, wire, without_where
 
 
 class Nested(BaseModel):
@@ -48,27 +48,29 @@ async def test_invalid_workflow_input_raises(first: str) -> None:
         await run.start(input_data={"required": "test", "nested": {"value": "not-a-number"}})
     err = info.value
     assert isinstance(err, ValueError) and isinstance(err, StepstreamError)
-    assert str(err) == "Invalid input data: \n- nested.value: Input should be a valid integer, unable to parse string as an integer"
+    assert without_where(str(err)) == "Invalid input data: \n- nested.value: Input should be a valid integer, unable to parse string as an integer"
     assert err.issues == [("nested.value", "Input should be a valid integer, unable to parse string as an integer")]
     assert err.code == "WORKFLOW_SCHEMA_VALIDATION_FAILED"
     assert calls == []
     assert run.status == "pending"
-    stored = await wf.get_run(run.run_id)
-    assert stored is not None and stored["status"] == "pending"
+    # refused before anything was written: no phantom pending run is left in storage
+    assert await wf.get_run(run.run_id) is None
+    assert (await wf.list_runs())["total"] == 0
 
 
 async def test_invalid_workflow_input_lists_every_issue() -> None:
     wf = create_workflow(id="bad-trigger-2", input_schema=Trigger, output_schema=Any).then(_echo("s", Any)).commit()
     with pytest.raises(ValidationError) as info:
         await (await wf.create_run()).start(input_data={"nested": {}})
-    assert str(info.value) == "Invalid input data: \n- required: Field required\n- nested.value: Field required"
+    assert without_where(str(info.value)) == "Invalid input data: \n- required: Field required\n- nested.value: Field required"
 
 
 async def test_invalid_workflow_input_through_stream_raises_from_result() -> None:
     wf = create_workflow(id="bad-trigger-stream", input_schema=Trigger, output_schema=Any).then(_echo("s", Any)).commit()
     stream = (await wf.create_run()).stream(input_data={"required": 5})
-    with pytest.raises(ValidationError, match=r"^Invalid input data: \n- required: Input should be a valid string$"):
+    with pytest.raises(ValidationError) as info:
         await stream.result
+    assert without_where(str(info.value)) == "Invalid input data: \n- required: Input should be a valid string"
 
 
 # -- 75: defaults from the workflow input schema -------------------------------------------------------
@@ -102,7 +104,7 @@ async def test_invalid_step_input_fails_the_run() -> None:
     assert result.status == "failed"
     assert calls == []
     assert result.error is not None
-    assert result.error["message"] == "Step input validation failed: \n- start: Field required"
+    assert without_where(result.error["message"]) == "Step input validation failed: \n- start: Field required"
     steps = result.to_dict()["steps"]
     assert steps["step1"]["status"] == "success"
     assert steps["step2"]["status"] == "failed"
@@ -110,7 +112,7 @@ async def test_invalid_step_input_fails_the_run() -> None:
     err = result.steps["step2"].error
     assert isinstance(err, ValidationError)
     assert err.code == "WORKFLOW_STEP_INPUT_VALIDATION_FAILED"
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "failed"
 
 
@@ -120,7 +122,7 @@ async def test_invalid_step_input_after_map() -> None:
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "failed"
     assert result.error is not None
-    assert result.error["message"] == "Step input validation failed: \n- start: Input should be a valid string"
+    assert without_where(result.error["message"]) == "Step input validation failed: \n- start: Input should be a valid string"
     assert result.to_dict()["steps"]["step2"]["payload"] == {"start": 2}
 
 
@@ -142,7 +144,7 @@ async def test_validation_error_keeps_one_issue_per_field_and_the_pydantic_cause
     assert result.error is not None
     assert result.error["issues"] == [["first", "Field required"], ["second", "Field required"]]
     assert result.error["cause"]["name"] == "ValidationError"
-    assert result.error["message"] == "Step input validation failed: \n- first: Field required\n- second: Field required"
+    assert without_where(result.error["message"]) == "Step input validation failed: \n- first: Field required\n- second: Field required"
 
 
 # -- 78: step input defaults are applied and recorded --------------------------------------------------
@@ -211,7 +213,7 @@ async def test_step_input_may_be_a_subset_of_the_previous_output(schema: Any, pa
     ("schema", "message"),
     [
         (ABC, "Step input validation failed: \n- c: Field required"),
-        (str, "Step input validation failed: \n- : Input should be a valid string"),
+        (str, "Step input validation failed: \n- Input should be a valid string"),
     ],
 )
 async def test_step_input_that_does_not_fit_fails_with_an_exact_message(schema: Any, message: str) -> None:
@@ -221,7 +223,7 @@ async def test_step_input_that_does_not_fit_fails_with_an_exact_message(schema: 
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "failed"
     assert result.error is not None
-    assert result.error["message"] == message
+    assert without_where(result.error["message"]) == message
     assert result.to_dict()["steps"]["step2"]["payload"] == {"a": "a", "b": "b"}
 
 
@@ -253,11 +255,11 @@ async def test_invalid_input_inside_a_nested_parallel_workflow() -> None:
     assert result.status == "failed"
     steps = result.to_dict()["steps"]
     assert steps["nested-workflow-a"]["status"] == "failed"
-    assert steps["nested-workflow-a"]["error"]["message"] == "Step input validation failed: \n- newValue: Field required"
+    assert without_where(steps["nested-workflow-a"]["error"]["message"]) == "Step input validation failed: \n- newValue: Field required"
     assert steps["nested-workflow-b"]["output"] == {"finalValue": 1}
     assert "last-step" not in steps
     assert calls == []
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None
     assert stored["steps"]["nested-workflow-a.final"]["status"] == "failed"
 
@@ -306,7 +308,7 @@ async def test_suspend_payload_is_validated_against_suspend_schema() -> None:
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "failed"
     assert result.error is not None
-    assert result.error["message"] == "Step suspend data validation failed: \n- question: Input should be a valid string"
+    assert without_where(result.error["message"]) == "Step suspend data validation failed: \n- question: Input should be a valid string"
     assert result.steps["asker"].status == "failed"
 
 
@@ -328,7 +330,7 @@ async def test_invalid_resume_data_raises_and_leaves_the_run_suspended() -> None
     assert (await run.start(input_data={})).status == "suspended"
     with pytest.raises(ValidationError, match=r"^Invalid resume data: \n- answer: Input should be a valid integer"):
         await run.resume(resume_data={"answer": "many"})
-    stored = await wf.get_run(run.run_id)
+    stored = wire(await wf.get_run(run.run_id))
     assert stored is not None and stored["status"] == "suspended"
     done = await run.resume(resume_data={"answer": "7"})
     assert done.result == {"answer": 7}
@@ -372,7 +374,7 @@ async def test_model_output_that_does_not_fit_reports_the_json_issue() -> None:
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "failed"
     assert result.error is not None
-    assert result.error["message"] == (
+    assert without_where(result.error["message"]) == (
         "Step input validation failed: \n"
         "- a: Input should be a valid integer, unable to parse string as an integer\n"
         "- b: Input should be a valid integer, unable to parse string as an integer"

@@ -295,3 +295,11 @@ async def test_no_op_provider_is_off() -> None:
         assert result.trace_id is None
     finally:
         T.set_tracer_provider(None)
+
+
+async def test_foreach_span_records_the_concurrency_a_function_resolved_to(spans: Spans) -> None:
+    wf = create_workflow(id="each-fn").foreach(add("item", 1), concurrency=lambda ctx: len(ctx.input_data)).commit()
+    result = await (await wf.create_run()).start(input_data=[1, 2, 3])
+    assert result.result == [2, 3, 4]
+    loop = spans.one("loop: 'foreach'")
+    assert (loop.attributes or {})[T.LOOP_CONCURRENCY] == 3

@@ -91,3 +91,14 @@ def cloning_and_predicates(s: Step, wf: Workflow) -> None:
     assert_type(Predicate.from_dict(cond.to_dict()), Predicate)
     assert_type(wf.branch([(cond, s), ({"predicate": cond.to_dict()}, s), (lambda ctx: True, s)], id="route"), Workflow)
     assert_type(wf.dountil(s, cond, description="until a"), Workflow)
+
+
+async def run_options(run: Run, wf: Workflow) -> None:
+    from stepstream import InternalSpans, OutputOptions
+
+    opts: OutputOptions = {"include_state": True, "include_resume_labels": True}
+    assert_type(await run.start(input_data={}, per_step=True, output_options=opts), WorkflowResult)
+    assert_type(run.stream(input_data={}, per_step=True), WorkflowStream)
+    assert_type(await run.time_travel(step="a", nested_steps_context={"inner": {}}, per_step=True), WorkflowResult)
+    assert_type(await run.restart(request_context={"user": "bob"}), WorkflowResult)
+    assert_type(await wf.create_run(tracing_policy={"internal": InternalSpans.WORKFLOW}), Run)

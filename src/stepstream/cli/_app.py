@@ -16,6 +16,7 @@ import click
 
 from ..app import Stepstream, storage_from_url
 from ..errors import StepstreamError
+from ..results import WorkflowState
 from ..storage.base import Storage
 from ..workflow.builder import Workflow
 
@@ -104,7 +105,7 @@ def get_workflow(app: Stepstream, workflow_id: str) -> Workflow:
         raise CliError(str(exc)) from None
 
 
-async def find_run(app: Stepstream, run_id: str, workflow_id: str | None = None) -> tuple[Workflow, dict[str, Any]]:
+async def find_run(app: Stepstream, run_id: str, workflow_id: str | None = None) -> tuple[Workflow, WorkflowState]:
     """The workflow a stored run belongs to and the run (Mastra's WorkflowState shape)."""
     workflows = [get_workflow(app, workflow_id)] if workflow_id else list({id(w): w for w in app.workflows.values()}.values())
     for wf in workflows:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from ..app import Stepstream
+from ..results import WorkflowState
 from ._app import CliError, find_run, get_workflow, load_app
 from ._execute import EventStream, RunLike
 from ._shape import LocalShape, Shape
@@ -26,7 +27,7 @@ class StartableRun(RunLike, Protocol):
 class WorkflowLike(Protocol):
     async def create_run(self, run_id: str | None = None) -> StartableRun: ...
 
-    async def get_run(self, run_id: str) -> dict[str, Any] | None: ...
+    async def get_run(self, run_id: str) -> WorkflowState | None: ...
 
 
 class LocalBackend:
@@ -45,7 +46,7 @@ class LocalBackend:
         wf = get_workflow(self.app, workflow_id)
         return wf, LocalShape(wf)
 
-    async def find_run(self, run_id: str, workflow_id: str | None) -> tuple[WorkflowLike, Shape, dict[str, Any]]:
+    async def find_run(self, run_id: str, workflow_id: str | None) -> tuple[WorkflowLike, Shape, WorkflowState]:
         wf, state = await find_run(self.app, run_id, workflow_id)
         return wf, LocalShape(wf), state
 

@@ -120,12 +120,12 @@ def resume_cmd(
 
     async def work() -> int:
         wf, shape, state = await backend.find_run(run_id, workflow_id)
-        if state["status"] != "suspended":
-            raise CliError(f"Run {run_id!r} is not suspended (status: {state['status']})")
+        if state.status != "suspended":
+            raise CliError(f"Run {run_id!r} is not suspended (status: {state.status})")
         out = Output(json_lines, interactive, shape, backend.resume_prefix)
         run = await wf.create_run(run_id)
         if data_json is None:  # in a terminal: ask for it
-            path = step.split(".") if step else next(iter(state["suspendedPaths"].values()), [])
+            path = step.split(".") if step else next(iter(state.suspended), [])
             return await drive(run, wf, ask_and_resume(run, path, out), out)
         return await drive(run, wf, follow(run.resume_stream(resume_data=data, step=step), out), out)
 
@@ -143,10 +143,10 @@ def cancel_cmd(run_id: str, workflow_id: str | None, app_spec: str | None, stora
 
     async def work() -> None:
         wf, _, state = await backend.find_run(run_id, workflow_id)
-        if state["status"] in ("success", "failed", "canceled", "tripwire"):
-            raise CliError(f"Run {run_id!r} has already ended (status: {state['status']})")
+        if state.status in ("success", "failed", "canceled", "tripwire"):
+            raise CliError(f"Run {run_id!r} has already ended (status: {state.status})")
         await (await wf.create_run(run_id)).cancel()
-        click.echo(f"Canceled run {run_id} of workflow {state['workflowName']}")
+        click.echo(f"Canceled run {run_id} of workflow {state.workflow_id}")
 
     run_async(lambda: backend.session(work))
 
@@ -193,7 +193,7 @@ def runs_list(
 def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
     """Shows a stored run: status, input, each step, result or error."""
     state = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_run(storage, run_id, workflow_id)))
-    click.echo(dump(state)) if json_lines else print_run(make_console(), state)
+    click.echo(dump(state.to_dict())) if json_lines else print_run(make_console(), state)
 
 
 @cli.command("dev")

@@ -24,7 +24,7 @@ from rich.markup import escape
 
 from ..errors import StepstreamError, ValidationError
 from ..events import WorkflowEvent
-from ..results import WorkflowResult
+from ..results import WorkflowResult, WorkflowState
 from ._app import EXIT_FAILED, EXIT_SUCCESS, EXIT_SUSPENDED, CliError, one_line
 from ._prompt import ask_resume_data
 from ._render import LiveView, json_line, make_console
@@ -54,7 +54,7 @@ class RunLike(Protocol):
 class RunSource(Protocol):
     """Where a run's stored state is read (a workflow, local or remote)."""
 
-    async def get_run(self, run_id: str) -> dict[str, Any] | None: ...
+    async def get_run(self, run_id: str) -> WorkflowState | None: ...
 
 
 @dataclass
@@ -94,8 +94,8 @@ async def drive(run: RunLike, source: RunSource, first: Awaitable[WorkflowResult
         return settle(run.run_id, result.status, result.suspended, result.error, out)
     except (KeyboardInterrupt, EOFError, asyncio.CancelledError):  # Ctrl-C or end of input at the prompt
         out.console.print()
-        state = await source.get_run(run.run_id) or {}
-        return settle(run.run_id, state.get("status", "suspended"), list((state.get("suspendedPaths") or {}).values()), None, out)
+        state = await source.get_run(run.run_id)
+        return settle(run.run_id, state.status if state else "suspended", state.suspended if state else [], None, out)
     except StepstreamError as exc:  # refused input, unknown step, a run that is not suspended...
         raise CliError(str(exc)) from None
 

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..engine.management import run_summary, workflow_state
+from ..results import WorkflowState
 from ..storage.base import Storage
 from ._app import CliError
 from ._render import compact, duration
@@ -28,7 +29,7 @@ async def stored_runs(storage: Storage, workflow_id: str | None, status: str | N
     return [run_summary(r) for r in records]
 
 
-async def stored_run(storage: Storage, run_id: str, workflow_id: str | None) -> dict[str, Any]:
+async def stored_run(storage: Storage, run_id: str, workflow_id: str | None) -> WorkflowState:
     """One run in Mastra's WorkflowState shape, found by id in any workflow unless one is named."""
     if workflow_id is None:
         records, _ = await storage.list_runs()
@@ -60,21 +61,22 @@ def print_runs(console: Console, runs: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def print_run(console: Console, state: dict[str, Any]) -> None:
+def print_run(console: Console, state: WorkflowState) -> None:
     """One run: status, input, each step, and the result or error."""
-    console.print(f"[bold]{escape(state['runId'])}[/]  workflow {escape(state['workflowName'])}  {styled(state['status'])}")
-    console.print(f"created {when(state['createdAt'])}  updated {when(state['updatedAt'])}")
-    console.print(f"input: {escape(compact(state.get('payload'), 1000))}")
+    console.print(f"[bold]{escape(state.run_id)}[/]  workflow {escape(state.workflow_id)}  {styled(state.status)}")
+    console.print(f"created {when(state.created_at)}  updated {when(state.updated_at)}")
+    console.print(f"input: {escape(compact(state.payload, 1000))}")
     table = Table("step", "status", "took", "detail", box=None, header_style="bold")
-    for step_id, step in state["steps"].items():
+    for step_id, record in state.steps.items():
+        step = record.to_dict()
         table.add_row(escape(step_id), styled(step["status"]), duration(step), escape(step_detail(step)))
     console.print(table)
-    for path in state.get("suspendedPaths", {}).values():
+    for path in state.suspended:
         console.print(f"[yellow]suspended at {escape('.'.join(path))}[/]")
-    if state["status"] == "success":
-        console.print(f"result: {escape(compact(state.get('result'), 2000))}")
-    elif state.get("error"):
-        error = state["error"]
+    if state.status == "success":
+        console.print(f"result: {escape(compact(state.result, 2000))}")
+    elif state.error:
+        error = state.error
         console.print(f"[red]error: {escape(str(error.get('message') if isinstance(error, dict) else error))}[/]")
 
 

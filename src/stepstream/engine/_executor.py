@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from .._schema import to_json
+from .._schema import storable, to_json
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
 from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING
 from ..results import StepResult
@@ -51,8 +51,11 @@ class Execution:
         targets: dict[str, Target] | None = None,
         time_travel: tuple[str, Any, list[str]] | None = None,
         path: list[str] | None = None,
+        per_step: bool = False,
     ):
         self.rs = rs
+        #: stop `paused` after the first entry that runs (top level only, as Mastra's perStep)
+        self.per_step = per_step
         self.workflow = workflow
         self.prefix = prefix
         #: step ids from the top-level workflow down to this level (as in suspended paths)
@@ -89,6 +92,7 @@ class Execution:
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
+            saves = rs.saves
             if type(node) is StepNode:
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
@@ -97,6 +101,8 @@ class Execution:
                 if status == "failed":
                     return "failed", None
                 return status, value
+            if self.per_step and rs.saves != saves and node is not last and not rs.abort_event.is_set():
+                return "paused", None
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
@@ -246,6 +252,8 @@ class Execution:
                 if validate:
                     payload = step._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
                     ctx.input_data = payload
+                    if step._rc is not None:
+                        self._check_request_context(step)
                 out = step.execute(ctx)
                 if step.is_async or inspect.isawaitable(out):
                     task = asyncio.current_task()
@@ -256,11 +264,11 @@ class Execution:
                     out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
                 # Settled data travels as JSON: the next step validates it into its own
                 # schema, exactly as after a reload from storage.
-                return _Attempt("success", to_json(out), to_json(payload), ctx._state_updates)
+                return _Attempt("success", storable(out, f"Step {key!r} output"), to_json(payload), ctx._state_updates)
             except SuspendSignal as sig:
                 return self._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
             except BailSignal as sig:
-                return _Attempt("bailed", to_json(sig.value), to_json(payload), ctx._state_updates)
+                return self._bailed_attempt(key, sig, to_json(payload), ctx._state_updates)
             except asyncio.CancelledError:
                 if not rs.aborted or task is None:
                     raise
@@ -272,10 +280,31 @@ class Execution:
                     if wf.retry_delay_ms and await self._wait(wf.retry_delay_ms / 1000):
                         return _Attempt("canceled", None, to_json(payload))
                     continue
-                return _Attempt("failed", exc, to_json(payload))
+                return _Attempt("failed", self._located(exc, key), to_json(payload))
             finally:
                 if task is not None:
                     rs.interruptible.discard(task)
+
+    def _located(self, exc: Exception, key: str) -> Exception:
+        """The error; a ValidationError now names the step (with its nested path), the workflow and the run."""
+        if isinstance(exc, ValidationError):
+            exc.located(f"step {self.prefix + key!r} of workflow {self.rs.workflow_id!r}, run {self.rs.run_id!r}")
+        return exc
+
+    def _bailed_attempt(self, key: str, sig: BailSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
+        try:
+            return _Attempt("bailed", storable(sig.value, f"Step {key!r} bail value"), payload, state_updates)
+        except ValidationError as exc:
+            return _Attempt("failed", self._located(exc, key), payload)
+
+    def _check_request_context(self, step: Step) -> None:
+        """Mastra's step `requestContextSchema` check (the context itself is not changed)."""
+        assert step._rc is not None
+        step._rc.validate(
+            self.rs.request_context.all,
+            f"Step request context validation failed for step '{step.id}'",
+            code="WORKFLOW_STEP_REQUEST_CONTEXT_VALIDATION_FAILED",
+        )
 
     def _suspended_attempt(self, step: Step, sig: SuspendSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
         data = sig.payload
@@ -283,8 +312,11 @@ class Execution:
             try:
                 data = step._suspend.validate(data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED")
             except ValidationError as exc:
-                return _Attempt("failed", exc, payload)
-        data = to_json(data)
+                return _Attempt("failed", self._located(exc, step.id), payload)
+        try:
+            data = storable(data, f"Step {step.id!r} suspend payload")
+        except ValidationError as exc:
+            return _Attempt("failed", self._located(exc, step.id), payload)
         labels = {label: {"stepId": step.id, "path": [step.id]} for label in sig.labels}
         return _Attempt("suspended", data, payload, state_updates, labels)
 
@@ -293,6 +325,8 @@ class Execution:
         if self.workflow.validate_inputs:
             try:
                 payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+                if wf._rc is not None:
+                    self._check_request_context(wf)
             except ValidationError as exc:
                 return _Attempt("failed", exc, value)
         replay = self.replay
@@ -552,6 +586,7 @@ class Execution:
         """Records a step result in memory and in storage (with changed state/context)."""
         self.context[key] = record
         rs = self.rs
+        rs.saves += 1
         full = self.prefix + key
         rs.records[full] = record
         if rs.defer_last == full:
@@ -618,7 +653,7 @@ class Execution:
     def merge_state(self, step: Step | None, key: str, updates: dict[str, Any] | None, new_state: Any) -> dict[str, Any]:
         new = to_json(new_state)
         if not isinstance(new, dict):
-            raise ValidationError(f"Step state data validation failed: step {key!r} in run {self.rs.run_id!r}: state must be an object")
+            raise ValidationError("Step state data validation failed: \n- state must be an object", [("", "state must be an object")])
         merged_updates = {**(updates or {}), **new}
         schema = step._state if step is not None else None
         if schema is None:

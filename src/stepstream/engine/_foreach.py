@@ -10,14 +10,16 @@ stay suspended, and items that never started run too (Mastra drops them, #24581)
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
 from .._serialize import serialize_error
 from ..events import STEP_START
 from ..results import StepResult
+from ..step import StepContext
 from ..storage.base import now_ms
-from ..workflow.builder import Workflow
+from ..workflow.builder import Workflow, concurrency_value
 from ._state import META, Target, _Attempt, new_call_id, strip_meta
 
 if TYPE_CHECKING:
@@ -55,13 +57,12 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
 
     if not isinstance(items, (list, tuple)):
         error = TypeError(f"foreach step {name!r} in run {rs.run_id!r} needs an array input, got {type(items).__name__}")
-        record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
-        await ex.save(key, record)
-        if rs.sinks:
-            ex._emit_record(name, new_call_id(), record, "failed")
-        ex.error = error
-        return "failed", error
+        return await _failed_at_start(ex, key, items, started, error)
     items = list(items)
+    try:
+        concurrency = await resolve_concurrency(ex, node, items)
+    except Exception as exc:
+        return await _failed_at_start(ex, key, items, started, exc)
     total = len(items)
     outs: list[dict[str, Any] | None] = [None] * total
     if resuming and prev is not None and isinstance(prev.suspend_payload, dict):
@@ -163,7 +164,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
 
     # Each slot takes its first item before any item runs, so `concurrency`
     # items are in flight at once even when they finish without awaiting.
-    firsts = [take() for _ in range(min(node.concurrency, len(queue)))]
+    firsts = [take() for _ in range(min(concurrency, len(queue)))]
     if len(firsts) == 1:
         await worker(firsts[0])
     elif firsts:
@@ -218,6 +219,31 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
         return "suspended", None
     return status, result
+
+
+async def _failed_at_start(ex: Execution, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
+    """Records a foreach that failed before any item ran (no array, or its concurrency function raised)."""
+    record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
+    await ex.save(key, record)
+    if ex.rs.sinks:
+        ex._emit_record(ex.prefix + key, new_call_id(), record, "failed")
+    ex.error = error
+    return "failed", error
+
+
+async def resolve_concurrency(ex: Execution, node: ForeachNode, items: list[Any]) -> int:
+    """The foreach's concurrency: the int given, or what its function says for these items."""
+    configured = node.concurrency
+    if not callable(configured):
+        return configured
+    ctx = StepContext(ex, None, node.step.id, items, retry_count=-1)
+    value = configured(ctx)
+    if inspect.isawaitable(value):
+        value = await value
+    resolved = concurrency_value(value)
+    if ex.rs.tracer is not None:
+        ex.rs.tracer.foreach_concurrency(ex.prefix + node.step.id, resolved)
+    return resolved
 
 
 def _serial_entry(entry: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -27,6 +27,11 @@ log = logging.getLogger("stepstream")
 
 META = "__workflow_meta"
 
+PENDING_RESUME = "__pending_resume"
+"""Key in a run's stored resume labels for an accepted resume still executing: written with
+the resume's claim (one atomic write), replaced when the execution settles, so a restart
+after a crash re-runs the resumed step with the resume data the caller was told was taken."""
+
 
 class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
@@ -133,6 +138,8 @@ class RunState:
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
         #: the last top-level step's record, written with the run's final status
+        #: step records written by this execution (per-step mode pauses after an entry that wrote one)
+        self.saves = 0
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
         #: the token this execution claimed the run with; every write is conditional on it
@@ -245,6 +252,11 @@ class _Attempt:
         self.payload = payload
         self.state_updates = state_updates
         self.labels = labels
+
+
+def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
+    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` and a pending resume are internal)."""
+    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items() if label != PENDING_RESUME}
 
 
 def strip_meta(payload: Any) -> Any:

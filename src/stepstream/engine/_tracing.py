@@ -78,6 +78,9 @@ class RunTracer:
     def item_ended(self, handle: Any, status: str, value: Any) -> None:
         """Closes a foreach item span; `value` is the output, suspend payload or error."""
 
+    def foreach_concurrency(self, name: str, concurrency: int) -> None:
+        """Records the concurrency a foreach's function resolved to."""
+
     def sleep_started(self, name: str, node: SleepNode, seconds: float) -> Any:
         """Opens a sleep span."""
         return None
@@ -573,7 +576,9 @@ class OtelRunTracer(RunTracer):
             attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: node.kind}
         else:
             name = T.LOOP_SPAN.format(kind="foreach")
-            attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: "foreach", T.LOOP_CONCURRENCY: node.concurrency}
+            attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: "foreach"}
+            if not callable(node.concurrency):  # a function's value is recorded once resolved
+                attrs[T.LOOP_CONCURRENCY] = node.concurrency
             prev = ex.context.get(node.step.id) if ex.replay else None
             items = prev.payload if prev is not None and prev.status == "suspended" else value
             if isinstance(items, (list, tuple)):
@@ -590,6 +595,11 @@ class OtelRunTracer(RunTracer):
             self._parents[ex.prefix + step_id] = handle
         self._live[handle] = None
         return handle
+
+    def foreach_concurrency(self, name: str, concurrency: int) -> None:
+        handle = self._parents.get(name)
+        if handle is not None:
+            handle.span.set_attribute(T.LOOP_CONCURRENCY, concurrency)
 
     def _node_done(self, handle: _Open, prefix: str) -> None:
         for step_id in handle.node.ids:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .._schema import to_json
-from ._state import META
+from ..results import StepResult, WorkflowState
+from ..workflow._render import serialized_step_graph
+from ..workflow.plan import ConditionalNode, ParallelNode
+from ._state import META, public_labels
 
 if TYPE_CHECKING:
     from ..storage.base import RunRecord
@@ -51,38 +53,65 @@ async def list_runs(
     return {"runs": [run_summary(r) for r in runs], "total": total}
 
 
-def workflow_state(record: RunRecord, with_nested_workflows: bool = True) -> dict[str, Any]:
-    """Mastra's WorkflowState: flattened steps (`outer.inner`); a container of a
+def workflow_state(
+    record: RunRecord, workflow: Workflow | None = None, with_nested_workflows: bool = True, fields: Collection[str] | None = None
+) -> WorkflowState:
+    """Mastra's WorkflowState of a stored run: flattened steps (`outer.inner`); a container of a
     suspended nested step shows as `running`, so only the leaf counts as suspended."""
-    steps: dict[str, Any] = {}
+    steps: dict[str, StepResult] = {}
     for key, step in record.steps.items():
-        nested = "." in key
-        if nested and not with_nested_workflows:
+        if "." in key and not with_nested_workflows:
             continue
-        data = step.to_dict()
-        payload = data.get("suspendPayload")
-        if data["status"] == "suspended" and isinstance(payload, dict) and "path" in payload.get(META, {}) and with_nested_workflows:
-            data["status"] = "running"
-        steps[key] = data
-    out: dict[str, Any] = run_summary(record)
-    out.update(
-        {
-            "payload": to_json(record.input),
-            "result": to_json(record.result),
-            "error": record.error,
-            "steps": steps,
-            "suspendedPaths": {p[0]: p for p in record.suspended if p},
-            "resumeLabels": record.resume_labels,
-            "requestContext": record.request_context,
-        }
+        payload = step.suspend_payload
+        container = step.status == "suspended" and isinstance(payload, dict) and "path" in payload.get(META, {})
+        steps[key] = _shown(step, "running" if container and with_nested_workflows else step.status)
+    positions = _positions(workflow) if workflow is not None else {}
+    running = {k: positions.get(k, []) for k, s in record.steps.items() if s.status == "running" and "." not in k}
+    suspended = [list(p) for p in record.suspended if p]
+    return WorkflowState(
+        run_id=record.run_id,
+        workflow_id=record.workflow_id,
+        status=record.status,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        resource_id=record.resource_id,
+        initial_state=record.state or None,
+        result=record.result,
+        error=record.error,
+        payload=record.input,
+        steps=steps,
+        suspended=suspended,
+        active_steps_path=running if record.status == "running" else {},
+        serialized_step_graph=serialized_step_graph(workflow) if workflow is not None else [],
+        suspended_paths={p[0]: positions.get(p[0], []) for p in suspended},
+        resume_labels=public_labels(record.resume_labels),
+        request_context=record.request_context,
+        tracing_context=record.tracing_context,
+        fields=frozenset(fields) if fields else None,
     )
-    if record.state:
-        out["initialState"] = record.state
-    if record.tracing_context:
-        out["tracingContext"] = record.tracing_context
+
+
+def _shown(step: StepResult, status: Any) -> StepResult:
+    """A step record with the status the API shows (a copy when it differs)."""
+    if status == step.status:
+        return step
+    data = step.to_dict()
+    data["status"] = status
+    return StepResult.from_dict(data)
+
+
+def _positions(workflow: Workflow) -> dict[str, list[int]]:
+    """Each top-level step id's position in the graph (Mastra's execution path: the entry's
+    index, then the index inside a parallel or conditional entry)."""
+    out: dict[str, list[int]] = {}
+    for i, node in enumerate(workflow.graph):
+        ids = node.ids
+        multi = isinstance(node, ParallelNode | ConditionalNode)
+        for j, step_id in enumerate(ids):
+            out.setdefault(step_id, [i, j] if multi else [i])
     return out
 
 
-async def get_run(workflow: Workflow, run_id: str, with_nested_workflows: bool) -> dict[str, Any] | None:
+async def get_run(workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Collection[str] | None = None) -> WorkflowState | None:
     record = await workflow.storage.load_run(workflow.id, run_id)
-    return None if record is None else workflow_state(record, with_nested_workflows)
+    return None if record is None else workflow_state(record, workflow, with_nested_workflows, fields)

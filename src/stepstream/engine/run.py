@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .._schema import to_json
+from .._schema import storable, to_json
 from .._serialize import serialize_error
 from ..errors import (
     ResumeAlreadyClaimedError,
@@ -20,15 +19,17 @@ from ..errors import (
     StorageError,
     ValidationError,
 )
-from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
+from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_PAUSED, WORKFLOW_START, WorkflowEvent
 from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, WorkflowResult
 from ..step import Step
 from ..storage.base import RunChanges, RunRecord
-from ..types import TERMINAL_STATUSES, RunStatus
+from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from ._executor import Execution
-from ._state import Fenced, RunState, Sink, Target, strip_meta
+from ._lifecycle import call_on_finish, call_on_start
+from ._options import OutputOptions, _Options, _travel_context
+from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from ._watch import Watcher
@@ -45,6 +46,11 @@ _POLL_BUDGET = 2.0
 async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
     """The run with this id (cached in this process, or rebuilt from storage), or a new one."""
     workflow.ensure_committed()
+    if run_id is not None and (not isinstance(run_id, str) or not run_id.strip()):
+        raise ValidationError(
+            f"run_id must be a non-empty string or None (for a random id), got {run_id!r} (workflow {workflow.id!r})",
+            [("run_id", "must be a non-empty string")],
+        )
     given = run_id is not None
     run_id = run_id or str(uuid.uuid4())
     storage = workflow.storage
@@ -60,6 +66,7 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
     # A new run is written when it is started (its insert is also its claim), or before
     # anything else reads or changes it: one transaction fewer for the common create + start.
     run._unsaved = stored is None
+    run._named = given
     workflow._runs[run_id] = run
     return run
 
@@ -85,6 +92,10 @@ class Run:
         self._idle.set()
         self._last_result: WorkflowResult | None = None
         self._unsaved = False
+        #: created with an id the caller gave (not a fresh one): if storage lacks it, it is not found
+        self._named = False
+        #: this run's tracing policy (`create_run(tracing_policy=)`), else the workflow's
+        self.tracing_policy: TracingPolicy | None = None
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id!r} of {self.workflow_id!r} status={self.status!r}>"
@@ -99,6 +110,22 @@ class Run:
                 if stored is not None:
                     self.status = stored.status
 
+    def _forget_unsaved(self) -> None:
+        """Drops a run created here and never written, so no later flush writes it as pending."""
+        if self._unsaved:
+            self.workflow._runs.pop(self.run_id, None)
+
+    def _not_found(self) -> RunNotFoundError:
+        self._forget_unsaved()
+        return RunNotFoundError(f"No snapshot found for this workflow run: {self.workflow_id} {self.run_id}")
+
+    async def _ensure_known(self) -> None:
+        """Before acting on a stored run. A run created here with a fresh id is written as
+        pending first (Mastra's createRun writes it); an id the caller named that storage
+        lacks is left unwritten, so the load that follows reports it not found."""
+        if not (self._unsaved and self._named):
+            await self._ensure_created()
+
     # -- start ----------------------------------------------------------------------------
     async def start(
         self,
@@ -106,10 +133,13 @@ class Run:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Runs the workflow and returns its result. Raises only for refused input;
-        a failing step gives a result with status `failed`."""
-        return await self._start(input_data, initial_state, request_context, tracing_options)
+        a failing step gives a result with status `failed`. With `per_step=True` the run
+        stops `paused` after one entry of the flow (time travel to the next step continues it)."""
+        return await self._start(input_data, initial_state, request_context, tracing_options, _Options.of(output_options, per_step))
 
     def stream(
         self,
@@ -118,10 +148,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """Starts the run and returns its event stream at once."""
+        opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._start(input_data, initial_state, request_context, tracing_options))
+        stream._drive(self._start(input_data, initial_state, request_context, tracing_options, opts))
         return stream
 
     async def _start(
@@ -130,17 +163,27 @@ class Run:
         initial_state: Any,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
         wf.ensure_committed()
-        if wf.validate_inputs:
-            input_data = wf._in.validate(input_data, "Invalid input data")
-        state = self._initial_state(initial_state)
+        try:
+            if wf.validate_inputs:
+                input_data = wf._in.validate(input_data, "Invalid input data")
+            stored_input = storable(input_data, "Input data")
+            state = self._initial_state(initial_state)
+        except ValidationError as exc:
+            if not self._named:  # refused before anything was written: leave no pending run behind
+                self._forget_unsaved()  # (a run id the caller named stays pending, as in Mastra)
+            raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
+        if wf.validate_inputs and wf._rc is not None:
+            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+        await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
             "status": "running",
-            "input": to_json(input_data),
+            "input": stored_input,
             "state": dict(state),
             "request_context": to_json(rc.all),
             "owner": owner,
@@ -151,7 +194,7 @@ class Run:
             fresh = RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)
             fresh.apply(changes)
             if await storage.create_run(fresh):  # the insert is the claim
-                return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
+                return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
             stored = await storage.load_run(wf.id, self.run_id)
@@ -159,7 +202,7 @@ class Run:
                 # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
-                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner)
+                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts)
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -170,7 +213,7 @@ class Run:
             await storage.create_run(RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id))
             if not await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",)):
                 raise StorageError(f"Could not start run {self.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner)
+        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
 
     def _initial_state(self, initial_state: Any) -> dict[str, Any]:
         wf = self.workflow
@@ -183,9 +226,9 @@ class Run:
                     initial_state = {}
             else:
                 initial_state = schema.validate(initial_state, "Invalid initial data")
-        state = to_json(initial_state) if initial_state is not None else {}
+        state = storable(initial_state, "Initial state") if initial_state is not None else {}
         if not isinstance(state, dict):
-            raise ValidationError(f"Invalid initial data: \n- : state must be an object (run {self.run_id!r})")
+            raise ValidationError("Invalid initial data: \n- state must be an object", [("", "state must be an object")])
         return state
 
     # -- resume ---------------------------------------------------------------------------
@@ -197,10 +240,13 @@ class Run:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Continues a suspended run with `resume_data` for the step named by `step` or
         `label` (or the only suspended step). A refused resume changes nothing."""
-        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options)
+        opts = _Options.of(output_options, per_step)
+        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
 
     def resume_stream(
         self,
@@ -211,10 +257,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """`resume`, returning the event stream at once."""
+        opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options))
+        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
         return stream
 
     async def _resume(
@@ -225,21 +274,30 @@ class Run:
         for_each_index: int | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
-        await self._ensure_created()
+        await self._ensure_known()
         record = await self._load_settled()
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status != "suspended":
             raise ResumeError(f"This workflow run was not suspended: run {self.run_id!r} of workflow {wf.id!r} is {record.status!r}")
         path, index, leaf = resolve_target(wf, record, step, label, for_each_index)
-        if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
-            resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+        try:
+            if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+                resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+            stored_resume = storable(resume_data, "Resume data")  # checked before the claim: a refusal changes nothing
+        except ValidationError as exc:
+            raise exc.located(f"step {'.'.join(path)!r} of workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = self._merge_context(record.request_context, request_context)
         owner = _token(wf.executor_id)
+        pending = {PENDING_RESUME: {"path": path, "foreachIndex": index, "resumeData": stored_resume}}
         claimed = await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "running", "request_context": to_json(rc.all), "owner": owner}, expected_status=("suspended",)
+            wf.id,
+            self.run_id,
+            {"status": "running", "request_context": to_json(rc.all), "owner": owner, "resume_labels": {**record.resume_labels, **pending}},
+            expected_status=("suspended",),
         )
         if not claimed:
             raise ResumeAlreadyClaimedError(
@@ -258,6 +316,7 @@ class Run:
             tracing_options=tracing_options,
             owner=owner,
             tracing_context=record.tracing_context,
+            opts=opts,
         )
 
     async def _load_settled(self) -> RunRecord | None:
@@ -292,16 +351,21 @@ class Run:
             return raw
 
     # -- restart and time travel ----------------------------------------------------------
-    async def restart(self, tracing_options: Mapping[str, Any] | None = None) -> WorkflowResult:
+    async def restart(
+        self,
+        tracing_options: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | RequestContext | None = None,
+    ) -> WorkflowResult:
         """Continues a run left `running` by a crash: completed steps are kept, the
-        interrupted step runs again from its start. A finished run returns its stored result."""
+        interrupted step runs again from its start. A finished run returns its stored result.
+        `request_context` adds to (and overrides keys of) the stored one, as in Mastra."""
         wf = self.workflow
         if self._active is not None:
             raise RunStateError(f"Run {self.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
-        await self._ensure_created()
+        await self._ensure_known()
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status in TERMINAL_STATUSES:
             return self.result_from_record(record)
         if record.status not in ("running", "waiting"):
@@ -311,7 +375,9 @@ class Run:
             wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
         ):
             raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
-        rc = RequestContext(record.request_context)
+        rc = self._merge_context(record.request_context, request_context)
+        labels = dict(record.resume_labels)
+        pending = labels.pop(PENDING_RESUME, None)
         return await self._execute(
             self._stored_input(record.input),
             record.state,
@@ -319,10 +385,20 @@ class Run:
             record.steps,
             replay=True,
             restarting=True,
-            stored_labels=record.resume_labels,
+            targets=self._pending_targets(pending) if isinstance(pending, dict) else None,
+            stored_labels=labels,
             tracing_options=tracing_options,
             tracing_context=record.tracing_context,
         )
+
+    def _pending_targets(self, pending: dict[str, Any]) -> dict[str, Target]:
+        """The resume a crash interrupted, as the target of the restart (its data re-validated)."""
+        path = [str(p) for p in pending.get("path") or []]
+        data = pending.get("resumeData")
+        leaf = find_step(self.workflow, path)
+        if self.workflow.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+            data = leaf._resume.validate(data, "Invalid resume data")
+        return {path[0]: Target(path[1:], data, pending.get("foreachIndex"))}
 
     async def time_travel(
         self,
@@ -333,10 +409,17 @@ class Run:
         context: Mapping[str, Any] | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowResult:
         """Re-runs the run from `step` (with `input_data` as its input, if given);
-        earlier steps keep their stored results."""
-        return await self._time_travel(step, input_data, resume_data, initial_state, context, request_context, tracing_options)
+        earlier steps keep their stored results. `context` gives step records of this
+        workflow, `nested_steps_context` those inside nested workflows (keyed by the nested
+        workflow's id). With `per_step=True` it stops `paused` after the target's entry."""
+        opts = _Options.of(output_options, per_step)
+        travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
+        return await self._time_travel(*travel, request_context, tracing_options, opts)
 
     def time_travel_stream(
         self,
@@ -347,10 +430,15 @@ class Run:
         context: Mapping[str, Any] | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: OutputOptions | Mapping[str, bool] | None = None,
+        per_step: bool = False,
     ) -> WorkflowStream:
         """`time_travel`, returning the event stream at once."""
+        opts = _Options.of(output_options, per_step)
+        travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
         stream = WorkflowStream(self, True)
-        stream._drive(self._time_travel(step, input_data, resume_data, initial_state, context, request_context, tracing_options))
+        stream._drive(self._time_travel(*travel, request_context, tracing_options, opts))
         return stream
 
     async def _time_travel(
@@ -362,14 +450,15 @@ class Run:
         context: Mapping[str, Any] | None,
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
     ) -> WorkflowResult:
         wf = self.workflow
         if self._active is not None:
             raise RunStateError("This workflow run is still running, cannot time travel")
-        await self._ensure_created()
+        await self._ensure_known()  # as in Mastra, a created run may time travel without a start
         record = await wf.storage.load_run(wf.id, self.run_id)
         if record is None:
-            raise RunNotFoundError(f"No snapshot found for this workflow run: {wf.id} {self.run_id}")
+            raise self._not_found()
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
@@ -415,6 +504,7 @@ class Run:
             time_travel=(plan.target, plan.target_input, plan.rest),
             tracing_options=tracing_options,
             owner=owner,
+            opts=opts,
         )
 
     # -- cancel and watch ----------------------------------------------------------------
@@ -428,7 +518,7 @@ class Run:
         wf = self.workflow
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "waiting", "pending", "running")
+            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "paused", "waiting", "pending", "running")
         ):
             self.status = "canceled"
 
@@ -462,8 +552,12 @@ class Run:
         tracing_context: dict[str, Any] | None = None,
         canceled: bool = False,
         owner: str | None = None,
+        opts: _Options | None = None,
     ) -> WorkflowResult:
         wf = self.workflow
+        opts = opts or _Options()
+        policy = self.tracing_policy or wf.tracing_policy
+        hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
         rs = RunState(
             run_id=self.run_id,
             workflow_id=wf.id,
@@ -474,7 +568,9 @@ class Run:
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
-            tracer=make_tracer(
+            tracer=None
+            if hidden
+            else make_tracer(
                 run=self,
                 tracing_options=tracing_options,
                 resumed=bool(targets),
@@ -498,7 +594,7 @@ class Run:
         try:
             if rs.sinks:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
-            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel)
+            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
             try:
                 try:
                     status, value = await ex.run(to_json(input_data))
@@ -506,11 +602,12 @@ class Run:
                     status, value = "failed", None
                     ex.error = exc
                 result = self._result(rs, ex, status, value, input_data)
+                result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
                 await self._persist(rs, result, ex.labels if result.status == "suspended" else {})
             except Fenced:
                 result = await self._fenced(rs)
             self._finish_events(rs, result)
-            await self._callbacks(result)
+            await call_on_finish(self, result, rs)
             return result
         finally:
             if rs.tracer is not None:
@@ -612,25 +709,14 @@ class Run:
         if rs.sinks:
             if result.status == "canceled":
                 rs.emit(WORKFLOW_CANCELED, {})
+            elif result.status == "paused":
+                rs.emit(WORKFLOW_PAUSED, {})
             payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
             if result.status == "success":
                 payload["finalWorkflowResult"] = to_json(result.result)
             rs.emit(WORKFLOW_FINISH, payload)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
-
-    async def _callbacks(self, result: WorkflowResult) -> None:
-        options = self.workflow.options
-        for name, wanted in (("on_finish", True), ("on_error", result.status == "failed")):
-            callback: Callable[[WorkflowResult], Any] | None = options.get(name)
-            if callback is None or not wanted:
-                continue
-            try:
-                out = callback(result)
-                if inspect.isawaitable(out):
-                    await out
-            except Exception:
-                log.exception("workflow %r %s callback raised (run %r)", self.workflow_id, name, self.run_id)
 
     # -- results from storage ------------------------------------------------------------
     def result_from_record(self, record: RunRecord) -> WorkflowResult:
@@ -651,11 +737,6 @@ class Run:
             step_execution_path=list(steps),
             resume_labels=public_labels(record.resume_labels),
         )
-
-
-def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
-    """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` is internal)."""
-    return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items()}
 
 
 def _token(executor_id: str) -> str:

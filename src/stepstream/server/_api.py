@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -141,6 +142,7 @@ class Call:
 _JSON_NAMES = {"dict": "an object", "bool": "a boolean", "int": "an integer", "str": "a string"}
 
 
+@lru_cache(maxsize=256)
 def _snake(camel: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in camel)
 

@@ -10,10 +10,10 @@ run goes on, and `observe` can read it again from any offset.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from pydantic_core import to_json
 from starlette.responses import StreamingResponse
 
 from .._serialize import serialize_error
@@ -21,6 +21,7 @@ from ..errors import StepstreamError
 from ..events import EMPTY_USAGE, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
 
 SEPARATOR = "\x1e"
+_SEPARATOR = SEPARATOR.encode()
 STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
@@ -37,8 +38,8 @@ class EventSource(Protocol):
 
 
 def record(data: dict[str, Any]) -> bytes:
-    """One framed record."""
-    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str) + SEPARATOR).encode()
+    """One framed record (compact JSON, as `JSON.stringify` writes it)."""
+    return to_json(data, serialize_unknown=True) + _SEPARATOR
 
 
 def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[bytes]:

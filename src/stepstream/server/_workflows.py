@@ -17,6 +17,7 @@ from starlette.responses import Response
 from .. import Run, WorkflowStream
 from .._schema import schema_for
 from ..errors import RunNotFoundError
+from ..results import WorkflowState
 from ..workflow.builder import Workflow
 from ._api import ApiRoute, Call, JSONResponse, Param, bad_body
 from ._describe import describe, describe_partial
@@ -30,11 +31,12 @@ def _workflow(call: Call) -> Workflow:
     return call.app.get_workflow(call.path("workflow_id"))
 
 
-async def _stored(call: Call, wf: Workflow, run_id: str) -> dict[str, Any]:
+async def _stored(call: Call, wf: Workflow, run_id: str) -> WorkflowState:
     """The stored run (Mastra's WorkflowState), or 404 when it is not this workflow's or this caller's."""
-    state = await wf.get_run(run_id, with_nested_workflows=call.query("withNestedWorkflows") != "false")
+    fields = [f for f in (call.query("fields") or "").split(",") if f]
+    state = await wf.get_run(run_id, with_nested_workflows=call.query("withNestedWorkflows") != "false", fields=fields or None)
     bound = call.resource_id()
-    if state is None or (bound is not None and state.get("resourceId") != bound):
+    if state is None or (bound is not None and state.resource_id != bound):
         raise RunNotFoundError(f"Workflow run {run_id!r} of workflow {wf.id!r} not found")
     return state
 
@@ -163,11 +165,7 @@ async def list_runs(call: Call) -> Response:
 async def get_run(call: Call) -> Response:
     wf = _workflow(call)
     state = await _stored(call, wf, call.path("run_id"))
-    fields = call.query("fields")
-    if fields:
-        keep = {"runId", "workflowName", "resourceId", "createdAt", "updatedAt", "status"} | set(fields.split(","))
-        state = {k: v for k, v in state.items() if k in keep}
-    return JSONResponse(state)
+    return JSONResponse(state.to_dict())
 
 
 async def delete_run(call: Call) -> Response:

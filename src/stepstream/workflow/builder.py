@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
-from ..errors import WorkflowDefinitionError
+from ..errors import ValidationError, WorkflowDefinitionError
 from ..step import Condition, Step
+from ..types import TracingPolicy, check_tracing_policy
 from .mapping import mapping_step
 from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from .predicate import Predicate, as_condition
 
 if TYPE_CHECKING:
     from ..engine.run import Run
+    from ..lifecycle import WorkflowFinishInfo, WorkflowStartInfo
+    from ..results import WorkflowState
     from ..storage.base import Storage
 
 
@@ -29,13 +33,17 @@ class RetryConfig(TypedDict, total=False):
 
 class WorkflowOptions(TypedDict, total=False):
     """`validate_inputs` (default True) validates the run input, initial state, resume
-    data, step inputs and outputs, suspend payloads and state updates.
-    `on_finish(result)` runs after every terminal outcome (and on suspend);
-    `on_error(result)` only after a failure."""
+    data, step inputs and outputs, suspend payloads, state updates and request contexts.
+    `on_start(info)` runs before any step of a new run and refuses the start when it
+    raises; `on_finish(info)` runs after every execution that ends (also on suspend);
+    `on_error(info)` only after a failure (see `stepstream.lifecycle`). Each may be async.
+    `tracing_policy` (`{"internal": InternalSpans.WORKFLOW}`) hides this workflow's spans."""
 
     validate_inputs: bool
-    on_finish: Callable[[Any], Any]
-    on_error: Callable[[Any], Any]
+    on_start: Callable[[WorkflowStartInfo], Any]
+    on_finish: Callable[[WorkflowFinishInfo], Any]
+    on_error: Callable[[WorkflowFinishInfo], Any]
+    tracing_policy: TracingPolicy
 
 
 _OPTION_KEYS = frozenset(WorkflowOptions.__annotations__)
@@ -66,6 +74,7 @@ class Workflow(Step):
         retry_config: RetryConfig | None = None,
         options: WorkflowOptions | None = None,
         metadata: Mapping[str, Any] | None = None,
+        request_context_schema: Any = None,
     ):
         super().__init__(
             id,
@@ -75,6 +84,7 @@ class Workflow(Step):
             state_schema=state_schema,
             description=description,
             metadata=metadata,
+            request_context_schema=request_context_schema,
         )
         opts: dict[str, Any] = dict(options or {})
         unknown = set(opts) - _OPTION_KEYS
@@ -86,6 +96,10 @@ class Workflow(Step):
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['attempts'] must be a non-negative int")
         if not isinstance(delay, (int, float)) or delay < 0:
             raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['delay'] must be a non-negative number of ms")
+        try:
+            self.tracing_policy: TracingPolicy | None = check_tracing_policy(opts.get("tracing_policy"), f"Workflow {id!r}")
+        except ValueError as exc:
+            raise WorkflowDefinitionError(str(exc)) from None
         self.retry_attempts: int = attempts
         self.retry_delay_ms: float = float(delay)
         self.options: dict[str, Any] = opts
@@ -214,16 +228,21 @@ class Workflow(Step):
     def foreach(
         self,
         step: Step,
-        concurrency: int = 1,
+        concurrency: int | Callable[..., Any] = 1,
         *,
         id: str | None = None,
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Workflow:
-        """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order."""
+        """Runs `step` over each item of the (array) input, `concurrency` at a time; output keeps order.
+
+        `concurrency` may be a function (sync or async) of a context whose `input_data` is the
+        array and whose `get_init_data()` is the run's input; it is called when the foreach
+        starts. As in Mastra, a value that is not a finite number >= 1 means 1, a fraction is
+        rounded down."""
         entry = self._entry("foreach()", id, description, metadata)
-        if not isinstance(concurrency, int) or concurrency < 1:
-            concurrency = 1
+        if not callable(concurrency):
+            concurrency = concurrency_value(concurrency)
         return self._add(ForeachNode(_as_step(self.id, step, "foreach()"), concurrency, entry))
 
     def map(
@@ -329,11 +348,22 @@ class Workflow(Step):
             self.executor_id = executor_id
         self._runs.clear()
 
-    async def create_run(self, run_id: str | None = None, *, resource_id: str | None = None) -> Run:
-        """A run of this workflow; with an existing `run_id`, that run (from memory or storage)."""
+    async def create_run(
+        self, run_id: str | None = None, *, resource_id: str | None = None, tracing_policy: TracingPolicy | None = None
+    ) -> Run:
+        """A run of this workflow; with an existing `run_id`, that run (from memory or storage).
+
+        `tracing_policy` overrides the workflow's for this run (Mastra's createRun option)."""
         from ..engine.run import create_run
 
-        return await create_run(self, run_id, resource_id)
+        try:
+            policy = check_tracing_policy(tracing_policy, f"create_run() of workflow {self.id!r}")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        run = await create_run(self, run_id, resource_id)
+        if policy is not None:
+            run.tracing_policy = policy
+        return run
 
     async def list_runs(
         self,
@@ -352,13 +382,17 @@ class Workflow(Step):
         await flush_pending_runs(self)
         return await list_runs(self, status, from_date, to_date, resource_id, page, per_page)
 
-    async def get_run(self, run_id: str, *, with_nested_workflows: bool = True) -> dict[str, Any] | None:
-        """The stored run in Mastra's WorkflowState shape, or None."""
+    async def get_run(
+        self, run_id: str, *, with_nested_workflows: bool = True, fields: Sequence[str] | None = None
+    ) -> WorkflowState | None:
+        """The stored run (`to_dict()` is Mastra's WorkflowState), or None. Nested workflows'
+        steps show as `outer.inner` unless `with_nested_workflows=False`; `fields` (Mastra's
+        names: `result`, `steps`, `requestContext`, ...) limits what `to_dict()` carries."""
         from ..engine.management import get_run
         from ..engine.run import flush_pending_runs
 
         await flush_pending_runs(self)
-        return await get_run(self, run_id, with_nested_workflows)
+        return await get_run(self, run_id, with_nested_workflows, fields)
 
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
@@ -369,6 +403,13 @@ class Workflow(Step):
 
     def __repr__(self) -> str:
         return f"<Workflow {self.id!r}>"
+
+
+def concurrency_value(value: Any) -> int:
+    """A foreach concurrency as Mastra resolves it: a finite number >= 1, rounded down; else 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 1:
+        return 1
+    return int(value)
 
 
 def node_steps(node: Node) -> list[Step]:
@@ -395,8 +436,12 @@ def create_workflow(
     retry_config: RetryConfig | None = None,
     options: WorkflowOptions | None = None,
     metadata: Mapping[str, Any] | None = None,
+    request_context_schema: Any = None,
 ) -> Workflow:
-    """Creates a workflow; chain builder calls and end with `commit()`."""
+    """Creates a workflow; chain builder calls and end with `commit()`.
+
+    `request_context_schema` is checked against the request context when a run starts
+    (a mismatch refuses the start) and, for a nested workflow, before it runs as a step."""
     return Workflow(
         id,
         input_schema=input_schema,
@@ -406,6 +451,7 @@ def create_workflow(
         retry_config=retry_config,
         options=options,
         metadata=metadata,
+        request_context_schema=request_context_schema,
     )
 
 

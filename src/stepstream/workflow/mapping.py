@@ -53,9 +53,11 @@ def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:
 
 
 class MappingStep(Step):
-    """The step `.map(...)` inserts; `entry` holds the map's `id`, `description` and `metadata`."""
+    """The step `.map(...)` inserts; `entry` holds the map's `id`, `description` and `metadata`,
+    `mapping` what was given to `.map` (shown in the serialized step graph)."""
 
     entry: EntryOptions | None = None
+    mapping: Any = None
 
 
 def mapping_step(workflow_id: str, mapping: Any, step_id: str, entry: EntryOptions | None = None) -> Step:
@@ -69,7 +71,7 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str, entry: EntryOptio
             return await _call(fn, ctx)
 
         step = MappingStep(step_id, execute=run_fn, description=description, metadata=metadata)
-        step.entry = entry
+        step.entry, step.mapping = entry, mapping
         return step
     if not isinstance(mapping, Mapping):
         raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: map() takes a function or a dict, got {type(mapping).__name__}")
@@ -99,5 +101,5 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str, entry: EntryOptio
         return out
 
     step = MappingStep(step_id, execute=run_map, description=description, metadata=metadata)
-    step.entry = entry
+    step.entry, step.mapping = entry, mapping
     return step

@@ -77,10 +77,11 @@ class LoopNode:
 
 @dataclass(frozen=True, slots=True)
 class ForeachNode:
-    """`.foreach(step, concurrency=n)`: the step over each item of an array input."""
+    """`.foreach(step, concurrency=n)`: the step over each item of an array input.
+    `concurrency` is an int, or a function of the context resolved when the foreach starts."""
 
     step: Step
-    concurrency: int
+    concurrency: int | Callable[..., Any]
     entry: EntryOptions = EntryOptions()
 
     @property
