@@ -15,6 +15,8 @@ from .errors import ResumeAlreadyClaimedError as ResumeAlreadyClaimedError
 from .errors import ResumeError as ResumeError
 from .errors import RunNotFoundError as RunNotFoundError
 from .errors import RunStateError as RunStateError
+from .errors import ScheduleError as ScheduleError
+from .errors import ScheduleNotFoundError as ScheduleNotFoundError
 from .errors import StepstreamError as StepstreamError
 from .errors import StorageError as StorageError
 from .errors import ValidationError as ValidationError
@@ -55,6 +57,8 @@ __all__ = [
     "Run",
     "RunNotFoundError",
     "RunStateError",
+    "ScheduleError",
+    "ScheduleNotFoundError",
     "Step",
     "StepContext",
     "StepResult",

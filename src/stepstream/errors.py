@@ -8,6 +8,8 @@
     │   └── ResumeAlreadyClaimedError  another caller won a concurrent resume
     ├── RunStateError                  the run's status does not allow the call
     ├── StorageError                   the storage backend failed or is not ours
+    ├── ScheduleError (+ValueError)    a bad cron, time zone or schedule input; names the field
+    │   └── ScheduleNotFoundError (+LookupError)  no schedule with that id
     └── NonRetryableError              raise from a step to stop retries at once
 
 Signals (`SuspendSignal`, `BailSignal`) derive from `BaseException`, so an
@@ -80,6 +82,22 @@ class StorageError(StepstreamError):
     """The storage backend failed, or its data is not ours or too new."""
 
     code = "WORKFLOW_STORAGE_FAILED"
+
+
+class ScheduleError(StepstreamError, ValueError):
+    """A schedule was refused: `field` names the culprit (`cron`, `timezone`, `input_data`, ...)."""
+
+    code = "SCHEDULE_INVALID"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ScheduleNotFoundError(ScheduleError, LookupError):
+    """No schedule has that id."""
+
+    code = "SCHEDULE_NOT_FOUND"
 
 
 class NonRetryableError(StepstreamError):

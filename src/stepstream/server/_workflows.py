@@ -56,18 +56,18 @@ async def _run_for_start(call: Call, wf: Workflow, run_id: str) -> Run:
     return run
 
 
-def _no_per_step(call: Call) -> None:
-    if call.field("perStep", bool):
-        raise bad_body("perStep", "perStep (step-by-step execution) is not supported by stepstream")
+def _run_options(call: Call) -> dict[str, Any]:
+    """`perStep` and `outputOptions` of an execution call."""
+    return {"per_step": bool(call.field("perStep", bool)), "output_options": call.field("outputOptions", dict)}
 
 
 def _start_args(call: Call) -> dict[str, Any]:
-    _no_per_step(call)
     return {
         "input_data": call.field("inputData"),
         "initial_state": call.field("initialState"),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -80,7 +80,6 @@ def _step_field(call: Call) -> str | list[str] | None:
 
 
 def _resume_args(call: Call) -> dict[str, Any]:
-    _no_per_step(call)
     return {
         "resume_data": call.field("resumeData"),
         "step": _step_field(call),
@@ -88,6 +87,7 @@ def _resume_args(call: Call) -> dict[str, Any]:
         "for_each_index": call.field("forEachIndex", int),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -257,15 +257,16 @@ def _time_travel_args(call: Call) -> dict[str, Any]:
     step = _step_field(call)
     if step is None:
         raise bad_body("step", "Required")
-    _no_per_step(call)
     return {
         "step": step,
         "input_data": call.field("inputData"),
         "resume_data": call.field("resumeData"),
         "initial_state": call.field("initialState"),
         "context": call.field("context", dict),
+        "nested_steps_context": call.field("nestedStepsContext", dict),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -292,14 +293,14 @@ async def time_travel(call: Call) -> Response:
 async def restart_async(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    result = await run.restart(tracing_options=call.field("tracingOptions", dict))
+    result = await run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))
     return JSONResponse(result.to_dict())
 
 
 async def restart(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict))))
+    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))))
     return JSONResponse({"message": "Workflow run restarted"})
 
 
