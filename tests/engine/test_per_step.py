@@ -179,3 +179,13 @@ async def test_start_async_and_resume_async_take_per_step() -> None:
     assert [e.type async for e in resumed][-2:] == ["workflow-paused", "workflow-finish"]
     stored = await wf.storage.load_run(wf.id, run.run_id)
     assert stored is not None and stored.status == "paused" and stored.steps["ask"].output == 7 and "b" not in stored.steps
+
+
+async def test_a_branch_where_no_condition_holds_is_still_one_entry() -> None:
+    echo = create_step(id="after", execute=lambda ctx: ctx.input_data)
+    wf = create_workflow(id="empty-branch").branch([(lambda ctx: False, add("x", 1))]).then(echo).commit()
+    run = await wf.create_run()
+    first = await run.start(input_data={"n": 1}, per_step=True)
+    assert (first.status, first.steps) == ("paused", {})  # as on Mastra's oracle
+    last = await run.time_travel(step="after")
+    assert (last.status, last.result) == ("success", {})  # the empty branch's output, as on the oracle
