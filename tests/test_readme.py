@@ -28,3 +28,10 @@ def test_the_first_snippet_runs(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "workflow-start" in proc.stdout and "INITIAL DATA + resume data" in proc.stdout
+
+
+def test_the_demo_the_readme_runs_first_works(tmp_path: Path) -> None:
+    demo = README.parent / "examples" / "approval.py"
+    proc = subprocess.run([sys.executable, str(demo)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "suspended at [['approve']]" in proc.stdout
