@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
 from .._serialize import serialize_error
-from ..events import STEP_START
+from ..events import STEP_RESULT, STEP_START
 from ..results import StepResult
 from ..step import StepContext
 from ..storage.base import now_ms
@@ -213,7 +213,9 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         record = StepResult("success", items, output, ended_at=now_ms(), **common)
         status, result = "success", output
     await ex.save(key, record)
-    if rs.sinks:
+    if rs.sinks and status == "success":  # Mastra's foreach result carries its output, no payload
+        rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, "status": "success", "output": to_json(result), "endedAt": record.ended_at})
+    elif rs.sinks:
         ex._emit_record(name, call_id, record, status)
     if status == "suspended":
         ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])

@@ -1,0 +1,31 @@
+// run.watch(cb) over a sleep, a map, a foreach and a failing step, then over a canceled run:
+// the events in order with their payloads (ids, times and sleep ids reduced): waiting/result/finish
+// for the sleep (its result carries no payload), progress for the foreach (its result carries the
+// output, no payload), a finish after the failed result (its error noted by message), and
+// workflow-canceled for the cancel.
+export default async function ({ createWorkflow, createStep, z, mastraWith, log }) {
+  const N = z.object({ n: z.number() });
+  const drop = new Set(['runId', 'stepCallId', 'startedAt', 'endedAt', 'suspendedAt', 'resumedAt', 'timestamp']);
+  const sid = (v) => (typeof v === 'string' && v.startsWith('sleep_') ? 'sleep_*' : v);
+  const clean = (v) => (Array.isArray(v) ? v.map(clean) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).filter(([k]) => !drop.has(k))
+      .map(([k, x]) => [k, k === 'id' ? sid(x) : k === 'error' ? x.message : clean(x)])) : v);
+  const each = createStep({ id: 'each', inputSchema: N, outputSchema: N, execute: async ({ inputData }) => ({ n: inputData.n * 3 }) });
+  const boom = createStep({ id: 'boom', inputSchema: z.any(), outputSchema: N, execute: async () => { throw new Error('bad'); } });
+  const wf = createWorkflow({ id: 'watch-kinds', inputSchema: N, outputSchema: N })
+    .sleep(5).map(async ({ inputData }) => [inputData, { n: 2 }], { id: 'pair' }).foreach(each, { concurrency: 1 }).then(boom).commit();
+  const run = await mastraWith({ wf }).getWorkflow('wf').createRun();
+  const seen = [];
+  run.watch((ev) => { seen.push(clean(ev)); });
+  await run.start({ inputData: { n: 1 } });
+  log.note(seen.splice(0));
+  const wait = createStep({ id: 'wait', inputSchema: N, outputSchema: N,
+    execute: async ({ inputData, abortSignal }) => { await new Promise((r) => abortSignal.addEventListener('abort', r)); return inputData; } });
+  const wf2 = createWorkflow({ id: 'watch-cancel', inputSchema: N, outputSchema: N }).then(wait).commit();
+  const run2 = await mastraWith({ wf2 }).getWorkflow('wf2').createRun();
+  run2.watch((ev) => { seen.push(clean(ev)); });
+  const done = run2.start({ inputData: { n: 1 } });
+  setTimeout(() => run2.cancel(), 30);
+  await done;
+  log.note(seen.splice(0));
+}
