@@ -213,8 +213,9 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         record = StepResult("success", items, output, ended_at=now_ms(), **common)
         status, result = "success", output
     await ex.save(key, record)
-    if rs.sinks and status == "success":  # Mastra's foreach result carries its output, no payload
-        rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, "status": "success", "output": to_json(result), "endedAt": record.ended_at})
+    if rs.sinks and status == "success":  # Mastra's foreach result carries its output, no payload (times kept)
+        done = {"status": "success", "output": to_json(result), "startedAt": started, "endedAt": record.ended_at}
+        rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done})
     elif rs.sinks:
         ex._emit_record(name, call_id, record, status)
     if status == "suspended":

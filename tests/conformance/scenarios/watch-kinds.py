@@ -24,7 +24,7 @@ class N(BaseModel):
 
 def clean(value: Any) -> Any:
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if k in DROP:
                 continue
