@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
+from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
 from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
@@ -27,12 +27,6 @@ from .storage.memory import InMemoryStorage
 from .workflow.builder import Workflow
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
-
-
-class WorkflowNotFoundError(StepstreamError, LookupError):
-    """No workflow is registered under that id."""
-
-    code = "WORKFLOW_NOT_FOUND"
 
 
 class AgentNotFoundError(StepstreamError, LookupError):

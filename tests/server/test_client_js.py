@@ -71,7 +71,7 @@ async def test_mastra_client_js_drives_the_server(guarded: Served) -> None:
 
     assert out["runs"]["total"] == 2 and {r["runId"] for r in out["runs"]["runs"]} == {out["createdRunId"], "js-async"}
     assert out["runById"]["status"] == "success" and out["runById"]["runId"] == out["createdRunId"]
-    assert out["cancel"] == {"message": "Workflow run canceled"}
+    assert out["cancel"] == {"message": "Workflow run cancelled"}
     assert out["canceled"]["status"] == "canceled"
 
     assert out["failed"] == {"status": "failed", "isError": True, "message": "boom on x"}
