@@ -4,9 +4,13 @@
    vs LangGraph's SqliteSaver with durability="sync" (same machine, same disk);
 2. bytes written per step for 10-step and 1,000-step runs (they must stay flat);
 3. resuming a stored run in a fresh process: the time from a built app to the
-   finished resume.
+   finished resume;
+4. the event log's cost: the same 3-step run with the log (the default) and with a
+   storage that keeps no log (`keeps_events = False`), interleaved in rounds, for
+   SQLite's default `synchronous="NORMAL"` and for `"FULL"`. The goal is at most
+   +20%: a step's events ride on the step's own commit.
 
-    python bench/durable.py [--runs 200]
+    python bench/durable.py [--runs 200] [--only-event-log]
 
 Needs the bench extra: pip install -e '.[bench]'.
 """
@@ -43,17 +47,39 @@ def chain(wf_id: str, steps: int) -> Any:
 
 
 async def stepstream_3_steps(path: str, runs: int) -> float:
-    app = Stepstream(workflows=[chain("three", 3)], storage=SQLiteStorage(path))
+    return statistics.median(await three_step_samples(SQLiteStorage(path), runs)) * 1000
+
+
+async def three_step_samples(storage: SQLiteStorage, runs: int, prefix: str = "r") -> list[float]:
+    """Seconds per create_run + start of the 3-step chain, one sample per run."""
+    app = Stepstream(workflows=[chain("three", 3)], storage=storage)
     async with app:
         wf = app.get_workflow("three")
         samples = []
         for i in range(runs):
             t0 = time.perf_counter()
-            run = await wf.create_run(f"r{i}")
+            run = await wf.create_run(f"{prefix}{i}")
             result = await run.start(input_data={"n": 0})
             samples.append(time.perf_counter() - t0)
             assert result.status == "success"
-    return statistics.median(samples) * 1000
+    return samples
+
+
+class NoLog(SQLiteStorage):
+    """SQLite keeping no event log: the engine builds no events without an in-process reader."""
+
+    keeps_events = False
+
+
+async def event_log_cost(tmp: str, runs: int, synchronous: str, rounds: int = 5) -> tuple[float, float]:
+    """Median ms/run with and without the event log, measured in alternating rounds."""
+    with_log: list[float] = []
+    without: list[float] = []
+    per_round = max(runs // rounds, 1)
+    for r in range(rounds):
+        with_log += await three_step_samples(SQLiteStorage(os.path.join(tmp, f"log-{synchronous}.db"), synchronous=synchronous), per_round, f"r{r}-")
+        without += await three_step_samples(NoLog(os.path.join(tmp, f"nolog-{synchronous}.db"), synchronous=synchronous), per_round, f"r{r}-")
+    return statistics.median(with_log) * 1000, statistics.median(without) * 1000
 
 
 def langgraph_3_steps(path: str, runs: int) -> float:
@@ -156,8 +182,12 @@ def resume_in_fresh_process(path: str, runs: int) -> float:
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--only-event-log", action="store_true", help="only part 4 (needs no bench extra)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.only_event_log:
+            await print_event_log_cost(tmp, args.runs)
+            return
         ours = await stepstream_3_steps(os.path.join(tmp, "ours.db"), args.runs)
         theirs = langgraph_3_steps(os.path.join(tmp, "langgraph.db"), args.runs)
         print(f"3-step run persisted to SQLite (median of {args.runs}):")
@@ -170,6 +200,17 @@ async def main() -> None:
             print(f"  {steps:5}-step run: mean {mean:6.1f} B/step, last steps {last} B")
         ms = resume_in_fresh_process(os.path.join(tmp, "resume.db"), max(5, args.runs // 20))
         print(f"resume a stored run in a fresh process (after the app is built): {ms:.3f} ms (median)")
+        await print_event_log_cost(tmp, args.runs)
+
+
+async def print_event_log_cost(tmp: str, runs: int) -> None:
+    print(f"the event log's cost on the 3-step run (median of {runs} each, interleaved rounds):")
+    for synchronous in ("NORMAL", "FULL"):
+        logged, unlogged = await event_log_cost(tmp, runs, synchronous)
+        print(
+            f"  synchronous={synchronous:6}  with the log {logged:7.3f} ms/run   without {unlogged:7.3f} ms/run"
+            f"   {100 * (logged / unlogged - 1):+5.1f}%"
+        )
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ async def main() -> None:
         wf = app.get_workflow("seed")
         run = await wf.create_run()
         await print_stream(f"stream() of run {run.run_id}:", run.stream(input_data={"value": "initial data"}))
-        print(f"run status now: {run.status}; suspended at {(await wf.get_run(run.run_id) or {}).get('suspendedPaths')}\n")
+        stored = await wf.get_run(run.run_id)
+        print(f"run status now: {run.status}; suspended at {stored.suspended if stored else None}\n")
         await print_stream("resume_stream(resume_data={'value': 'resume data'}):", run.resume_stream(resume_data={"value": "resume data"}))
 
 

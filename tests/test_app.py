@@ -43,7 +43,19 @@ def test_default_storage_is_sqlite_under_dot_stepstream(tmp_path: Path, monkeypa
     app = Stepstream(workflows=[chain()])
     assert isinstance(app.storage, SQLiteStorage)
     assert app.storage.path == os.path.join(".stepstream", "stepstream.db")
-    assert (tmp_path / ".stepstream").is_dir()
+    assert not (tmp_path / ".stepstream").exists()  # nothing is created by merely building the app
+
+
+async def test_default_storage_folder_appears_at_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STEPSTREAM_STORAGE_URL", raising=False)
+    app = Stepstream(workflows=[chain()])
+    assert not (tmp_path / ".stepstream").exists()
+    try:
+        await (await app.get_workflow("wf").create_run("r1")).start(input_data={"n": 0})
+    finally:
+        await app.close()
+    assert (tmp_path / ".stepstream" / "stepstream.db").is_file()
 
 
 async def test_default_storage_persists_runs_across_apps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

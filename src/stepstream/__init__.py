@@ -6,7 +6,6 @@ durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
 
 from ._version import __version__ as __version__
 from .app import Stepstream as Stepstream
-from .app import WorkflowNotFoundError as WorkflowNotFoundError
 from .engine._options import OutputOptions as OutputOptions
 from .engine.run import Run as Run
 from .engine.stream import WorkflowStream as WorkflowStream
@@ -15,10 +14,13 @@ from .errors import ResumeAlreadyClaimedError as ResumeAlreadyClaimedError
 from .errors import ResumeError as ResumeError
 from .errors import RunNotFoundError as RunNotFoundError
 from .errors import RunStateError as RunStateError
+from .errors import ScheduleError as ScheduleError
+from .errors import ScheduleNotFoundError as ScheduleNotFoundError
 from .errors import StepstreamError as StepstreamError
 from .errors import StorageError as StorageError
 from .errors import ValidationError as ValidationError
 from .errors import WorkflowDefinitionError as WorkflowDefinitionError
+from .errors import WorkflowNotFoundError as WorkflowNotFoundError
 from .events import WorkflowEvent as WorkflowEvent
 from .lifecycle import WorkflowFinishInfo as WorkflowFinishInfo
 from .lifecycle import WorkflowStartInfo as WorkflowStartInfo
@@ -55,6 +57,8 @@ __all__ = [
     "Run",
     "RunNotFoundError",
     "RunStateError",
+    "ScheduleError",
+    "ScheduleNotFoundError",
     "Step",
     "StepContext",
     "StepResult",

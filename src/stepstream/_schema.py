@@ -97,14 +97,15 @@ def storable(value: Any, what: str) -> Any:
     Refuses what `to_json` would turn silently into something else or what storage
     cannot encode: unknown objects (stored as their repr otherwise), cycles, strings
     that are not valid Unicode (a lone surrogate), bytes that are not UTF-8, nesting
-    deeper than 254 levels. One pass in pydantic-core checks all of it (a few hundred
-    nanoseconds for a small dict), before anything is claimed or written.
+    deeper than 254 levels. Two passes in pydantic-core check all of it (a step's
+    output costs about what `to_json` did), before anything is claimed or written.
     """
     if value is None or type(value) in (int, float, bool):
         return value
     try:
-        _to_json_bytes(value)
-        return to_jsonable_python(value)
+        data = to_jsonable_python(value)  # unknown objects, cycles, bad bytes, depth
+        _to_json_bytes(data)  # what is left: strings that are not valid Unicode
+        return data
     except (PydanticSerializationError, ValueError, RecursionError) as exc:
         path, reason = _unstorable(value)
         reason = reason or " ".join(str(exc).split())

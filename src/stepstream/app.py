@@ -1,6 +1,7 @@
 """`Stepstream`: registers workflows and binds them to one storage.
 
-Without a `storage` argument runs are kept in SQLite at `./.stepstream/stepstream.db`;
+Without a `storage` argument runs are kept in SQLite at `./.stepstream/stepstream.db`
+(the folder is made when the storage is first used, not when the app is built);
 the `STEPSTREAM_STORAGE_URL` environment variable (`sqlite:///path`,
 `postgresql://...`, `memory://`) overrides that default.
 
@@ -18,19 +19,14 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
+from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
+from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
 from .workflow.builder import Workflow
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
-
-
-class WorkflowNotFoundError(StepstreamError, LookupError):
-    """No workflow is registered under that id."""
-
-    code = "WORKFLOW_NOT_FOUND"
 
 
 class AgentNotFoundError(StepstreamError, LookupError):
@@ -65,8 +61,9 @@ def default_storage() -> Storage:
         return storage_from_url(url)
     from .storage.sqlite import SQLiteStorage
 
-    os.makedirs(os.path.dirname(DEFAULT_SQLITE_PATH), exist_ok=True)
-    return SQLiteStorage(DEFAULT_SQLITE_PATH)
+    storage = SQLiteStorage(DEFAULT_SQLITE_PATH)
+    storage._make_parent = True  # ./.stepstream/ appears when the storage is first used, not here
+    return storage
 
 
 class Stepstream:
@@ -78,6 +75,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
+        scheduler: SchedulerConfig | None = None,
         agents: Mapping[str, Any] | None = None,
     ):
         if isinstance(storage, str):
@@ -87,6 +85,10 @@ class Stepstream:
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
         self._workflows: dict[str, Workflow] = {}
+        #: fires due schedules (`await app.scheduler.start()`; see docs/schedules.md)
+        self.scheduler: Scheduler = Scheduler(self, scheduler)
+        #: create, read, change and fire schedules
+        self.schedules: Schedules = Schedules(self, self.scheduler)
         self._agents: dict[str, Any] = {}
         for name, agent in (agents or {}).items():
             self.add_agent(agent, name=name)
@@ -169,7 +171,13 @@ class Stepstream:
         await self.storage.setup()
 
     async def close(self) -> None:
-        """Closes the storage."""
+        """Waits for the runs started or resumed here with `start_async`/`resume_async` to
+        settle (cancel them first to stop sooner), stops the scheduler (if started) and
+        closes the storage."""
+        from .engine.background import drain
+
+        await drain(self._workflows.values())
+        await self.scheduler.stop()
         await self.storage.close()
 
     async def __aenter__(self) -> Stepstream:

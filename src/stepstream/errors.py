@@ -3,11 +3,14 @@
     StepstreamError                    root of every error the library raises
     ├── WorkflowDefinitionError        a workflow was built wrongly (empty, not committed, ...)
     ├── ValidationError (+ValueError)  data failed a schema; names the field, step and run
+    ├── WorkflowNotFoundError (+LookupError) no workflow registered under that id
     ├── RunNotFoundError (+LookupError) no stored run with that id
     ├── ResumeError                    resume refused (not suspended, unknown step, ...)
     │   └── ResumeAlreadyClaimedError  another caller won a concurrent resume
     ├── RunStateError                  the run's status does not allow the call
     ├── StorageError                   the storage backend failed or is not ours
+    ├── ScheduleError (+ValueError)    a bad cron, time zone or schedule input; names the field
+    │   └── ScheduleNotFoundError (+LookupError)  no schedule with that id
     └── NonRetryableError              raise from a step to stop retries at once
 
 Signals (`SuspendSignal`, `BailSignal`) derive from `BaseException`, so an
@@ -52,6 +55,12 @@ class ValidationError(StepstreamError, ValueError):
         return self
 
 
+class WorkflowNotFoundError(StepstreamError, LookupError):
+    """No workflow is registered under that id."""
+
+    code = "WORKFLOW_NOT_FOUND"
+
+
 class RunNotFoundError(StepstreamError, LookupError):
     """No stored run matches the given workflow and run id."""
 
@@ -80,6 +89,22 @@ class StorageError(StepstreamError):
     """The storage backend failed, or its data is not ours or too new."""
 
     code = "WORKFLOW_STORAGE_FAILED"
+
+
+class ScheduleError(StepstreamError, ValueError):
+    """A schedule was refused: `field` names the culprit (`cron`, `timezone`, `input_data`, ...)."""
+
+    code = "SCHEDULE_INVALID"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ScheduleNotFoundError(ScheduleError, LookupError):
+    """No schedule has that id."""
+
+    code = "SCHEDULE_NOT_FOUND"
 
 
 class NonRetryableError(StepstreamError):

@@ -27,9 +27,13 @@ class WorkflowEvent:
     `payload` is already in wire form (JSON-ready). Custom chunks written with
     `ctx.writer.custom(obj)` keep their own shape: `raw` holds the object and
     `to_dict()` returns it unchanged.
+
+    `offset` is the event's place in the run's event log (from 0), or None when
+    the storage keeps no log. It is not part of the wire JSON: a reader that
+    reconnects passes the offset of the next event it needs (`observe_stream(offset=)`).
     """
 
-    __slots__ = ("from_", "payload", "raw", "run_id", "type")
+    __slots__ = ("from_", "offset", "payload", "raw", "run_id", "type")
 
     def __init__(
         self,
@@ -38,12 +42,14 @@ class WorkflowEvent:
         payload: dict[str, Any] | None,
         from_: EventSource = "WORKFLOW",
         raw: dict[str, Any] | None = None,
+        offset: int | None = None,
     ):
         self.type = type
         self.run_id = run_id
         self.payload = payload if payload is not None else {}
         self.from_: EventSource = from_
         self.raw = raw
+        self.offset = offset
 
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for the chunk."""
@@ -54,8 +60,26 @@ class WorkflowEvent:
             return out
         return {"type": self.type, "runId": self.run_id, "from": self.from_, "payload": to_json(self.payload)}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], offset: int | None = None) -> WorkflowEvent:
+        """The event back from its `to_dict()` JSON (as read from a log or a server stream):
+        `from_dict(d).to_dict() == d`. A chunk not in the `{type, runId, from, payload}`
+        shape is a custom one and is kept whole."""
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            raise ValueError(f"an event needs a string 'type'; got {data!r:.200}")
+        run_id = data.get("runId")
+        source = data.get("from")
+        payload = data.get("payload")
+        if data.keys() == _WIRE_KEYS and isinstance(run_id, str) and source in ("WORKFLOW", "USER") and isinstance(payload, dict):
+            return cls(data["type"], run_id, payload, source, offset=offset)
+        return cls(data["type"], run_id if isinstance(run_id, str) else "", None, "USER", raw=dict(data), offset=offset)
+
     def __repr__(self) -> str:
-        return f"WorkflowEvent({self.type!r}, payload={self.payload!r})"
+        where = "" if self.offset is None else f", offset={self.offset}"
+        return f"WorkflowEvent({self.type!r}, payload={self.payload!r}{where})"
+
+
+_WIRE_KEYS = frozenset({"type", "runId", "from", "payload"})
 
 
 EMPTY_USAGE: Final[dict[str, int]] = {

@@ -231,6 +231,34 @@ class WorkflowResult:
             out["spanId"] = self.span_id
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], workflow_id: str = "") -> WorkflowResult:
+        """The result back from its `to_dict()` JSON (e.g. from a server):
+        `from_dict(d).to_dict() == d`. The JSON does not carry the workflow id; pass it."""
+        if not isinstance(data, dict) or not isinstance(data.get("status"), str) or not isinstance(data.get("runId"), str):
+            raise ValueError(f"a workflow result needs a string 'status' and 'runId'; got {data!r:.200}")
+        steps = data.get("steps") or {}
+        records = {key: StepResult.from_dict(value) for key, value in steps.items() if key != "input"}
+        for record in records.values():
+            record.json_ready = True  # read from JSON: to_dict() gives the values back unchanged
+        return cls(
+            data["status"],
+            run_id=data["runId"],
+            workflow_id=workflow_id,
+            steps=records,
+            input=data.get("input"),
+            result=data.get("result"),
+            error=data.get("error"),
+            suspended=data.get("suspended"),
+            suspend_payload=data.get("suspendPayload"),
+            state=data.get("state"),
+            step_execution_path=data.get("stepExecutionPath"),
+            resume_labels=data.get("resumeLabels"),
+            trace_id=data.get("traceId"),
+            span_id=data.get("spanId"),
+            tripwire=data.get("tripwire"),
+        )
+
     def __repr__(self) -> str:
         return f"WorkflowResult(status={self.status!r}, run_id={self.run_id!r}, result={self.result!r}, error={self.error!r})"
 

@@ -265,3 +265,25 @@ def _stream_of(text: str) -> Any:
         yield text
 
     return respond
+
+
+async def test_a_failed_agent_call_is_retried_with_the_steps_retries() -> None:
+    calls = 0
+
+    async def flaky(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("connection reset")
+        yield "second time lucky"
+
+    agent = Agent(FunctionModel(stream_function=flaky), name="flaky")
+    wf = create_workflow(id="retry", input_schema=Prompt).then(create_step(agent, retries=1)).commit()
+    run = await wf.create_run()
+    stream = run.stream(input_data={"prompt": "x"})
+    events = await events_of(stream)
+    result = await stream.result
+    assert result.status == "success" and result.result == {"text": "second time lucky"}
+    types = [c["type"] for c in agent_chunks(events)]
+    assert types.count("start") == 2 and types.count("error") == 1  # each attempt streams its own chunks
+    assert calls == 2

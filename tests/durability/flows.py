@@ -1,11 +1,13 @@
 """Workflows and a small command line used by the cross-process durability tests.
 
-    python flows.py run|resume|restart|suspend STORAGE_URL RUN_ID [JSON]
+    python flows.py run|start-async|resume|restart|suspend STORAGE_URL RUN_ID [JSON]
 
 Every step appends `<step key>` to the file named by $FLOW_LOG when it finishes,
 so a test can count how often each step completed. $KILL_AFTER_SAVES=N kills the
 process (SIGKILL) right after the N-th step record is stored; $KILL_IN_STEP=key
-kills it inside that step.
+kills it inside that step. $FLOW_DELAY=seconds makes every step of the durable
+flow take that long, so that another process can watch the run live.
+`start-async` prints the run id as soon as the run is claimed, then lets it finish.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def counted(id: str, fn: Any, key: Any = None) -> Any:
     def execute(ctx: StepContext) -> N:
         label = key(ctx) if key else id
         _maybe_die(label)
+        time.sleep(float(os.environ.get("FLOW_DELAY", "0")))
         out = N(n=fn(ctx.input_data.n))
         _log(label)
         return out
@@ -150,6 +153,15 @@ class KillingStorage(Storage):
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         return await self.inner.delete_run(workflow_id, run_id)
 
+    async def append_events(self, *args: Any, **kwargs: Any) -> bool:
+        return await self.inner.append_events(*args, **kwargs)
+
+    async def read_events(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.inner.read_events(*args, **kwargs)
+
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        await self.inner.wait_events(workflow_id, run_id, offset)
+
 
 def _barrier(ready_dir: str, go_file: str) -> None:
     """Says "ready", then waits for the test to start every racer at once."""
@@ -173,6 +185,10 @@ async def main(argv: list[str]) -> int:
         if action == "run":
             run = await app.get_workflow("durable").create_run(run_id)
             result = await run.start(input_data={"n": arg if arg is not None else 1})
+        elif action == "start-async":
+            run = await app.get_workflow("durable").create_run(run_id)
+            print(json.dumps({"runId": await run.start_async(input_data={"n": arg if arg is not None else 1})}), flush=True)
+            return 0  # leaving the app waits for the run to finish
         elif action == "restart":
             results = await app.restart_active_runs()
             print(json.dumps([r.to_dict() for r in results]))

@@ -90,3 +90,18 @@ async def test_a_step_whose_output_cannot_be_stored_fails_naming_the_step(storag
         stored = await wf.get_run("r2")
         assert stored is not None and stored.status == "failed"
         assert stored.steps["bad"].status == "failed"
+
+
+async def test_a_state_update_that_cannot_be_stored_fails_the_step(storage_url: str) -> None:
+    async def write_state(ctx: StepContext) -> Any:
+        await ctx.set_state({"note": "\udfff"})
+        return {"ok": True}
+
+    wf = create_workflow(id="unstorable-state").then(create_step(id="writer", execute=write_state)).commit()
+    async with Stepstream([wf], storage=storage_from_url(storage_url)):
+        run = await wf.create_run(run_id="r3")
+        result = await run.start(input_data={})
+        assert result.status == "failed" and result.error is not None
+        assert result.error["message"].startswith("Step state data cannot be stored: \n- note: string is not valid Unicode")
+        stored = await wf.get_run("r3")
+        assert stored is not None and stored.status == "failed"

@@ -150,3 +150,19 @@ async def test_a_nested_step_error_names_its_path_and_carries_pydantic_s_text_as
     cause = result.error["cause"]
     assert cause["name"] == "ValidationError" and "1 validation error for N" in cause["message"]
     assert "input_value='x'" in cause["message"]
+
+
+async def test_time_travel_with_data_that_cannot_be_stored_changes_nothing() -> None:
+    wf = (
+        create_workflow(id="travel-bad")
+        .then(create_step(id="one", execute=lambda ctx: {"v": 1}))
+        .then(create_step(id="two", execute=lambda ctx: ctx.input_data))
+        .commit()
+    )
+    run = await wf.create_run()
+    done = await run.start(input_data={})
+    with pytest.raises(ValidationError, match="cannot be stored") as info:
+        await run.time_travel(step="two", input_data={"v": "\ud800"})
+    assert "- v: string is not valid Unicode" in str(info.value)
+    state = await wf.get_run(run.run_id)
+    assert state is not None and state.status == "success" and state.steps["two"].output == done.steps["two"].output

@@ -22,7 +22,7 @@ from stepstream import (
     create_workflow,
 )
 from stepstream.storage import InMemoryStorage
-from stepstream.storage.base import RunChanges, RunRecord
+from stepstream.storage.base import LoggedEvent, RunChanges, RunRecord
 
 
 class V(BaseModel):
@@ -45,9 +45,12 @@ class SlowStorage(InMemoryStorage):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         await asyncio.sleep(0)
-        return await super().update_run(workflow_id, run_id, changes, expected_status=expected_status, expected_owner=expected_owner)
+        return await super().update_run(
+            workflow_id, run_id, changes, expected_status=expected_status, expected_owner=expected_owner, events=events
+        )
 
 
 def build(calls: Counter[str], wf_id: str = "concurrent") -> Workflow:

@@ -445,3 +445,54 @@ async def test_app_restarts_every_active_run() -> None:
     assert all(r.status == "success" and r.result == Final(final=5) for r in results)
     assert calls2 == Counter({"step2": 2, "step3": 2})
     assert app is not app2
+
+
+def _approvals(crash: Crash | None, seen: list[Any]) -> Workflow:
+    """A nested approval step and a foreach of approvals; each records the resume data it got."""
+
+    async def approve(ctx: StepContext) -> Any:
+        if ctx.resume_data is None:
+            await ctx.suspend({"item": ctx.input_data})
+        if crash is not None:
+            await crash.maybe_hang()
+        seen.append((ctx.input_data, ctx.resume_data))
+        return {"item": ctx.input_data, "ok": ctx.resume_data["ok"]}
+
+    inner = create_workflow(id="inner-approval").then(create_step(id="approve", execute=approve)).commit()
+    each = create_step(id="each", execute=approve)
+    return create_workflow(id="approvals").then(inner).map(lambda ctx: [1, 2]).foreach(each).commit()
+
+
+@pytest.mark.parametrize("target", ["nested", "foreach"])
+async def test_a_crash_in_a_resumed_nested_or_foreach_step_restarts_with_its_resume_data(target: str) -> None:
+    """The accepted resume (its path, foreach index and data) is stored with the claim."""
+    storage = InMemoryStorage()
+    first: list[Any] = []
+    wf = _approvals(None, first)
+    Stepstream([wf], storage=storage)
+    run = await wf.create_run(run_id="r")
+    assert (await run.start(input_data=0)).suspended == [["inner-approval", "approve"]]
+    if target == "foreach":
+        assert (await run.resume(step="inner-approval.approve", resume_data={"ok": "n"})).status == "suspended"
+    crash = Crash()
+    crashing = _approvals(crash, first)
+    app = Stepstream([crashing], storage=storage)
+    run = await crashing.create_run(run_id="r")
+    resume = {"step": "inner-approval.approve"} if target == "nested" else {"step": "each", "for_each_index": 0}
+    task = asyncio.create_task(run.resume(resume_data={"ok": "yes"}, **resume))
+    await asyncio.wait_for(crash.entered.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # a new process
+    seen: list[Any] = []
+    again = Stepstream([_approvals(None, seen)], storage=storage)
+    results = await again.restart_active_runs()
+    assert [r.status for r in results] == ["suspended"]
+    if target == "nested":
+        assert seen == [(0, {"ok": "yes"})]  # the approval was not lost: foreach items now wait
+        assert results[0].steps["inner-approval"].output == {"item": 0, "ok": "yes"}
+    else:
+        assert seen == [(1, {"ok": "yes"})]  # item 0 got its approval; the next item now waits
+        assert results[0].suspended == [["each"]]
+    await app.close()

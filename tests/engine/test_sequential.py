@@ -393,3 +393,41 @@ def test_step_result_copy_converts_new_data_on_to_dict() -> None:
     changed = record.copy(output=Value(value="x"))
     assert changed.to_dict()["output"] == {"value": "x"}
     assert record.copy(status="failed").json_ready is True
+
+
+async def test_step_execution_path_lists_then_map_nested_and_sleep_entries_with_repeats() -> None:
+    """Mastra 1.71 (checked on the oracle): parallel, branch, foreach and loop entries are not
+    listed; a step used twice appears twice; a resumed step is listed once."""
+
+    def same(step_id: str) -> Any:
+        return create_step(id=step_id, execute=lambda ctx: ctx.input_data)
+
+    async def ask(ctx: Any) -> Any:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return ctx.input_data
+
+    inner = create_workflow(id="inner-path").then(same("x")).commit()
+    a = same("a")
+    wf = (
+        create_workflow(id="w")
+        .then(a)
+        .map(lambda ctx: ctx.input_data)
+        .sleep(1)
+        .then(inner)
+        .branch([(lambda ctx: True, same("b1")), (lambda ctx: False, same("b2"))])
+        .map(lambda ctx: [1, 2])
+        .foreach(same("f"))
+        .then(a)
+        .dowhile(same("l"), lambda ctx: (ctx.iteration_count or 0) < 2)
+        .parallel([same("p1"), same("p2")])
+        .then(create_step(id="ask", execute=ask))
+        .then(same("z"))
+        .commit()
+    )
+    run = await wf.create_run()
+    first = await run.start(input_data={"n": 1})
+    expected = ["a", "mapping_w_0", "sleep_w_0", "inner-path", "mapping_w_1", "a", "ask"]
+    assert first.status == "suspended" and first.step_execution_path == expected
+    done = await run.resume(resume_data={})
+    assert done.status == "success" and done.step_execution_path == [*expected, "z"]

@@ -612,3 +612,39 @@ async def test_stream_status_follows_the_run() -> None:
     await resumed.result
     assert resumed.status == "success"
     assert run.status == "success"
+
+
+async def test_leaving_a_stream_early_still_delivers_a_refusal_or_the_result() -> None:
+    """Before: a stream left at once never resolved its result after a refused start, and a
+    refused resume_stream returned the run's earlier result instead of raising."""
+
+    class Num(BaseModel):
+        n: int
+
+    async def ask(ctx: StepContext[Num, Num]) -> Num:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        assert ctx.resume_data is not None
+        return Num(n=ctx.input_data.n + ctx.resume_data.n)
+
+    wf = (
+        create_workflow(id="left-early", input_schema=Num, output_schema=Num)
+        .then(create_step(id="ask", input_schema=Num, output_schema=Num, resume_schema=Num, execute=ask))
+        .commit()
+    )
+    run = await wf.create_run()
+    async with run.stream(input_data={"n": "many"}) as refused:
+        pass
+    with pytest.raises(ValidationError, match=r"^Invalid input data"):
+        await asyncio.wait_for(refused.result, 5)
+    async with run.stream(input_data={"n": 1}) as started:
+        pass
+    assert (await asyncio.wait_for(started.result, 5)).status == "suspended"
+    async with run.resume_stream(resume_data={"n": "bad"}) as bad_resume:
+        pass
+    with pytest.raises(ValidationError, match=r"^Invalid resume data"):
+        await asyncio.wait_for(bad_resume.result, 5)
+    async with run.resume_stream(resume_data={"n": 2}) as resumed:
+        pass
+    done = await asyncio.wait_for(resumed.result, 5)
+    assert done.status == "success" and done.result == Num(n=3)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any, assert_type
 
 from pydantic import BaseModel
+from pydantic_ai import Agent
+from pydantic_ai.models.test import TestModel
 
 from stepstream import (
     RequestContext,
@@ -16,6 +18,7 @@ from stepstream import (
     Step,
     StepContext,
     StepResult,
+    Stepstream,
     Workflow,
     WorkflowEvent,
     WorkflowResult,
@@ -38,6 +41,7 @@ def typed(ctx: StepContext[Order, Approval]) -> Order:
     assert_type(ctx.input_data, Order)
     assert_type(ctx.resume_data, Approval | None)
     assert_type(ctx.retry_count, int)
+    assert_type(ctx.app, Stepstream)
     assert_type(ctx.iteration_count, int | None)
     assert_type(ctx.request_context, RequestContext)
     assert_type(ctx.run_id, str)
@@ -58,9 +62,15 @@ async def decorated(ctx: StepContext[Order]) -> Order:
     return ctx.input_data
 
 
+def lookup(topic: str) -> Order:
+    return Order(item=topic)
+
+
 async def api() -> None:
     made = create_step("typed", execute=typed, input_schema=Order, output_schema=Order, resume_schema=Approval)
     assert_type(made, Step)
+    assert_type(create_step(Agent(TestModel(), name="writer"), structured_output=Order), Step)
+    assert_type(create_step(lookup), Step)
     assert_type(decorated, Step)
     wf = create_workflow("orders", input_schema=Order, output_schema=Order).then(made).then(decorated).commit()
     assert_type(wf, Workflow)

@@ -1,4 +1,4 @@
-"""The `stepstream` command group (Click): run, resume, cancel, runs list|show|watch, dev, serve."""
+"""The `stepstream` command group (Click): run, resume, cancel, runs list|show|watch, schedules, dev, serve."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ._app import CliError, find_run, get_workflow, load_app, open_storage, pars
 from ._execute import Output, ask_and_resume, drive, follow, resume_command
 from ._inspect import dump, print_run, print_runs, stored_run, stored_runs
 from ._render import make_console
+from ._schedules import register as register_schedules
 
 T = TypeVar("T")
 
@@ -195,3 +196,6 @@ def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storag
     """Shows a stored run: status, input, each step, result or error."""
     state = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_run(storage, run_id, workflow_id)))
     click.echo(dump(state.to_dict())) if json_lines else print_run(make_console(), state)
+
+
+register_schedules(cli, app_option, storage_option, json_option, run_async, with_storage)

@@ -26,10 +26,11 @@ from typing import Any
 
 from .._schema import storable, to_json
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
-from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING
+from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING, WorkflowEvent
 from ..results import StepResult
 from ..step import Step, StepContext
 from ..storage.base import now_ms
+from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from ._state import META, Fenced, RunningMark, RunState, Target, _Attempt, new_call_id, strip_meta, usage_from_chunk
@@ -75,6 +76,9 @@ class Execution:
         self.suspend_payloads: dict[str, Any] = {}
         self.labels: dict[str, dict[str, Any]] = {}
         self.error: Any = None
+        #: Mastra's stepExecutionPath: the `then`/`map`/nested-workflow and sleep entries reached,
+        #: in order and with repeats (parallel, branch, loop and foreach entries are not listed)
+        self.executed: list[str] = []
 
     # -- the walk ---------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:
@@ -92,20 +96,33 @@ class Execution:
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
-            saves = rs.saves
+            done = self.per_step and self.replayed(node)
             if type(node) is StepNode:
+                self.executed.append(node.step.id)
                 status, value = await self.run_step(node.step, value, self.replay)
             else:
+                if type(node) is SleepNode:
+                    self.executed.append(node.id)
                 status, value = await self._run_node(node, value)
             if status != "success":
                 if status == "failed":
                     return "failed", None
                 return status, value
-            if self.per_step and rs.saves != saves and node is not last and not rs.abort_event.is_set():
-                return "paused", None
+            if self.per_step and not done and node is not last and not rs.abort_event.is_set():
+                return "paused", None  # Mastra's perStep: one entry from where this execution starts
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
+
+    def replayed(self, node: Node) -> bool:
+        """True when a replayed node already succeeded, so it will not run again."""
+        if not self.replay:
+            return False
+        records = [self.context.get(i) for i in node.ids]
+        if isinstance(node, ConditionalNode):
+            records = [r for r in records if r is not None]
+            return bool(records) and all(r.status == "success" for r in records if r is not None)
+        return all(r is not None and r.status == "success" for r in records)
 
     async def _run_node(self, node: Node, value: Any, traced: bool = False) -> tuple[str, Any]:
         if self.rs.tracer is not None and not traced:
@@ -160,7 +177,7 @@ class Execution:
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
         span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
-        if rs.sinks:
+        if rs.emitting:
             call_id = new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
             start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": value, "startedAt": started, "status": "running"}
@@ -197,11 +214,9 @@ class Execution:
             suspended_at=prev.suspended_at if prev is not None else None,
             metadata=metadata,
         )
-        await self.save(key, record)
+        await self.save(key, record, self._record_event(name, call_id, record, status))
         if span is not None:
             rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
-        if rs.sinks:
-            self._emit_record(name, call_id, record, status)
         if status == "suspended":
             self._register_suspended(key, att.value, att.labels)
             return "suspended", None
@@ -210,14 +225,17 @@ class Execution:
             return "failed", att.value
         return status, att.value
 
-    def _emit_record(self, name: str, call_id: str, record: StepResult, status: str) -> None:
+    def _record_event(self, name: str, call_id: str, record: StepResult, status: str) -> WorkflowEvent | None:
+        """The event of a settled step, held until its record is saved (see `save`)."""
+        if not self.rs.emitting:
+            return None
         payload = record.to_dict()
         payload["stepName"] = name
         payload["id"] = name
         payload["stepCallId"] = call_id
         if status == "bailed":
             payload["status"] = "bailed"
-        self.rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload)
+        return self.rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload, deliver=False)
 
     async def _attempts(
         self,
@@ -510,9 +528,7 @@ class Execution:
             ended_at=now_ms(),
             metadata={"iterationCount": iteration},
         )
-        await self.save(step.id, record)
-        if self.rs.sinks:
-            self._emit_record(self.prefix + step.id, new_call_id(), record, "failed")
+        await self.save(step.id, record, self._record_event(self.prefix + step.id, new_call_id(), record, "failed"))
         self.error = exc
         return "failed", exc
 
@@ -526,26 +542,26 @@ class Execution:
         started = now_ms()
         rs = self.rs
         name = self.prefix + key
-        if rs.sinks:
+        if rs.emitting:
             rs.emit(STEP_WAITING, {"stepName": name, "id": name, "payload": to_json(value), "startedAt": started, "status": "waiting"})
         top = not self.prefix
         await self.save(key, StepResult("waiting", value, started_at=started))
         if top:
-            if not await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "waiting"}, expected_owner=rs.owner):
-                raise Fenced
+            await self.set_status("waiting")
         span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
         canceled = await self._wait(seconds)
         if span is not None:
             rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
         if top and not canceled:
-            if not await rs.storage.update_run(self.workflow.id, rs.run_id, {"status": "running"}, expected_owner=rs.owner):
-                raise Fenced
+            await self.set_status("running")
         if canceled:
             return "canceled", None
         record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
-        await self.save(key, record)
-        if rs.sinks:  # a sleep's result event carries its output and no payload (Mastra)
-            rs.emit(STEP_RESULT, {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at})
+        event = None
+        if rs.emitting:  # a sleep's result event carries its output and no payload (Mastra)
+            payload = {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at}
+            event = rs.emit(STEP_RESULT, payload, deliver=False)
+        await self.save(key, record, event)
         return "success", value
 
     async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
@@ -582,11 +598,20 @@ class Execution:
         return await run_foreach(self, node, value)
 
     # -- records and helpers ---------------------------------------------------------------
-    async def save(self, key: str, record: StepResult) -> None:
-        """Records a step result in memory and in storage (with changed state/context)."""
+    async def save(self, key: str, record: StepResult, event: WorkflowEvent | None = None) -> None:
+        """Records a step result in memory and in storage (with changed state/context).
+
+        `event`, the step's result event, is numbered already, so it is stored in the same
+        transaction as the record; this process's readers get it once the record is saved."""
+        try:
+            await self._save(key, record)
+        finally:
+            if event is not None:
+                self.rs.release(event)
+
+    async def _save(self, key: str, record: StepResult) -> None:
         self.context[key] = record
         rs = self.rs
-        rs.saves += 1
         full = self.prefix + key
         rs.records[full] = record
         if rs.defer_last == full:
@@ -594,7 +619,19 @@ class Execution:
             rs.deferred = (full, record)
             return
         # Only an explicit False means "fenced": backends written before fencing return None.
-        if await rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, rs.run_changes(), expected_owner=rs.owner) is False:
+        changes = rs.run_changes()
+        if (
+            await rs.write(lambda events: rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, changes, expected_owner=rs.owner, events=events))
+            is False
+        ):
+            raise Fenced
+
+    async def set_status(self, status: RunStatus) -> None:
+        """Changes the run's status (a top-level sleep: `waiting`, then `running` again)."""
+        rs = self.rs
+        if not await rs.write(
+            lambda events: rs.storage.update_run(rs.workflow_id, rs.run_id, {"status": status}, expected_owner=rs.owner, events=events)
+        ):
             raise Fenced
 
     def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
@@ -651,7 +688,7 @@ class Execution:
             return state
 
     def merge_state(self, step: Step | None, key: str, updates: dict[str, Any] | None, new_state: Any) -> dict[str, Any]:
-        new = to_json(new_state)
+        new = storable(new_state, "Step state data")
         if not isinstance(new, dict):
             raise ValidationError("Step state data validation failed: \n- state must be an object", [("", "state must be an object")])
         merged_updates = {**(updates or {}), **new}
@@ -667,15 +704,15 @@ class Execution:
         if usage:
             for k, v in usage.items():
                 self.rs.usage[k] = self.rs.usage.get(k, 0) + v
-        if self.rs.sinks:
-            self.rs.emit(STEP_OUTPUT, {"output": data, "runId": self.rs.run_id, "stepName": name}, "USER")
+        if self.rs.emitting:
+            self.rs.emit(STEP_OUTPUT, {"output": data, "runId": self.rs.run_id, "stepName": name}, "USER", ready=False)
 
     def write_custom(self, chunk: dict[str, Any]) -> None:
-        if self.rs.sinks:
+        if self.rs.emitting:
             self.rs.emit_raw(chunk)
 
     def emit_progress(self, key: str, completed: int, total: int, index: int, status: str, output: Any) -> None:
-        if self.rs.sinks:
+        if self.rs.emitting:
             payload: dict[str, Any] = {
                 "id": self.prefix + key,
                 "stepName": self.prefix + key,

@@ -83,8 +83,8 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
             if isinstance(entry, dict) and entry.get("status") == "success":
                 outs[i] = dict(entry)
 
-    call_id = new_call_id() if rs.sinks else ""
-    if rs.sinks:
+    call_id = new_call_id() if rs.emitting else ""
+    if rs.emitting:
         start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": to_json(items), "startedAt": started, "status": "running"}
         if resumed_at is not None:
             start["resumePayload"] = resume_data
@@ -212,12 +212,12 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         output = [o.get("output") if o is not None else None for o in outs]
         record = StepResult("success", items, output, ended_at=now_ms(), **common)
         status, result = "success", output
-    await ex.save(key, record)
-    if rs.sinks and status == "success":  # Mastra's foreach result carries its output, no payload (times kept)
+    if status == "success" and rs.emitting:  # Mastra's foreach result carries its output, no payload (times kept)
         done = {"status": "success", "output": to_json(result), "startedAt": started, "endedAt": record.ended_at}
-        rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done})
-    elif rs.sinks:
-        ex._emit_record(name, call_id, record, status)
+        event = rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done}, deliver=False)
+    else:
+        event = ex._record_event(name, call_id, record, status)
+    await ex.save(key, record, event)
     if status == "suspended":
         ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
         return "suspended", None
@@ -227,9 +227,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
 async def _failed_at_start(ex: Execution, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
     """Records a foreach that failed before any item ran (no array, or its concurrency function raised)."""
     record = StepResult("failed", items, error=error, started_at=started, ended_at=now_ms())
-    await ex.save(key, record)
-    if ex.rs.sinks:
-        ex._emit_record(ex.prefix + key, new_call_id(), record, "failed")
+    await ex.save(key, record, ex._record_event(ex.prefix + key, new_call_id(), record, "failed"))
     ex.error = error
     return "failed", error
 

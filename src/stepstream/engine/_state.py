@@ -4,20 +4,27 @@
 state, stored records, abort signal, event sinks, usage, the owner token);
 `Target` says what a resume acts on; `RunningMark` records slow steps as
 `running`; `Fenced` signals a write refused because another execution owns the run.
+
+The event log: `RunState.emit` numbers each event and keeps it in `pending`
+until the next write of the run takes it (`RunState.write`), so a step's events
+commit with its record. Events that no write follows soon (a slow step's start,
+its writer output) are appended on their own after `FLUSH_SECONDS`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
 from ..events import WorkflowEvent
 from ..request_context import RequestContext
 from ..results import StepResult
-from ..storage.base import RunChanges, Storage
+from ..storage.base import LoggedEvent, RunChanges, Storage
 
 if TYPE_CHECKING:
     from ._executor import Execution
@@ -40,6 +47,9 @@ class Fenced(Exception):
 RUNNING_MARK_SECONDS = 0.1
 """A step still running after this long gets a `running` record (shared storage only)."""
 
+FLUSH_SECONDS = 0.1
+"""Events no write has taken after this long are appended to the log on their own."""
+
 
 class RunningMark:
     """Records a slow step as `running` so that other processes watching the run see it.
@@ -61,7 +71,7 @@ class RunningMark:
         rs = self.ex.rs
         full = self.ex.prefix + self.key
         self.task = asyncio.get_running_loop().create_task(
-            rs.storage.save_step(rs.workflow_id, rs.run_id, full, self.record, expected_owner=rs.owner)
+            rs.write(lambda events: rs.storage.save_step(rs.workflow_id, rs.run_id, full, self.record, expected_owner=rs.owner, events=events))
         )
 
     async def settle(self) -> None:
@@ -138,8 +148,6 @@ class RunState:
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
         #: the last top-level step's record, written with the run's final status
-        #: step records written by this execution (per-step mode pauses after an entry that wrote one)
-        self.saves = 0
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
         #: the token this execution claimed the run with; every write is conditional on it
@@ -148,16 +156,128 @@ class RunState:
         self.trace_stored = tracer is None
         #: other processes can read this storage: slow steps get a `running` record
         self.shared = storage.shared
+        #: the storage keeps the run's event log: every event is built, numbered and written
+        self.log = storage.keeps_events
+        #: the offset the next event gets (set from the log when the execution claims the run)
+        self.next_offset = 0
+        #: numbered events not written yet; the next write of the run takes them
+        self.pending: list[LoggedEvent] = []
+        self._write_lock = asyncio.Lock()
+        self._flush: asyncio.TimerHandle | None = None
+        #: events waiting to go to this process's readers: [event, released], in offset order
+        self._outbox: deque[list[Any]] = deque()
+        self._flushing: asyncio.Task[Any] | None = None
 
-    def emit(self, type: str, payload: dict[str, Any], from_: Any = "WORKFLOW") -> None:
+    @property
+    def emitting(self) -> bool:
+        """True when events are wanted: for the log, or by a reader in this process."""
+        return self.log or bool(self.sinks)
+
+    def emit(
+        self, type: str, payload: dict[str, Any], from_: Any = "WORKFLOW", *, deliver: bool = True, ready: bool = True
+    ) -> WorkflowEvent:
+        """Builds, numbers and delivers an event. With `deliver=False` it is held, and the
+        caller `release`s it once it is stored (a step's result, the run's final events).
+        `ready` says the payload holds JSON values already (the engine's own events), so
+        its log entry needs no conversion; user data (`ready=False`) is converted."""
         event = WorkflowEvent(type, self.run_id, payload, from_)
-        for sink in list(self.sinks):
-            sink.push(event)
+        if self.log:
+            self._log(event, {"type": type, "runId": self.run_id, "from": from_, "payload": payload} if ready else event.to_dict())
+        self._send(event, deliver)
+        return event
 
     def emit_raw(self, chunk: dict[str, Any]) -> None:
         event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
-        for sink in list(self.sinks):
-            sink.push(event)
+        if self.log:
+            self._log(event, event.to_dict())
+        self._send(event, True)
+
+    def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
+        """Numbers the event and keeps its wire JSON for the next write of the run."""
+        event.offset = self.next_offset
+        self.next_offset += 1
+        self.pending.append(LoggedEvent(event.offset, wire))
+        if self._flush is None:
+            # One timer per quiet spell, not per event: writes in between take the events.
+            self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
+
+    def _send(self, event: WorkflowEvent, ready: bool) -> None:
+        """Pushes an event to this process's readers, in offset order: an event emitted after
+        a held one waits for it."""
+        if not self._outbox:
+            if ready:
+                for sink in self.sinks[:]:
+                    sink.push(event)
+                return
+            if not self.sinks:
+                return  # held for nobody: there is nothing to release it to
+
+        self._outbox.append([event, ready])
+        self._drain()
+
+    def release(self, event: WorkflowEvent) -> None:
+        """Lets a held event (and those queued behind it) go to this process's readers."""
+        if not self._outbox:
+            return
+        for entry in self._outbox:
+            if entry[0] is event:
+                entry[1] = True
+                break
+        self._drain()
+
+    def discard(self, events: list[WorkflowEvent]) -> None:
+        """Drops held events that will not be shown (their write was refused)."""
+        held = {id(e) for e in events}
+        self._outbox = deque(entry for entry in self._outbox if id(entry[0]) not in held)
+        self._drain()
+
+    def _drain(self) -> None:
+        box = self._outbox
+        while box and box[0][1]:
+            event = box.popleft()[0]
+            for sink in list(self.sinks):
+                sink.push(event)
+
+    async def write(self, call: Callable[[Sequence[LoggedEvent]], Awaitable[bool | None]]) -> bool | None:
+        """Runs one storage write of this run, handing it the pending events.
+
+        Writes that carry events run one at a time, so the log commits in offset order
+        even when parallel steps save at once. A refused write (fenced) keeps none."""
+        if not self.log:
+            return await call(())
+        async with self._write_lock:
+            events, self.pending = self.pending, []
+            try:
+                return await call(events)
+            except BaseException:
+                self.pending[:0] = events  # not written: the next write of the run carries them
+                raise
+
+    def _start_flush(self) -> None:
+        self._flush = None
+        if not self.pending:
+            return
+        loop = asyncio.get_running_loop()
+        if self._flushing is not None and not self._flushing.done():
+            self._flush = loop.call_later(FLUSH_SECONDS, self._start_flush)  # one append at a time
+        else:
+            self._flushing = loop.create_task(self._flush_pending())
+
+    async def _flush_pending(self) -> None:
+        try:
+            await self.write(
+                lambda events: self.storage.append_events(self.workflow_id, self.run_id, events, expected_owner=self.owner)
+                if events
+                else _true()
+            )
+        except Exception:  # the next write of the run reports storage trouble itself
+            log.warning("appending events of run %r failed", self.run_id, exc_info=True)
+
+    def stop_flushing(self) -> None:
+        """Ends the flush timer (the execution is over; its last write took the events)."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
 
     def request_abort(self) -> None:
         """Sets the abort signal and interrupts steps waiting in an await."""
@@ -207,9 +327,14 @@ class RunState:
         return changes
 
 
+async def _true() -> bool:
+    return True
+
+
 def new_call_id() -> str:
-    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`)."""
-    h = os.urandom(16).hex()
+    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`: the id only
+    has to be unique, not secret, so Python's PRNG does without a system call per id)."""
+    h = f"{random.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from .._schema import storable, to_json
@@ -26,6 +26,7 @@ from ..step import Step
 from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
+from . import background
 from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
 from ._options import OutputOptions, _Options, _travel_context
@@ -157,6 +158,31 @@ class Run:
         stream._drive(self._start(input_data, initial_state, request_context, tracing_options, opts))
         return stream
 
+    async def start_async(
+        self,
+        input_data: Any = None,
+        initial_state: Any = None,
+        request_context: Mapping[str, Any] | RequestContext | None = None,
+        tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
+    ) -> str:
+        """Claims the run and returns its id at once; the run goes on in this process's
+        background. Refused input raises here and changes nothing. Follow the run with
+        `observe_stream()`; if the process dies, `restart_active_runs()` recovers it."""
+        opts = _Options.of(None, per_step)
+        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options, opts))
+        return self.run_id
+
+    def observe_stream(self, offset: int = 0) -> WorkflowStream:
+        """The run's events from its event log: those from `offset` (0-based) on, then
+        live ones, until the run settles (finishes, fails, is canceled or suspends).
+
+        Works in any process sharing the storage. A reader that reconnects with the
+        offset of the next event it needs (`event.offset + 1`) loses nothing and sees
+        nothing twice. A run not in storage gives RunNotFoundError (on iteration, and
+        from `await stream.result`)."""
+        return background.observe(self, offset)
+
     async def _start(
         self,
         input_data: Any,
@@ -165,6 +191,18 @@ class Run:
         tracing_options: Mapping[str, Any] | None,
         opts: _Options,
     ) -> WorkflowResult:
+        return await (await self._claim_start(input_data, initial_state, request_context, tracing_options, opts))
+
+    async def _claim_start(
+        self,
+        input_data: Any,
+        initial_state: Any,
+        request_context: Mapping[str, Any] | RequestContext | None,
+        tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
+    ) -> Coroutine[Any, Any, WorkflowResult]:
+        """Validates the input and claims the run (`pending` -> `running`); returns the
+        execution, not started. Raises (changing nothing) if the input or the run's status refuses."""
         wf = self.workflow
         wf.ensure_committed()
         try:
@@ -194,7 +232,7 @@ class Run:
             fresh = RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)
             fresh.apply(changes)
             if await storage.create_run(fresh):  # the insert is the claim
-                return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+                return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
         if not claimed:
             stored = await storage.load_run(wf.id, self.run_id)
@@ -202,7 +240,8 @@ class Run:
                 # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
-                    return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts)
+                    offset = await self._log_end()
+                    return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset)
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -213,7 +252,16 @@ class Run:
             await storage.create_run(RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id))
             if not await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",)):
                 raise StorageError(f"Could not start run {self.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-        return await self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+        return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+
+    async def _log_end(self) -> int:
+        """The offset the run's next event gets: read after the claim, so no other execution
+        can append meanwhile."""
+        storage = self.workflow.storage
+        if not storage.keeps_events:
+            return 0
+        page = await storage.read_events(self.workflow_id, self.run_id, limit=0)
+        return page.next_offset if page is not None else 0
 
     def _initial_state(self, initial_state: Any) -> dict[str, Any]:
         wf = self.workflow
@@ -266,6 +314,23 @@ class Run:
         stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
         return stream
 
+    async def resume_async(
+        self,
+        resume_data: Any = None,
+        step: StepRef | None = None,
+        label: str | None = None,
+        for_each_index: int | None = None,
+        request_context: Mapping[str, Any] | RequestContext | None = None,
+        tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
+    ) -> str:
+        """Claims the resume and returns the run id without waiting for the run. A refused
+        resume (not suspended, unknown step, invalid data) raises here and changes nothing."""
+        opts = _Options.of(None, per_step)
+        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
+        background.spawn(self, execution)
+        return self.run_id
+
     async def _resume(
         self,
         resume_data: Any,
@@ -276,6 +341,20 @@ class Run:
         tracing_options: Mapping[str, Any] | None,
         opts: _Options,
     ) -> WorkflowResult:
+        return await (await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
+
+    async def _claim_resume(
+        self,
+        resume_data: Any,
+        step: StepRef | None,
+        label: str | None,
+        for_each_index: int | None,
+        request_context: Mapping[str, Any] | RequestContext | None,
+        tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
+    ) -> Coroutine[Any, Any, WorkflowResult]:
+        """Checks the target and the resume data and claims the run (`suspended` -> `running`);
+        returns the execution, not started. A refused resume raises and changes nothing."""
         wf = self.workflow
         await self._ensure_known()
         record = await self._load_settled()
@@ -305,7 +384,7 @@ class Run:
             )
         targets = {path[0]: Target(path[1:], resume_data, index)}
         init = self._stored_input(record.input)
-        return await self._execute(
+        return self._execute(
             init,
             record.state,
             rc,
@@ -317,6 +396,7 @@ class Run:
             owner=owner,
             tracing_context=record.tracing_context,
             opts=opts,
+            next_offset=await self._log_end(),
         )
 
     async def _load_settled(self) -> RunRecord | None:
@@ -389,6 +469,8 @@ class Run:
             stored_labels=labels,
             tracing_options=tracing_options,
             tracing_context=record.tracing_context,
+            owner=owner,
+            next_offset=await self._log_end(),
         )
 
     def _pending_targets(self, pending: dict[str, Any]) -> dict[str, Target]:
@@ -462,6 +544,8 @@ class Run:
         if record.status == "running":
             raise RunStateError("This workflow run is still running, cannot time travel")
         plan = time_travel_plan(wf, record, step, input_data, context)
+        for value, what in ((plan.input, "Input data"), (plan.target_input, "Step input data"), (resume_data, "Resume data")):
+            storable(value, what)  # refused before anything changes, naming the field
         targets: dict[str, Target] | None = None
         if resume_data is not None:
             # As in Mastra, the resume data goes to the re-run steps that were suspended,
@@ -505,6 +589,7 @@ class Run:
             tracing_options=tracing_options,
             owner=owner,
             opts=opts,
+            next_offset=await self._log_end(),
         )
 
     # -- cancel and watch ----------------------------------------------------------------
@@ -553,6 +638,7 @@ class Run:
         canceled: bool = False,
         owner: str | None = None,
         opts: _Options | None = None,
+        next_offset: int = 0,
     ) -> WorkflowResult:
         wf = self.workflow
         opts = opts or _Options()
@@ -583,6 +669,7 @@ class Run:
             ),
         )
         rs.owner = owner
+        rs.next_offset = next_offset
         rs.app = wf.app
         if stored_labels:
             rs.stored_labels = dict(stored_labels)
@@ -592,8 +679,9 @@ class Run:
         self._idle.clear()
         self.status = "running"
         try:
-            if rs.sinks:
+            if rs.emitting:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
+            final: list[WorkflowEvent] = []
             ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
             try:
                 try:
@@ -603,13 +691,17 @@ class Run:
                     ex.error = exc
                 result = self._result(rs, ex, status, value, input_data)
                 result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
+                final = self._finish_events(rs, result)  # numbered now, stored with the final status
                 await self._persist(rs, result, ex.labels if result.status == "suspended" else {})
             except Fenced:
+                rs.discard(final)  # refused with the final status: never stored, never shown
                 result = await self._fenced(rs)
-            self._finish_events(rs, result)
+                final = self._finish_events(rs, result)
+            self._finished(rs, result, final)
             await call_on_finish(self, result, rs)
             return result
         finally:
+            rs.stop_flushing()
             if rs.tracer is not None:
                 rs.tracer.close()
             self._active = None
@@ -645,7 +737,7 @@ class Run:
             suspended=suspended,
             suspend_payload=payloads,
             state=dict(rs.state),
-            step_execution_path=list(steps),
+            step_execution_path=list(ex.executed),
             resume_labels=public_labels(labels),
             trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
             span_id=rs.tracer.span_id if rs.tracer is not None else None,
@@ -664,13 +756,16 @@ class Run:
         }
         if rs.tracer is not None and result.status == "suspended":
             changes["tracing_context"] = {"traceId": rs.tracer.trace_id, "spanId": rs.tracer.span_id}
+        storage = wf.storage
         try:
             if rs.deferred is not None:
                 key, record = rs.deferred
                 rs.deferred = None
-                written = await wf.storage.save_step(wf.id, self.run_id, key, record, changes, expected_owner=rs.owner)
+                written = await rs.write(
+                    lambda events: storage.save_step(wf.id, self.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+                )
             else:
-                written = await wf.storage.update_run(wf.id, self.run_id, changes, expected_owner=rs.owner)
+                written = await rs.write(lambda events: storage.update_run(wf.id, self.run_id, changes, expected_owner=rs.owner, events=events))
         except Exception as exc:
             raise StorageError(
                 f"Run {self.run_id!r} of workflow {wf.id!r} ended {result.status!r} but its final status could not be stored: {exc}"
@@ -700,21 +795,30 @@ class Run:
             "this one stopped without writing anything more"
         )
 
-    def _finish_events(self, rs: RunState, result: WorkflowResult) -> None:
+    def _finish_events(self, rs: RunState, result: WorkflowResult) -> list[WorkflowEvent]:
+        """The run's closing events, numbered but not yet delivered."""
+        if not rs.emitting:
+            return []
+        events: list[WorkflowEvent] = []
+        if result.status == "canceled":
+            events.append(rs.emit(WORKFLOW_CANCELED, {}, deliver=False))
+        elif result.status == "paused":
+            events.append(rs.emit(WORKFLOW_PAUSED, {}, deliver=False))
         usage = dict(EMPTY_USAGE)
         for key, value in rs.usage.items():
             usage[key] = usage.get(key, 0) + value
+        payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
+        if result.status == "success":
+            payload["finalWorkflowResult"] = to_json(result.result)
+        events.append(rs.emit(WORKFLOW_FINISH, payload, deliver=False))
+        return events
+
+    def _finished(self, rs: RunState, result: WorkflowResult, final: list[WorkflowEvent]) -> None:
+        """Ends the run span, then delivers the closing events and the result to this process's readers."""
         if rs.tracer is not None:
             rs.tracer.run_ended(result.status, result.result, result.error, rs.usage)
-        if rs.sinks:
-            if result.status == "canceled":
-                rs.emit(WORKFLOW_CANCELED, {})
-            elif result.status == "paused":
-                rs.emit(WORKFLOW_PAUSED, {})
-            payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
-            if result.status == "success":
-                payload["finalWorkflowResult"] = to_json(result.result)
-            rs.emit(WORKFLOW_FINISH, payload)
+        for event in final:
+            rs.release(event)
         for sink in list(rs.sinks):
             sink.finished(result, dict(rs.usage))
 

@@ -29,7 +29,7 @@ def _retrieve(fut: asyncio.Future[Any]) -> None:
 class WorkflowStream(Sink):
     """A run's event stream (what `run.stream()` and `run.resume_stream()` return)."""
 
-    def __init__(self, run: Run, close_on_suspend: bool = True):
+    def __init__(self, run: Run, close_on_suspend: bool = True, *, attach: bool = True):
         loop = asyncio.get_running_loop()
         self.run_id = run.run_id
         self.workflow_id = run.workflow_id
@@ -46,7 +46,12 @@ class WorkflowStream(Sink):
         self._status: str = "running"
         self._task: asyncio.Task[Any] | None = None
         self._seen_start = False
-        run._sinks.append(self)
+        #: the caller left the `async with` block: the outcome is still delivered to `result`
+        self._left = False
+        #: an observer reads the run's log (its driver feeds it) instead of this process's live events
+        self._observer = not attach
+        if attach:
+            run._sinks.append(self)
 
     # -- feeding --------------------------------------------------------------------------
     def _drive(self, coro: Coroutine[Any, Any, WorkflowResult]) -> None:
@@ -61,7 +66,7 @@ class WorkflowStream(Sink):
         except BaseException as exc:
             self._fail(exc)
             raise
-        if not self._closed and (result.status != "suspended" or self._close_on_suspend):
+        if not self._result.done() and (result.status != "suspended" or self._close_on_suspend or self._left):
             self._close(result)
 
     def push(self, event: WorkflowEvent) -> None:
@@ -74,7 +79,12 @@ class WorkflowStream(Sink):
             self._seen_start = True
         elif kind == WORKFLOW_FINISH and not self._close_on_suspend and event.payload.get("workflowStatus") == "suspended":
             return
-        elif kind == STEP_SUSPENDED:
+        self._add(event)
+
+    def _add(self, event: WorkflowEvent) -> None:
+        """Appends an event for the readers (no filtering: an observer shows the log as it is)."""
+        kind = event.type
+        if kind == STEP_SUSPENDED:
             self._status = "suspended"
         elif kind == STEP_RESULT and event.payload.get("status") == "failed":
             self._status = "failed"
@@ -92,7 +102,7 @@ class WorkflowStream(Sink):
         self._close(result)
 
     def _close(self, result: WorkflowResult) -> None:
-        if self._closed:
+        if self._result.done():
             return
         self._closed = True
         self._status = result.status
@@ -104,7 +114,7 @@ class WorkflowStream(Sink):
         self._wake()
 
     def _fail(self, exc: BaseException) -> None:
-        if self._closed:
+        if self._result.done():
             return
         self._closed = True
         self._error = exc
@@ -173,26 +183,19 @@ class WorkflowStream(Sink):
 
     async def __aexit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         """Leaving early detaches this stream: the run itself carries on, and
-        `await stream.result` still gives its result."""
+        `await stream.result` still gives this call's outcome (its result, or the
+        error that refused it, such as invalid input or resume data)."""
+        self._left = True
         if not self._closed:
             self._detach()
             self._closed = True
             self._wake()
             task = self._task
-            if task is not None and not task.done():
-                self._pending_result_from(task)
-
-    def _pending_result_from(self, task: asyncio.Task[Any]) -> None:
-        run = self._run
-
-        def done(_: asyncio.Task[Any]) -> None:
-            result = run._last_result
-            if result is not None and not self._result.done():
-                self._result.set_result(result)
-            if not self._usage.done():
-                self._usage.set_result(dict(self._usage_total))
-
-        task.add_done_callback(done)
+            if self._observer and task is not None and not task.done():
+                task.cancel()  # only a reader: nothing is left to read for
+                self._result.cancel()
+                if not self._usage.done():
+                    self._usage.set_result(dict(self._usage_total))
 
     def __repr__(self) -> str:
         return f"<WorkflowStream run={self.run_id!r} status={self._status!r}>"

@@ -24,8 +24,18 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..app import Stepstream, WorkflowNotFoundError
-from ..errors import ResumeAlreadyClaimedError, ResumeError, RunNotFoundError, RunStateError, StepstreamError, ValidationError
+from ..app import Stepstream
+from ..errors import (
+    ResumeAlreadyClaimedError,
+    ResumeError,
+    RunNotFoundError,
+    RunStateError,
+    ScheduleError,
+    ScheduleNotFoundError,
+    StepstreamError,
+    ValidationError,
+    WorkflowNotFoundError,
+)
 
 log = logging.getLogger("stepstream.server")
 
@@ -132,7 +142,7 @@ class Call:
         body = self.body
         value = body.get(camel)
         if value is None:
-            value = body.get(_snake(camel))
+            value = body.get(snake_case(camel))
         if value is not None and kind is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise bad_body(camel, f"Expected {_JSON_NAMES.get(names, names)}, got {type(value).__name__}")
@@ -143,7 +153,8 @@ _JSON_NAMES = {"dict": "an object", "bool": "a boolean", "int": "an integer", "s
 
 
 @lru_cache(maxsize=256)
-def _snake(camel: str) -> str:
+def snake_case(camel: str) -> str:
+    """`inputData` -> `input_data`."""
     return "".join("_" + c.lower() if c.isupper() else c for c in camel)
 
 
@@ -216,12 +227,18 @@ def _error_body(exc: StepstreamError) -> dict[str, Any]:
     body: dict[str, Any] = {"error": str(exc), "code": exc.code}
     if isinstance(exc, ValidationError) and exc.issues:
         body["issues"] = [{"field": path, "message": message} for path, message in exc.issues]
+    if isinstance(exc, ScheduleError) and exc.field:
+        body["field"] = exc.field
     return body
 
 
 def _status(exc: StepstreamError) -> int:
     if isinstance(exc, ValidationError):
         return 400
+    if isinstance(exc, ScheduleNotFoundError):
+        return 404
+    if isinstance(exc, ScheduleError):
+        return 409 if exc.code == "SCHEDULE_ID_EXISTS" else 400
     if isinstance(exc, ResumeAlreadyClaimedError | RunStateError):
         return 409
     if isinstance(exc, ResumeError):

@@ -17,6 +17,7 @@ from ..app import Stepstream
 from ._api import ApiRoute, Call, JSONResponse, Settings, error_response, read_body
 from ._middleware import AuthMiddleware, BodyLimitMiddleware, CORSMiddleware
 from ._openapi import openapi_document
+from ._schedules import schedule_routes
 from ._workflows import workflow_routes
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -47,7 +48,7 @@ def core_routes() -> list[ApiRoute]:
 
 def route_table(routes: Sequence[ApiRoute] = ()) -> list[ApiRoute]:
     """Every route served (and documented), `GET /api/openapi.json` included."""
-    return [*core_routes(), *workflow_routes(), *routes, ApiRoute("GET", OPENAPI_PATH, _root, "This document", tag="system")]
+    return [*core_routes(), *workflow_routes(), *schedule_routes(), *routes, ApiRoute("GET", OPENAPI_PATH, _root, "This document", tag="system")]
 
 
 def build_openapi(*, auth: bool = False, routes: Sequence[ApiRoute] = ()) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def create_app(
     resource_id: Callable[[Request], str | None] | None = None,
     routes: Sequence[ApiRoute] = (),
     manage_storage: bool = True,
+    scheduler: bool = True,
 ) -> ASGIApp:
     """An ASGI app serving `app` with Mastra's workflow routes under `/api` (run it with uvicorn).
 
@@ -97,6 +99,9 @@ def create_app(
       it, and runs of other resources are not found.
     - `routes`: more `ApiRoute`s to serve (and document) beside the workflow routes.
     - `manage_storage`: set up the app's storage at startup and close it at shutdown.
+    - `scheduler`: run `app.scheduler` while serving, as Mastra's server does (when the
+      storage stores schedules), so declared and created schedules fire; every replica
+      may run it, each slot still fires once (see docs/schedules.md).
     """
     settings = Settings(auth_token, max_body_bytes, tuple(cors_origins) if cors_origins is not None else None, resource_id)
     table = route_table(routes)
@@ -111,9 +116,14 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if manage_storage:
             await app.setup()
+        run_scheduler = scheduler and app.storage.supports_schedules
         try:
+            if run_scheduler:
+                await app.scheduler.start()
             yield
         finally:
+            if run_scheduler:
+                await app.scheduler.stop()
             if manage_storage:
                 await app.close()
 

@@ -2,20 +2,19 @@
 
 Schemas travel as superjson strings of JSON Schema (`'{"json": {...}}'`), which
 `@mastra/client-js` (`getSchema`) and Studio parse; the step graph is Mastra's
-`serializedStepGraph`. Descriptions are computed once per workflow and cached.
+`serializedStepGraph` (workflow/_render.py, checked on the oracle). Descriptions are computed once per workflow and cached.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from .._schema import schema_for
 from ..step import Step
+from ..workflow._render import serialized_step_graph
 from ..workflow.builder import Workflow
-from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 
 
 def schema_string(tp: Any) -> str | None:
@@ -47,53 +46,6 @@ def _step_info(step: Step) -> dict[str, Any]:
     return info
 
 
-def _graph_step(step: Step) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": step.id, "description": step.description, "metadata": step.metadata, "canSuspend": step.can_suspend}
-    if isinstance(step, Workflow):
-        out["component"] = "WORKFLOW"
-        out["serializedStepFlow"] = [_graph_node(n) for n in step.graph]
-    return out
-
-
-def _condition(fn: Any, index: int) -> dict[str, str]:
-    name = getattr(fn, "__name__", "condition")
-    return {"id": f"{name}-{index}", "fn": name}
-
-
-def _graph_node(node: Node) -> dict[str, Any]:
-    if isinstance(node, StepNode):
-        return {"type": "step", "step": _graph_step(node.step)}
-    if isinstance(node, ParallelNode):
-        return {"type": "parallel", "steps": [{"type": "step", "step": _graph_step(s)} for s in node.steps]}
-    if isinstance(node, ConditionalNode):
-        return {
-            "type": "conditional",
-            "steps": [{"type": "step", "step": _graph_step(s)} for _, s in node.branches],
-            "serializedConditions": [_condition(c, i) for i, (c, _) in enumerate(node.branches)],
-        }
-    if isinstance(node, LoopNode):
-        return {"type": "loop", "step": _graph_step(node.step), "serializedCondition": _condition(node.condition, 0), "loopType": node.kind}
-    if isinstance(node, ForeachNode):
-        return {"type": "foreach", "step": _graph_step(node.step), "opts": {"concurrency": node.concurrency}}
-    return _sleep_node(node)
-
-
-def _sleep_node(node: SleepNode) -> dict[str, Any]:
-    if node.until is not None:
-        out: dict[str, Any] = {"type": "sleepUntil", "id": node.id}
-        if isinstance(node.until, datetime):
-            out["date"] = node.until.isoformat()
-        else:
-            out["fn"] = getattr(node.until, "__name__", "fn")
-        return out
-    out = {"type": "sleep", "id": node.id}
-    if isinstance(node.duration, int | float):
-        out["duration"] = node.duration
-    elif node.duration is not None:
-        out["fn"] = getattr(node.duration, "__name__", "fn")
-    return out
-
-
 def _all_steps(wf: Workflow, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, step in wf.steps_by_id.items():
@@ -114,7 +66,7 @@ def describe(wf: Workflow) -> dict[str, Any]:
         "origin": "code",
         "steps": {key: _step_info(s) for key, s in wf.steps_by_id.items()},
         "allSteps": _all_steps(wf),
-        "stepGraph": [_graph_node(n) for n in wf.graph],
+        "stepGraph": serialized_step_graph(wf),
         "options": {k: v for k, v in wf.options.items() if not callable(v)},
         "isProcessorWorkflow": False,
     }

@@ -32,7 +32,8 @@ START_BODY: dict[str, Any] = {
         "requestContext": _OBJECT,
         "tracingOptions": _OBJECT,
         "resourceId": {"type": "string"},
-        "perStep": {"type": "boolean", "description": "Not supported: must be false"},
+        "perStep": {"type": "boolean", "description": "Run one entry of the flow, then pause"},
+        "outputOptions": {"type": "object", "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}}},
         "closeOnSuspend": {"type": "boolean"},
     },
     "description": "snake_case keys (input_data, ...) are accepted too",
@@ -47,6 +48,7 @@ RESUME_BODY: dict[str, Any] = {
         "requestContext": _OBJECT,
         "tracingOptions": _OBJECT,
         "perStep": {"type": "boolean"},
+        "outputOptions": {"type": "object", "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}}},
     },
 }
 TIME_TRAVEL_BODY: dict[str, Any] = {
@@ -62,6 +64,7 @@ TIME_TRAVEL_BODY: dict[str, Any] = {
         "requestContext": _OBJECT,
         "tracingOptions": _OBJECT,
         "perStep": {"type": "boolean"},
+        "outputOptions": {"type": "object", "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}}},
     },
 }
 RESTART_BODY: dict[str, Any] = {"type": "object", "properties": {"requestContext": _OBJECT, "tracingOptions": _OBJECT}}

@@ -56,18 +56,22 @@ async def _run_for_start(call: Call, wf: Workflow, run_id: str) -> Run:
     return run
 
 
-def _no_per_step(call: Call) -> None:
-    if call.field("perStep", bool):
-        raise bad_body("perStep", "perStep (step-by-step execution) is not supported by stepstream")
+def _run_options(call: Call) -> dict[str, Any]:
+    """`perStep` and `outputOptions` of an execution call."""
+    return {"per_step": bool(call.field("perStep", bool)), "output_options": call.field("outputOptions", dict)}
+
+
+def _without_run_options(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if k not in ("per_step", "output_options")}
 
 
 def _start_args(call: Call) -> dict[str, Any]:
-    _no_per_step(call)
     return {
         "input_data": call.field("inputData"),
         "initial_state": call.field("initialState"),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -80,7 +84,6 @@ def _step_field(call: Call) -> str | list[str] | None:
 
 
 def _resume_args(call: Call) -> dict[str, Any]:
-    _no_per_step(call)
     return {
         "resume_data": call.field("resumeData"),
         "step": _step_field(call),
@@ -88,6 +91,7 @@ def _resume_args(call: Call) -> dict[str, Any]:
         "for_each_index": call.field("forEachIndex", int),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -159,6 +163,10 @@ async def list_runs(call: Call) -> Response:
         page=page,
         per_page=per_page,
     )
+    for run in listed["runs"]:
+        # Mastra lists each run with its whole snapshot; Studio reads the status from it. The
+        # listing carries the status only (GET .../runs/:runId has the whole state).
+        run.setdefault("snapshot", {"runId": run["runId"], "status": run["status"]})
     return JSONResponse(listed)
 
 
@@ -215,7 +223,10 @@ async def start(call: Call) -> Response:
     run_id = call.required_query("runId")
     args = _start_args(call)
     run = await _run_for_start(call, wf, run_id)
-    await _in_background(run.stream(**args))
+    if args["per_step"] or args["output_options"]:  # options start_async does not take
+        await _in_background(run.stream(**args))
+    else:
+        await run.start_async(**_without_run_options(args))
     return JSONResponse({"message": "Workflow run started"})
 
 
@@ -233,39 +244,54 @@ async def resume_async(call: Call) -> Response:
 
 
 async def resume(call: Call) -> Response:
-    wf = _workflow(call)
-    run = await _existing_run(call, wf, call.required_query("runId"))
-    await _in_background(run.resume_stream(**_resume_args(call)))
+    await _resume_without_waiting(call)
     return JSONResponse({"message": "Workflow run resumed"})
 
 
 async def resume_no_wait(call: Call) -> Response:
+    return JSONResponse({"runId": await _resume_without_waiting(call)})
+
+
+async def _resume_without_waiting(call: Call) -> str:
+    """Claims the resume (a refusal answers its error) and lets the run go on in the background."""
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    await _in_background(run.resume_stream(**_resume_args(call)))
-    return JSONResponse({"runId": run.run_id})
+    args = _resume_args(call)
+    if args["per_step"] or args["output_options"]:  # options resume_async does not take
+        await _in_background(run.resume_stream(**args))
+        return run.run_id
+    return await run.resume_async(**_without_run_options(args))
+
+
+async def observe(call: Call) -> Response:
+    wf = _workflow(call)
+    run_id = call.required_query("runId")
+    offset = call.int_query("offset") or 0
+    run = await _existing_run(call, wf, run_id)
+    return stream_response(run.observe_stream(offset=offset), wf.id)
 
 
 async def cancel(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.path("run_id"))
     await run.cancel()
-    return JSONResponse({"message": "Workflow run canceled"})
+    return JSONResponse({"message": "Workflow run cancelled"})
 
 
 def _time_travel_args(call: Call) -> dict[str, Any]:
     step = _step_field(call)
     if step is None:
         raise bad_body("step", "Required")
-    _no_per_step(call)
     return {
         "step": step,
         "input_data": call.field("inputData"),
         "resume_data": call.field("resumeData"),
         "initial_state": call.field("initialState"),
         "context": call.field("context", dict),
+        "nested_steps_context": call.field("nestedStepsContext", dict),
         "request_context": call.field("requestContext", dict),
         "tracing_options": call.field("tracingOptions", dict),
+        **_run_options(call),
     }
 
 
@@ -292,27 +318,27 @@ async def time_travel(call: Call) -> Response:
 async def restart_async(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    result = await run.restart(tracing_options=call.field("tracingOptions", dict))
+    result = await run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))
     return JSONResponse(result.to_dict())
 
 
 async def restart(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict))))
+    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))))
     return JSONResponse({"message": "Workflow run restarted"})
 
 
 async def restart_all_async(call: Call) -> Response:
     _workflow(call)
     await call.app.restart_active_runs()
-    return JSONResponse({"message": "Active workflow runs restarted"})
+    return JSONResponse({"message": "All active workflow runs restarted"})
 
 
 async def restart_all(call: Call) -> Response:
     _workflow(call)
     _keep(asyncio.ensure_future(call.app.restart_active_runs()))
-    return JSONResponse({"message": "Restarting active workflow runs"})
+    return JSONResponse({"message": "All active workflow runs restarted"})
 
 
 # -- the table -----------------------------------------------------------------------------
@@ -433,6 +459,15 @@ def workflow_routes() -> list[ApiRoute]:
             query=(RUN_ID_REQUIRED,),
             body=RESUME_BODY,
             errors=RUN_ERRORS,
+        ),
+        ApiRoute(
+            "POST",
+            W + "/observe",
+            observe,
+            "A run's events from an offset (0-based), then live ones, until it settles",
+            query=(RUN_ID_REQUIRED, Param("offset", {"type": "integer", "minimum": 0}, description="The first event to send")),
+            stream=True,
+            errors=(400, 404),
         ),
         ApiRoute("POST", W + "/runs/{run_id}/cancel", cancel, "Cancel a run", answer=_MESSAGE, errors=(404,)),
         ApiRoute(

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
+
+import pydantic_core
 
 from .._schema import to_json
 from ..errors import StorageError
 from ..results import StepResult
-from .base import RUN_FIELDS, RunChanges, RunRecord
+from .base import RUN_FIELDS, LoggedEvent, RunChanges, RunRecord
 
 RUNS = "stepstream_runs"
 STEPS = "stepstream_steps"
+EVENTS = "stepstream_events"
 
 #: Run-level fields stored as JSON text (SQL NULL for None).
 JSON_FIELDS: tuple[str, ...] = (
@@ -130,3 +133,27 @@ def status_list(status: str | Collection[str] | None) -> list[str] | None:
 def epoch_ms(value: datetime | None) -> int | None:
     """A datetime as Unix epoch milliseconds (naive ones are local time, as in InMemoryStorage)."""
     return None if value is None else int(value.timestamp() * 1000)
+
+
+def event_batch(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str]:
+    """`(seq, next_seq, json)` of the one row that stores a write's events: the first
+    offset, the offset after the last, and the events' wire JSON as one array.
+
+    The events are JSON values already (`to_dict()` output), so pydantic-core's encoder
+    (Rust, several times faster than `json.dumps` on these nested dicts) takes them;
+    anything it cannot encode goes through `dumps`."""
+    first = events[0].offset
+    for i, event in enumerate(events):
+        if event.offset != first + i:
+            raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
+    data = [e.data for e in events]
+    try:
+        text = pydantic_core.to_json(data, inf_nan_mode="null").decode()
+    except (pydantic_core.PydanticSerializationError, ValueError, UnicodeError):
+        text = dumps(data, f"events {first}.. of run {run_id!r}") or "[]"
+    return first, first + len(events), text
+
+
+def batch_events(seq: int, events: list[Any], offset: int) -> list[LoggedEvent]:
+    """The events of a stored batch (first offset `seq`) from `offset` on."""
+    return [LoggedEvent(seq + i, data) for i, data in enumerate(events) if seq + i >= offset]

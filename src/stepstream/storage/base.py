@@ -14,19 +14,35 @@ stale executor can never overwrite the run's new owner.
 
 Keys of step records are step ids, and for steps inside nested workflows the
 dotted path (`outer.inner`, `outer[2].inner` inside a foreach).
+
+The event log: every event of a run, as its wire JSON (`event.to_dict()`),
+numbered from 0. The engine numbers the events (one execution owns the run at a
+time) and hands them to the write that follows them (`save_step`, `update_run`,
+or `append_events` when no write comes soon), so a step's events cost no commit
+of their own; the events of a write are kept only if the write is. Readers take
+`read_events` pages (the events from an offset and the run's status, from one
+snapshot) and `wait_events` for more. Deleting a run deletes its events.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
+from ..errors import StorageError
 from ..results import StepResult
 from ..types import RunStatus
+from ._schedule_records import CatchUp as CatchUp
+from ._schedule_records import Schedule as Schedule
+from ._schedule_records import ScheduleChanges as ScheduleChanges
+from ._schedule_records import ScheduleStatus as ScheduleStatus
+from ._schedule_records import ScheduleTrigger as ScheduleTrigger
+from ._schedule_records import TriggerKind as TriggerKind
+from ._schedule_records import TriggerOutcome as TriggerOutcome
 
 
 def now_ms() -> int:
@@ -92,6 +108,27 @@ class RunRecord:
             setattr(self, key, value)
 
 
+class LoggedEvent(NamedTuple):
+    """One entry of a run's event log: its offset (from 0) and the event's wire JSON."""
+
+    offset: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """What `read_events` saw in one snapshot: the run's status, the events from the
+    asked offset on (in order), and the offset the next appended event will get."""
+
+    status: RunStatus
+    events: list[LoggedEvent]
+    next_offset: int
+
+
+#: Statuses of a run that may still append events (a reader of its log waits for more).
+LIVE_STATUSES: frozenset[str] = frozenset({"pending", "running", "waiting"})
+
+
 class Storage(ABC):
     """Async storage of runs. Backends must make each call atomic."""
 
@@ -99,6 +136,11 @@ class Storage(ABC):
     supports_concurrent_updates: bool = True
     #: True when other processes can read the runs (then a slow step is also recorded as `running`).
     shared: bool = True
+    #: False for a backend that keeps no event log: the engine then builds events only for
+    #: in-process readers (`stream`, `watch`), and `observe_stream` cannot be used.
+    keeps_events: bool = True
+    #: True when the backend implements the schedule methods below.
+    supports_schedules: bool = False
 
     async def setup(self) -> None:  # noqa: B027 - optional hook
         """Prepares the backend (connects, runs migrations). Idempotent."""
@@ -123,11 +165,13 @@ class Storage(ABC):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         """Changes run-level fields; with `expected_status`, only if the status is one of them,
-        and with `expected_owner`, only if the run's owner is that token.
+        and with `expected_owner`, only if the run's owner is that token. `events` are
+        appended to the run's log in the same transaction.
 
-        Returns False when the run does not exist or a condition did not match.
+        Returns False, writing nothing, when the run does not exist or a condition did not match.
         """
 
     @abstractmethod
@@ -140,8 +184,9 @@ class Storage(ABC):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
-        """Upserts one step record, and run-level `changes` in the same transaction.
+        """Upserts one step record, and run-level `changes` and log `events` in the same transaction.
 
         Returns False, writing nothing, when the run does not exist or (with
         `expected_owner`) is owned by someone else.
@@ -171,3 +216,94 @@ class Storage(ABC):
     @abstractmethod
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         """Deletes a run and its steps; False if there was none."""
+
+    # -- the event log -------------------------------------------------------------
+
+    @abstractmethod
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        """Appends events to the run's log in one transaction (the caller numbers them).
+
+        Returns False, writing nothing, when the run does not exist or (with
+        `expected_owner`) is owned by someone else.
+        """
+
+    @abstractmethod
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        """The run's events from `offset` on (at most `limit` of them) with its status, or None
+        if there is no such run."""
+
+    @abstractmethod
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        """Returns once the run's log holds an event at `offset` or later. Sees appends made
+        through this instance at once, and those of other processes sharing the storage.
+        It does not return for a run that appends nothing more (settled, deleted): bound
+        the wait with `asyncio.timeout()` and re-read the run's status."""
+
+    # -- schedules -------------------------------------------------------------------------
+    # Cron schedules and their audit trail (see stepstream.schedules): an optional
+    # capability (`supports_schedules`). Each fire is claimed by `claim_schedule_fire`,
+    # a compare-and-set on the next fire time. The defaults refuse, naming the backend.
+
+    def _no_schedules(self) -> StorageError:
+        return StorageError(f"{type(self).__name__} does not store schedules; use InMemoryStorage, SQLiteStorage or PostgresStorage")
+
+    async def create_schedule(self, schedule: Schedule) -> bool:
+        """Inserts a schedule unless one with its id exists; False if it did."""
+        raise self._no_schedules()
+
+    async def load_schedule(self, schedule_id: str) -> Schedule | None:
+        """The schedule with this id, or None."""
+        raise self._no_schedules()
+
+    async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
+        """Schedules, oldest first, optionally of one workflow and with one status."""
+        raise self._no_schedules()
+
+    async def list_due_schedules(self, now: int, limit: int) -> list[Schedule]:
+        """At most `limit` active schedules whose next fire time is at or before `now`, earliest first."""
+        raise self._no_schedules()
+
+    async def next_schedule_fire_at(self) -> int | None:
+        """The earliest next fire time of any active schedule, or None."""
+        raise self._no_schedules()
+
+    async def update_schedule(self, schedule_id: str, changes: ScheduleChanges) -> Schedule | None:
+        """Applies `changes` (and a new `updated_at`) atomically; the updated schedule, or None if missing."""
+        raise self._no_schedules()
+
+    async def claim_schedule_fire(
+        self, schedule_id: str, expected_next_fire_at: int, next_fire_at: int, *, fired_at: int | None = None, run_id: str | None = None
+    ) -> bool:
+        """Compare-and-set: moves an active schedule's next fire time from `expected_next_fire_at`
+        to `next_fire_at` (and sets its last fire time and run id when `fired_at` is given).
+
+        Returns False, changing nothing, when the schedule is missing, paused, or its next fire
+        time is no longer `expected_next_fire_at`: another process claimed that slot.
+        """
+        raise self._no_schedules()
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        """Deletes a schedule and its triggers; False if there was none."""
+        raise self._no_schedules()
+
+    async def record_trigger(self, trigger: ScheduleTrigger) -> None:
+        """Appends a row to a schedule's audit trail."""
+        raise self._no_schedules()
+
+    async def list_triggers(
+        self,
+        schedule_id: str,
+        *,
+        from_fire_at: int | None = None,
+        to_fire_at: int | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[ScheduleTrigger], int]:
+        """A schedule's triggers newest first (by actual fire time, then insertion) and the total.
+
+        `from_fire_at` is inclusive and `to_fire_at` exclusive, on the actual fire time;
+        pagination applies when both `page` (0-based) and `per_page` are given.
+        """
+        raise self._no_schedules()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..errors import StorageError
 from ..results import StepResult
-from .base import RunChanges, RunRecord, Storage, now_ms
+from ._schedule_records import Schedule, ScheduleChanges, ScheduleTrigger, apply_schedule_changes
+from ._wake import Waiters
+from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 
 
 def _ms(value: datetime | None) -> int | None:
@@ -16,13 +19,19 @@ def _ms(value: datetime | None) -> int | None:
 
 
 class InMemoryStorage(Storage):
-    """Keeps runs in a dict. Step records are stored by reference: the engine never
-    mutates a record once saved, so no copy is needed on the hot path."""
+    """Keeps runs in a dict. Step records and logged events are stored by reference:
+    the engine never mutates them once saved, so no copy is needed on the hot path.
+    Readers waiting for events are woken in-process."""
 
     shared = False
+    supports_schedules = True
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
+        self._events: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._waiters = Waiters()
+        self._schedules: dict[str, Schedule] = {}
+        self._triggers: list[ScheduleTrigger] = []
 
     async def create_run(self, record: RunRecord) -> bool:
         key = (record.workflow_id, record.run_id)
@@ -43,12 +52,14 @@ class InMemoryStorage(Storage):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         record = self._runs.get((workflow_id, run_id))
         if record is None or (expected_status is not None and record.status not in expected_status):
             return False
         if expected_owner is not None and record.owner != expected_owner:
             return False
+        self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
         record.apply(changes)
         record.updated_at = now_ms()
         return True
@@ -62,10 +73,12 @@ class InMemoryStorage(Storage):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         run = self._runs.get((workflow_id, run_id))
         if run is None or (expected_owner is not None and run.owner != expected_owner):
             return False
+        self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
         run.steps[key] = record
         if changes:
             run.apply(changes)
@@ -107,7 +120,129 @@ class InMemoryStorage(Storage):
         return [self._copy(r, steps=False) for r in found], total
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
+        self._events.pop((workflow_id, run_id), None)
+        self._waiters.wake(workflow_id, run_id)
         return self._runs.pop((workflow_id, run_id), None) is not None
+
+    # -- the event log -------------------------------------------------------------
+
+    def _log(self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> None:
+        if not events:
+            return
+        log = self._events.setdefault((workflow_id, run_id), [])
+        for i, event in enumerate(events):
+            if event.offset != len(log) + i:
+                raise StorageError(
+                    f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
+                    f"(the log holds {len(log)} events); nothing was written"
+                )
+        log.extend(event.data for event in events)
+        self._waiters.wake(workflow_id, run_id)
+
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        run = self._runs.get((workflow_id, run_id))
+        if run is None or (expected_owner is not None and run.owner != expected_owner):
+            return False
+        self._log(workflow_id, run_id, events)
+        return True
+
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        run = self._runs.get((workflow_id, run_id))
+        if run is None:
+            return None
+        log = self._events.get((workflow_id, run_id), [])
+        start = max(offset, 0)
+        end = len(log) if limit is None else min(len(log), start + max(limit, 0))
+        return EventPage(run.status, [LoggedEvent(i, log[i]) for i in range(start, end)], len(log))
+
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        key = (workflow_id, run_id)
+
+        async def has_events() -> bool:
+            return key in self._runs and len(self._events.get(key, ())) > offset
+
+        await self._waiters.wait(key, has_events)
+
+    # -- schedules -------------------------------------------------------------------------
+
+    async def create_schedule(self, schedule: Schedule) -> bool:
+        if schedule.id in self._schedules:
+            return False
+        self._schedules[schedule.id] = copy.deepcopy(schedule)
+        return True
+
+    async def load_schedule(self, schedule_id: str) -> Schedule | None:
+        found = self._schedules.get(schedule_id)
+        return None if found is None else copy.deepcopy(found)
+
+    async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
+        rows = [
+            s
+            for s in self._schedules.values()
+            if (workflow_id is None or s.workflow_id == workflow_id) and (status is None or s.status == status)
+        ]
+        rows.sort(key=lambda s: (s.created_at, s.id))
+        return copy.deepcopy(rows)
+
+    async def list_due_schedules(self, now: int, limit: int) -> list[Schedule]:
+        due = [s for s in self._schedules.values() if s.status == "active" and s.next_fire_at <= now]
+        due.sort(key=lambda s: (s.next_fire_at, s.id))
+        return copy.deepcopy(due[: max(limit, 0)])
+
+    async def next_schedule_fire_at(self) -> int | None:
+        return min((s.next_fire_at for s in self._schedules.values() if s.status == "active"), default=None)
+
+    async def update_schedule(self, schedule_id: str, changes: ScheduleChanges) -> Schedule | None:
+        found = self._schedules.get(schedule_id)
+        if found is None:
+            return None
+        updated = copy.deepcopy(found)
+        apply_schedule_changes(updated, copy.deepcopy(changes), now_ms())
+        self._schedules[schedule_id] = updated
+        return copy.deepcopy(updated)
+
+    async def claim_schedule_fire(
+        self, schedule_id: str, expected_next_fire_at: int, next_fire_at: int, *, fired_at: int | None = None, run_id: str | None = None
+    ) -> bool:
+        found = self._schedules.get(schedule_id)
+        if found is None or found.status != "active" or found.next_fire_at != expected_next_fire_at:
+            return False
+        found.next_fire_at = next_fire_at
+        if fired_at is not None:
+            found.last_fire_at, found.last_run_id = fired_at, run_id
+        found.updated_at = now_ms()
+        return True
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        self._triggers = [t for t in self._triggers if t.schedule_id != schedule_id]
+        return self._schedules.pop(schedule_id, None) is not None
+
+    async def record_trigger(self, trigger: ScheduleTrigger) -> None:
+        self._triggers.append(copy.deepcopy(trigger))
+
+    async def list_triggers(
+        self,
+        schedule_id: str,
+        *,
+        from_fire_at: int | None = None,
+        to_fire_at: int | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> tuple[list[ScheduleTrigger], int]:
+        rows = [
+            (seq, t)
+            for seq, t in enumerate(self._triggers)
+            if t.schedule_id == schedule_id
+            and (from_fire_at is None or t.actual_fire_at >= from_fire_at)
+            and (to_fire_at is None or t.actual_fire_at < to_fire_at)
+        ]
+        rows.sort(key=lambda pair: (pair[1].actual_fire_at, pair[0]), reverse=True)
+        found = [t for _, t in rows]
+        if page is not None and per_page is not None:
+            found = found[max(page, 0) * max(per_page, 0) : (max(page, 0) + 1) * max(per_page, 0)]
+        return copy.deepcopy(found), len(rows)
 
     @staticmethod
     def _copy(record: RunRecord, *, steps: bool = True) -> RunRecord:

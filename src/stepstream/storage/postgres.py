@@ -19,25 +19,30 @@ import asyncio
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from ..errors import StorageError
 from ..results import StepResult
+from ._postgres_schedules import PostgresSchedules
 from ._sql import (
+    EVENTS,
     JSON_FIELDS,
     RUN_COLUMNS,
     RUNS,
     STEPS,
+    batch_events,
     encode_changes,
     epoch_ms,
+    event_batch,
     record_row,
     row_record,
     status_list,
     step_json,
 )
-from .base import RunChanges, RunRecord, Storage, now_ms
+from ._wake import Waiters
+from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
 
 try:
@@ -73,6 +78,29 @@ _LOAD_RUN = (
     f"FROM {RUNS} r WHERE r.workflow_id = %s AND r.run_id = %s"
 )
 
+# The events of a write, one row, inserted FROM the CTE that proves the write happened (`{src}`).
+_LOG_EVENTS = (
+    f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) "
+    "SELECT %s, %s, %s, %s, %s::json FROM {src})"
+)
+_LOG_END = f"(SELECT e.next_seq FROM {EVENTS} e WHERE e.workflow_id = %(w)s AND e.run_id = %(r)s ORDER BY e.seq DESC LIMIT 1)"
+# One statement, one snapshot: the status, the log's end, and the batches holding offsets from %(o)s on.
+_READ_EVENTS = (
+    f"SELECT r.status, COALESCE({_LOG_END}, 0), (SELECT COALESCE(json_agg(json_build_array(b.seq, b.events) ORDER BY b.seq), '[]'::json)::text "
+    f"FROM (SELECT e.seq, e.events FROM {EVENTS} e WHERE e.workflow_id = %(w)s AND e.run_id = %(r)s AND e.next_seq > %(o)s "
+    f"AND e.seq >= COALESCE((SELECT MAX(f.seq) FROM {EVENTS} f WHERE f.workflow_id = %(w)s AND f.run_id = %(r)s AND f.seq <= %(o)s), 0) "
+    f"ORDER BY e.seq LIMIT %(n)s) b) FROM {RUNS} r WHERE r.workflow_id = %(w)s AND r.run_id = %(r)s"
+)
+_HAS_EVENTS = f"SELECT COALESCE({_LOG_END}, 0) > %(o)s"
+#: The channel the events table's trigger notifies (payload: [schema, workflow_id, run_id]).
+CHANNEL = "stepstream_events"
+#: A reader re-checks the log this often even without a notification (a dropped listener).
+POLL_SECONDS = 1.0
+
+
+def _log_args(workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> list[Any]:
+    return [workflow_id, run_id, *event_batch(run_id, events)]
+
 
 def _describe(dsn: str, schema: str | None) -> str:
     """The server, database and schema of a DSN, without the password, for messages."""
@@ -84,7 +112,7 @@ def _describe(dsn: str, schema: str | None) -> str:
     return f"{where} schema {schema}" if schema else where
 
 
-class PostgresStorage(Storage):
+class PostgresStorage(PostgresSchedules, Storage):
     """Runs in PostgreSQL, one row per run and one per step.
 
     `schema` puts the tables in that schema (created if missing) instead of the
@@ -115,6 +143,9 @@ class PostgresStorage(Storage):
         self._closed = False
         #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
         self._last_write_size = 0
+        self._waiters = Waiters()
+        self._listener: asyncio.Task[None] | None = None
+        self._listening: asyncio.Future[bool] | None = None
 
     def __repr__(self) -> str:
         return f"PostgresStorage({self._where!r})"
@@ -179,10 +210,15 @@ class PostgresStorage(Storage):
             await self._migrate(conn)
 
     async def close(self) -> None:
-        """Closes the pool. Later calls raise StorageError."""
+        """Closes the pool and the listening connection. Later calls raise StorageError."""
         async with self._setup_lock:
             self._closed = True
             pool, self._pool = self._pool, None
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.cancel()
+            await asyncio.wait([listener])
+        self._waiters.wake_all()
         if pool is not None:
             await pool.close()
 
@@ -290,14 +326,29 @@ class PostgresStorage(Storage):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         statuses = None if expected_status is None else list(expected_status)
         query, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
+        if events:
+            # One statement: the events go in only if the update matched.
+            query = f"WITH run AS ({query} RETURNING 1), {_LOG_EVENTS.format(src='run')} SELECT count(*) FROM run"
+            params += _log_args(workflow_id, run_id, events)
 
         async def fn(conn: Conn) -> bool:
-            return (await conn.execute(query, params)).rowcount == 1
+            cur = await conn.execute(query, params)
+            if events:
+                row = await cur.fetchone()
+                return row is not None and row[0] == 1
+            return cur.rowcount == 1
 
-        return await self._run("update_run", fn)
+        return self._appended(await self._run("update_run", fn), workflow_id, run_id, events)
+
+    def _appended(self, written: bool, workflow_id: str, run_id: str, events: Sequence[LoggedEvent]) -> bool:
+        """Wakes this process's readers at once (other processes hear the trigger's NOTIFY)."""
+        if written and events:
+            self._waiters.wake(workflow_id, run_id)
+        return written
 
     async def save_step(
         self,
@@ -308,28 +359,38 @@ class PostgresStorage(Storage):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         text = step_json(key, record)
-        if changes or expected_owner is not None:
-            # One statement: the run update and the step upsert commit together or not at all,
-            # and a missing run or another owner (the UPDATE returns no row) writes no step.
+        counted = False
+        if changes or expected_owner is not None or events:
+            # One statement: the run update, the step upsert and the events commit together or
+            # not at all, and a missing run or another owner (the UPDATE returns no row) writes nothing.
             update, params = self._update_sql(workflow_id, run_id, changes or {}, None, expected_owner)
-            query = (
-                f"WITH run AS ({update} RETURNING 1) INSERT INTO {STEPS} (workflow_id, run_id, key, record) "
-                f"SELECT %s, %s, %s, %s::json FROM run {_ON_CONFLICT}"
-            )
+            upsert = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT %s, %s, %s, %s::json FROM run {_ON_CONFLICT}"
+            query = f"WITH run AS ({update} RETURNING 1) {upsert}"
             args: Any = [*params, workflow_id, run_id, key, text]
+            if events:
+                query = f"WITH run AS ({update} RETURNING 1), step AS ({upsert} RETURNING 1), "
+                query += f"{_LOG_EVENTS.format(src='step')} SELECT count(*) FROM step"
+                args += _log_args(workflow_id, run_id, events)
+                counted = True
+            self._last_write_size = len(text) + (sum(len(p) for p in params if isinstance(p, str)) if changes else 0)
         else:
             query, args = _UPSERT_STEP, {"w": workflow_id, "r": run_id, "k": key, "rec": text}
-        self._last_write_size = len(text) + (sum(len(p) for p in args[:-4] if isinstance(p, str)) if changes else 0)
+            self._last_write_size = len(text)
 
         async def fn(conn: Conn) -> bool:
             try:
-                return (await conn.execute(query, args)).rowcount == 1
+                cur = await conn.execute(query, args)
+                if counted:
+                    row = await cur.fetchone()
+                    return row is not None and row[0] == 1
+                return cur.rowcount == 1
             except psycopg.errors.ForeignKeyViolation:
                 return False  # the run was deleted between the EXISTS check and the insert: nothing to attach to
 
-        return await self._run("save_step", fn)
+        return self._appended(await self._run("save_step", fn), workflow_id, run_id, events)
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         key_list = list(keys)
@@ -393,3 +454,88 @@ class PostgresStorage(Storage):
             return cur.rowcount == 1  # steps go by ON DELETE CASCADE
 
         return await self._run("delete_run", fn)
+
+    # -- the event log -------------------------------------------------------------
+
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        # FOR SHARE holds off a concurrent claim (an UPDATE of owner) until these events commit.
+        owner = "" if expected_owner is None else " AND owner = %s"
+        query = (
+            f"WITH run AS (SELECT 1 FROM {RUNS} WHERE workflow_id = %s AND run_id = %s{owner} FOR SHARE), "
+            f"{_LOG_EVENTS.format(src='run')} SELECT count(*) FROM run"
+        )
+        args: list[Any] = [workflow_id, run_id, *([] if expected_owner is None else [expected_owner])]
+        args += _log_args(workflow_id, run_id, events)
+
+        async def fn(conn: Conn) -> bool:
+            row = await (await conn.execute(query, args)).fetchone()
+            return row is not None and row[0] == 1
+
+        return self._appended(await self._run("append_events", fn), workflow_id, run_id, events)
+
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        start = max(offset, 0)
+        args = {"w": workflow_id, "r": run_id, "o": start, "n": None if limit is None else max(limit, 0)}
+
+        async def fn(conn: Conn) -> Any:
+            return await (await conn.execute(_READ_EVENTS, args)).fetchone()
+
+        row = await self._run("read_events", fn)
+        if row is None:
+            return None
+        events = [event for seq, batch in json.loads(row[2]) for event in batch_events(seq, batch, start)]
+        return EventPage(row[0], events if limit is None else events[: max(limit, 0)], int(row[1]))
+
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        await self._listen()
+        args = {"w": workflow_id, "r": run_id, "o": offset}
+
+        async def has_events() -> bool:
+            async def fn(conn: Conn) -> bool:
+                row = await (await conn.execute(_HAS_EVENTS, args)).fetchone()
+                return bool(row and row[0])
+
+            return await self._run("wait_events", fn)
+
+        await self._waiters.wait((workflow_id, run_id), has_events, POLL_SECONDS)
+
+    async def _listen(self) -> None:
+        """Starts (or restarts) the connection that LISTENs for appends, and waits until it
+        listens; if it cannot, readers still see appends by polling."""
+        task = self._listener
+        if task is None or task.done():
+            if self._closed:
+                raise StorageError(f"PostgreSQL storage ({self._where}) is closed")
+            self._listening = asyncio.get_running_loop().create_future()
+            task = self._listener = asyncio.create_task(self._listen_loop(self._listening))
+        ready = self._listening
+        if ready is not None and not ready.done():
+            # Done when listening, or when the task gave up (then readers fall back to polling).
+            await asyncio.wait([ready], timeout=self.connect_timeout)
+
+    async def _listen_loop(self, ready: asyncio.Future[bool]) -> None:
+        try:
+            conn = await psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True, connect_timeout=max(int(self.connect_timeout), 1))
+        except psycopg.Error:
+            ready.set_result(False)
+            return
+        try:
+            row = await (await conn.execute("SELECT current_schema()")).fetchone()
+            schema = row[0] if row else None
+            await conn.execute(f"LISTEN {CHANNEL}")
+            ready.set_result(True)
+            async for note in conn.notifies():
+                try:
+                    where, workflow_id, run_id = json.loads(note.payload)
+                except ValueError:
+                    continue
+                if where == schema:
+                    self._waiters.wake(workflow_id, run_id)
+        except psycopg.Error:
+            self._waiters.wake_all()  # readers re-check now, then poll until a new listener is up
+        finally:
+            if not ready.done():
+                ready.set_result(False)
+            await conn.close()

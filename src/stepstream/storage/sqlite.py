@@ -32,7 +32,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
@@ -40,24 +40,32 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from ..results import StepResult
 from ._sql import (
+    EVENTS,
     RUN_COLUMNS,
     RUNS,
     STEPS,
+    batch_events,
     encode_changes,
     epoch_ms,
+    event_batch,
+    loads,
     record_row,
     row_record,
     status_list,
     step_from_json,
     step_json,
 )
-from .base import RunChanges, RunRecord, Storage, now_ms
+from ._sqlite_schedules import SQLiteSchedules
+from ._sqlite_tx import read_tx as _read
+from ._sqlite_tx import write_tx as _write
+from ._wake import Waiters
+from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
 
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOTADB = 5, 6, 26
-_CHECKPOINT_EVERY = 200  # inline commits between two WAL checkpoints on the worker thread
+_CHECKPOINT_EVERY = 130  # inline commits between two WAL checkpoints (a commit with events dirties ~1.5x the pages)
 _WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
@@ -71,6 +79,23 @@ _UPSERT_STEP = (
 )
 _SELECT_RUN = f"SELECT {_COLS} FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
 _SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq"
+_INSERT_EVENTS = f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) VALUES (?, ?, ?, ?, ?)"
+_APPEND_EVENTS = (
+    f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) SELECT ?, ?, ?, ?, ? "
+    f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = ? AND run_id = ? AND (? IS NULL OR owner = ?))"
+)
+_WRITE_STEP = (
+    "INSERT INTO stepstream_step_writes (workflow_id, run_id, key, record, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_RUN_STATUS = f"SELECT status FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
+_LOG_END = f"SELECT next_seq FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq DESC LIMIT 1"
+# The batches holding offsets from `offset` on: from the one that contains it.
+_SELECT_EVENTS = (
+    f"SELECT seq, events FROM {EVENTS} WHERE workflow_id = :w AND run_id = :r AND next_seq > :o AND seq >= COALESCE("
+    f"(SELECT MAX(seq) FROM {EVENTS} WHERE workflow_id = :w AND run_id = :r AND seq <= :o), 0) ORDER BY seq LIMIT :n"
+)
+#: How often a reader waiting for events checks for appends made by other processes.
+POLL_SECONDS = 0.05
 
 
 def _locked(exc: BaseException) -> bool:
@@ -79,29 +104,6 @@ def _locked(exc: BaseException) -> bool:
     if isinstance(code, int):
         return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
     return "locked" in str(exc) or "busy" in str(exc)
-
-
-def _write(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs `body` in a write transaction holding the write lock from the start."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        out = body(conn)
-        conn.execute("COMMIT")
-        return out
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _read(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
-    """Runs `body` in a read transaction: one consistent snapshot."""
-    conn.execute("BEGIN")
-    try:
-        return body(conn)
-    finally:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
 
 
 def _statements(sql: str) -> list[str]:
@@ -118,7 +120,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(Storage):
+class SQLiteStorage(SQLiteSchedules, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;
@@ -149,8 +151,11 @@ class SQLiteStorage(Storage):
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
+        #: create the file's folder when first opened (the app's default ./.stepstream/stepstream.db)
+        self._make_parent = False
         #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
         self._last_write_size = 0
+        self._waiters = Waiters()
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({self.path!r})"
@@ -196,6 +201,8 @@ class SQLiteStorage(Storage):
 
     def _open(self) -> sqlite3.Connection:
         """In the worker thread: connect, check the file is ours, set pragmas, migrate."""
+        if self._make_parent and os.path.dirname(self.path):
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             version = self._inspect(conn)  # read-only: refuses foreign files before anything is written
@@ -356,12 +363,29 @@ class SQLiteStorage(Storage):
         *,
         expected_status: Collection[str] | None = None,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         statuses = None if expected_status is None else list(expected_status)
         if statuses == []:
             return False
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
-        return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
+        if not events:
+            return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
+        batch = (workflow_id, run_id, *event_batch(run_id, events))
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            if conn.execute(sql, params).rowcount != 1:
+                return False
+            conn.execute(_INSERT_EVENTS, batch)
+            return True
+
+        return self._appended(await self._run(lambda conn: _write(conn, tx), "update_run"), workflow_id, run_id)
+
+    def _appended(self, written: bool, workflow_id: str, run_id: str) -> bool:
+        """Wakes this process's readers of the run once events were committed."""
+        if written:
+            self._waiters.wake(workflow_id, run_id)
+        return written
 
     @staticmethod
     def _update_sql(
@@ -388,22 +412,40 @@ class SQLiteStorage(Storage):
         changes: RunChanges | None = None,
         *,
         expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
     ) -> bool:
         text = step_json(key, record)
         step = {"w": workflow_id, "r": run_id, "k": key, "rec": text, "o": expected_owner}
         update = self._update_sql(workflow_id, run_id, changes, None, expected_owner) if changes else None
         self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
-        if update is None:
+        if update is None and not events:
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
+        batch = (workflow_id, run_id, *event_batch(run_id, events)) if events else None
+        if update is None and batch is not None:
+            # Also one statement: the view's trigger checks the run, upserts the step and
+            # appends the events (see migration 0004). It changed rows only if it wrote.
+            row = (workflow_id, run_id, key, text, expected_owner, *batch[2:])
+
+            def write(conn: sqlite3.Connection) -> bool:
+                before = conn.total_changes
+                conn.execute(_WRITE_STEP, row)
+                return conn.total_changes > before
+
+            return self._appended(await self._run(write, "save_step"), workflow_id, run_id)
 
         def tx(conn: sqlite3.Connection) -> bool:
-            if conn.execute(*update).rowcount != 1:
+            if update is not None and conn.execute(*update).rowcount != 1:
                 return False  # no such run, or another owner: write nothing
-            return conn.execute(_UPSERT_STEP, step).rowcount == 1
+            if conn.execute(_UPSERT_STEP, step).rowcount != 1:
+                return False
+            if batch is not None:
+                conn.execute(_INSERT_EVENTS, batch)
+            return True
 
-        return await self._run(lambda conn: _write(conn, tx), "save_step")
+        written = await self._run(lambda conn: _write(conn, tx), "save_step")
+        return self._appended(written, workflow_id, run_id) if batch else written
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:
         params = [(workflow_id, run_id, key) for key in keys]
@@ -456,7 +498,51 @@ class SQLiteStorage(Storage):
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         def tx(conn: sqlite3.Connection) -> bool:
+            conn.execute(f"DELETE FROM {EVENTS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             conn.execute(f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             return conn.execute(f"DELETE FROM {RUNS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id)).rowcount == 1
 
         return await self._run(lambda conn: _write(conn, tx), "delete_run")
+
+    # -- the event log -------------------------------------------------------------
+
+    async def append_events(
+        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
+    ) -> bool:
+        if not events:
+            return await self.read_events(workflow_id, run_id, limit=0) is not None
+        row = (workflow_id, run_id, *event_batch(run_id, events), workflow_id, run_id, expected_owner, expected_owner)
+        # One statement: the batch goes in only if the run exists (and is the caller's).
+        written = await self._run(lambda conn: conn.execute(_APPEND_EVENTS, row).rowcount == 1, "append_events")
+        return self._appended(written, workflow_id, run_id)
+
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        key = (workflow_id, run_id)
+        start = max(offset, 0)
+        args = {"w": workflow_id, "r": run_id, "o": start, "n": -1 if limit is None else max(limit, 0)}
+
+        def tx(conn: sqlite3.Connection) -> tuple[Any, int, list[Any]]:
+            row = conn.execute(_RUN_STATUS, key).fetchone()
+            if row is None:
+                return None, 0, []
+            end = conn.execute(_LOG_END, key).fetchone()
+            return row[0], end[0] if end else 0, conn.execute(_SELECT_EVENTS, args).fetchall() if args["n"] else []
+
+        status, following, rows = await self._run(lambda conn: _read(conn, tx), "read_events")
+        if status is None:
+            return None
+        events = [event for seq, text in rows for event in batch_events(seq, loads(text), start)]
+        return EventPage(status, events if limit is None else events[: max(limit, 0)], following)
+
+    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
+        key = (workflow_id, run_id)
+
+        def has_events(conn: sqlite3.Connection) -> bool:
+            end = conn.execute(_LOG_END, key).fetchone()
+            return end is not None and end[0] > offset
+
+        async def check() -> bool:
+            return await self._run(has_events, "wait_events")
+
+        # This process's appends wake the reader at once; other processes' are seen by polling.
+        await self._waiters.wait(key, check, POLL_SECONDS)

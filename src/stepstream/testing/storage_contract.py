@@ -35,55 +35,21 @@ child processes and plain scripts do not need it.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import pickle
+import functools
 import random
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import StorageError
 from ..results import StepResult
 from ..storage.base import RunRecord, Storage
-
-FaultTable = Literal["runs", "steps"]
-StorageMaker = Callable[[], Storage]
-FaultInjector = Callable[[Storage, FaultTable], Awaitable[None]]
+from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker, in_processes, open_storage, require_processes
+from .schedule_contract import SCHEDULE_CHECKS
 
 WF = "contract-wf"
 _BASE_MS = 1_700_000_000_000  # a whole second, so datetime bounds convert exactly
-
-
-class ContractSkip(Exception):
-    """A check does not apply to this backend (the reason is the message)."""
-
-
-@dataclass
-class ContractTarget:
-    """The backend under test.
-
-    `inject_fault(storage, table)` must make every later write to that table
-    ("runs": updates of run-level fields; "steps": inserts and updates of step
-    records) fail inside the backend's transaction, e.g. with a trigger that
-    raises, while reads keep working. Leave it None to skip the fault checks.
-    """
-
-    make_storage: StorageMaker
-    shared_instances: bool = True
-    serializes: bool = True
-    inject_fault: FaultInjector | None = None
-    claimers: int = 8
-    processes: int = 4
-
-
-# -- helpers -------------------------------------------------------------------
-
-
-async def _open(target: ContractTarget) -> Storage:
-    storage = target.make_storage()
-    await storage.setup()
-    return storage
 
 
 def _steps() -> dict[str, StepResult]:
@@ -166,7 +132,7 @@ async def _expect_storage_error(call: Awaitable[Any], what: str) -> None:
 
 async def check_create_run_is_insert_only(target: ContractTarget) -> None:
     """create_run returns True once; a duplicate returns False and overwrites nothing."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         first = _rich()
         assert await storage.create_run(first) is True
@@ -181,7 +147,7 @@ async def check_create_run_is_insert_only(target: ContractTarget) -> None:
 
 async def check_load_run_round_trips_every_field(target: ContractTarget) -> None:
     """Every run field and step record comes back equal, nested keys and unicode included."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         rich = _rich()
         bare = RunRecord(WF, "run-bare", created_at=_BASE_MS, updated_at=_BASE_MS)
@@ -197,7 +163,7 @@ async def check_load_run_round_trips_every_field(target: ContractTarget) -> None
 
 async def check_save_step_upserts_in_first_write_order(target: ContractTarget) -> None:
     """save_step inserts new keys at the end and replaces existing ones in place."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(RunRecord(WF, "run-1", steps={"first": StepResult("success", 1, 1)}))
         for key in ("b", "outer.inner", "a", "outer[2].inner"):
@@ -222,7 +188,7 @@ async def check_save_step_upserts_in_first_write_order(target: ContractTarget) -
 
 async def check_save_step_applies_changes_with_the_step(target: ContractTarget) -> None:
     """save_step with run-level changes applies both; without a run it writes nothing."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(RunRecord(WF, "run-1", status="running"))
         record = StepResult("suspended", {"p": 1}, suspend_payload={"why": "approval"}, suspended_at=5)
@@ -248,7 +214,7 @@ async def check_save_step_applies_changes_with_the_step(target: ContractTarget) 
 
 async def check_update_run_compare_and_set(target: ContractTarget) -> None:
     """update_run applies changes; with expected_status only on a match; False for a missing run."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         original = _rich()
         assert await storage.create_run(original)
@@ -286,7 +252,7 @@ async def check_update_run_compare_and_set(target: ContractTarget) -> None:
 
 async def check_owner_fences_writes(target: ContractTarget) -> None:
     """With expected_owner, update_run and save_step write only while the run has that owner."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(_rich(status="suspended", owner=None))
         assert await storage.update_run(WF, "run-1", {"status": "running", "owner": "exec-a"}, expected_status=["suspended"]) is True
@@ -312,7 +278,7 @@ async def check_owner_fences_writes(target: ContractTarget) -> None:
 
 async def check_delete_steps(target: ContractTarget) -> None:
     """delete_steps removes the given keys (unknown keys are ignored); a re-saved key goes last."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(_rich())
         await storage.delete_steps(WF, "run-1", ["outer.inner", "outer[2].inner", "not-there"])
@@ -331,7 +297,7 @@ async def check_delete_steps(target: ContractTarget) -> None:
 
 async def check_list_runs_filters_and_pages(target: ContractTarget) -> None:
     """list_runs filters, orders newest first, counts the total and pages (0-based)."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         runs = {
             "a1": RunRecord("wf-a", "a1", status="success", resource_id="u1", created_at=_BASE_MS + 1000),
@@ -378,7 +344,7 @@ async def check_list_runs_filters_and_pages(target: ContractTarget) -> None:
 
 async def check_delete_run(target: ContractTarget) -> None:
     """delete_run removes the run and its steps; False when there is none."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(_rich())
         assert await storage.create_run(_rich("run-2"))
@@ -400,7 +366,7 @@ async def _claim(storage: Storage, run_id: str = "run-1") -> bool:
 
 async def check_concurrent_claims_on_one_instance(target: ContractTarget) -> None:
     """N concurrent `suspended -> running` claims on one run: exactly one wins."""
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         for round_ in range(3):
             run_id = f"run-{round_}"
@@ -417,7 +383,7 @@ async def check_concurrent_claims_across_instances(target: ContractTarget) -> No
     """Separate instances on one database: exactly one claim wins."""
     if not target.shared_instances:
         raise ContractSkip("instances of this backend do not share a database")
-    storages = [await _open(target) for _ in range(target.claimers)]
+    storages = [await open_storage(target) for _ in range(target.claimers)]
     try:
         for round_ in range(3):
             run_id = f"run-{round_}"
@@ -429,55 +395,13 @@ async def check_concurrent_claims_across_instances(target: ContractTarget) -> No
             await storage.close()
 
 
-def _claim_in_process(make_storage: StorageMaker, run_id: str, barrier: Any, results: Any) -> None:
-    """Child process: open a storage, wait for the others, claim once, report."""
-
-    async def main() -> bool:
-        storage = make_storage()
-        try:
-            await storage.setup()
-            barrier.wait(60)
-            return await _claim(storage, run_id)
-        finally:
-            await storage.close()
-
-    try:
-        results.put(asyncio.run(main()))
-    except BaseException as exc:
-        results.put(f"error: {exc!r}")
-        raise
-
-
-def _claims_in_processes(make_storage: StorageMaker, run_id: str, count: int) -> list[Any]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(count), ctx.Queue()
-    procs = [ctx.Process(target=_claim_in_process, args=(make_storage, run_id, barrier, results)) for _ in range(count)]
-    for proc in procs:
-        proc.start()
-    try:
-        return [results.get(timeout=90) for _ in procs]
-    finally:
-        for proc in procs:
-            proc.join(30)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        results.close()
-        results.join_thread()
-
-
 async def check_concurrent_claims_across_processes(target: ContractTarget) -> None:
     """Separate processes on one database: exactly one claim wins."""
-    if not target.shared_instances:
-        raise ContractSkip("instances of this backend do not share a database")
-    try:
-        pickle.dumps(target.make_storage)
-    except Exception as exc:
-        raise ContractSkip(f"make_storage cannot be pickled ({exc}); use functools.partial of an importable class") from exc
-    storage = await _open(target)
+    require_processes(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(RunRecord(WF, "run-1", status="suspended"))
-        wins = await asyncio.to_thread(_claims_in_processes, target.make_storage, "run-1", target.processes)
+        wins = await asyncio.to_thread(in_processes, target.make_storage, functools.partial(_claim, run_id="run-1"), target.processes)
         assert all(isinstance(w, bool) for w in wins), f"a child process failed: {wins}"
         assert wins.count(True) == 1, f"{wins.count(True)} of {len(wins)} processes won the claim"
         loaded = await storage.load_run(WF, "run-1")
@@ -489,7 +413,7 @@ async def check_concurrent_claims_across_processes(target: ContractTarget) -> No
 async def check_concurrent_step_writes_are_all_kept(target: ContractTarget) -> None:
     """Concurrent save_step calls on one run (and instances, if shared) lose no step."""
     count = 4 if target.shared_instances else 1
-    storages = [await _open(target) for _ in range(count)]
+    storages = [await open_storage(target) for _ in range(count)]
     try:
         assert await storages[0].create_run(RunRecord(WF, "run-1", status="running"))
         keys = [f"branch[{i}].step" for i in range(40)]
@@ -512,7 +436,7 @@ async def check_data_survives_reopen(target: ContractTarget) -> None:
     """A new instance on the same database sees everything a closed one wrote."""
     if not target.shared_instances:
         raise ContractSkip("instances of this backend do not share a database")
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(_rich())
         await storage.save_step(WF, "run-1", "late", StepResult("success", 1, 2), {"status": "running"})
@@ -520,7 +444,7 @@ async def check_data_survives_reopen(target: ContractTarget) -> None:
         await storage.close()
     expected = _rich(status="running")
     expected.steps["late"] = StepResult("success", 1, 2)
-    reopened = await _open(target)
+    reopened = await open_storage(target)
     try:
         loaded = await reopened.load_run(WF, "run-1")
         assert loaded is not None
@@ -533,7 +457,7 @@ async def check_data_survives_reopen(target: ContractTarget) -> None:
 async def _failed_write_keeps_data(target: ContractTarget, table: FaultTable) -> None:
     if target.inject_fault is None:
         raise ContractSkip("no inject_fault for this backend")
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(_rich())
         before = await storage.load_run(WF, "run-1")
@@ -570,7 +494,7 @@ async def check_unserializable_value_raises_storage_error(target: ContractTarget
     """A value that cannot become JSON raises StorageError and writes nothing."""
     if not target.serializes:
         raise ContractSkip("this backend keeps values by reference")
-    storage = await _open(target)
+    storage = await open_storage(target)
     try:
         assert await storage.create_run(_rich())
         circular: list[Any] = []
@@ -589,7 +513,14 @@ Check = Callable[[ContractTarget], Coroutine[Any, Any, None]]
 CHECKS: dict[str, Check] = {
     name.removeprefix("check_"): fn for name, fn in list(globals().items()) if name.startswith("check_") and callable(fn)
 }
-"""Every check, by name, in definition order."""
+"""Every check, by name, in definition order (then the event log's, then the schedules')."""
+
+from . import _event_log_checks  # noqa: E402 - it uses the helpers above
+
+CHECKS.update(
+    (name.removeprefix("check_"), fn) for name, fn in vars(_event_log_checks).items() if name.startswith("check_") and callable(fn)
+)
+CHECKS.update(SCHEDULE_CHECKS)
 
 
 async def run_storage_contract(target: ContractTarget) -> list[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..step import Step
 from .mapping import MappingStep
 from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
-from .predicate import as_condition
+from .predicate import Predicate, as_condition
 
 if TYPE_CHECKING:
     from .builder import Workflow
@@ -94,7 +94,7 @@ def _single(step: Step) -> dict[str, Any]:
         inner["description"] = step.description
     if step.metadata:
         inner["metadata"] = step.metadata
-    inner["canSuspend"] = step.suspend_schema is not None or step.resume_schema is not None
+    inner["canSuspend"] = step.can_suspend
     return {"type": "step", "step": inner}
 
 
@@ -109,8 +109,9 @@ def _predicate(condition: Any) -> dict[str, Any] | None:
 
 
 def _condition(condition: Any) -> str:
-    predicate = _predicate(condition)
-    return json.dumps(predicate) if predicate is not None else _text(condition)
+    """Mastra's `fn` of a condition: a predicate's label (derivePredicateLabel), else the function's text."""
+    predicate = condition if isinstance(condition, Predicate) else None
+    return predicate.label if predicate is not None else _text(condition)
 
 
 def _text(value: Any) -> str:

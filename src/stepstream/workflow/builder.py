@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
 from ..errors import ValidationError, WorkflowDefinitionError
+from ..schedules._declare import DeclaredSchedule, ScheduleConfig, declared_schedules
 from ..step import Condition, Step
 from ..types import TracingPolicy, check_tracing_policy
 from .mapping import mapping_step
@@ -74,6 +75,7 @@ class Workflow(Step):
         retry_config: RetryConfig | None = None,
         options: WorkflowOptions | None = None,
         metadata: Mapping[str, Any] | None = None,
+        schedule: ScheduleConfig | Sequence[ScheduleConfig] | None = None,
         request_context_schema: Any = None,
     ):
         super().__init__(
@@ -105,6 +107,8 @@ class Workflow(Step):
         self.options: dict[str, Any] = opts
         self.validate_inputs: bool = bool(opts.get("validate_inputs", True))
         self.state_schema_obj: Schema | None = schema_for(state_schema) if state_schema is not None else None
+        #: cron schedules declared with `schedule=`, checked now, stored when a scheduler starts
+        self.schedules: tuple[DeclaredSchedule, ...] = declared_schedules(id, schedule, self._in, self.state_schema_obj)
         self._nodes: list[Node] = []
         self._graph: tuple[Node, ...] | None = None
         self._dirty = False
@@ -436,10 +440,13 @@ def create_workflow(
     retry_config: RetryConfig | None = None,
     options: WorkflowOptions | None = None,
     metadata: Mapping[str, Any] | None = None,
+    schedule: ScheduleConfig | Sequence[ScheduleConfig] | None = None,
     request_context_schema: Any = None,
 ) -> Workflow:
     """Creates a workflow; chain builder calls and end with `commit()`.
 
+    `schedule` runs it on a cron: one mapping or a list of them (see `ScheduleConfig`);
+    a bad cron, time zone or input raises ScheduleError naming the schedule and field.
     `request_context_schema` is checked against the request context when a run starts
     (a mismatch refuses the start) and, for a nested workflow, before it runs as a step."""
     return Workflow(
@@ -451,6 +458,7 @@ def create_workflow(
         retry_config=retry_config,
         options=options,
         metadata=metadata,
+        schedule=schedule,
         request_context_schema=request_context_schema,
     )
 
@@ -490,6 +498,7 @@ def clone_workflow(workflow: WorkflowT, *, id: str) -> WorkflowT:
     clone._storage = None
     clone.executor_id = "local"
     clone._runs = {}
+    clone.schedules = ()  # declared schedules belong to the original's id
     clone.commit()
     return clone
 

@@ -130,12 +130,9 @@ class Predicate:
         return _eval(self._data, lambda p: _resolve(p, roots, results.get))
 
     def __call__(self, ctx: StepContext[Any, Any]) -> bool:
-        """Evaluates in a running workflow (the engine calls conditions this way)."""
-        roots = {
-            "inputData": to_json(ctx.input_data),
-            "initData": to_json(ctx.get_init_data()),
-            "state": to_json(ctx.state),
-        }
+        """Evaluates in a running workflow (the engine calls conditions this way); each root
+        is read from the context only when a path needs it."""
+        roots = _LazyRoots(ctx)
         return _eval(self._data, lambda p: _resolve(p, roots, lambda sid: to_json(ctx.get_step_result(sid))))
 
     def __and__(self, other: Predicate) -> Predicate:
@@ -155,6 +152,20 @@ class Predicate:
 
     def __repr__(self) -> str:
         return f"<Predicate {self.label}>"
+
+
+class _LazyRoots(dict[str, Any]):
+    """`inputData`, `initData` and `state` of a step context, in JSON form, read on first use."""
+
+    def __init__(self, ctx: StepContext[Any, Any]):
+        super().__init__()
+        self._ctx = ctx
+
+    def __missing__(self, root: str) -> Any:
+        ctx = self._ctx
+        source = ctx.input_data if root == "inputData" else ctx.get_init_data() if root == "initData" else ctx.state
+        value = self[root] = to_json(source)
+        return value
 
 
 # -- the helpers ------------------------------------------------------------------------------

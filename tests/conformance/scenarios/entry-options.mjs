@@ -1,8 +1,7 @@
 // Control-flow entry options: id, description and metadata on parallel, branch, dowhile,
 // dountil, foreach, map, sleep and sleepUntil. They identify the entry (its span, the step
-// graph, which stepstream
-// does not keep: its tracing spans carry them) and never change execution: the results and
-// step records are those of the plain flow; only map and sleep take the id as their step id.
+// graph: see step-graph-declarative) and never change execution: the results and step records
+// are those of the plain flow; only map and sleep take the id as their step id.
 export default async function ({ createWorkflow, createStep, z, mastraWith, log }) {
   const { cloneStep } = await import(process.cwd() + '/node_modules/@mastra/core/dist/workflows/index.js');
   const N = z.object({ n: z.number() });

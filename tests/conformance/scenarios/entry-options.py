@@ -1,6 +1,6 @@
 """Control-flow entry options (id, description, metadata) never change execution; only map and
-sleep take the id as their step id. (Mastra also shows them in its serialized step graph, which
-stepstream does not keep; its tracing spans carry them, see tests/tracing.)"""
+sleep take the id as their step id. (The step graph shows them: scenario step-graph-declarative;
+so do the tracing spans: tests/tracing/test_entry_options.py.)"""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
