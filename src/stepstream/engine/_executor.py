@@ -95,7 +95,7 @@ class Execution:
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
-            saves = rs.saves
+            done = self.per_step and self.replayed(node)
             if type(node) is StepNode:
                 self.executed.append(node.step.id)
                 status, value = await self.run_step(node.step, value, self.replay)
@@ -107,11 +107,21 @@ class Execution:
                 if status == "failed":
                     return "failed", None
                 return status, value
-            if self.per_step and rs.saves != saves and node is not last and not rs.abort_event.is_set():
-                return "paused", None
+            if self.per_step and not done and node is not last and not rs.abort_event.is_set():
+                return "paused", None  # Mastra's perStep: one entry from where this execution starts
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
+
+    def replayed(self, node: Node) -> bool:
+        """True when a replayed node already succeeded, so it will not run again."""
+        if not self.replay:
+            return False
+        records = [self.context.get(i) for i in node.ids]
+        if isinstance(node, ConditionalNode):
+            records = [r for r in records if r is not None]
+            return bool(records) and all(r.status == "success" for r in records if r is not None)
+        return all(r is not None and r.status == "success" for r in records)
 
     async def _run_node(self, node: Node, value: Any, traced: bool = False) -> tuple[str, Any]:
         if self.rs.tracer is not None and not traced:
@@ -573,7 +583,6 @@ class Execution:
     async def _save(self, key: str, record: StepResult) -> None:
         self.context[key] = record
         rs = self.rs
-        rs.saves += 1
         full = self.prefix + key
         rs.records[full] = record
         if rs.defer_last == full:

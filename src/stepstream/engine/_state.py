@@ -113,8 +113,6 @@ class RunState:
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
         #: the last top-level step's record, written with the run's final status
-        #: step records written by this execution (per-step mode pauses after an entry that wrote one)
-        self.saves = 0
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
         #: the token this execution claimed the run with; every write is conditional on it

@@ -166,11 +166,13 @@ class Run:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
     ) -> str:
         """Claims the run and returns its id at once; the run goes on in this process's
         background. Refused input raises here and changes nothing. Follow the run with
         `observe_stream()`; if the process dies, `restart_active_runs()` recovers it."""
-        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options, _Options()))
+        opts = _Options.of(None, per_step)
+        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options, opts))
         return self.run_id
 
     def observe_stream(self, offset: int = 0) -> WorkflowStream:
@@ -334,10 +336,12 @@ class Run:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
     ) -> str:
         """Claims the resume and returns the run id without waiting for the run. A refused
         resume (not suspended, unknown step, invalid data) raises here and changes nothing."""
-        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, _Options())
+        opts = _Options.of(None, per_step)
+        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
         background.spawn(self, execution)
         return self.run_id
 
