@@ -63,3 +63,7 @@ def temporal_server() -> Iterator[DevServer]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+from ..storage.conftest import pg_dsn as pg_dsn  # noqa: E402 - PostgreSQL fixtures for these tests too
+from ..storage.conftest import pg_schema as pg_schema  # noqa: E402
