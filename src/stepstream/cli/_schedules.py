@@ -51,7 +51,15 @@ def print_schedules(console: Console, rows: list[Schedule]) -> None:
     table = Table("schedule", "workflow", "cron", "zone", "status", "next fire", "last run", box=None, header_style="bold")
     for s in rows:
         status = f"[green]{s.status}[/]" if s.status == "active" else f"[yellow]{s.status}[/]"
-        table.add_row(escape(s.id), escape(s.workflow_id), escape(s.cron), escape(s.timezone or "host"), status, when(s.next_fire_at), escape(s.last_run_id or ""))
+        table.add_row(
+            escape(s.id),
+            escape(s.workflow_id),
+            escape(s.cron),
+            escape(s.timezone or "host"),
+            status,
+            when(s.next_fire_at),
+            escape(s.last_run_id or ""),
+        )
     console.print(table)
 
 
@@ -63,7 +71,12 @@ def print_schedule(console: Console, schedule: Schedule, triggers: list[dict[str
     table = Table("fired", "slot", "outcome", "kind", "run", "error", box=None, header_style="bold")
     for t in triggers:
         table.add_row(
-            when(t["actualFireAt"]), when(t["scheduledFireAt"]), escape(t["outcome"]), escape(t["triggerKind"]), escape(t["runId"] or ""), escape(t.get("error", ""))
+            when(t["actualFireAt"]),
+            when(t["scheduledFireAt"]),
+            escape(t["outcome"]),
+            escape(t["triggerKind"]),
+            escape(t["runId"] or ""),
+            escape(t.get("error", "")),
         )
     console.print(table if triggers else "No fires yet.")
 
@@ -95,7 +108,9 @@ def register(
     @app_option
     @storage_option
     @json_option
-    def schedules_list(workflow_id: str | None, status: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+    def schedules_list(
+        workflow_id: str | None, status: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool
+    ) -> None:
         """Lists the schedules, oldest first."""
         rows = on(app_spec, storage_url, lambda s: s.list(workflow_id=workflow_id, status=status))
         click.echo(dump([r.to_dict() for r in rows])) if json_lines else print_schedules(make_console(), rows)

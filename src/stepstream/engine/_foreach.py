@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
 from .._serialize import serialize_error
-from ..events import STEP_START
+from ..events import STEP_RESULT, STEP_START, WorkflowEvent
 from ..results import StepResult
 from ..step import StepContext
 from ..storage.base import now_ms
@@ -212,7 +212,13 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         output = [o.get("output") if o is not None else None for o in outs]
         record = StepResult("success", items, output, ended_at=now_ms(), **common)
         status, result = "success", output
-    await ex.save(key, record, ex._record_event(name, call_id, record, status))
+    event: WorkflowEvent | None
+    if status == "success" and rs.emitting:  # Mastra's foreach result carries its output, no payload (times kept)
+        done = {"status": "success", "output": to_json(result), "startedAt": started, "endedAt": record.ended_at}
+        event = rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done}, deliver=False)
+    else:
+        event = ex._record_event(name, call_id, record, status)
+    await ex.save(key, record, event)
     if status == "suspended":
         ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
         return "suspended", None
