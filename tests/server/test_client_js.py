@@ -54,7 +54,7 @@ def _types(events: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_mastra_client_js_drives_the_server(guarded: Served) -> None:
-    out = await drive(guarded.url)
+    out = await drive(guarded.url, OBSERVE="1")
     assert out["list"] == ["approval", "chain", "failing"]
     assert out["details"] == {"name": "approval", "steps": ["shout", "approve"], "graph": ["shout", "approve"]}
     assert out["schema"]["inputSchema"]["properties"]["value"]["type"] == "string"
@@ -79,6 +79,9 @@ async def test_mastra_client_js_drives_the_server(guarded: Served) -> None:
     assert out["unknownRun"]["status"] == 404 and "Workflow run not found" in out["unknownRun"]["message"]
     assert out["badResume"]["status"] == 409 and "This workflow run was not suspended" in out["badResume"]["message"]
 
+    # observe: the whole run (its start and its resume, one log), then from an offset
+    assert out["observe"] == stream + resumed
+    assert out["observeFrom"] == (stream + resumed)[3:]
 
 async def test_mastra_client_js_drives_the_schedule_routes(guarded: Served) -> None:
     out = await drive(guarded.url, "schedules.mjs")
