@@ -34,30 +34,25 @@ async def add_one(value: int) -> int:
 
 
 @workflow.defn
-class ActivityChain:
+class Chain:
+    """`steps` trivial steps, one after the other: activities, or local activities."""
+
     @workflow.run
-    async def run(self, steps: int) -> int:
+    async def run(self, steps: int, local: bool) -> int:
         value = 0
         for _ in range(steps):
-            value = await workflow.execute_activity(add_one, value, start_to_close_timeout=TIMEOUT)
+            if local:
+                value = await workflow.execute_local_activity(add_one, value, start_to_close_timeout=TIMEOUT)
+            else:
+                value = await workflow.execute_activity(add_one, value, start_to_close_timeout=TIMEOUT)
         return value
 
 
-@workflow.defn
-class LocalActivityChain:
-    @workflow.run
-    async def run(self, steps: int) -> int:
-        value = 0
-        for _ in range(steps):
-            value = await workflow.execute_local_activity(add_one, value, start_to_close_timeout=TIMEOUT)
-        return value
-
-
-async def _ms_per_step(client: Client, queue: str, chain: str, steps: int, runs: int) -> float:
+async def _ms_per_step(client: Client, queue: str, local: bool, steps: int, runs: int) -> float:
     samples = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        result = await client.execute_workflow(chain, steps, id=f"bench-{uuid.uuid4().hex}", task_queue=queue)
+        result = await client.execute_workflow(Chain.run, args=[steps, local], id=f"bench-{uuid.uuid4().hex}", task_queue=queue)
         samples.append(time.perf_counter() - t0)
         assert result == steps, result
     return statistics.median(samples) / steps * 1e3
@@ -66,11 +61,11 @@ async def _ms_per_step(client: Client, queue: str, chain: str, steps: int, runs:
 async def measure(client: Client, steps: int = 20, runs: int = 10) -> dict[str, float]:
     """Milliseconds per step of a plain activity chain and a local-activity chain."""
     queue = f"bench-{uuid.uuid4().hex}"
-    async with Worker(client, task_queue=queue, workflows=[ActivityChain, LocalActivityChain], activities=[add_one]):
-        await _ms_per_step(client, queue, "ActivityChain", 2, 1)  # warm up: workflow cache, connections
+    async with Worker(client, task_queue=queue, workflows=[Chain], activities=[add_one]):
+        await _ms_per_step(client, queue, False, 2, 1)  # warm up: workflow cache, connections
         return {
-            "temporal activity chain": await _ms_per_step(client, queue, "ActivityChain", steps, runs),
-            "temporal local-activity chain": await _ms_per_step(client, queue, "LocalActivityChain", steps, runs),
+            "temporal activity chain": await _ms_per_step(client, queue, False, steps, runs),
+            "temporal local-activity chain": await _ms_per_step(client, queue, True, steps, runs),
         }
 
 

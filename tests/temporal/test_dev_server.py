@@ -13,23 +13,20 @@ from .conftest import DevServer
 
 
 @activity.defn
-async def add_one(value: int) -> int:
-    return value + 1
+async def greet(name: str) -> str:
+    return f"hello {name} from {activity.info().activity_type}"
 
 
 @workflow.defn
-class Chain:
+class Greeting:
     @workflow.run
-    async def run(self, steps: int) -> int:
-        value = 0
-        for _ in range(steps):
-            value = await workflow.execute_activity(add_one, value, start_to_close_timeout=timedelta(seconds=30))
-        return value
+    async def run(self, names: list[str]) -> list[str]:
+        return [await workflow.execute_activity(greet, name, start_to_close_timeout=timedelta(seconds=30)) for name in names]
 
 
-async def test_a_plain_activity_chain_runs_on_the_dev_server(temporal_server: DevServer) -> None:
+async def test_workflows_and_activities_run_on_the_dev_server(temporal_server: DevServer) -> None:
     client = await Client.connect(temporal_server.address, namespace=temporal_server.namespace)
     queue = f"test-{uuid.uuid4().hex}"
-    async with Worker(client, task_queue=queue, workflows=[Chain], activities=[add_one]):
-        result = await client.execute_workflow(Chain.run, 5, id=f"chain-{uuid.uuid4().hex}", task_queue=queue)
-    assert result == 5
+    async with Worker(client, task_queue=queue, workflows=[Greeting], activities=[greet]):
+        result = await client.execute_workflow(Greeting.run, ["ada", "alan"], id=f"greet-{uuid.uuid4().hex}", task_queue=queue)
+    assert result == ["hello ada from greet", "hello alan from greet"]
