@@ -28,9 +28,9 @@ def build(steps: int, typed: bool):  # type: ignore[no-untyped-def]
     wf = create_workflow(id=f"chain{steps}{typed}", input_schema=V if typed else None, output_schema=V if typed else None)
     for i in range(steps):
         if typed:
-            wf.then(create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1)))
+            wf.then(create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1), inline=True))
         else:
-            wf.then(create_step(id=f"s{i}", execute=lambda ctx: ctx.input_data + 1))
+            wf.then(create_step(id=f"s{i}", execute=lambda ctx: ctx.input_data + 1, inline=True))
     return wf.commit()
 
 

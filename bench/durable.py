@@ -42,7 +42,7 @@ class V(BaseModel):
 def chain(wf_id: str, steps: int) -> Any:
     wf = create_workflow(id=wf_id, input_schema=V, output_schema=V)
     for i in range(steps):
-        wf.then(create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1)))
+        wf.then(create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1), inline=True))
     return wf.commit()
 
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from stepstream import create_step, create_workflow
 from stepstream.cli._app import one_line
-from stepstream.cli._prompt import fields_of, form_of_json_schema, form_of_type, parse_answer, whole_value
-from stepstream.cli._shape import RemoteShape, concurrent_paths, find_step
+from stepstream.cli._prompt import fields_of, form_of_type, parse_answer, whole_value
+from stepstream.cli._shape import concurrent_paths, find_step
 from tests.cli.flows import Decision, tour
 
 
@@ -60,45 +60,6 @@ def test_text_answers_stay_text_and_non_models_are_one_value() -> None:
     one = whole_value(list[int])
     assert fields_of(list[int]) is None and one.check(parse_answer(one, "[1, 2]")) == [1, 2]
     assert whole_value(None).required is False
-
-
-def test_json_schema_forms_check_type_enum_and_bounds() -> None:
-    form = form_of_json_schema(Decision.model_json_schema())
-    assert not form.whole and form.skeleton == {"approved": False, "amount": 0}
-    approved, amount = form.fields
-    assert amount.label == "amount (integer, how many to ship)" and amount.required is True
-    assert amount.check(parse_answer(amount, "7")) == 7
-    with pytest.raises(ValueError, match="less than or equal to 100"):
-        amount.check(parse_answer(amount, "500"))
-    with pytest.raises(ValueError, match="valid integer"):
-        amount.check(parse_answer(amount, "true"))
-    with pytest.raises(ValueError, match="valid boolean"):
-        approved.check(parse_answer(approved, "maybe"))
-    colour = form_of_json_schema({"type": "string", "enum": ["red", "blue"]})
-    assert colour.whole and colour.fields[0].check("red") == "red"
-    with pytest.raises(ValueError, match="one of"):
-        colour.fields[0].check("green")
-
-
-def test_remote_shape_reads_mastras_workflow_info() -> None:
-    info = {
-        "stepGraph": [
-            {"type": "step", "step": {"id": "a"}},
-            {"type": "parallel", "steps": [{"type": "step", "step": {"id": "p"}}, {"type": "step", "step": {"id": "q"}}]},
-            {
-                "type": "step",
-                "step": {"id": "inner", "serializedStepFlow": [{"type": "conditional", "steps": [{"type": "step", "step": {"id": "c"}}]}]},
-            },
-        ],
-        "allSteps": {
-            "inner.c": {"resumeSchema": '{"json": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}}'}
-        },
-    }
-    shape = RemoteShape(info)
-    assert shape.concurrent() == {"p", "q", "inner.c"}
-    form = shape.resume_form(["inner", "c"])
-    assert [f.name for f in form.fields] == ["ok"] and form.skeleton == {"ok": False}
-    assert shape.resume_form(["a"]).whole
 
 
 def test_skeleton_and_one_line() -> None:

@@ -1,7 +1,8 @@
-"""Where a command's runs live: a local app (its storage), or a running server (`--url`).
+"""Where a command's runs live: the app, on its storage (or `--storage`).
 
-Both give the command a workflow that can create runs and read stored ones, and the
-workflow's `Shape`; runs and their events are the same types either way.
+A backend gives a command a workflow that creates runs and reads stored ones, and the
+workflow's `Shape`; commands see only the protocols below, so another backend (a
+server reached through the Python client) can stand beside this one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class StartableRun(RunLike, Protocol):
     def stream(self, input_data: Any = None) -> EventStream: ...
 
     async def cancel(self) -> None: ...
+
+    def observe_stream(self, offset: int = 0) -> EventStream: ...
 
 
 class WorkflowLike(Protocol):

@@ -197,6 +197,27 @@ def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storag
     click.echo(dump(state.to_dict())) if json_lines else print_run(make_console(), state)
 
 
+@runs_group.command("watch")
+@click.argument("run_id", metavar="RUN")
+@click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Start at this event (0-based).")
+@app_option
+@storage_option
+@json_option
+def runs_watch(run_id: str, workflow_id: str | None, offset: int, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+    """Follows a run from any process sharing its storage: its events so far, then live ones,
+    until it settles (exit codes as `run`; a suspended run is not resumed here)."""
+    backend = local_backend(app_spec, storage_url)
+
+    async def work() -> int:
+        wf, shape, _ = await backend.find_run(run_id, workflow_id)
+        out = Output(json_lines, False, shape, backend.resume_prefix)
+        run = await wf.create_run(run_id)
+        return await drive(run, wf, follow(run.observe_stream(offset), out), out)
+
+    raise SystemExit(run_async(lambda: backend.session(work)))
+
+
 register_schedules(cli, app_option, storage_option, json_option, run_async, with_storage)
 
 

@@ -3,9 +3,8 @@
 In a terminal, a suspended step shows its payload and the command asks for the resume
 data (field by field, from the step's resume schema), then resumes, until the run
 ends. Elsewhere it exits 0 on success, 1 on failure and 2 when suspended, printing
-the run id and the `stepstream resume` command that continues it. The run may be
-local (`Run`) or on a server (the Python client's remote run): both give the same
-events and results.
+the run id and the `stepstream resume` command that continues it. Runs are seen
+through small protocols (`RunLike`, `EventStream`), which `Run` satisfies.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ T = TypeVar("T")
 
 
 class EventStream(Protocol):
-    """A run's event stream, local or remote."""
+    """A run's event stream."""
 
     def __aiter__(self) -> AsyncIterator[WorkflowEvent]: ...
 
@@ -43,7 +42,7 @@ class EventStream(Protocol):
 
 
 class RunLike(Protocol):
-    """What the command line does with a run, local or remote."""
+    """What the command line does with a run."""
 
     @property
     def run_id(self) -> str: ...
@@ -52,7 +51,7 @@ class RunLike(Protocol):
 
 
 class RunSource(Protocol):
-    """Where a run's stored state is read (a workflow, local or remote)."""
+    """Where a run's stored state is read (its workflow)."""
 
     async def get_run(self, run_id: str) -> WorkflowState | None: ...
 

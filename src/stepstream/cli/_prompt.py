@@ -48,55 +48,6 @@ def form_of_type(schema: Any) -> Form:
     return Form(fields, False, example) if fields is not None else Form([whole_value(schema)], True, example)
 
 
-def form_of_json_schema(schema: dict[str, Any] | None) -> Form:
-    """The form for a resume schema given as JSON Schema (a workflow on a server): each answer's
-    type, enum and bounds are checked here, the rest by the server's validation."""
-    example = skeleton(schema)
-    if schema is None:
-        return Form([whole_value(None)], True, example)
-    properties = schema.get("properties")
-    if schema.get("type") != "object" or not isinstance(properties, dict):
-        return Form([json_field("resume data", schema, True)], True, example)
-    required = set(schema.get("required") or ())
-    return Form([json_field(name, prop, name in required) for name, prop in properties.items()], False, example)
-
-
-def json_field(name: str, prop: dict[str, Any], required: bool) -> Field:
-    kind = str(prop.get("type", "value"))
-    label = f"{name} ({kind}{', ' + prop['description'] if prop.get('description') else ''})"
-    return Field(name, label, required, json_check(prop), kind == "string")
-
-
-_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "array": list,
-    "object": dict,
-    "null": type(None),
-}
-
-
-def json_check(prop: dict[str, Any]) -> Callable[[Any], Any]:
-    """A check of one value against a JSON Schema's type, enum and numeric bounds."""
-
-    def check(value: Any) -> Any:
-        kind = prop.get("type")
-        expected = _JSON_TYPES.get(kind) if isinstance(kind, str) else None
-        if expected is not None and (not isinstance(value, expected) or (isinstance(value, bool) and kind in ("integer", "number"))):
-            raise ValueError(f"Input should be a valid {kind}")
-        if "enum" in prop and value not in prop["enum"]:
-            raise ValueError(f"Input should be one of {prop['enum']}")
-        if isinstance(value, int | float) and "minimum" in prop and value < prop["minimum"]:
-            raise ValueError(f"Input should be greater than or equal to {prop['minimum']}")
-        if isinstance(value, int | float) and "maximum" in prop and value > prop["maximum"]:
-            raise ValueError(f"Input should be less than or equal to {prop['maximum']}")
-        return value
-
-    return check
-
-
 def skeleton(schema: dict[str, Any] | None) -> Any:
     """A placeholder value of a JSON Schema's shape, to edit in a printed `--data`."""
     blanks = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
@@ -152,8 +103,8 @@ def ask_field(console: Console, field: Field) -> Any:
         value = parse_answer(field, answer)
         try:
             field.check(value)
-        except ValueError as exc:
-            problems = "; ".join(str(e["msg"]) for e in exc.errors()) if isinstance(exc, pydantic.ValidationError) else str(exc)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(str(e["msg"]) for e in exc.errors())
             console.print(f"  [red]✗ {escape(field.name)}: {escape(problems)}[/]", highlight=False)
             continue
         return value

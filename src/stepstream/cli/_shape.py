@@ -1,19 +1,16 @@
 """What the command line needs to know of a workflow's shape: which steps run side by side
 (to indent them) and what a suspended step's resume data looks like (to ask for it).
-
-`LocalShape` reads a workflow object; `RemoteShape` reads Mastra's WorkflowInfo JSON, as
-a server describes a workflow (`GET /api/workflows/:id`).
+`LocalShape` reads a workflow object; commands see only the `Shape` protocol.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..step import Step
 from ..workflow.builder import Workflow, node_steps
 from ..workflow.plan import ConditionalNode, ParallelNode
-from ._prompt import Form, form_of_json_schema, form_of_type
+from ._prompt import Form, form_of_type
 
 
 class Shape(Protocol):
@@ -62,33 +59,3 @@ class LocalShape:
     def resume_form(self, path: list[str]) -> Form:
         step = find_step(self.workflow, path) if path else None
         return form_of_type(step.resume_schema if step is not None else None)
-
-
-def graph_concurrent(graph: list[dict[str, Any]], prefix: str = "") -> set[str]:
-    """Concurrent step paths from Mastra's serialized step graph."""
-    paths: set[str] = set()
-    for node in graph:
-        inner = node.get("steps") or ([{"step": node["step"]}] if "step" in node else [])
-        for entry in inner:
-            step = entry.get("step") or {}
-            if node.get("type") in ("parallel", "conditional"):
-                paths.add(prefix + str(step.get("id")))
-            if step.get("serializedStepFlow"):
-                paths |= graph_concurrent(step["serializedStepFlow"], prefix + str(step.get("id")) + ".")
-    return paths
-
-
-class RemoteShape:
-    """The shape of a workflow a server describes (Mastra's WorkflowInfo)."""
-
-    def __init__(self, info: dict[str, Any]):
-        self.info = info
-
-    def concurrent(self) -> set[str]:
-        return graph_concurrent(self.info.get("stepGraph") or [])
-
-    def resume_form(self, path: list[str]) -> Form:
-        step = (self.info.get("allSteps") or {}).get(".".join(path)) or {}
-        text = step.get("resumeSchema")
-        schema = json.loads(text).get("json") if isinstance(text, str) else text
-        return form_of_json_schema(schema if isinstance(schema, dict) else None)

@@ -103,20 +103,18 @@ class RunTracer:
 
 # -- the provider ------------------------------------------------------------------------
 _NOOP_PROVIDERS = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
-_provider: trace.TracerProvider | None = None
 _cached: tuple[trace.TracerProvider, trace.Tracer | None] | None = None
 
 
 def set_provider(provider: trace.TracerProvider | None) -> None:
     """Uses `provider` instead of the global one (None: the global one again)."""
-    global _provider, _cached
-    _provider = provider
-    _cached = None
+    T.set_tracer_provider(provider)
 
 
 def _otel_tracer() -> trace.Tracer | None:
     global _cached
-    provider = _provider if _provider is not None else trace.get_tracer_provider()
+    chosen = T.tracer_provider()
+    provider = chosen if chosen is not None else trace.get_tracer_provider()
     cached = _cached
     if cached is not None and cached[0] is provider:
         return cached[1]
