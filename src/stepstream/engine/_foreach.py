@@ -64,30 +64,14 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
     except Exception as exc:
         return await _failed_at_start(ex, key, items, started, exc)
     total = len(items)
-    outs: list[dict[str, Any] | None] = [None] * total
-    #: the stored (JSON) form of entries kept from storage, so a resume does not convert them again
-    stored_json: list[dict[str, Any] | None] = [None] * total
-    if resuming and prev is not None and isinstance(prev.suspend_payload, dict):
-        stored_meta = prev.suspend_payload.get(META) or {}
-        stored = stored_meta.get("foreachOutput") or []
-        for i, entry in enumerate(stored[:total]):
-            if isinstance(entry, dict):
-                outs[i] = dict(entry)
-                stored_json[i] = entry
-        # Labels of items that stay suspended must survive a resume of their siblings.
-        for label, where in (stored_meta.get("resumeLabels") or {}).items():
-            at = where.get("foreachIndex") if isinstance(where, dict) else None
-            entry = outs[at] if isinstance(at, int) and 0 <= at < total else None
-            if entry is not None and entry.get("status") == "suspended":
-                entry.setdefault("labels", {})[label] = where.get("path") or [key]
-    elif prev is not None and (interrupted or (prev.status == "failed" and ex.time_travel is not None and ex.time_travel[0] == key)):
-        # Time travel to a failed foreach (its record was kept), or a restart after a crash:
-        # items that succeeded keep their output.
-        stored = ((prev.suspend_payload or {}).get(META) or {}).get("foreachOutput") or []
-        for i, entry in enumerate(stored[:total]):
-            if isinstance(entry, dict) and entry.get("status") == "success":
-                outs[i] = dict(entry)
-                stored_json[i] = entry
+    kept = (
+        "all"
+        if resuming
+        else "successes"
+        if interrupted or (prev is not None and prev.status == "failed" and ex.time_travel is not None and ex.time_travel[0] == key)
+        else None
+    )
+    outs, stored_json = _kept_entries(prev if kept else None, key, total, kept == "all")
 
     call_id = rs.host.new_call_id() if rs.emitting else ""
     if rs.emitting:
@@ -188,30 +172,78 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
     elif firsts:
         await asyncio.gather(*(worker(i) for i in firsts))
 
-    statuses = [o.get("status") if o is not None else None for o in outs]
-    failed = [i for i, s in enumerate(statuses) if s == "failed"]
-    suspended = [i for i, s in enumerate(statuses) if s == "suspended"]
-    bailed = [i for i, s in enumerate(statuses) if s == "bailed"]
-    serial = _serial(outs, stored_json)
     common: dict[str, Any] = {
         "started_at": started,
         "resume_payload": resume_data,
         "resumed_at": resumed_at,
         "suspended_at": prev.suspended_at if resuming and prev is not None else None,
     }
+    record, status, result = _final_record(key, items, outs, _serial(outs, stored_json), common, rs.aborted, rs.host.now_ms())
+    if status == "failed":
+        ex.error = result
+    event: WorkflowEvent | None
+    if status == "success" and rs.emitting:  # Mastra's foreach result carries its output, no payload (times kept)
+        done = {"status": "success", "output": to_json(result), "startedAt": started, "endedAt": record.ended_at}
+        event = rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done}, deliver=False)
+    else:
+        event = ex._record_event(name, call_id, record, status)
+    await ex.save(key, record, event)
+    if status == "suspended":
+        ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
+        return "suspended", None
+    return status, result
+
+
+def _kept_entries(
+    prev: StepResult | None, key: str, total: int, keep_all: bool
+) -> tuple[list[dict[str, Any] | None], list[dict[str, Any] | None]]:
+    """The item entries an earlier execution stored: all of them on a resume (with the labels of
+    items that stay suspended), only the successes on a restart after a crash or a time travel
+    to a failed foreach. Also their stored JSON form, so they are not converted again."""
+    outs: list[dict[str, Any] | None] = [None] * total
+    stored_json: list[dict[str, Any] | None] = [None] * total
+    meta = (prev.suspend_payload or {}).get(META) if prev is not None and isinstance(prev.suspend_payload, dict) else None
+    if not isinstance(meta, dict):
+        return outs, stored_json
+    for i, entry in enumerate((meta.get("foreachOutput") or [])[:total]):
+        if isinstance(entry, dict) and (keep_all or entry.get("status") == "success"):
+            outs[i] = dict(entry)
+            stored_json[i] = entry
+    if keep_all:
+        # Labels of items that stay suspended must survive a resume of their siblings.
+        for label, where in (meta.get("resumeLabels") or {}).items():
+            at = where.get("foreachIndex") if isinstance(where, dict) else None
+            entry = outs[at] if isinstance(at, int) and 0 <= at < total else None
+            if entry is not None and entry.get("status") == "suspended":
+                entry.setdefault("labels", {})[label] = where.get("path") or [key]
+    return outs, stored_json
+
+
+def _final_record(
+    key: str,
+    items: list[Any],
+    outs: list[dict[str, Any] | None],
+    serial: list[dict[str, Any] | None],
+    common: dict[str, Any],
+    aborted: bool,
+    now: int,
+) -> tuple[StepResult, str, Any]:
+    """The foreach's record once its items settled: failed (first failure), bailed, canceled,
+    suspended (with every item's entry, for the resume) or success (the outputs in order)."""
+    statuses = [o.get("status") if o is not None else None for o in outs]
+    failed = [i for i, s in enumerate(statuses) if s == "failed"]
+    suspended = [i for i, s in enumerate(statuses) if s == "suspended"]
+    bailed = [i for i, s in enumerate(statuses) if s == "bailed"]
     if failed:
         err = outs[failed[0]]["error"]  # type: ignore[index]
-        record = StepResult(
-            "failed", items, error=err, ended_at=rs.host.now_ms(), suspend_payload={META: {"foreachOutput": serial}}, **common
-        )
+        record = StepResult("failed", items, error=err, ended_at=now, suspend_payload={META: {"foreachOutput": serial}}, **common)
         status, result = "failed", err
-        ex.error = err
     elif bailed:
         value_out = outs[bailed[0]]["output"]  # type: ignore[index]
-        record = StepResult("success", items, value_out, ended_at=rs.host.now_ms(), **common)
+        record = StepResult("success", items, value_out, ended_at=now, **common)
         status, result = "bailed", value_out
-    elif rs.aborted and (suspended or None in statuses):
-        record = StepResult("canceled", items, ended_at=rs.host.now_ms(), **{k: v for k, v in common.items() if k == "started_at"})
+    elif aborted and (suspended or None in statuses):
+        record = StepResult("canceled", items, ended_at=now, **{k: v for k, v in common.items() if k == "started_at"})
         status, result = "canceled", None
     elif suspended:
         first = suspended[0]
@@ -225,24 +257,14 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         inner_meta = first_payload.get(META) if isinstance(first_payload, dict) else None
         if isinstance(inner_meta, dict) and inner_meta.get("path"):
             data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
-        common["suspended_at"] = rs.host.now_ms()
+        common["suspended_at"] = now
         record = StepResult("suspended", items, suspend_payload=data, **common)
         status, result = "suspended", None
     else:
         output = [o.get("output") if o is not None else None for o in outs]
-        record = StepResult("success", items, output, ended_at=rs.host.now_ms(), **common)
+        record = StepResult("success", items, output, ended_at=now, **common)
         status, result = "success", output
-    event: WorkflowEvent | None
-    if status == "success" and rs.emitting:  # Mastra's foreach result carries its output, no payload (times kept)
-        done = {"status": "success", "output": to_json(result), "startedAt": started, "endedAt": record.ended_at}
-        event = rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done}, deliver=False)
-    else:
-        event = ex._record_event(name, call_id, record, status)
-    await ex.save(key, record, event)
-    if status == "suspended":
-        ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
-        return "suspended", None
-    return status, result
+    return record, status, result
 
 
 async def _failed_at_start(ex: Execution, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
