@@ -280,7 +280,7 @@ def runs_watch(
     raise SystemExit(run_async(lambda: backend.session(work)))
 
 
-register_schedules(cli, app_option, storage_option, json_option, run_async, with_storage)
+register_schedules(cli, where_options, json_option, run_async, with_storage)
 
 
 @cli.command("dev")

@@ -17,6 +17,7 @@ import httpx
 from ..client import Client, RemoteWorkflow
 from ..errors import StepstreamError, WorkflowNotFoundError
 from ..results import WorkflowState
+from ..schedules import Schedule, TriggerPage
 from ._app import CliError
 from ._backend import StartableRun
 from ._prompt import Form, form_of_json_schema
@@ -127,3 +128,37 @@ class RemoteBackend:
             page = await self.client.get_workflow(wid).list_runs(status=status, per_page=limit)
             found += [{"workflowName": wid, **r} for r in page["runs"]]
         return sorted(found, key=lambda r: str(r.get("createdAt")), reverse=True)[:limit]
+
+
+class RemoteSchedules:
+    """The server's schedules with the names of `app.schedules` (what the `schedules` commands use)."""
+
+    def __init__(self, client: Client):
+        self.client = client
+
+    async def list(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
+        return await self.client.list_schedules(workflow_id=workflow_id, status=status)
+
+    async def get(self, id: str) -> Schedule | None:
+        return await self.client.get_schedule(id)
+
+    async def pause(self, id: str) -> Schedule:
+        return await self.client.pause_schedule(id)
+
+    async def resume(self, id: str) -> Schedule:
+        return await self.client.resume_schedule(id)
+
+    async def triggers(self, id: str, *, page: int | None = None, per_page: int | None = None) -> TriggerPage:
+        return await self.client.schedule_triggers(id, page=page, per_page=per_page)
+
+
+async def fire_schedule(client: Client, schedule_id: str) -> tuple[str, str]:
+    """Fires the schedule on the server and waits there for its run to settle: (run id, status)."""
+    run_id = await client.run_schedule(schedule_id)
+    schedule = await client.get_schedule(schedule_id)
+    assert schedule is not None
+    run = await client.get_workflow(schedule.workflow_id).create_run(run_id)
+    stream = run.observe_stream()
+    async for _ in stream:
+        pass
+    return run_id, (await stream.result).status

@@ -2,13 +2,14 @@
 
 `list`, `show`, `pause` and `resume` work from storage alone (no workflow code
 runs); `run` fires a schedule now, so it needs the app (`--app`) and runs the
-workflow in this process until it settles.
+workflow in this process until it settles. With `--url` every command goes to a
+running server's `/api/schedules` routes instead (`run` then waits there for the run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 from rich.console import Console
@@ -17,22 +18,40 @@ from rich.table import Table
 
 from ..app import Stepstream
 from ..errors import StepstreamError
-from ..schedules import Schedule, Schedules
+from ..schedules import Schedule, TriggerPage
 from ..storage.base import Storage
 from ._app import CliError, load_app
 from ._inspect import dump, when
 from ._render import make_console
 
+if TYPE_CHECKING:
+    from ._commands import Where
+
 T = TypeVar("T")
+
+
+class ScheduleSource(Protocol):
+    """What the commands need of schedules: `app.schedules`, or `RemoteSchedules` over `--url`."""
+
+    async def list(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]: ...
+    async def get(self, id: str) -> Schedule | None: ...
+    async def pause(self, id: str) -> Schedule: ...
+    async def resume(self, id: str) -> Schedule: ...
+    async def triggers(self, id: str, *, page: int | None = None, per_page: int | None = None) -> TriggerPage: ...
 
 
 async def _on_schedules(
     with_storage: Callable[[str | None, str | None, Callable[[Storage], Awaitable[T]]], Awaitable[T]],
-    app_spec: str | None,
-    storage_url: str | None,
-    work: Callable[[Schedules], Awaitable[T]],
+    where: Where,
+    work: Callable[[ScheduleSource], Awaitable[T]],
 ) -> T:
-    """Runs `work` on the schedules of the app's storage (or of the storage alone)."""
+    """Runs `work` on the server's schedules (`--url`), else on those of the app's storage
+    (or of the storage alone)."""
+    if where.url:
+        from ._remote import RemoteSchedules
+
+        backend = where.remote()
+        return await backend.session(lambda: work(RemoteSchedules(backend.client)))
 
     async def on(storage: Storage) -> T:
         try:
@@ -40,7 +59,7 @@ async def _on_schedules(
         except StepstreamError as exc:
             raise CliError(str(exc)) from None
 
-    return await with_storage(app_spec, storage_url, on)
+    return await with_storage(where.app_spec, where.storage_url, on)
 
 
 def print_schedules(console: Console, rows: list[Schedule]) -> None:
@@ -86,8 +105,7 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 def register(
     group: click.Group,
-    app_option: Decorator,
-    storage_option: Decorator,
+    where_options: Decorator,
     json_option: Decorator,
     run_async: Callable[[Callable[[], Any]], Any],
     with_storage: Callable[..., Awaitable[Any]],
@@ -98,39 +116,35 @@ def register(
     def schedules_group() -> None:
         """Cron schedules: list, show, pause, resume, run."""
 
-    def on(app_spec: str | None, storage_url: str | None, work: Callable[[Schedules], Awaitable[T]]) -> T:
-        result: T = run_async(lambda: _on_schedules(with_storage, app_spec, storage_url, work))
+    def on(where: Where, work: Callable[[ScheduleSource], Awaitable[T]]) -> T:
+        result: T = run_async(lambda: _on_schedules(with_storage, where, work))
         return result
 
     @schedules_group.command("list")
     @click.argument("workflow_id", required=False, metavar="[WORKFLOW]")
     @click.option("--status", type=click.Choice(["active", "paused"]), help="Only schedules with this status.")
-    @app_option
-    @storage_option
+    @where_options
     @json_option
-    def schedules_list(
-        workflow_id: str | None, status: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool
-    ) -> None:
+    def schedules_list(workflow_id: str | None, status: str | None, json_lines: bool, where: Where) -> None:
         """Lists the schedules, oldest first."""
-        rows = on(app_spec, storage_url, lambda s: s.list(workflow_id=workflow_id, status=status))
+        rows = on(where, lambda s: s.list(workflow_id=workflow_id, status=status))
         click.echo(dump([r.to_dict() for r in rows])) if json_lines else print_schedules(make_console(), rows)
 
     @schedules_group.command("show")
     @click.argument("schedule_id", metavar="SCHEDULE")
     @click.option("--triggers", "limit", default=10, show_default=True, type=click.IntRange(min=0), help="Latest fires to show.")
-    @app_option
-    @storage_option
+    @where_options
     @json_option
-    def schedules_show(schedule_id: str, limit: int, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+    def schedules_show(schedule_id: str, limit: int, json_lines: bool, where: Where) -> None:
         """Shows a schedule and its latest fires (the audit trail, newest first)."""
 
-        async def work(s: Schedules) -> tuple[Schedule, list[dict[str, Any]]]:
+        async def work(s: ScheduleSource) -> tuple[Schedule, list[dict[str, Any]]]:
             page = await s.triggers(schedule_id, page=0, per_page=limit)
             found = await s.get(schedule_id)
             assert found is not None
             return found, [t.to_dict() for t in page.triggers]
 
-        schedule, triggers = on(app_spec, storage_url, work)
+        schedule, triggers = on(where, work)
         if json_lines:
             click.echo(dump({**schedule.to_dict(), "triggers": triggers}))
         else:
@@ -139,10 +153,9 @@ def register(
     def status_command(verb: str, help_text: str, done: Callable[[Schedule], str]) -> None:
         @schedules_group.command(verb, help=help_text)
         @click.argument("schedule_id", metavar="SCHEDULE")
-        @app_option
-        @storage_option
-        def command(schedule_id: str, app_spec: str | None, storage_url: str | None) -> None:
-            schedule = on(app_spec, storage_url, lambda s: getattr(s, verb)(schedule_id))
+        @where_options
+        def command(schedule_id: str, where: Where) -> None:
+            schedule = on(where, lambda s: getattr(s, verb)(schedule_id))
             click.echo(done(schedule))
 
     status_command("pause", "Stops a schedule firing (`run` still fires it).", lambda s: f"Paused schedule {s.id}")
@@ -154,11 +167,17 @@ def register(
 
     @schedules_group.command("run")
     @click.argument("schedule_id", metavar="SCHEDULE")
-    @app_option
-    @storage_option
-    def schedules_run(schedule_id: str, app_spec: str | None, storage_url: str | None) -> None:
-        """Fires a schedule now, even paused, and runs the workflow here until it settles."""
-        app = load_app(app_spec, storage_url)
+    @where_options
+    def schedules_run(schedule_id: str, where: Where) -> None:
+        """Fires a schedule now, even paused, and runs the workflow here (or, with `--url`, on the
+        server) until it settles."""
+        if where.url:
+            from ._remote import fire_schedule
+
+            backend = where.remote()
+            run_id, status = run_async(lambda: backend.session(lambda: fire_schedule(backend.client, schedule_id)))
+            return settled(schedule_id, run_id, status)
+        app = load_app(where.app_spec, where.storage_url)
 
         async def work() -> tuple[str, str]:
             async with app:
@@ -172,7 +191,11 @@ def register(
                 state = await app.get_workflow(schedule.workflow_id).get_run(run_id)
                 return run_id, state.status if state is not None else "unknown"
 
-        run_id, status = run_async(work)
-        click.echo(f"Fired schedule {schedule_id}: run {run_id} {status}")
-        if status != "success":
-            raise SystemExit(1)
+        settled(schedule_id, *run_async(work))
+
+
+def settled(schedule_id: str, run_id: str, status: str) -> None:
+    """`Fired schedule ...: run ... <status>`; exit code 1 unless the run succeeded."""
+    click.echo(f"Fired schedule {schedule_id}: run {run_id} {status}")
+    if status != "success":
+        raise SystemExit(1)

@@ -12,6 +12,8 @@ from ..errors import (
     ResumeError,
     RunNotFoundError,
     RunStateError,
+    ScheduleError,
+    ScheduleNotFoundError,
     StepstreamError,
     StorageError,
     ValidationError,
@@ -32,8 +34,19 @@ class RemoteError(StepstreamError):
 
 
 _BY_CODE: dict[str, type[StepstreamError]] = {
-    cls.code: cls for cls in (ValidationError, ResumeError, ResumeAlreadyClaimedError, RunStateError, StorageError, RunNotFoundError)
+    cls.code: cls
+    for cls in (
+        ValidationError,
+        ResumeError,
+        ResumeAlreadyClaimedError,
+        RunStateError,
+        StorageError,
+        RunNotFoundError,
+        ScheduleError,
+        ScheduleNotFoundError,
+    )
 }
+_BY_CODE["SCHEDULE_ID_EXISTS"] = ScheduleError
 _BY_CODE["WORKFLOW_START_ALREADY_CLAIMED"] = RunStateError
 
 
@@ -51,7 +64,8 @@ def error_from(status: int, body: Any) -> StepstreamError:
     if cls is ValidationError or (status == 400 and issues):
         return ValidationError(message, issues, code=code if isinstance(code, str) else None)
     if cls is not None:
-        err = cls(message)
+        field = data.get("field")
+        err = cls(message, field if isinstance(field, str) else None) if issubclass(cls, ScheduleError) else cls(message)
         err.code = code  # type: ignore[assignment]
         return err
     return RemoteError(f"{message} (HTTP {status})", status, body)

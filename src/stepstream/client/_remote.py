@@ -16,6 +16,7 @@ import httpx
 from ..errors import RunNotFoundError
 from ..results import StepResult, WorkflowResult
 from ._http import Transport
+from ._schedules import ScheduleCalls
 from ._stream import RemoteStream
 
 StepRef = str | Sequence[str]
@@ -299,8 +300,11 @@ class RemoteWorkflow:
         return True
 
 
-class Client:
+class Client(ScheduleCalls):
     """A client of a server speaking Mastra's workflow API: `Client("http://127.0.0.1:4111", token=...)`.
+
+    Workflows through `get_workflow`; schedules through `list_schedules`, `get_schedule`,
+    `create_schedule`, ... (the same `Schedule` and `TriggerPage` types as `app.schedules`).
 
     Use it as an async context manager, or call `await client.close()`.
     """

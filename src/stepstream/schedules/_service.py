@@ -36,6 +36,12 @@ class TriggerPage:
             "hasMore": has_more,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TriggerPage:
+        """The page from its JSON (the inverse of `to_dict`)."""
+        rows = [ScheduleTrigger.from_dict(t) for t in data["triggers"]]
+        return cls(rows, data.get("total", len(rows)), data.get("page"), data.get("perPage"))
+
 
 class Schedules:
     """CRUD and manual fires for schedules; every schedule targets a registered workflow."""

@@ -94,6 +94,24 @@ class Schedule:
         out.update(createdAt=self.created_at, updatedAt=self.updated_at)
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Schedule:
+        """The schedule from its `WorkflowSchedule` view (the inverse of `to_dict`)."""
+        return cls(
+            id=data["id"],
+            cron=data["cron"],
+            next_fire_at=data["nextFireAt"],
+            timezone=data.get("timezone"),
+            status=data.get("status", "active"),
+            metadata=data.get("metadata"),
+            catch_up=data.get("catchUp"),
+            last_fire_at=data.get("lastFireAt"),
+            last_run_id=data.get("lastRunId"),
+            created_at=data["createdAt"],
+            updated_at=data["updatedAt"],
+            **cls.target_fields(data),
+        )
+
 
 class ScheduleChanges(TypedDict, total=False):
     """Fields `update_schedule` may change."""
@@ -153,6 +171,22 @@ class ScheduleTrigger:
             if value is not None:
                 out[key] = value
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScheduleTrigger:
+        """The row from its `ScheduleTrigger` JSON (the inverse of `to_dict`)."""
+        return cls(
+            id=data["id"],
+            schedule_id=data["scheduleId"],
+            run_id=data.get("runId"),
+            scheduled_fire_at=data["scheduledFireAt"],
+            actual_fire_at=data["actualFireAt"],
+            outcome=data["outcome"],
+            trigger_kind=data.get("triggerKind", "schedule-fire"),
+            error=data.get("error"),
+            parent_trigger_id=data.get("parentTriggerId"),
+            metadata=data.get("metadata"),
+        )
 
 
 TRIGGER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScheduleTrigger))
