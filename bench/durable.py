@@ -10,7 +10,7 @@
    SQLite's default `synchronous="NORMAL"` and for `"FULL"`. The goal is at most
    +20%: a step's events ride on the step's own commit.
 
-    python bench/durable.py [--runs 200]
+    python bench/durable.py [--runs 200] [--only-event-log]
 
 Needs the bench extra: pip install -e '.[bench]'.
 """
@@ -182,8 +182,12 @@ def resume_in_fresh_process(path: str, runs: int) -> float:
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--only-event-log", action="store_true", help="only part 4 (needs no bench extra)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.only_event_log:
+            await print_event_log_cost(tmp, args.runs)
+            return
         ours = await stepstream_3_steps(os.path.join(tmp, "ours.db"), args.runs)
         theirs = langgraph_3_steps(os.path.join(tmp, "langgraph.db"), args.runs)
         print(f"3-step run persisted to SQLite (median of {args.runs}):")
@@ -196,13 +200,17 @@ async def main() -> None:
             print(f"  {steps:5}-step run: mean {mean:6.1f} B/step, last steps {last} B")
         ms = resume_in_fresh_process(os.path.join(tmp, "resume.db"), max(5, args.runs // 20))
         print(f"resume a stored run in a fresh process (after the app is built): {ms:.3f} ms (median)")
-        print(f"the event log's cost on the 3-step run (median of {args.runs}, interleaved rounds):")
-        for synchronous in ("NORMAL", "FULL"):
-            logged, unlogged = await event_log_cost(tmp, args.runs, synchronous)
-            print(
-                f"  synchronous={synchronous:6}  with the log {logged:7.3f} ms/run   without {unlogged:7.3f} ms/run"
-                f"   {100 * (logged / unlogged - 1):+5.1f}%"
-            )
+        await print_event_log_cost(tmp, args.runs)
+
+
+async def print_event_log_cost(tmp: str, runs: int) -> None:
+    print(f"the event log's cost on the 3-step run (median of {runs} each, interleaved rounds):")
+    for synchronous in ("NORMAL", "FULL"):
+        logged, unlogged = await event_log_cost(tmp, runs, synchronous)
+        print(
+            f"  synchronous={synchronous:6}  with the log {logged:7.3f} ms/run   without {unlogged:7.3f} ms/run"
+            f"   {100 * (logged / unlogged - 1):+5.1f}%"
+        )
 
 
 if __name__ == "__main__":

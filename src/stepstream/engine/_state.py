@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -206,15 +206,21 @@ class RunState:
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
         """Pushes an event to this process's readers, in offset order: an event emitted after
         a held one waits for it."""
-        if ready and not self._outbox:
-            for sink in list(self.sinks):
-                sink.push(event)
-            return
+        if not self._outbox:
+            if ready:
+                for sink in self.sinks[:]:
+                    sink.push(event)
+                return
+            if not self.sinks:
+                return  # held for nobody: there is nothing to release it to
+
         self._outbox.append([event, ready])
         self._drain()
 
     def release(self, event: WorkflowEvent) -> None:
         """Lets a held event (and those queued behind it) go to this process's readers."""
+        if not self._outbox:
+            return
         for entry in self._outbox:
             if entry[0] is event:
                 entry[1] = True
@@ -328,8 +334,9 @@ async def _true() -> bool:
 
 
 def new_call_id() -> str:
-    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`)."""
-    h = os.urandom(16).hex()
+    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`: the id only
+    has to be unique, not secret, so Python's PRNG does without a system call per id)."""
+    h = f"{random.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 

@@ -31,7 +31,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from ..errors import StorageError
 from ..results import StepResult
@@ -108,8 +108,7 @@ class RunRecord:
             setattr(self, key, value)
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
     """One entry of a run's event log: its offset (from 0) and the event's wire JSON."""
 
     offset: int
