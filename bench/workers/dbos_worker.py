@@ -18,8 +18,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DSN, serve, stored_bytes, timed, timed_async, written_bytes  # noqa: E402
-from dbos import DBOS, DBOSConfig  # noqa: E402
+from common import DSN, serve, stored_bytes, timed, timed_async, written_bytes
+from dbos import DBOS, DBOSConfig
 
 STORE = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
 TMP = tempfile.mkdtemp(prefix="dbos-bench-")

@@ -22,9 +22,9 @@ from typing import Annotated, Any, TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DSN, peak_memory_async, serve, sqlite_tune, stored_bytes, stream_measure, timed, timed_async, written_bytes  # noqa: E402
-from langgraph.graph import END, START, StateGraph  # noqa: E402
-from langgraph.types import Command, Send, interrupt  # noqa: E402
+from common import DSN, peak_memory_async, serve, sqlite_tune, stored_bytes, stream_measure, timed, timed_async, written_bytes
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, Send, interrupt
 
 TMP = tempfile.mkdtemp(prefix="langgraph-bench-")
 SCHEMA = f"bench_lg_{uuid.uuid4().hex[:8]}"
@@ -93,7 +93,12 @@ def saver_for(store: str, mode: str) -> Any:
 
         with psycopg.connect(DSN, autocommit=True) as admin:
             admin.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-        kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, "options": f"-c search_path={SCHEMA}"}
+        kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "prepare_threshold": 0,
+            "row_factory": dict_row,
+            "options": f"-c search_path={SCHEMA}",
+        }
         if mode == "sync":
             from langgraph.checkpoint.postgres import PostgresSaver
 
@@ -221,7 +226,9 @@ def op_resume_fresh(reps: int) -> dict[str, Any]:
         cfg = config(1)
         g.invoke({"n": 1}, cfg, durability="sync")
         here = str(Path(__file__).resolve().parent)
-        proc = subprocess.run([sys.executable, "-c", FRESH_CHILD, here, path, cfg["configurable"]["thread_id"]], capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", FRESH_CHILD, here, path, cfg["configurable"]["thread_id"]], capture_output=True, text=True, check=True
+        )
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         assert data["n"] == 3, data
         samples.append(data["s"])

@@ -11,9 +11,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import serve, timed_async  # noqa: E402
-from workflows import Workflow, step  # noqa: E402
-from workflows.events import Event, StartEvent, StopEvent  # noqa: E402
+from common import serve, timed_async
+from workflows import Workflow, step
+from workflows.events import Event, StartEvent, StopEvent
 
 _flows: dict[tuple[int, str], Workflow] = {}
 
@@ -25,7 +25,7 @@ def chain(n: int, mode: str) -> Workflow:
     for i in range(n):
         src, dst = events[i], events[i + 1]
 
-        def make(src: type, dst: type, first: bool, last: bool) -> Any:
+        def make(i: int, src: type, dst: type, first: bool, last: bool) -> Any:
             def value(ev: Any) -> int:
                 return int(ev.get("n")) if first else int(ev.n)
 
@@ -42,7 +42,7 @@ def chain(n: int, mode: str) -> Workflow:
             fn.__name__, fn.__qualname__ = f"s{i}", f"Chain.s{i}"  # a method, for @step
             return step(fn)
 
-        methods[f"s{i}"] = make(src, dst, i == 0, i == n - 1)
+        methods[f"s{i}"] = make(i, src, dst, i == 0, i == n - 1)
     cls = type(f"Chain{n}{mode}", (Workflow,), methods)
     return cls(timeout=None)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import serve, timed_async  # noqa: E402
+from common import serve, timed_async
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -16,13 +16,13 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     DSN,
     peak_memory_async,
     serve,
@@ -32,12 +32,13 @@ from common import (  # noqa: E402
     timed_async,
     written_bytes,
 )
-from pydantic import BaseModel  # noqa: E402
+from pydantic import BaseModel
 
-from stepstream import Stepstream, StepContext, create_step, create_workflow  # noqa: E402
-from stepstream.storage import PostgresStorage, SQLiteStorage  # noqa: E402
+from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream.storage import PostgresStorage, SQLiteStorage
 
 TMP = tempfile.mkdtemp(prefix="stepstream-bench-")
+HERE = str(Path(__file__).resolve().parent)
 SCHEMA = f"bench_{uuid.uuid4().hex[:10]}"
 
 
@@ -79,10 +80,18 @@ def resumable() -> Any:
     return create_workflow(id="resumable", input_schema=V, output_schema=V).then(ask).commit()
 
 
+class NoLog(SQLiteStorage):
+    """SQLite keeping no event log (the engine then builds no events without an in-process reader):
+    the event log's cost is the difference with SQLiteStorage."""
+
+    keeps_events = False
+
+
 def storage_for(store: str) -> Any:
     if store.startswith("sqlite"):
         sync = store.split("-")[1].upper()
-        return SQLiteStorage(os.path.join(TMP, f"{store}-{uuid.uuid4().hex[:6]}.db"), synchronous=sync)
+        cls = NoLog if store.endswith("-nolog") else SQLiteStorage
+        return cls(os.path.join(TMP, f"{store}-{uuid.uuid4().hex[:6]}.db"), synchronous=sync)
     if store == "postgres":
         import psycopg
 
@@ -170,9 +179,8 @@ async def op_resume_fresh(reps: int) -> dict[str, Any]:
     for _ in range(reps):
         run = await app.get_workflow("resumable").create_run()
         assert (await run.start(input_data={"n": 1})).status == "suspended"
-        here = str(Path(__file__).resolve().parent)
         proc = await asyncio.to_thread(
-            subprocess.run, [sys.executable, "-c", FRESH_CHILD, here, path, run.run_id], capture_output=True, text=True, check=True
+            subprocess.run, [sys.executable, "-c", FRESH_CHILD, HERE, path, run.run_id], capture_output=True, text=True, check=True
         )
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         assert data["status"] == "success", data
@@ -205,7 +213,11 @@ async def op_fanout(reps: int, kind: str, w: int, memory: bool = True) -> dict[s
 async def op_foreach_resume(reps: int, w: int) -> dict[str, Any]:
     """W foreach items all suspend; resume `reps` of them (spread over the list) one by one."""
     ask = create_step(id="ask", input_schema=V, output_schema=V, resume_schema=Add, execute=suspend_then_add)
-    wf = await workflow(f"each-resume-{w}", lambda: create_workflow(id=f"each-resume-{w}", input_schema=list[V]).foreach(ask, concurrency=w).commit(), "sqlite-normal")
+    wf = await workflow(
+        f"each-resume-{w}",
+        lambda: create_workflow(id=f"each-resume-{w}", input_schema=list[V]).foreach(ask, concurrency=w).commit(),
+        "sqlite-normal",
+    )
     run = await wf.create_run()
     assert (await run.start(input_data=[{"n": i} for i in range(w)])).status == "suspended"
     picks = sorted({int(k * (w - 1) / max(reps - 1, 1)) for k in range(min(reps, w))})
@@ -296,16 +308,134 @@ def _postgres_commits(reps: int) -> list[float]:
 
 
 async def op_profile(reps: int, n: int = 100, store: str = "memory") -> dict[str, Any]:
-    """pyinstrument over `reps` runs of the n-step chain; the text report's top lines."""
+    """pyinstrument over `reps` runs of the n-step chain: self time by function and by package."""
     from pyinstrument import Profiler
 
     wf = await workflow(f"chain-{n}-async", lambda: chain(n, "async"), store)
-    profiler = Profiler(interval=0.0002, async_mode="disabled")
+    profiler = Profiler(interval=0.0001, async_mode="disabled")
     profiler.start()
     for _ in range(reps):
         await (await wf.create_run()).start(input_data={"n": 0})
     profiler.stop()
-    return {"text": profiler.output_text(unicode=False, color=False, show_all=False)}
+    session = profiler.last_session
+    assert session is not None
+    by_fn: dict[str, float] = {}
+    by_pkg: dict[str, float] = {}
+    root = session.root_frame()
+    stack: list[tuple[Any, Any]] = [(root, root)] if root is not None else []
+    while stack:
+        frame, owner = stack.pop()
+        if frame.is_synthetic:  # pyinstrument's "[self]"/"[await]" leaves: time of the frame above
+            frame_owner = owner
+        else:
+            frame_owner = frame
+        stack.extend((child, frame_owner) for child in frame.children)
+        own = frame.time - sum(child.time for child in frame.children)
+        if own <= 0:
+            continue
+        path = frame_owner.file_path or ""
+        short = path.split("site-packages/")[-1].split("/src/")[-1]
+        key = f"{frame_owner.function} ({short}:{frame_owner.line_no})"
+        by_fn[key] = by_fn.get(key, 0.0) + own
+        pkg = _package(path)
+        by_pkg[pkg] = by_pkg.get(pkg, 0.0) + own
+    total = sum(by_pkg.values()) or 1.0
+    top = sorted(by_fn.items(), key=lambda kv: -kv[1])[:15]
+    return {
+        "by_package": [{"name": k, "share": v / total} for k, v in sorted(by_pkg.items(), key=lambda kv: -kv[1])],
+        "top": [{"name": k, "share": v / total} for k, v in top],
+        "runs": [reps],
+        "n": [n],
+    }
+
+
+def _package(path: str) -> str:
+    """Which layer a frame's self time belongs to."""
+    if "/stepstream/" in path:
+        return "stepstream." + path.split("/stepstream/", 1)[1].split("/")[0].removesuffix(".py")
+    for name in ("pydantic_core", "pydantic", "asyncio", "opentelemetry", "typing", "json"):
+        if f"/{name}/" in path or path.endswith(f"/{name}.py"):
+            return name
+    return "other (interpreter, stdlib)" if path else "native / builtins"
+
+
+async def op_temporal_chain(reps: int, n: int, target: str) -> dict[str, Any]:
+    """stepstream on Temporal (API.md, "Execution backends"): the n-step chain with a
+    TemporalExecutor on the given dev server and a `stepstream worker` process running the steps.
+    Runs only where `stepstream.temporal` exists (the harness checks first)."""
+    from stepstream.temporal import TemporalExecutor  # type: ignore[import-not-found, unused-ignore]
+
+    os.environ.update(BENCH_TEMPORAL_TARGET=target, BENCH_TEMPORAL_SCHEMA=SCHEMA, BENCH_TEMPORAL_N=str(n))
+    storage = storage_for("postgres")
+    app = Stepstream(workflows=[chain(n, "async")], storage=storage, executor=TemporalExecutor(target, task_queue="bench-stepstream"))
+    await app.setup()
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "stepstream.cli", "worker", "temporal_app:app", cwd=HERE, env=dict(os.environ, PYTHONPATH=HERE)
+    )
+    try:
+        wf = app.get_workflow(f"chain-{n}-async")
+
+        async def one(_i: int) -> None:
+            result = await (await wf.create_run()).start(input_data={"n": 0})
+            assert result.status == "success", result.error
+
+        await one(0)
+        return {"s": await timed_async(reps, one)}
+    finally:
+        worker.terminate()
+        await worker.wait()
+        await app.close()
+
+
+def _tracing_variants() -> dict[str, Callable[[], None]]:
+    """(off) the shipped path, no provider; (none) `make_tracer` -> None, not even the provider
+    check; (on) the OpenTelemetry SDK with an in-memory exporter."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from stepstream import tracing
+    from stepstream.engine import _tracing
+    from stepstream.engine import run as run_module
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    def variant(name: str) -> Callable[[], None]:
+        def setup() -> None:
+            run_module.make_tracer = _tracing.make_tracer  # type: ignore[attr-defined]
+            tracing.set_tracer_provider(provider if name == "on" else None)
+            exporter.clear()
+            if name == "none":
+                run_module.make_tracer = lambda **kw: None  # type: ignore[attr-defined]
+
+        return setup
+
+    return {k: variant(k) for k in ("off", "none", "on")}
+
+
+async def op_tracing(reps: int, n: int = 100) -> dict[str, Any]:
+    """Tracing hooks' cost with no provider: one run of each variant per iteration, in rotating
+    order, so drift hits all alike; seconds per run per variant, and the paired differences."""
+    wf = chain(n, "sync")
+    setups = _tracing_variants()
+    out: dict[str, list[float]] = {k: [] for k in setups}
+
+    async def one(name: str) -> None:
+        setups[name]()
+        t0 = time.perf_counter()
+        result = await (await wf.create_run()).start(input_data={"n": 0})
+        out[name].append(time.perf_counter() - t0)
+        assert result.status == "success"
+
+    orders = (("off", "none", "on"), ("none", "on", "off"), ("on", "off", "none"))
+    for i in range(reps):
+        for name in orders[i % 3]:
+            await one(name)
+    setups["off"]()
+    out["paired"] = [a - b for a, b in zip(out["off"], out["none"], strict=True)]
+    return out
 
 
 async def op_close(reps: int) -> dict[str, Any]:
@@ -339,6 +469,8 @@ if __name__ == "__main__":
             "bytes": op_bytes,
             "floor": op_floor,
             "profile": op_profile,
+            "temporal_chain": op_temporal_chain,
+            "tracing": op_tracing,
             "close": op_close,
         }
     )
