@@ -173,3 +173,21 @@ def sqlite_tune(conn: sqlite3.Connection, synchronous: str) -> None:
     """WAL + the given synchronous level: how stepstream's SQLiteStorage opens its database."""
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
+
+
+def create_schema(schema: str) -> None:
+    """A PostgreSQL schema of this worker's own (dropped by drop_schema when the worker closes)."""
+    import psycopg
+
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+
+def drop_schema(schema: str) -> None:
+    try:
+        import psycopg
+
+        with psycopg.connect(DSN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    except Exception:  # PostgreSQL down: nothing was created there
+        pass

@@ -22,7 +22,19 @@ from typing import Annotated, Any, TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DSN, peak_memory_async, serve, sqlite_tune, stored_bytes, stream_measure, timed, timed_async, written_bytes
+from common import (
+    DSN,
+    create_schema,
+    drop_schema,
+    peak_memory_async,
+    serve,
+    sqlite_tune,
+    stored_bytes,
+    stream_measure,
+    timed,
+    timed_async,
+    written_bytes,
+)
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, Send, interrupt
 
@@ -91,8 +103,7 @@ def saver_for(store: str, mode: str) -> Any:
         import psycopg
         from psycopg.rows import dict_row
 
-        with psycopg.connect(DSN, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        create_schema(SCHEMA)
         kwargs: dict[str, Any] = {
             "autocommit": True,
             "prepare_threshold": 0,
@@ -316,13 +327,7 @@ def op_close(reps: int) -> dict[str, Any]:
     _closers.clear()
     _savers.clear()
     _graphs.clear()
-    try:
-        import psycopg
-
-        with psycopg.connect(DSN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    except Exception:  # PostgreSQL down: nothing was created there
-        pass
+    drop_schema(SCHEMA)
     return {}
 
 

@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     DSN,
+    create_schema,
+    drop_schema,
     peak_memory_async,
     serve,
     sqlite_tune,
@@ -93,10 +95,7 @@ def storage_for(store: str) -> Any:
         cls = NoLog if store.endswith("-nolog") else SQLiteStorage
         return cls(os.path.join(TMP, f"{store}-{uuid.uuid4().hex[:6]}.db"), synchronous=sync)
     if store == "postgres":
-        import psycopg
-
-        with psycopg.connect(DSN, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        create_schema(SCHEMA)
         return PostgresStorage(DSN, schema=SCHEMA)
     raise ValueError(f"unknown store {store!r}")
 
@@ -443,18 +442,8 @@ async def op_close(reps: int) -> dict[str, Any]:
         await app.close()
     _apps.clear()
     _workflows.clear()
-    await asyncio.to_thread(_drop_schema)
+    await asyncio.to_thread(drop_schema, SCHEMA)
     return {}
-
-
-def _drop_schema() -> None:
-    try:
-        import psycopg
-
-        with psycopg.connect(DSN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    except Exception:  # PostgreSQL down: nothing was created there
-        pass
 
 
 if __name__ == "__main__":
