@@ -143,7 +143,7 @@ async def run_server(runs: int, rounds: int) -> dict[str, Any]:
     return result
 
 
-HAS_TEMPORAL_EXECUTOR = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('stepstream.temporal') else 1)"
+HAS_TEMPORAL_EXECUTOR = "from stepstream.temporal import TemporalExecutor"
 
 
 def run_temporal(sizes: Sizes, n: int = 20) -> dict[str, Any]:
@@ -154,9 +154,9 @@ def run_temporal(sizes: Sizes, n: int = 20) -> dict[str, Any]:
     from harness.workers import start_worker
 
     out: dict[str, Any] = {"n": n}
-    ours_ok = subprocess.run([str(envs.HARNESS.python), "-c", HAS_TEMPORAL_EXECUTOR]).returncode == 0
+    ours_ok = subprocess.run([str(envs.HARNESS.python), "-c", HAS_TEMPORAL_EXECUTOR], capture_output=True).returncode == 0
     if not ours_ok:
-        out["why"] = "stepstream.temporal (the Temporal executor) does not exist yet"
+        out["why"] = "stepstream.temporal has no TemporalExecutor yet"
     try:
         plain = start_worker("temporal", smoke=False)
     except WorkerError as exc:

@@ -26,6 +26,6 @@ def test_mypy_strict_is_clean_on_the_package_and_the_tests() -> None:
 def test_the_package_ships_py_typed_and_its_migrations() -> None:
     package = ROOT / "src" / "stepstream"
     assert (package / "py.typed").is_file()
-    migrations = ["0001_init.sql", "0002_owner.sql", "0003_schedules.sql", "0004_events.sql"]
+    migrations = ["0001_init.sql", "0002_owner.sql", "0003_schedules.sql", "0004_events.sql", "0005_payloads.sql"]
     assert sorted(p.name for p in (package / "storage" / "migrations" / "sqlite").glob("*.sql")) == migrations
     assert sorted(p.name for p in (package / "storage" / "migrations" / "postgres").glob("*.sql")) == migrations

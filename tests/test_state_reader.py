@@ -45,6 +45,7 @@ async def test_another_process_finds_what_waits_and_resumes_it(tmp_path: Path) -
         assert isinstance(step, SuspendedStep)
         assert step.step_id == "review"
         assert step.path == ["review", "ask"]
+        assert step.execution_path == [1]
         assert step.suspend_payload is not None and step.suspend_payload["amount"] == 70
         assert step.resume_labels == {"approve": {"stepId": "review"}}
         assert reader.get_resume_label("approve") == {"stepId": "review"}
@@ -88,6 +89,7 @@ def test_a_typed_state_and_a_foreach_stored_per_item() -> None:
     assert reader.get_step_output("each") == [10, None]
     assert reader.get_step_payload("each") == [1, 2]
     (step,) = reader.get_suspended_steps()
+    assert step.execution_path == [0]
     assert step.suspend_payload == {"why": "two"}
     assert step.suspend_output == {"partial": 1}
     assert step.resume_labels == {"item-2": {"stepId": "each", "foreachIndex": 1}}

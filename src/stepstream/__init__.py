@@ -6,7 +6,7 @@ durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
 
 from ._version import __version__ as __version__
 from .app import Stepstream as Stepstream
-from .app import WorkflowNotFoundError as WorkflowNotFoundError
+from .engine._local import LocalExecutor as LocalExecutor
 from .engine._options import OutputOptions as OutputOptions
 from .engine.run import Run as Run
 from .engine.stream import WorkflowStream as WorkflowStream
@@ -21,6 +21,7 @@ from .errors import StepstreamError as StepstreamError
 from .errors import StorageError as StorageError
 from .errors import ValidationError as ValidationError
 from .errors import WorkflowDefinitionError as WorkflowDefinitionError
+from .errors import WorkflowNotFoundError as WorkflowNotFoundError
 from .events import WorkflowEvent as WorkflowEvent
 from .lifecycle import WorkflowFinishInfo as WorkflowFinishInfo
 from .lifecycle import WorkflowStartInfo as WorkflowStartInfo
@@ -34,6 +35,7 @@ from .state_reader import create_workflow_state_reader as create_workflow_state_
 from .step import Step as Step
 from .step import StepContext as StepContext
 from .step import create_step as create_step
+from .step import inline as inline
 from .step import step as step
 from .types import InternalSpans as InternalSpans
 from .types import TracingPolicy as TracingPolicy
@@ -47,6 +49,7 @@ from .workflow.predicate import Predicate as Predicate
 
 __all__ = [
     "InternalSpans",
+    "LocalExecutor",
     "NonRetryableError",
     "OutputOptions",
     "Predicate",
@@ -85,5 +88,6 @@ __all__ = [
     "create_step",
     "create_workflow",
     "create_workflow_state_reader",
+    "inline",
     "step",
 ]

@@ -19,26 +19,26 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError
+from .engine._local import LocalExecutor, default_executor
+from .engine._runtime import EngineRuntime
+from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
 from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
+from .workflow._runtime import install_runtime
 from .workflow.builder import Workflow
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
-
-
-class WorkflowNotFoundError(StepstreamError, LookupError):
-    """No workflow is registered under that id."""
-
-    code = "WORKFLOW_NOT_FOUND"
 
 
 class AgentNotFoundError(StepstreamError, LookupError):
     """No agent is registered under that name."""
 
     code = "AGENT_NOT_FOUND"
+
+
+install_runtime(EngineRuntime(InMemoryStorage))
 
 
 def storage_from_url(url: str) -> Storage:
@@ -81,6 +81,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
+        executor: LocalExecutor | None = None,
         scheduler: SchedulerConfig | None = None,
         agents: Mapping[str, Any] | None = None,
     ):
@@ -90,6 +91,8 @@ class Stepstream:
         self.executor_id: str = executor_id or os.environ.get("STEPSTREAM_EXECUTOR_ID") or "local"
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
+        #: what runs executions (`LocalExecutor()`, in this process, unless given another)
+        self.executor: LocalExecutor = executor if executor is not None else default_executor()
         self._workflows: dict[str, Workflow] = {}
         #: fires due schedules (`await app.scheduler.start()`; see docs/schedules.md)
         self.scheduler: Scheduler = Scheduler(self, scheduler)
@@ -109,7 +112,7 @@ class Stepstream:
         if not workflow.committed:
             workflow.commit()
         workflow.ensure_committed()
-        workflow.bind_storage(self.storage, self.executor_id)
+        workflow.bind_storage(self.storage, self.executor_id, self.executor)
         workflow.app = self
         self._workflows[key or workflow.id] = workflow
         if key and key != workflow.id:
@@ -195,5 +198,3 @@ class Stepstream:
 
     def __repr__(self) -> str:
         return f"<Stepstream workflows={sorted(self._workflows)} storage={type(self.storage).__name__}>"
-
-

@@ -3,6 +3,7 @@
     StepstreamError                    root of every error the library raises
     ├── WorkflowDefinitionError        a workflow was built wrongly (empty, not committed, ...)
     ├── ValidationError (+ValueError)  data failed a schema; names the field, step and run
+    ├── WorkflowNotFoundError (+LookupError) no workflow registered under that id
     ├── RunNotFoundError (+LookupError) no stored run with that id
     ├── ResumeError                    resume refused (not suspended, unknown step, ...)
     │   └── ResumeAlreadyClaimedError  another caller won a concurrent resume
@@ -52,6 +53,12 @@ class ValidationError(StepstreamError, ValueError):
             self._located = True
             self.args = (f"{self.args[0]}\n({where})", *self.args[1:])
         return self
+
+
+class WorkflowNotFoundError(StepstreamError, LookupError):
+    """No workflow is registered under that id."""
+
+    code = "WORKFLOW_NOT_FOUND"
 
 
 class RunNotFoundError(StepstreamError, LookupError):

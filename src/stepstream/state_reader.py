@@ -26,6 +26,8 @@ class SuspendedStep:
     step_id: str
     #: the resume path, from the top-level step to the suspended one (`resume(step=path)`)
     path: list[str]
+    #: the step's position in the workflow's graph (Mastra's executionPath), when stored
+    execution_path: list[int] | None = None
     #: the stored record of the top-level step (Mastra's JSON)
     step: Any = None
     payload: Any = None
@@ -38,6 +40,7 @@ class SuspendedStep:
         """Mastra's JSON (keys with no value are left out)."""
         out: dict[str, Any] = {"stepId": self.step_id, "path": list(self.path)}
         for key, value in (
+            ("executionPath", self.execution_path),
             ("step", self.step),
             ("payload", self.payload),
             ("suspendPayload", self.suspend_payload),
@@ -121,7 +124,8 @@ class WorkflowStateReader:
         """Every suspended step, in the stored order."""
         labels = self.get_resume_labels()
         out = []
-        for step_id in self._state.get("suspendedPaths") or {}:
+        suspended = self._state.get("suspendedPaths") or {}
+        for step_id, position in suspended.items():
             record = self._step(step_id)
             first = _first(record)
             suspend_payload = first.get("suspendPayload") if isinstance(first, Mapping) else None
@@ -132,6 +136,7 @@ class WorkflowStateReader:
                 SuspendedStep(
                     step_id,
                     path,
+                    execution_path=list(position) if isinstance(position, list) and all(isinstance(i, int) for i in position) else None,
                     step=record,
                     payload=_each(record, "payload"),
                     suspend_payload=suspend_payload,

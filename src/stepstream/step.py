@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
 
 from typing_extensions import TypeVar
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .engine._executor import Execution
 
 Execute = Callable[["StepContext"], Any]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Step:
@@ -44,6 +45,7 @@ class Step:
         retries: int | None = None,
         metadata: Mapping[str, Any] | None = None,
         request_context_schema: Any = None,
+        inline: bool = False,
     ):
         if not isinstance(id, str) or not id:
             raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {id!r}")
@@ -62,6 +64,8 @@ class Step:
         self.retries = retries
         self.metadata = dict(metadata) if metadata else {}
         self.is_async = inspect.iscoroutinefunction(execute)
+        #: a sync `execute` runs on the event loop instead of a worker thread (see `inline`)
+        self.inline = bool(inline) or is_inline(execute)
         self._in: Schema = schema_for(input_schema)
         self._out: Schema = schema_for(output_schema)
         self._resume: Schema = schema_for(resume_schema)
@@ -95,6 +99,7 @@ def create_step(
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
     request_context_schema: Any = None,
+    inline: bool = False,
     **options: Any,
 ) -> Step:
     """Creates a step.
@@ -102,6 +107,8 @@ def create_step(
     - `create_step("id", execute=fn, ...)` (or `id="id"`): `execute` may be sync or
       async and returns the output. `request_context_schema` is checked against the
       run's request context before each execution (a mismatch fails the step, as in Mastra).
+      A sync `execute` runs in a worker thread, so blocking code never holds the event
+      loop; `inline=True` runs it on the loop (for cheap, pure functions only).
     - `create_step(agent, structured_output=None, deps=None, ...)`: a pydantic-ai
       `Agent` as a step (`stepstream[agents]`; see `stepstream.agents`).
     - `create_step(tool)`: a pydantic-ai `Tool`, or a plain typed function whose
@@ -129,6 +136,7 @@ def create_step(
             retries=retries,
             metadata=metadata,
             request_context_schema=request_context_schema,
+            inline=inline,
         )
     if execute is not None or input_schema is not None or output_schema is not None or state_schema is not None:
         raise WorkflowDefinitionError(
@@ -169,6 +177,7 @@ def step(
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
     request_context_schema: Any = None,
+    inline: bool = False,
 ) -> Callable[[Execute], Step]: ...
 
 
@@ -186,6 +195,7 @@ def step(
     retries: int | None = None,
     metadata: Mapping[str, Any] | None = None,
     request_context_schema: Any = None,
+    inline: bool = False,
 ) -> Step | Callable[[Execute], Step]:
     """Decorator form of `create_step`; the id defaults to the function's name
     and the description to its docstring."""
@@ -203,9 +213,29 @@ def step(
             retries=retries,
             metadata=metadata,
             request_context_schema=request_context_schema,
+            inline=inline,
         )
 
     return wrap(fn) if fn is not None else wrap
+
+
+def inline(fn: F) -> F:
+    """Marks a cheap, pure sync function (a step body, or a condition, map, sleep or
+    concurrency function) to run on the event loop instead of a worker thread.
+
+    Sync user code runs in a worker thread by default, so a blocking call never holds
+    the loop; a thread hop costs tens of microseconds, which a trivial function need not pay.
+    Use it only for code that never blocks."""
+    try:
+        fn.__stepstream_inline__ = True  # type: ignore[attr-defined]
+    except AttributeError:
+        raise TypeError(f"inline(): cannot mark {fn!r} (it takes no attributes)") from None
+    return fn
+
+
+def is_inline(fn: Any) -> bool:
+    """True for a function marked with `inline` (or an object whose class is)."""
+    return bool(getattr(fn, "__stepstream_inline__", False))
 
 
 class AbortSignal:
@@ -253,15 +283,33 @@ class Writer:
         self._ex = ex
         self._name = name
 
-    async def write(self, data: Any) -> None:
-        """Emits `data` as a `workflow-step-output` event from the current step."""
-        self._ex.write_output(self._name, data)
+    def write(self, data: Any) -> Awaitable[None]:
+        """Emits `data` as a `workflow-step-output` event from the current step.
 
-    async def custom(self, chunk: Mapping[str, Any]) -> None:
+        Emitted at once, so a sync step (in its worker thread) may call it without
+        awaiting; `await ctx.writer.write(...)` reads naturally in an async one."""
+        self._ex.write_output(self._name, data)
+        return _DONE
+
+    def custom(self, chunk: Mapping[str, Any]) -> Awaitable[None]:
         """Emits a custom chunk (e.g. `{"type": "data-progress", "data": ...}`) as it is."""
         if not isinstance(chunk, Mapping) or not isinstance(chunk.get("type"), str):
             raise ValueError(f"Step {self._name!r}: writer.custom() needs a mapping with a string 'type'")
         self._ex.write_custom(dict(chunk))
+        return _DONE
+
+
+class _Done:
+    """An awaitable that is already done: what the eager context methods return."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield
+
+
+_DONE = _Done()
 
 
 InputT = TypeVar("InputT", default=Any)
@@ -353,10 +401,16 @@ class StepContext(Generic[InputT, ResumeT]):
         updates of steps that ended meanwhile (parallel siblings) do show."""
         return self._ex.state_for(self._step)
 
-    async def set_state(self, new_state: Any) -> None:
+    def set_state(self, new_state: Any) -> Awaitable[None]:
         """Merges `new_state` into the workflow state; applied when the step ends (not if it fails).
-        Until then `ctx.state` keeps showing the state without it."""
+        Until then `ctx.state` keeps showing the state without it. Takes effect at once (a sync
+        step need not await it)."""
         self._state_updates = self._ex.merge_state(self._step, self._key, self._state_updates, new_state)
+        return _DONE
+
+    async def _call(self, fn: Callable[[Any], Any]) -> Any:
+        """A user function of the walk (a map function, say) called with this context, through the run's host."""
+        return await self._ex.rs.host.call(fn, self)
 
     def get_init_data(self) -> Any:
         """The input of the workflow (of the nested workflow, inside one)."""

@@ -130,9 +130,15 @@ class TracingOptions(TypedDict, total=False):
     hide_output: bool
 
 
+_provider: list[TracerProvider | None] = [None]
+
+
 def set_tracer_provider(provider: TracerProvider | None) -> None:
     """Uses `provider` for stepstream's spans instead of OpenTelemetry's global provider;
     `None` goes back to the global one."""
-    from .engine import _tracing
+    _provider[0] = provider
 
-    _tracing.set_provider(provider)
+
+def tracer_provider() -> TracerProvider | None:
+    """The provider `set_tracer_provider` gave, or None (OpenTelemetry's global one is used)."""
+    return _provider[0]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.cli.conftest import APP, Cli, cli_env, json_lines, one_error_line
+from tests.cli.conftest import APP, ROOT, Cli, cli_env, json_lines, one_error_line
 
 TOUR_INPUT = '{"item": "book"}'
 
@@ -153,3 +155,32 @@ def test_cancel_ends_a_suspended_run(cli: Cli) -> None:
 def test_the_console_script_is_installed() -> None:
     script = Path(sys.executable).with_name("stepstream")
     assert script.is_file(), "pip install -e '.[dev]' installs the stepstream script"
+
+
+def test_runs_watch_follows_a_run_from_another_process(cli: Cli, storage_url: str) -> None:
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "stepstream.cli", "run", APP, "batch", "--input", "[1, 2, 3, 4, 5]", "--run-id", "watched", "--json"],
+        cwd=ROOT,
+        env=cli_env(storage_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while cli("runs", "show", "watched").returncode != 0:
+        assert time.monotonic() < deadline and runner.poll() is None, runner.communicate()
+        time.sleep(0.1)
+    watched = cli("runs", "watch", "watched", "--app", APP, "--json")
+    ran, _ = runner.communicate(timeout=60)
+    assert runner.returncode == 0 and watched.returncode == 0, watched.stderr
+    assert [e["type"] for e in json_lines(watched.stdout)] == [e["type"] for e in json_lines(ran)]
+    assert json_lines(watched.stdout)[-1]["payload"]["workflowStatus"] == "success"
+    again = cli("runs", "watch", "watched", "--app", APP, "--offset", "1")
+    assert again.returncode == 0 and "✓ success" in again.stdout and "[2, 3, 4, 5, 6]" in again.stdout
+
+
+def test_runs_watch_of_a_suspended_run_exits_2_with_the_resume_command(cli: Cli) -> None:
+    run_id, command = start_suspended(cli)
+    proc = cli("runs", "watch", run_id, "--app", APP, "--json")
+    assert proc.returncode == 2 and command in proc.stderr
+    one_error_line(cli("runs", "watch", "nope", "--app", APP), "Run 'nope' not found")

@@ -1,6 +1,6 @@
 """Workflows and a small command line used by the cross-process durability tests.
 
-    python flows.py run|start-async|resume|restart|suspend STORAGE_URL RUN_ID [JSON]
+    python flows.py run|each|start-async|resume|restart|suspend STORAGE_URL RUN_ID [JSON]
 
 Every step appends `<step key>` to the file named by $FLOW_LOG when it finishes,
 so a test can count how often each step completed. $KILL_AFTER_SAVES=N kills the
@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -70,6 +71,7 @@ def build_durable() -> Any:
         .then(counted("y", lambda n: n * 2))
         .commit()
     )
+
     def merge_pair(ctx: StepContext) -> N:
         _maybe_die("merge")
         out = N(n=ctx.input_data.left.n + ctx.input_data.right.n)
@@ -87,6 +89,25 @@ def build_durable() -> Any:
         .then(counted("final", lambda n: n - 1))
         .commit()
     )
+
+
+ITEMS = 60
+
+
+def build_each() -> Any:
+    """60 slow items at concurrency 4. $KILL_AFTER_ITEMS=N SIGKILLs the process as the N-th item finishes."""
+
+    def work(ctx: StepContext) -> N:
+        time.sleep(float(os.environ.get("FLOW_DELAY", "0.01")))
+        label = f"item#{ctx.input_data.n}"
+        _log(label)
+        limit = int(os.environ.get("KILL_AFTER_ITEMS", "0"))
+        if limit and len(Path(os.environ["FLOW_LOG"]).read_text().split()) >= limit:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return N(n=ctx.input_data.n * 10)
+
+    item = create_step(id="item", input_schema=N, output_schema=N, execute=work)
+    return create_workflow(id="each", input_schema=list[N], output_schema=list[N]).foreach(item, concurrency=4).commit()
 
 
 class Answer(BaseModel):
@@ -175,7 +196,7 @@ def make_app(url: str) -> Stepstream:
     kill = int(os.environ.get("KILL_AFTER_SAVES", "0"))
     if kill:
         storage = KillingStorage(storage, kill)
-    return Stepstream(workflows=[build_durable(), build_approval()], storage=storage)
+    return Stepstream(workflows=[build_durable(), build_approval(), build_each()], storage=storage)
 
 
 async def main(argv: list[str]) -> int:
@@ -185,6 +206,9 @@ async def main(argv: list[str]) -> int:
         if action == "run":
             run = await app.get_workflow("durable").create_run(run_id)
             result = await run.start(input_data={"n": arg if arg is not None else 1})
+        elif action == "each":
+            run = await app.get_workflow("each").create_run(run_id)
+            result = await run.start(input_data=[{"n": i} for i in range(ITEMS)])
         elif action == "start-async":
             run = await app.get_workflow("durable").create_run(run_id)
             print(json.dumps({"runId": await run.start_async(input_data={"n": arg if arg is not None else 1})}), flush=True)

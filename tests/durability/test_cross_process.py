@@ -184,7 +184,9 @@ def test_sigkill_inside_a_resumed_step_restarts_it_with_the_accepted_resume_data
     approval the resume call had accepted was lost."""
     log = tmp_path / "log.txt"
     run_flow("suspend", storage_url, "approve-1", env={"FLOW_LOG": str(log)})
-    killed = run_flow("resume", storage_url, "approve-1", json.dumps("yes"), env={"FLOW_LOG": str(log), "KILL_IN_STEP": "ask:resumed"}, check=False)
+    killed = run_flow(
+        "resume", storage_url, "approve-1", json.dumps("yes"), env={"FLOW_LOG": str(log), "KILL_IN_STEP": "ask:resumed"}, check=False
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     restarted = json.loads(run_flow("restart", storage_url, "-", env={"FLOW_LOG": str(log)}).stdout)
     assert [r["status"] for r in restarted] == ["success"], restarted

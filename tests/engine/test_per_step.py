@@ -159,3 +159,33 @@ async def test_a_stream_ends_at_the_pause() -> None:
     result: WorkflowResult = await asyncio.wait_for(stream.result, 5)
     assert types == ["workflow-start", "workflow-step-start", "workflow-step-result", "workflow-paused", "workflow-finish"]
     assert result.status == "paused" and stream.status == "paused"
+
+
+async def test_start_async_and_resume_async_take_per_step() -> None:
+    async def ask(ctx: StepContext) -> int:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return int(ctx.resume_data)
+
+    wf = create_workflow(id="bg").then(add("a", 1)).then(create_step(id="ask", execute=ask)).then(add("b", 1)).commit()
+    run = await wf.create_run()
+    await run.start_async(input_data=0, per_step=True)
+    observed = run.observe_stream()
+    kinds = [e.type async for e in observed]
+    assert kinds[-2:] == ["workflow-paused", "workflow-finish"] and (await observed.result).status == "paused"
+    assert (await run.time_travel(step="ask")).status == "suspended"
+    await run.resume_async(resume_data=7, per_step=True)
+    resumed = run.observe_stream()
+    assert [e.type async for e in resumed][-2:] == ["workflow-paused", "workflow-finish"]
+    stored = await wf.storage.load_run(wf.id, run.run_id)
+    assert stored is not None and stored.status == "paused" and stored.steps["ask"].output == 7 and "b" not in stored.steps
+
+
+async def test_a_branch_where_no_condition_holds_is_still_one_entry() -> None:
+    echo = create_step(id="after", execute=lambda ctx: ctx.input_data)
+    wf = create_workflow(id="empty-branch").branch([(lambda ctx: False, add("x", 1))]).then(echo).commit()
+    run = await wf.create_run()
+    first = await run.start(input_data={"n": 1}, per_step=True)
+    assert (first.status, first.steps) == ("paused", {})  # as on Mastra's oracle
+    last = await run.time_travel(step="after")
+    assert (last.status, last.result) == ("success", {})  # the empty branch's output, as on the oracle

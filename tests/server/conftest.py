@@ -14,7 +14,10 @@ import uvicorn
 from stepstream import Stepstream
 from stepstream.storage import SQLiteStorage
 
+from ..storage.conftest import pg_dsn, pg_schema
 from .flows import make_app
+
+__all__ = ["pg_dsn", "pg_schema"]
 
 
 class Served:

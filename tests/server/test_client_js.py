@@ -38,9 +38,9 @@ async def guarded(db_path: str) -> AsyncIterator[Served]:
     await s.stop()
 
 
-async def drive(url: str, **env: str) -> dict[str, Any]:
+async def drive(url: str, script: str = "drive.mjs", **env: str) -> dict[str, Any]:
     proc = await asyncio.create_subprocess_exec(
-        "node", str(JS / "drive.mjs"), url, TOKEN, cwd=JS, env={**os.environ, **env},
+        "node", str(JS / script), url, TOKEN, cwd=JS, env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
@@ -54,7 +54,7 @@ def _types(events: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_mastra_client_js_drives_the_server(guarded: Served) -> None:
-    out = await drive(guarded.url)
+    out = await drive(guarded.url, OBSERVE="1")
     assert out["list"] == ["approval", "chain", "failing"]
     assert out["details"] == {"name": "approval", "steps": ["shout", "approve"], "graph": ["shout", "approve"]}
     assert out["schema"]["inputSchema"]["properties"]["value"]["type"] == "string"
@@ -71,10 +71,39 @@ async def test_mastra_client_js_drives_the_server(guarded: Served) -> None:
 
     assert out["runs"]["total"] == 2 and {r["runId"] for r in out["runs"]["runs"]} == {out["createdRunId"], "js-async"}
     assert out["runById"]["status"] == "success" and out["runById"]["runId"] == out["createdRunId"]
-    assert out["cancel"] == {"message": "Workflow run canceled"}
+    assert out["cancel"] == {"message": "Workflow run cancelled"}
     assert out["canceled"]["status"] == "canceled"
 
     assert out["failed"] == {"status": "failed", "isError": True, "message": "boom on x"}
     assert out["unknownWorkflow"]["status"] == 404 and "Workflow not found" in out["unknownWorkflow"]["message"]
     assert out["unknownRun"]["status"] == 404 and "Workflow run not found" in out["unknownRun"]["message"]
     assert out["badResume"]["status"] == 409 and "This workflow run was not suspended" in out["badResume"]["message"]
+
+    # observe: the whole run (its start and its resume, one log), then from an offset
+    assert out["observe"] == stream + resumed
+    assert out["observeFrom"] == (stream + resumed)[3:]
+
+async def test_mastra_client_js_drives_the_schedule_routes(guarded: Served) -> None:
+    out = await drive(guarded.url, "schedules.mjs")
+    created = out["created"]
+    assert {k: created[k] for k in ("id", "workflowId", "cron", "timezone", "status", "inputData", "metadata")} == {
+        "id": "schedule_nightly",
+        "workflowId": "approval",
+        "cron": "0 2 * * *",
+        "timezone": "Europe/Paris",
+        "status": "active",
+        "inputData": {"value": "from js"},
+        "metadata": {"by": "client-js"},
+    }
+    assert out["listed"] == {"schedules": [created]} and out["got"] == created
+    assert out["updated"]["cron"] == "0 3 * * *" and out["updated"]["nextFireAt"] != created["nextFireAt"]
+    assert out["paused"]["status"] == "paused"
+    fired = out["run"]
+    assert fired["scheduleId"] == "schedule_nightly" and fired["claimId"] == f"sched_schedule_nightly_{fired['scheduledFireAt']}"
+    assert out["runStatus"] == "suspended", "the fired run reached the approval step"
+    [trigger] = out["triggers"]["triggers"]
+    assert (trigger["runId"], trigger["outcome"], trigger["triggerKind"]) == (fired["claimId"], "published", "manual")
+    assert out["resumed"]["status"] == "active"
+    assert out["deleted"] == {"message": "Schedule schedule_nightly deleted"}
+    assert out["missing"]["status"] == 404 and "SCHEDULE_NOT_FOUND" in out["missing"]["message"]
+    assert out["badCron"]["status"] == 400 and "field 'cron'" in out["badCron"]["message"]

@@ -96,7 +96,7 @@ async def test_start_without_waiting_and_fetching_the_run(http: httpx.AsyncClien
 
 async def test_cancel_and_delete(http: httpx.AsyncClient) -> None:
     await http.post(f"{APPROVAL}/start-async?runId=c1", json={"inputData": {"value": "c"}})
-    assert (await http.post(f"{APPROVAL}/runs/c1/cancel")).json() == {"message": "Workflow run canceled"}
+    assert (await http.post(f"{APPROVAL}/runs/c1/cancel")).json() == {"message": "Workflow run cancelled"}
     assert (await http.get(f"{APPROVAL}/runs/c1")).json()["status"] == "canceled"
     assert (await http.delete(f"{APPROVAL}/runs/c1")).json() == {"message": "Workflow run deleted"}
     assert (await http.get(f"{APPROVAL}/runs/c1")).status_code == 404
@@ -150,3 +150,15 @@ async def test_health_openapi_root_and_studio_routes(http: httpx.AsyncClient) ->
         assert path in doc["paths"], path
     missing = await http.get("/api/agents")
     assert missing.status_code == 404 and "error" in missing.json()
+
+
+async def test_per_step_pauses_after_one_step(http: httpx.AsyncClient) -> None:
+    paused = (await http.post("/api/workflows/chain/start-async?runId=ps", json={"inputData": {"n": 0}, "perStep": True})).json()
+    assert paused["status"] == "paused"
+    assert [k for k, v in paused["steps"].items() if k != "input" and v["status"] == "success"] == ["add1"]
+
+
+async def test_listed_runs_carry_a_snapshot_with_the_status(http: httpx.AsyncClient) -> None:
+    await http.post(f"{APPROVAL}/start-async?runId=snap", json={"inputData": {"value": "s"}})
+    listed = (await http.get(f"{APPROVAL}/runs")).json()["runs"]
+    assert listed[0]["snapshot"]["status"] == "suspended" and listed[0]["snapshot"]["runId"] == "snap"

@@ -34,6 +34,7 @@ class TestInMemoryContract(StorageContract):
     test_data_survives_reopen = None
     test_wait_events_sees_appends_of_other_instances = None
     test_wait_events_sees_appends_of_other_processes = None
+    test_payloads_are_shared_across_instances = None
     test_failed_step_write_raises_storage_error_and_keeps_data = None
     test_failed_run_write_raises_storage_error_and_keeps_data = None
     test_unserializable_value_raises_storage_error = None
@@ -59,6 +60,7 @@ class TestSQLiteMemoryContract(StorageContract):
     test_data_survives_reopen = None
     test_wait_events_sees_appends_of_other_instances = None
     test_wait_events_sees_appends_of_other_processes = None
+    test_payloads_are_shared_across_instances = None
 
     @pytest.fixture
     def make_storage(self) -> StorageMaker:
@@ -88,6 +90,7 @@ async def test_run_storage_contract_without_pytest_classes() -> None:
         "data_survives_reopen",
         "wait_events_sees_appends_of_other_instances",
         "wait_events_sees_appends_of_other_processes",
+        "payloads_are_shared_across_instances",
         "failed_step_write_raises_storage_error_and_keeps_data",
         "failed_run_write_raises_storage_error_and_keeps_data",
         "unserializable_value_raises_storage_error",

@@ -1,4 +1,4 @@
-"""The `stepstream` command group (Click): run, resume, cancel, runs list|show|watch, dev, serve."""
+"""The `stepstream` command group (Click): run, resume, cancel, runs list|show|watch, schedules, dev, serve."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import click
 from .._version import __version__
 from ..app import Stepstream, default_storage
 from ..storage.base import Storage
-from ._app import CliError, find_run, get_workflow, load_app, open_storage, parse_json
-from ._execute import Output, ask_and_resume, drive, follow, resume_command
+from ._app import CliError, load_app, open_storage, parse_json
+from ._backend import local_backend
+from ._execute import Output, ask_and_resume, drive, follow
 from ._inspect import dump, print_run, print_runs, stored_run, stored_runs
 from ._render import make_console
+from ._schedules import register as register_schedules
 
 T = TypeVar("T")
 
@@ -80,19 +82,17 @@ def run_cmd(
     Exits 0 on success, 1 on failure, 2 when the run is left suspended."""
     spec, workflow_id = split_app(names, app_spec, "WORKFLOW")
     input_data = parse_json(input_json, "--input")
-    app = load_app(spec, storage_url)
-    wf = get_workflow(app, workflow_id)
-    out = Output(
-        json_lines=json_lines, interactive=is_terminal() and not json_lines, resume_hint=resume_command(spec or "", storage_url, wf)
-    )
+    backend = local_backend(spec, storage_url)
 
     async def work() -> int:
+        wf, shape = await backend.workflow(workflow_id)
         if run_id is not None and await wf.get_run(run_id) is not None:
-            raise CliError(f"Run {run_id!r} already exists in workflow {wf.id!r}")
+            raise CliError(f"Run {run_id!r} already exists in workflow {workflow_id!r}")
+        out = Output(json_lines, is_terminal() and not json_lines, shape, backend.resume_prefix)
         run = await wf.create_run(run_id)
-        return await drive(run, wf, follow(run.stream(input_data=input_data), out, wf), out)
+        return await drive(run, wf, follow(run.stream(input_data=input_data), out), out)
 
-    raise SystemExit(run_async(lambda: with_app(app, work)))
+    raise SystemExit(run_async(lambda: backend.session(work)))
 
 
 @cli.command("resume")
@@ -117,20 +117,20 @@ def resume_cmd(
     interactive = is_terminal() and not json_lines
     if data_json is None and not interactive:
         raise CliError("--data is required when not in a terminal")
-    app = load_app(app_spec, storage_url)
+    backend = local_backend(app_spec, storage_url)
 
     async def work() -> int:
-        wf, state = await find_run(app, run_id, workflow_id)
+        wf, shape, state = await backend.find_run(run_id, workflow_id)
         if state.status != "suspended":
             raise CliError(f"Run {run_id!r} is not suspended (status: {state.status})")
-        out = Output(json_lines=json_lines, interactive=interactive, resume_hint=resume_command(app_spec or "", storage_url, wf))
+        out = Output(json_lines, interactive, shape, backend.resume_prefix)
         run = await wf.create_run(run_id)
         if data_json is None:  # in a terminal: ask for it
             path = step.split(".") if step else next(iter(state.suspended), [])
-            return await drive(run, wf, ask_and_resume(run, wf, path, out), out)
-        return await drive(run, wf, follow(run.resume_stream(resume_data=data, step=step), out, wf), out)
+            return await drive(run, wf, ask_and_resume(run, path, out), out)
+        return await drive(run, wf, follow(run.resume_stream(resume_data=data, step=step), out), out)
 
-    raise SystemExit(run_async(lambda: with_app(app, work)))
+    raise SystemExit(run_async(lambda: backend.session(work)))
 
 
 @cli.command("cancel")
@@ -140,16 +140,16 @@ def resume_cmd(
 @storage_option
 def cancel_cmd(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None) -> None:
     """Cancels a run (a suspended or waiting one at once; a running one at its next step)."""
-    app = load_app(app_spec, storage_url)
+    backend = local_backend(app_spec, storage_url)
 
     async def work() -> None:
-        wf, state = await find_run(app, run_id, workflow_id)
+        wf, _, state = await backend.find_run(run_id, workflow_id)
         if state.status in ("success", "failed", "canceled", "tripwire"):
             raise CliError(f"Run {run_id!r} has already ended (status: {state.status})")
         await (await wf.create_run(run_id)).cancel()
-        click.echo(f"Canceled run {run_id} of workflow {wf.id}")
+        click.echo(f"Canceled run {run_id} of workflow {state.workflow_id}")
 
-    run_async(lambda: with_app(app, work))
+    run_async(lambda: backend.session(work))
 
 
 @cli.group("runs")
@@ -195,3 +195,65 @@ def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storag
     """Shows a stored run: status, input, each step, result or error."""
     state = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_run(storage, run_id, workflow_id)))
     click.echo(dump(state.to_dict())) if json_lines else print_run(make_console(), state)
+
+
+@runs_group.command("watch")
+@click.argument("run_id", metavar="RUN")
+@click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Start at this event (0-based).")
+@app_option
+@storage_option
+@json_option
+def runs_watch(run_id: str, workflow_id: str | None, offset: int, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+    """Follows a run from any process sharing its storage: its events so far, then live ones,
+    until it settles (exit codes as `run`; a suspended run is not resumed here)."""
+    backend = local_backend(app_spec, storage_url)
+
+    async def work() -> int:
+        wf, shape, _ = await backend.find_run(run_id, workflow_id)
+        out = Output(json_lines, False, shape, backend.resume_prefix)
+        run = await wf.create_run(run_id)
+        return await drive(run, wf, follow(run.observe_stream(offset), out), out)
+
+    raise SystemExit(run_async(lambda: backend.session(work)))
+
+
+register_schedules(cli, app_option, storage_option, json_option, run_async, with_storage)
+
+
+@cli.command("dev")
+@click.argument("app_arg", required=False, metavar="[APP]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=4111, show_default=True, type=click.IntRange(min=0), help="API port (0: any free port).")
+@click.option("--studio-port", default=3000, show_default=True, type=click.IntRange(min=0), help="Studio port (0: any free port).")
+@click.option("--no-studio", is_flag=True, help="Serve the API alone.")
+@click.option("--no-reload", is_flag=True, help="Do not restart when the code changes.")
+@app_option
+@storage_option
+def dev_cmd(
+    app_arg: str | None,
+    host: str,
+    port: int,
+    studio_port: int,
+    no_studio: bool,
+    no_reload: bool,
+    app_spec: str | None,
+    storage_url: str | None,
+) -> None:
+    """Serves the app for development: reload on code changes, and Mastra Studio beside the API."""
+    from ._serve import serve
+
+    serve(app_arg or app_spec, storage_url, host=host, port=port, reload=not no_reload, studio_port=None if no_studio else studio_port)
+
+
+@cli.command("serve")
+@click.argument("app_arg", required=False, metavar="[APP]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=4111, show_default=True, type=click.IntRange(min=0), help="API port (0: any free port).")
+@app_option
+@storage_option
+def serve_cmd(app_arg: str | None, host: str, port: int, app_spec: str | None, storage_url: str | None) -> None:
+    """Serves the app's HTTP API for production (no reload, no Studio)."""
+    from ._serve import serve
+
+    serve(app_arg or app_spec, storage_url, host=host, port=port, reload=False, studio_port=None)

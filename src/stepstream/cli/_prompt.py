@@ -18,9 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Prompt
 
-from ..step import Step
-from ..workflow.builder import Workflow, node_steps
-
 _MISSING = object()
 
 
@@ -35,16 +32,30 @@ class Field:
     is_text: bool
 
 
-def find_step(workflow: Workflow, path: list[str]) -> Step | None:
-    """The step at a suspended path (`["outer", "inner"]`) of a workflow."""
-    head, *rest = path
-    for node in workflow.graph:
-        for step in node_steps(node):
-            if step.id == head:
-                if rest and isinstance(step, Workflow):
-                    return find_step(step, rest)
-                return None if rest else step
-    return None
+@dataclass
+class Form:
+    """What to ask for a suspended step: its fields, or one answer that is the whole resume data."""
+
+    fields: list[Field]
+    whole: bool
+    skeleton: Any
+
+
+def form_of_type(schema: Any) -> Form:
+    """The form for a resume schema given as a type (a local workflow): pydantic checks each answer."""
+    fields = fields_of(schema)
+    example = skeleton(TypeAdapter(schema).json_schema() if schema is not None else None)
+    return Form(fields, False, example) if fields is not None else Form([whole_value(schema)], True, example)
+
+
+def skeleton(schema: dict[str, Any] | None) -> Any:
+    """A placeholder value of a JSON Schema's shape, to edit in a printed `--data`."""
+    blanks = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
+    if schema is None:
+        return {}
+    if schema.get("type") != "object" or "properties" not in schema:
+        return blanks.get(str(schema.get("type")))
+    return {name: blanks.get(str(prop.get("type"))) for name, prop in schema["properties"].items()}
 
 
 def fields_of(schema: Any) -> list[Field] | None:
@@ -99,14 +110,13 @@ def ask_field(console: Console, field: Field) -> Any:
         return value
 
 
-def ask_resume_data(console: Console, schema: Any) -> Any:
-    """Resume data typed in by a person, checked field by field against `schema`."""
-    fields = fields_of(schema)
-    if fields is None:
-        value = ask_field(console, whole_value(schema))
+def ask_resume_data(console: Console, form: Form) -> Any:
+    """Resume data typed in by a person, checked answer by answer."""
+    if form.whole:
+        value = ask_field(console, form.fields[0])
         return None if value is _MISSING else value
     data = {}
-    for field in fields:
+    for field in form.fields:
         value = ask_field(console, field)
         if value is not _MISSING:
             data[field.name] = value

@@ -17,22 +17,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from ..events import WorkflowEvent
-from ..workflow.builder import Workflow, node_steps
-from ..workflow.plan import ConditionalNode, ParallelNode
 
 _ENDED = {"workflow-step-result", "workflow-step-suspended", "workflow-step-waiting"}
-
-
-def concurrent_paths(workflow: Workflow, prefix: str = "") -> set[str]:
-    """Step paths (`outer.inner`) that run inside a `parallel` or `branch` block."""
-    paths: set[str] = set()
-    for node in workflow.graph:
-        if isinstance(node, ParallelNode | ConditionalNode):
-            paths.update(prefix + i for i in node.ids)
-        for step in node_steps(node):
-            if isinstance(step, Workflow):
-                paths |= concurrent_paths(step, prefix + step.id + ".")
-    return paths
 
 
 def compact(value: Any, limit: int = 200) -> str:

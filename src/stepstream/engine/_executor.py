@@ -17,7 +17,6 @@ objects only when a stream or watcher is listening.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import math
 from collections.abc import Callable
@@ -29,11 +28,11 @@ from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationErr
 from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING, WorkflowEvent
 from ..results import StepResult
 from ..step import Step, StepContext
-from ..storage.base import now_ms
 from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
-from ._state import META, Fenced, RunningMark, RunState, Target, _Attempt, new_call_id, strip_meta, usage_from_chunk
+from ._host import AttemptRequest
+from ._state import META, Fenced, RunState, Target, _Attempt, strip_meta, usage_from_chunk
 
 log = logging.getLogger("stepstream")
 
@@ -96,7 +95,7 @@ class Execution:
             travel = self.time_travel
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
-            saves = rs.saves
+            done = self.per_step and self.replayed(node)
             if type(node) is StepNode:
                 self.executed.append(node.step.id)
                 status, value = await self.run_step(node.step, value, self.replay)
@@ -108,11 +107,21 @@ class Execution:
                 if status == "failed":
                     return "failed", None
                 return status, value
-            if self.per_step and rs.saves != saves and node is not last and not rs.abort_event.is_set():
-                return "paused", None
+            if self.per_step and not done and node is not last and not rs.abort_event.is_set():
+                return "paused", None  # Mastra's perStep: one entry from where this execution starts
         if rs.abort_event.is_set():
             return "canceled", None
         return "success", value
+
+    def replayed(self, node: Node) -> bool:
+        """True when a replayed node already succeeded, so it will not run again."""
+        if not self.replay:
+            return False
+        records = [self.context.get(i) for i in node.ids]
+        if isinstance(node, ConditionalNode):
+            records = [r for r in records if r is not None]
+            return bool(records) and all(r.status == "success" for r in records if r is not None)
+        return all(r is not None and r.status == "success" for r in records)
 
     async def _run_node(self, node: Node, value: Any, traced: bool = False) -> tuple[str, Any]:
         if self.rs.tracer is not None and not traced:
@@ -158,19 +167,27 @@ class Execution:
         iteration: int | None = None,
     ) -> tuple[str, Any]:
         rs = self.rs
+        host = rs.host
         key = step.id
         name = self.prefix + key
-        started = prev.started_at if prev is not None and prev.started_at else now_ms()
-        resumed_at = now_ms() if target is not None else None
+        started = prev.started_at if prev is not None and prev.started_at else host.now_ms()
+        resumed_at = host.now_ms() if target is not None else None
         resume_data = target.resume_data if target is not None else None
         suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
         span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
         if rs.emitting:
-            call_id = new_call_id()
+            call_id = host.new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
-            start: dict[str, Any] = {"stepName": name, "id": name, "stepCallId": call_id, "payload": value, "startedAt": started, "status": "running"}
+            start: dict[str, Any] = {
+                "stepName": name,
+                "id": name,
+                "stepCallId": call_id,
+                "payload": value,
+                "startedAt": started,
+                "status": "running",
+            }
             if resumed_at is not None:
                 start["resumePayload"] = to_json(resume_data)
                 start["resumedAt"] = resumed_at
@@ -178,7 +195,9 @@ class Execution:
                 start["metadata"] = metadata
             rs.emit(STEP_START, start)
 
-        mark = RunningMark(self, key, StepResult("running", to_json(value), started_at=started, metadata=metadata)) if rs.shared else None
+        shared = rs.shared
+        if shared:
+            host.mark_running(name, StepResult("running", value, started_at=started, metadata=metadata))
         try:
             if isinstance(step, Workflow):
                 att = await self._run_nested(step, key, value, target, prev)
@@ -186,8 +205,8 @@ class Execution:
                 retry_base = (iteration - 1) if iteration is not None else 0
                 att = await self._attempts(step, key, value, resume_data, suspend_data, retry_base, iteration)
         finally:
-            if mark is not None:
-                await mark.settle()
+            if shared:
+                await host.settle_running(name)
 
         # A step that returns after the run was aborted keeps its own result (Mastra):
         # the run ends canceled at the next boundary.
@@ -198,6 +217,7 @@ class Execution:
         record = _settled_record(
             status,
             att,
+            host.now_ms(),
             started=started,
             resume_payload=to_json(resume_data) if target is not None else None,
             resumed_at=resumed_at,
@@ -238,12 +258,13 @@ class Execution:
         iteration: int | None,
     ) -> _Attempt:
         rs = self.rs
+        host = rs.host
         wf = self.workflow
         retries = step.retries if step.retries is not None else wf.retry_attempts
-        validate = wf.validate_inputs
         attempt = 0
         while True:
-            ctx = StepContext(
+            await host.pace()
+            request = AttemptRequest(
                 self,
                 step,
                 key,
@@ -251,47 +272,19 @@ class Execution:
                 resume_data=resume_data,
                 suspend_data=suspend_data,
                 retry_count=retry_base + attempt,
-                iteration_count=iteration,
-                restart=rs.restarting,
+                iteration=iteration,
             )
-            payload = value
-            task = None
-            try:
-                if validate:
-                    payload = step._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
-                    ctx.input_data = payload
-                    if step._rc is not None:
-                        self._check_request_context(step)
-                out = step.execute(ctx)
-                if step.is_async or inspect.isawaitable(out):
-                    task = asyncio.current_task()
-                    if task is not None:
-                        rs.interruptible.add(task)
-                    out = await out
-                if validate and step._out.adapter is not None:
-                    out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
-                # Settled data travels as JSON: the next step validates it into its own
-                # schema, exactly as after a reload from storage.
-                return _Attempt("success", storable(out, f"Step {key!r} output"), to_json(payload), ctx._state_updates)
-            except SuspendSignal as sig:
-                return self._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
-            except BailSignal as sig:
-                return self._bailed_attempt(key, sig, to_json(payload), ctx._state_updates)
-            except asyncio.CancelledError:
-                if not rs.aborted or task is None:
-                    raise
-                task.uncancel()
-                return _Attempt("canceled", None, to_json(payload))
-            except Exception as exc:
-                if attempt < retries and not isinstance(exc, NonRetryableError) and not rs.aborted:
-                    attempt += 1
-                    if wf.retry_delay_ms and await self._wait(wf.retry_delay_ms / 1000):
-                        return _Attempt("canceled", None, to_json(payload))
-                    continue
-                return _Attempt("failed", self._located(exc, key), to_json(payload))
-            finally:
-                if task is not None:
-                    rs.interruptible.discard(task)
+            att = await host.attempt(request)
+            if att.status != "failed" or not att.retryable:
+                return att
+            exc = att.value
+            if attempt < retries and not isinstance(exc, NonRetryableError) and not rs.aborted:
+                attempt += 1
+                if wf.retry_delay_ms and await host.wait(wf.retry_delay_ms / 1000):
+                    return _Attempt("canceled", None, att.payload)
+                continue
+            att.value = self._located(exc, key)
+            return att
 
     def _located(self, exc: Exception, key: str) -> Exception:
         """The error; a ValidationError now names the step (with its nested path), the workflow and the run."""
@@ -318,7 +311,9 @@ class Execution:
         data = sig.payload
         if self.workflow.validate_inputs and step.suspend_schema is not None:
             try:
-                data = step._suspend.validate(data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED")
+                data = step._suspend.validate(
+                    data, "Step suspend data validation failed", code="WORKFLOW_STEP_SUSPEND_DATA_VALIDATION_FAILED"
+                )
             except ValidationError as exc:
                 return _Attempt("failed", self._located(exc, step.id), payload)
         try:
@@ -436,10 +431,7 @@ class Execution:
     async def _check(self, cond: Callable[..., Any], key: str, value: Any, iteration: int | None) -> bool:
         ctx = StepContext(self, None, key, value, retry_count=-1, iteration_count=iteration)
         try:
-            out = cond(ctx)
-            if inspect.isawaitable(out):
-                out = await out
-            return bool(out)
+            return bool(await self.rs.host.call(cond, ctx))
         except Exception as exc:
             if iteration is not None:
                 raise
@@ -497,7 +489,7 @@ class Execution:
         if stale:
             for k in stale:
                 del rs.records[k]
-            await rs.storage.delete_steps(rs.workflow_id, rs.run_id, stale)
+            await rs.host.delete_steps(stale)
 
     def _condition_input_out(self, step: Step, value: Any) -> Any:
         schema = step._out
@@ -514,11 +506,11 @@ class Execution:
             "failed",
             prev.payload if prev is not None else value,
             error=exc,
-            started_at=prev.started_at if prev is not None else now_ms(),
-            ended_at=now_ms(),
+            started_at=prev.started_at if prev is not None else self.rs.host.now_ms(),
+            ended_at=self.rs.host.now_ms(),
             metadata={"iterationCount": iteration},
         )
-        await self.save(step.id, record, self._record_event(self.prefix + step.id, new_call_id(), record, "failed"))
+        await self.save(step.id, record, self._record_event(self.prefix + step.id, self.rs.host.new_call_id(), record, "failed"))
         self.error = exc
         return "failed", exc
 
@@ -528,9 +520,10 @@ class Execution:
             prev = self.context.get(key)
             if prev is not None and prev.status == "success":
                 return "success", prev.output
-        seconds = await self._sleep_seconds(node, value)
-        started = now_ms()
         rs = self.rs
+        host = rs.host
+        seconds = await self._sleep_seconds(node, value)
+        started = host.now_ms()
         name = self.prefix + key
         if rs.emitting:
             rs.emit(STEP_WAITING, {"stepName": name, "id": name, "payload": to_json(value), "startedAt": started, "status": "waiting"})
@@ -539,14 +532,14 @@ class Execution:
         if top:
             await self.set_status("waiting")
         span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
-        canceled = await self._wait(seconds)
+        canceled = await host.wait(seconds)
         if span is not None:
             rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
         if top and not canceled:
             await self.set_status("running")
         if canceled:
             return "canceled", None
-        record = StepResult("success", value, value, started_at=started, ended_at=now_ms())
+        record = StepResult("success", value, value, started_at=started, ended_at=host.now_ms())
         event = None
         if rs.emitting:  # a sleep's result event carries its output and no payload (Mastra)
             payload = {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at}
@@ -558,28 +551,16 @@ class Execution:
         target: Any = node.duration if node.until is None else node.until
         if callable(target):
             ctx = StepContext(self, None, node.id, value, retry_count=-1)
-            target = target(ctx)
-            if inspect.isawaitable(target):
-                target = await target
+            target = await self.rs.host.call(target, ctx)
         if isinstance(target, datetime):
             when = target if target.tzinfo else target.replace(tzinfo=UTC)
-            seconds = (when - datetime.now(UTC)).total_seconds()
+            seconds = when.timestamp() - self.rs.host.now_ms() / 1000
         else:
             try:
                 seconds = float(target) / 1000
             except (TypeError, ValueError):
                 seconds = 0.0
         return seconds if seconds > 0 and math.isfinite(seconds) else 0.0
-
-    async def _wait(self, seconds: float) -> bool:
-        """Sleeps; True if the run was canceled meanwhile."""
-        if seconds <= 0:
-            return self.rs.aborted
-        try:
-            await asyncio.wait_for(self.rs.abort_event.wait(), timeout=seconds)
-        except TimeoutError:
-            return False
-        return True
 
     # -- foreach -----------------------------------------------------------------------------
     async def _run_foreach(self, node: ForeachNode, value: Any) -> tuple[str, Any]:
@@ -602,27 +583,18 @@ class Execution:
     async def _save(self, key: str, record: StepResult) -> None:
         self.context[key] = record
         rs = self.rs
-        rs.saves += 1
         full = self.prefix + key
         rs.records[full] = record
         if rs.defer_last == full:
             rs.defer_last = None
             rs.deferred = (full, record)
             return
-        # Only an explicit False means "fenced": backends written before fencing return None.
-        changes = rs.run_changes()
-        if (
-            await rs.write(lambda events: rs.storage.save_step(rs.workflow_id, rs.run_id, full, record, changes, expected_owner=rs.owner, events=events))
-            is False
-        ):
+        if not await rs.host.save_step(full, record, rs.run_changes()):
             raise Fenced
 
     async def set_status(self, status: RunStatus) -> None:
         """Changes the run's status (a top-level sleep: `waiting`, then `running` again)."""
-        rs = self.rs
-        if not await rs.write(
-            lambda events: rs.storage.update_run(rs.workflow_id, rs.run_id, {"status": status}, expected_owner=rs.owner, events=events)
-        ):
+        if not await self.rs.host.set_run_status(status):
             raise Fenced
 
     def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
@@ -720,6 +692,7 @@ class Execution:
 def _settled_record(
     status: str,
     att: _Attempt,
+    now: int,
     *,
     started: int,
     resume_payload: Any,
@@ -728,7 +701,7 @@ def _settled_record(
     metadata: dict[str, Any] | None,
 ) -> StepResult:
     """The record of a settled step (a bail is recorded as a success, as in Mastra)."""
-    record = _build_record(status, att, started, resume_payload, resumed_at, suspended_at, metadata)
+    record = _build_record(status, att, now, started, resume_payload, resumed_at, suspended_at, metadata)
     record.json_ready = True  # the attempt's payload, output and suspend payload are JSON already
     return record
 
@@ -736,6 +709,7 @@ def _settled_record(
 def _build_record(
     status: str,
     att: _Attempt,
+    now: int,
     started: int,
     resume_payload: Any,
     resumed_at: int | None,
@@ -748,7 +722,7 @@ def _build_record(
             att.payload,
             att.value,
             started_at=started,
-            ended_at=now_ms(),
+            ended_at=now,
             resume_payload=resume_payload,
             resumed_at=resumed_at,
             suspended_at=suspended_at,
@@ -760,16 +734,14 @@ def _build_record(
             att.payload,
             suspend_payload=att.value,
             started_at=started,
-            suspended_at=now_ms(),
+            suspended_at=now,
             resume_payload=resume_payload,
             resumed_at=resumed_at,
             metadata=metadata,
         )
     if status == "failed":
-        return StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now_ms(), metadata=metadata)
-    return StepResult("canceled", att.payload, started_at=started, ended_at=now_ms(), metadata=metadata)
-
-
+        return StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now, metadata=metadata)
+    return StepResult("canceled", att.payload, started_at=started, ended_at=now, metadata=metadata)
 
 
 def _graph_ids(wf: Workflow) -> frozenset[str]:

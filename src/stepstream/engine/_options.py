@@ -18,7 +18,12 @@ class OutputOptions(TypedDict, total=False):
     include_resume_labels: bool
 
 
-_OUTPUT_KEYS = {"include_state": "include_state", "includeState": "include_state", "include_resume_labels": "include_resume_labels", "includeResumeLabels": "include_resume_labels"}
+_OUTPUT_KEYS = {
+    "include_state": "include_state",
+    "includeState": "include_state",
+    "include_resume_labels": "include_resume_labels",
+    "includeResumeLabels": "include_resume_labels",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,9 @@ def _travel_context(
         records = nested.get(inner.id)
         if records is not None:
             if not isinstance(records, Mapping):
-                raise ValidationError(f"nested_steps_context[{inner.id!r}] must be a dict of step id -> record, got {type(records).__name__}")
+                raise ValidationError(
+                    f"nested_steps_context[{inner.id!r}] must be a dict of step id -> record, got {type(records).__name__}"
+                )
             merged.update({prefix + key: value for key, value in records.items()})
             used.add(inner.id)
         level = inner

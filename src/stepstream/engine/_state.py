@@ -2,8 +2,7 @@
 
 `RunState` holds what every level of one execution shares (request context,
 state, stored records, abort signal, event sinks, usage, the owner token);
-`Target` says what a resume acts on; `RunningMark` records slow steps as
-`running`; `Fenced` signals a write refused because another execution owns the run.
+`Target` says what a resume acts on; `Fenced` signals a write refused because another execution owns the run.
 
 The event log: `RunState.emit` numbers each event and keeps it in `pending`
 until the next write of the run takes it (`RunState.write`), so a step's events
@@ -16,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges, Storage
 
 if TYPE_CHECKING:
-    from ._executor import Execution
+    from ._host import Host
     from ._tracing import RunTracer
 
 log = logging.getLogger("stepstream")
@@ -44,43 +44,8 @@ class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
 
 
-RUNNING_MARK_SECONDS = 0.1
-"""A step still running after this long gets a `running` record (shared storage only)."""
-
 FLUSH_SECONDS = 0.1
 """Events no write has taken after this long are appended to the log on their own."""
-
-
-class RunningMark:
-    """Records a slow step as `running` so that other processes watching the run see it.
-
-    Fast steps only schedule and cancel a timer; the final record waits for a mark
-    write in flight, so a `running` record never overwrites a settled one.
-    """
-
-    __slots__ = ("ex", "handle", "key", "record", "task")
-
-    def __init__(self, ex: Execution, key: str, record: StepResult):
-        self.ex = ex
-        self.key = key
-        self.record = record
-        self.task: asyncio.Task[Any] | None = None
-        self.handle = asyncio.get_running_loop().call_later(RUNNING_MARK_SECONDS, self._fire)
-
-    def _fire(self) -> None:
-        rs = self.ex.rs
-        full = self.ex.prefix + self.key
-        self.task = asyncio.get_running_loop().create_task(
-            rs.write(lambda events: rs.storage.save_step(rs.workflow_id, rs.run_id, full, self.record, expected_owner=rs.owner, events=events))
-        )
-
-    async def settle(self) -> None:
-        self.handle.cancel()
-        if self.task is not None:
-            try:
-                await self.task
-            except Exception:  # the final write reports storage trouble itself
-                log.debug("running mark of %r failed", self.key, exc_info=True)
 
 
 class Target:
@@ -148,8 +113,6 @@ class RunState:
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
         #: the last top-level step's record, written with the run's final status
-        #: step records written by this execution (per-step mode pauses after an entry that wrote one)
-        self.saves = 0
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
         #: the token this execution claimed the run with; every write is conditional on it
@@ -169,6 +132,11 @@ class RunState:
         #: events waiting to go to this process's readers: [event, released], in offset order
         self._outbox: deque[list[Any]] = deque()
         self._flushing: asyncio.Task[Any] | None = None
+        #: where the walk's effects go (set by the executor before the walk starts)
+        self.host: Host = None  # type: ignore[assignment]
+        #: the loop the walk runs on (None when a test drives the walk without one)
+        self._loop: asyncio.AbstractEventLoop | None = _running_loop()
+        self._thread = threading.get_ident()
 
     @property
     def emitting(self) -> bool:
@@ -181,14 +149,25 @@ class RunState:
         """Builds, numbers and delivers an event. With `deliver=False` it is held, and the
         caller `release`s it once it is stored (a step's result, the run's final events).
         `ready` says the payload holds JSON values already (the engine's own events), so
-        its log entry needs no conversion; user data (`ready=False`) is converted."""
+        its log entry needs no conversion; user data (`ready=False`) is converted.
+        From a step's worker thread the event is emitted on the loop soon after."""
         event = WorkflowEvent(type, self.run_id, payload, from_)
+        if threading.get_ident() != self._thread and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
+            return event
+        self._emit_event(event, payload, from_, deliver, ready)
+        return event
+
+    def _emit_event(self, event: WorkflowEvent, payload: dict[str, Any], from_: Any, deliver: bool, ready: bool) -> None:
+        type = event.type
         if self.log:
             self._log(event, {"type": type, "runId": self.run_id, "from": from_, "payload": payload} if ready else event.to_dict())
         self._send(event, deliver)
-        return event
 
     def emit_raw(self, chunk: dict[str, Any]) -> None:
+        if threading.get_ident() != self._thread and self._loop is not None:
+            self._loop.call_soon_threadsafe(self.emit_raw, chunk)
+            return
         event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
         if self.log:
             self._log(event, event.to_dict())
@@ -268,9 +247,9 @@ class RunState:
     async def _flush_pending(self) -> None:
         try:
             await self.write(
-                lambda events: self.storage.append_events(self.workflow_id, self.run_id, events, expected_owner=self.owner)
-                if events
-                else _true()
+                lambda events: (
+                    self.storage.append_events(self.workflow_id, self.run_id, events, expected_owner=self.owner) if events else _true()
+                )
             )
         except Exception:  # the next write of the run reports storage trouble itself
             log.warning("appending events of run %r failed", self.run_id, exc_info=True)
@@ -282,7 +261,10 @@ class RunState:
             self._flush = None
 
     def request_abort(self) -> None:
-        """Sets the abort signal and interrupts steps waiting in an await."""
+        """Sets the abort signal and interrupts steps waiting in an await (from any thread)."""
+        if threading.get_ident() != self._thread and self._loop is not None:
+            self._loop.call_soon_threadsafe(self.request_abort)
+            return
         if self.abort_event.is_set():
             return
         self.abort_event.set()
@@ -302,9 +284,7 @@ class RunState:
         usage["inputTokens"] = usage.get("inputTokens", 0) + int(input_tokens)
         usage["outputTokens"] = usage.get("outputTokens", 0) + int(output_tokens)
         total = more.pop("total_tokens", None)
-        usage["totalTokens"] = usage.get("totalTokens", 0) + (
-            int(total) if total is not None else int(input_tokens) + int(output_tokens)
-        )
+        usage["totalTokens"] = usage.get("totalTokens", 0) + (int(total) if total is not None else int(input_tokens) + int(output_tokens))
         for key, value in more.items():
             camel = _camel(key)
             usage[camel] = usage.get(camel, 0) + int(value)
@@ -340,6 +320,13 @@ def new_call_id() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.title() for p in rest)
@@ -371,9 +358,11 @@ def usage_from_chunk(data: Any) -> dict[str, int] | None:
 class _Attempt:
     """What running a step body produced."""
 
-    __slots__ = ("labels", "payload", "state_updates", "status", "value")
+    __slots__ = ("labels", "payload", "retryable", "state_updates", "status", "value")
 
     def __init__(self, status: str, value: Any, payload: Any, state_updates: dict[str, Any] | None = None, labels: Any = None):
+        #: a failure the step body raised (the walk may retry it); not a refused suspend payload, say
+        self.retryable = False
         self.status = status
         self.value = value
         self.payload = payload

@@ -70,8 +70,7 @@ def resolve_target(
             raise ResumeError("No suspended steps found in this workflow run")
         if len(suspended) > 1:
             raise ResumeError(
-                f"Multiple suspended steps found: {_fmt(suspended)}. "
-                'Please specify which step to resume using the "step" parameter.'
+                f'Multiple suspended steps found: {_fmt(suspended)}. Please specify which step to resume using the "step" parameter.'
             )
         parts = suspended[0]
     if not parts:
@@ -86,7 +85,11 @@ def resolve_target(
         )
     if index is not None:
         record_ = record.steps.get(full[0])
-        meta = (record_.suspend_payload or {}).get("__workflow_meta", {}) if record_ is not None and isinstance(record_.suspend_payload, dict) else {}
+        meta = (
+            (record_.suspend_payload or {}).get("__workflow_meta", {})
+            if record_ is not None and isinstance(record_.suspend_payload, dict)
+            else {}
+        )
         outputs = meta.get("foreachOutput")
         if not isinstance(outputs, list):
             raise ResumeError(f'for_each_index given, but step "{full[0]}" is not a suspended foreach')

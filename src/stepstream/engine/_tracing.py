@@ -103,20 +103,18 @@ class RunTracer:
 
 # -- the provider ------------------------------------------------------------------------
 _NOOP_PROVIDERS = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
-_provider: trace.TracerProvider | None = None
 _cached: tuple[trace.TracerProvider, trace.Tracer | None] | None = None
 
 
 def set_provider(provider: trace.TracerProvider | None) -> None:
     """Uses `provider` instead of the global one (None: the global one again)."""
-    global _provider, _cached
-    _provider = provider
-    _cached = None
+    T.set_tracer_provider(provider)
 
 
 def _otel_tracer() -> trace.Tracer | None:
     global _cached
-    provider = _provider if _provider is not None else trace.get_tracer_provider()
+    chosen = T.tracer_provider()
+    provider = chosen if chosen is not None else trace.get_tracer_provider()
     cached = _cached
     if cached is not None and cached[0] is provider:
         return cached[1]
@@ -562,7 +560,7 @@ class OtelRunTracer(RunTracer):
         return status, out
 
     def _node_started(self, ex: Execution, node: Node, value: Any) -> _Open | None:
-        if isinstance(node, (SleepNode, StepNode)) or (ex.replay and _replayed(ex, node)):
+        if isinstance(node, (SleepNode, StepNode)) or ex.replayed(node):
             return None
         attrs: Attrs
         if isinstance(node, ParallelNode):
@@ -655,12 +653,3 @@ def _entry_attrs(entry: EntryOptions, attrs: Attrs) -> None:
         attrs[T.ENTRY_DESCRIPTION] = entry.description.strip()
     if entry.metadata is not None:
         attrs[T.ENTRY_METADATA] = _json(entry.metadata)
-
-
-def _replayed(ex: Execution, node: Node) -> bool:
-    """True when a replayed node already succeeded, so it will not run again."""
-    records = [ex.context.get(i) for i in node.ids]
-    if isinstance(node, ConditionalNode):
-        records = [r for r in records if r is not None]
-        return bool(records) and all(r.status == "success" for r in records if r is not None)
-    return all(r is not None and r.status == "success" for r in records)

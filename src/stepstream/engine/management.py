@@ -112,6 +112,8 @@ def _positions(workflow: Workflow) -> dict[str, list[int]]:
     return out
 
 
-async def get_run(workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Collection[str] | None = None) -> WorkflowState | None:
+async def get_run(
+    workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Collection[str] | None = None
+) -> WorkflowState | None:
     record = await workflow.storage.load_run(workflow.id, run_id)
     return None if record is None else workflow_state(record, workflow, with_nested_workflows, fields)

@@ -29,7 +29,9 @@ from ..workflow.builder import Workflow
 from . import background
 from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
+from ._local import default_executor
 from ._options import OutputOptions, _Options, _travel_context
+from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
@@ -164,11 +166,13 @@ class Run:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
     ) -> str:
         """Claims the run and returns its id at once; the run goes on in this process's
         background. Refused input raises here and changes nothing. Follow the run with
         `observe_stream()`; if the process dies, `restart_active_runs()` recovers it."""
-        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options, _Options()))
+        opts = _Options.of(None, per_step)
+        background.spawn(self, await self._claim_start(input_data, initial_state, request_context, tracing_options, opts))
         return self.run_id
 
     def observe_stream(self, offset: int = 0) -> WorkflowStream:
@@ -214,7 +218,9 @@ class Run:
             raise exc.located(f"workflow {wf.id!r}, run {self.run_id!r}") from exc.__cause__
         rc = as_request_context(request_context)
         if wf.validate_inputs and wf._rc is not None:
-            wf._rc.validate(rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED")
+            wf._rc.validate(
+                rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED"
+            )
         await call_on_start(self, input_data, state, rc)
         owner = _token(wf.executor_id)
         changes: RunChanges = {
@@ -239,7 +245,17 @@ class Run:
                 changes["status"] = "canceled"
                 if await storage.update_run(wf.id, self.run_id, changes, expected_status=("canceled",)):
                     offset = await self._log_end()
-                    return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset)
+                    return self._execute(
+                        input_data,
+                        state,
+                        rc,
+                        {},
+                        tracing_options=tracing_options,
+                        canceled=True,
+                        owner=owner,
+                        opts=opts,
+                        next_offset=offset,
+                    )
             if stored is not None:
                 err = RunStateError(
                     f"Workflow run {self.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
@@ -320,10 +336,12 @@ class Run:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | RequestContext | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
     ) -> str:
         """Claims the resume and returns the run id without waiting for the run. A refused
         resume (not suspended, unknown step, invalid data) raises here and changes nothing."""
-        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, _Options())
+        opts = _Options.of(None, per_step)
+        execution = await self._claim_resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
         background.spawn(self, execution)
         return self.run_id
 
@@ -450,7 +468,9 @@ class Run:
         if not await wf.storage.update_run(
             wf.id, self.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
         ):
-            raise ResumeAlreadyClaimedError(f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
+            raise ResumeAlreadyClaimedError(
+                f"Run {self.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here"
+            )
         rc = self._merge_context(record.request_context, request_context)
         labels = dict(record.resume_labels)
         pending = labels.pop(PENDING_RESUME, None)
@@ -599,7 +619,10 @@ class Run:
         wf = self.workflow
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
-            wf.id, self.run_id, {"status": "canceled", "owner": None}, expected_status=("suspended", "paused", "waiting", "pending", "running")
+            wf.id,
+            self.run_id,
+            {"status": "canceled", "owner": None},
+            expected_status=("suspended", "paused", "waiting", "pending", "running"),
         ):
             self.status = "canceled"
 
@@ -636,8 +659,38 @@ class Run:
         opts: _Options | None = None,
         next_offset: int = 0,
     ) -> WorkflowResult:
-        wf = self.workflow
+        """Drives the plan a claim made (see `_plan.ExecutionPlan`)."""
         opts = opts or _Options()
+        plan = ExecutionPlan(
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            input=to_json(input_data),
+            state=dict(state),
+            request_context=rc.all,
+            records=dict(records),
+            replay=replay,
+            targets=tuple(ResumeTarget((key, *t.rest), t.resume_data, t.foreach_index) for key, t in (targets or {}).items()),
+            time_travel=TimeTravel(time_travel[0], time_travel[1], tuple(time_travel[2])) if time_travel is not None else None,
+            stored_labels=dict(stored_labels or {}),
+            owner=owner,
+            restarting=restarting,
+            canceled=canceled,
+            per_step=opts.per_step,
+            next_offset=next_offset,
+            tracing_context=tracing_context,
+        )
+        return await self._drive(plan, input_data, rc, tracing_options, opts)
+
+    async def _drive(
+        self, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None, opts: _Options
+    ) -> WorkflowResult:
+        """Walks one execution: `input_data` and `rc` are the plan's input and request
+        context as the caller gave them (a typed input, a live `RequestContext`)."""
+        wf = self.workflow
+        targets = plan.walk_targets()
+        time_travel = plan.walk_time_travel()
+        restarting = plan.restarting
+        tracing_context = plan.tracing_context
         policy = self.tracing_policy or wf.tracing_policy
         hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
         rs = RunState(
@@ -645,8 +698,8 @@ class Run:
             workflow_id=wf.id,
             storage=wf.storage,
             request_context=rc,
-            state=dict(state),
-            records=dict(records),
+            state=dict(plan.state),
+            records=dict(plan.records),
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
@@ -664,12 +717,13 @@ class Run:
                 time_travel=time_travel,
             ),
         )
-        rs.owner = owner
-        rs.next_offset = next_offset
+        rs.owner = plan.owner
+        rs.next_offset = plan.next_offset
         rs.app = wf.app
-        if stored_labels:
-            rs.stored_labels = dict(stored_labels)
-        if canceled:
+        rs.host = (wf.executor or default_executor()).host(rs)
+        if plan.stored_labels:
+            rs.stored_labels = dict(plan.stored_labels)
+        if plan.canceled:
             rs.abort_event.set()
         self._active = rs
         self._idle.clear()
@@ -678,10 +732,10 @@ class Run:
             if rs.emitting:
                 rs.emit(WORKFLOW_START, {"workflowId": wf.id})
             final: list[WorkflowEvent] = []
-            ex = Execution(rs, wf, "", input_data, replay=replay, targets=targets, time_travel=time_travel, per_step=opts.per_step)
+            ex = Execution(rs, wf, "", input_data, replay=plan.replay, targets=targets, time_travel=time_travel, per_step=plan.per_step)
             try:
                 try:
-                    status, value = await ex.run(to_json(input_data))
+                    status, value = await ex.run(plan.input)
                 except StepstreamError as exc:
                     status, value = "failed", None
                     ex.error = exc
@@ -697,6 +751,7 @@ class Run:
             await call_on_finish(self, result, rs)
             return result
         finally:
+            rs.host.close()
             rs.stop_flushing()
             if rs.tracer is not None:
                 rs.tracer.close()
@@ -761,7 +816,9 @@ class Run:
                     lambda events: storage.save_step(wf.id, self.run_id, key, record, changes, expected_owner=rs.owner, events=events)
                 )
             else:
-                written = await rs.write(lambda events: storage.update_run(wf.id, self.run_id, changes, expected_owner=rs.owner, events=events))
+                written = await rs.write(
+                    lambda events: storage.update_run(wf.id, self.run_id, changes, expected_owner=rs.owner, events=events)
+                )
         except Exception as exc:
             raise StorageError(
                 f"Run {self.run_id!r} of workflow {wf.id!r} ended {result.status!r} but its final status could not be stored: {exc}"

@@ -24,7 +24,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..app import Stepstream, WorkflowNotFoundError
+from ..app import Stepstream
 from ..errors import (
     ResumeAlreadyClaimedError,
     ResumeError,
@@ -34,6 +34,7 @@ from ..errors import (
     ScheduleNotFoundError,
     StepstreamError,
     ValidationError,
+    WorkflowNotFoundError,
 )
 
 log = logging.getLogger("stepstream.server")

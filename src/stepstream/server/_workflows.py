@@ -61,6 +61,10 @@ def _run_options(call: Call) -> dict[str, Any]:
     return {"per_step": bool(call.field("perStep", bool)), "output_options": call.field("outputOptions", dict)}
 
 
+def _without_run_options(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if k not in ("per_step", "output_options")}
+
+
 def _start_args(call: Call) -> dict[str, Any]:
     return {
         "input_data": call.field("inputData"),
@@ -159,6 +163,10 @@ async def list_runs(call: Call) -> Response:
         page=page,
         per_page=per_page,
     )
+    for run in listed["runs"]:
+        # Mastra lists each run with its whole snapshot; Studio reads the status from it. The
+        # listing carries the status only (GET .../runs/:runId has the whole state).
+        run.setdefault("snapshot", {"runId": run["runId"], "status": run["status"]})
     return JSONResponse(listed)
 
 
@@ -215,7 +223,10 @@ async def start(call: Call) -> Response:
     run_id = call.required_query("runId")
     args = _start_args(call)
     run = await _run_for_start(call, wf, run_id)
-    await _in_background(run.stream(**args))
+    if args["per_step"] or args["output_options"]:  # options start_async does not take
+        await _in_background(run.stream(**args))
+    else:
+        await run.start_async(**_without_run_options(args))
     return JSONResponse({"message": "Workflow run started"})
 
 
@@ -233,24 +244,38 @@ async def resume_async(call: Call) -> Response:
 
 
 async def resume(call: Call) -> Response:
-    wf = _workflow(call)
-    run = await _existing_run(call, wf, call.required_query("runId"))
-    await _in_background(run.resume_stream(**_resume_args(call)))
+    await _resume_without_waiting(call)
     return JSONResponse({"message": "Workflow run resumed"})
 
 
 async def resume_no_wait(call: Call) -> Response:
+    return JSONResponse({"runId": await _resume_without_waiting(call)})
+
+
+async def _resume_without_waiting(call: Call) -> str:
+    """Claims the resume (a refusal answers its error) and lets the run go on in the background."""
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    await _in_background(run.resume_stream(**_resume_args(call)))
-    return JSONResponse({"runId": run.run_id})
+    args = _resume_args(call)
+    if args["per_step"] or args["output_options"]:  # options resume_async does not take
+        await _in_background(run.resume_stream(**args))
+        return run.run_id
+    return await run.resume_async(**_without_run_options(args))
+
+
+async def observe(call: Call) -> Response:
+    wf = _workflow(call)
+    run_id = call.required_query("runId")
+    offset = call.int_query("offset") or 0
+    run = await _existing_run(call, wf, run_id)
+    return stream_response(run.observe_stream(offset=offset), wf.id)
 
 
 async def cancel(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.path("run_id"))
     await run.cancel()
-    return JSONResponse({"message": "Workflow run canceled"})
+    return JSONResponse({"message": "Workflow run cancelled"})
 
 
 def _time_travel_args(call: Call) -> dict[str, Any]:
@@ -307,13 +332,13 @@ async def restart(call: Call) -> Response:
 async def restart_all_async(call: Call) -> Response:
     _workflow(call)
     await call.app.restart_active_runs()
-    return JSONResponse({"message": "Active workflow runs restarted"})
+    return JSONResponse({"message": "All active workflow runs restarted"})
 
 
 async def restart_all(call: Call) -> Response:
     _workflow(call)
     _keep(asyncio.ensure_future(call.app.restart_active_runs()))
-    return JSONResponse({"message": "Restarting active workflow runs"})
+    return JSONResponse({"message": "All active workflow runs restarted"})
 
 
 # -- the table -----------------------------------------------------------------------------
@@ -434,6 +459,15 @@ def workflow_routes() -> list[ApiRoute]:
             query=(RUN_ID_REQUIRED,),
             body=RESUME_BODY,
             errors=RUN_ERRORS,
+        ),
+        ApiRoute(
+            "POST",
+            W + "/observe",
+            observe,
+            "A run's events from an offset (0-based), then live ones, until it settles",
+            query=(RUN_ID_REQUIRED, Param("offset", {"type": "integer", "minimum": 0}, description="The first event to send")),
+            stream=True,
+            errors=(400, 404),
         ),
         ApiRoute("POST", W + "/runs/{run_id}/cancel", cancel, "Cancel a run", answer=_MESSAGE, errors=(404,)),
         ApiRoute(

@@ -141,6 +141,8 @@ class Storage(ABC):
     keeps_events: bool = True
     #: True when the backend implements the schedule methods below.
     supports_schedules: bool = False
+    #: True when the backend implements the payload methods below.
+    supports_payloads: bool = False
 
     async def setup(self) -> None:  # noqa: B027 - optional hook
         """Prepares the backend (connects, runs migrations). Idempotent."""
@@ -240,6 +242,27 @@ class Storage(ABC):
         through this instance at once, and those of other processes sharing the storage.
         It does not return for a run that appends nothing more (settled, deleted): bound
         the wait with `asyncio.timeout()` and re-read the run's status."""
+
+    # -- payloads ----------------------------------------------------------------------
+    # Large values that travel by reference: stepstream.temporal keeps Temporal payloads
+    # over its size threshold here (Temporal caps one at 2 MB). Content-addressed blobs,
+    # an optional capability (`supports_payloads`); the defaults refuse, naming the backend.
+
+    def _no_payloads(self) -> StorageError:
+        return StorageError(f"{type(self).__name__} does not store payloads; use InMemoryStorage, SQLiteStorage or PostgresStorage")
+
+    async def save_payload(self, digest: str, data: bytes) -> None:
+        """Stores `data` under `digest`, the caller's content hash of it; if that digest is
+        stored already, writes nothing."""
+        raise self._no_payloads()
+
+    async def load_payload(self, digest: str) -> bytes | None:
+        """The payload stored under `digest`, or None."""
+        raise self._no_payloads()
+
+    async def delete_payloads(self, created_before: int) -> int:
+        """Deletes payloads stored before `created_before` (ms since the epoch); returns how many."""
+        raise self._no_payloads()
 
     # -- schedules -------------------------------------------------------------------------
     # Cron schedules and their audit trail (see stepstream.schedules): an optional

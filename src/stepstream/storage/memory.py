@@ -25,6 +25,7 @@ class InMemoryStorage(Storage):
 
     shared = False
     supports_schedules = True
+    supports_payloads = True
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
@@ -32,6 +33,7 @@ class InMemoryStorage(Storage):
         self._waiters = Waiters()
         self._schedules: dict[str, Schedule] = {}
         self._triggers: list[ScheduleTrigger] = []
+        self._payloads: dict[str, tuple[bytes, int]] = {}
 
     async def create_run(self, record: RunRecord) -> bool:
         key = (record.workflow_id, record.run_id)
@@ -123,6 +125,21 @@ class InMemoryStorage(Storage):
         self._events.pop((workflow_id, run_id), None)
         self._waiters.wake(workflow_id, run_id)
         return self._runs.pop((workflow_id, run_id), None) is not None
+
+    # -- payloads ----------------------------------------------------------------------
+
+    async def save_payload(self, digest: str, data: bytes) -> None:
+        self._payloads.setdefault(digest, (bytes(data), now_ms()))
+
+    async def load_payload(self, digest: str) -> bytes | None:
+        found = self._payloads.get(digest)
+        return None if found is None else found[0]
+
+    async def delete_payloads(self, created_before: int) -> int:
+        old = [digest for digest, (_data, at) in self._payloads.items() if at < created_before]
+        for digest in old:
+            del self._payloads[digest]
+        return len(old)
 
     # -- the event log -------------------------------------------------------------
 

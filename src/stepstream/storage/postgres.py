@@ -41,6 +41,7 @@ from ._sql import (
     status_list,
     step_json,
 )
+from ._sql_payloads import PostgresPayloads
 from ._wake import Waiters
 from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
@@ -112,7 +113,7 @@ def _describe(dsn: str, schema: str | None) -> str:
     return f"{where} schema {schema}" if schema else where
 
 
-class PostgresStorage(PostgresSchedules, Storage):
+class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
     """Runs in PostgreSQL, one row per run and one per step.
 
     `schema` puts the tables in that schema (created if missing) instead of the

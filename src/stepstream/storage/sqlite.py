@@ -55,6 +55,7 @@ from ._sql import (
     step_from_json,
     step_json,
 )
+from ._sql_payloads import SQLitePayloads
 from ._sqlite_schedules import SQLiteSchedules
 from ._sqlite_tx import read_tx as _read
 from ._sqlite_tx import write_tx as _write
@@ -120,7 +121,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(SQLiteSchedules, Storage):
+class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;

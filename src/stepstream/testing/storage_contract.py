@@ -45,6 +45,7 @@ from typing import Any
 from ..errors import StorageError
 from ..results import StepResult
 from ..storage.base import RunRecord, Storage
+from ._payload_checks import PAYLOAD_CHECKS
 from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker, in_processes, open_storage, require_processes
 from .schedule_contract import SCHEDULE_CHECKS
 
@@ -513,7 +514,7 @@ Check = Callable[[ContractTarget], Coroutine[Any, Any, None]]
 CHECKS: dict[str, Check] = {
     name.removeprefix("check_"): fn for name, fn in list(globals().items()) if name.startswith("check_") and callable(fn)
 }
-"""Every check, by name, in definition order (then the event log's, then the schedules')."""
+"""Every check, by name, in definition order (then the event log's, the schedules', the payloads')."""
 
 from . import _event_log_checks  # noqa: E402 - it uses the helpers above
 
@@ -521,6 +522,7 @@ CHECKS.update(
     (name.removeprefix("check_"), fn) for name, fn in vars(_event_log_checks).items() if name.startswith("check_") and callable(fn)
 )
 CHECKS.update(SCHEDULE_CHECKS)
+CHECKS.update(PAYLOAD_CHECKS)
 
 
 async def run_storage_contract(target: ContractTarget) -> list[str]:

@@ -14,6 +14,7 @@ from ..errors import ValidationError, WorkflowDefinitionError
 from ..schedules._declare import DeclaredSchedule, ScheduleConfig, declared_schedules
 from ..step import Condition, Step
 from ..types import TracingPolicy, check_tracing_policy
+from ._runtime import runtime
 from .mapping import mapping_step
 from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from .predicate import Predicate, as_condition
@@ -119,6 +120,8 @@ class Workflow(Step):
         self.app: Any = None
         #: which process executes this workflow's runs (owner tokens start with it)
         self.executor_id = "local"
+        #: what runs this workflow's executions (`Stepstream(executor=)`); None: the process's LocalExecutor
+        self.executor: Any = None
         self._runs: dict[str, Run] = {}
 
     # -- building ----------------------------------------------------------------------------
@@ -340,16 +343,16 @@ class Workflow(Step):
     def storage(self) -> Storage:
         """Where this workflow's runs are kept (in memory unless bound by a `Stepstream` app)."""
         if self._storage is None:
-            from ..storage.memory import InMemoryStorage
-
-            self._storage = InMemoryStorage()
+            self._storage = runtime().default_storage()
         return self._storage
 
-    def bind_storage(self, storage: Storage, executor_id: str | None = None) -> None:
-        """Keeps this workflow's runs in `storage` (called by `Stepstream`)."""
+    def bind_storage(self, storage: Storage, executor_id: str | None = None, executor: Any = None) -> None:
+        """Keeps this workflow's runs in `storage`, executed by `executor` (called by `Stepstream`)."""
         self._storage = storage
         if executor_id is not None:
             self.executor_id = executor_id
+        if executor is not None:
+            self.executor = executor
         self._runs.clear()
 
     async def create_run(
@@ -358,13 +361,11 @@ class Workflow(Step):
         """A run of this workflow; with an existing `run_id`, that run (from memory or storage).
 
         `tracing_policy` overrides the workflow's for this run (Mastra's createRun option)."""
-        from ..engine.run import create_run
-
         try:
             policy = check_tracing_policy(tracing_policy, f"create_run() of workflow {self.id!r}")
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
-        run = await create_run(self, run_id, resource_id)
+        run = await runtime().create_run(self, run_id, resource_id)
         if policy is not None:
             run.tracing_policy = policy
         return run
@@ -380,11 +381,7 @@ class Workflow(Step):
         per_page: int | None = None,
     ) -> dict[str, Any]:
         """`{"runs": [...], "total": n}`, newest first (Mastra's listWorkflowRuns)."""
-        from ..engine.management import list_runs
-        from ..engine.run import flush_pending_runs
-
-        await flush_pending_runs(self)
-        return await list_runs(self, status, from_date, to_date, resource_id, page, per_page)
+        return await runtime().list_runs(self, status, from_date, to_date, resource_id, page, per_page)
 
     async def get_run(
         self, run_id: str, *, with_nested_workflows: bool = True, fields: Sequence[str] | None = None
@@ -392,11 +389,7 @@ class Workflow(Step):
         """The stored run (`to_dict()` is Mastra's WorkflowState), or None. Nested workflows'
         steps show as `outer.inner` unless `with_nested_workflows=False`; `fields` (Mastra's
         names: `result`, `steps`, `requestContext`, ...) limits what `to_dict()` carries."""
-        from ..engine.management import get_run
-        from ..engine.run import flush_pending_runs
-
-        await flush_pending_runs(self)
-        return await get_run(self, run_id, with_nested_workflows, fields)
+        return await runtime().get_run(self, run_id, with_nested_workflows, fields)
 
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""

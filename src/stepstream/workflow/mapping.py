@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,8 +28,8 @@ def _walk(value: Any, path: str, where: str) -> Any:
 
 
 async def _call(fn: Callable[[StepContext], Any], ctx: StepContext) -> Any:
-    out = fn(ctx)
-    return await out if inspect.isawaitable(out) else out
+    """A map function, through the run's host (a sync one runs in a worker thread)."""
+    return await ctx._call(fn)
 
 
 def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:

@@ -88,6 +88,9 @@ class Predicate:
     (or the snake_case spelling). Combine with `&`, `|` and `~`.
     """
 
+    #: cheap and pure: evaluated on the event loop, never in a worker thread
+    __stepstream_inline__ = True
+
     __slots__ = ("_data",)
 
     def __init__(self, data: Mapping[str, Any]):

@@ -27,7 +27,7 @@ class Add(BaseModel):
 async def scenario(log: Log) -> None:
     calls: list[str] = []
 
-    def run_double(ctx: StepContext) -> N:
+    async def run_double(ctx: StepContext) -> N:
         calls.append(f"double:{ctx.input_data.n}")
         return N(n=ctx.input_data.n * 2)
 

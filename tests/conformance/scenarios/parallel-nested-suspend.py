@@ -26,7 +26,7 @@ class Ok(BaseModel):
 async def scenario(log: Log) -> None:
     calls: list[str] = []
 
-    def run_sibling(ctx: StepContext) -> V:
+    async def run_sibling(ctx: StepContext) -> V:
         calls.append("sibling")
         return V(value=ctx.input_data.value + " sibling")
 

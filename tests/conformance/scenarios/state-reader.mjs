@@ -1,9 +1,9 @@
 // createWorkflowStateReader over a stored run (getWorkflowRunById): the status, each suspended
 // step (top-level id, resume path, suspend payload, its labels), the resume labels, step outputs
-// and payloads (dot paths for nested steps; one entry per item for a foreach), for a plain, a
-// nested, a parallel and a foreach suspension, and again after the run finished. Ids, times and
-// Mastra's numeric executionPath are left out; a nested suspend payload's __workflow_meta is
-// reduced to its path.
+// and payloads (dot paths for nested steps; one entry per item for a foreach), the execution
+// path (the step's position in the graph), for a plain, a nested, a parallel and a foreach
+// suspension, and again after the run finished. Ids and times are left out; a nested suspend
+// payload's __workflow_meta is reduced to its path.
 export default async function ({ createWorkflow, createStep, z, mastraWith, log }) {
   const { createWorkflowStateReader } = await import(`${process.cwd()}/node_modules/@mastra/core/dist/workflows/index.js`);
   const N = z.object({ n: z.number() });
@@ -26,7 +26,7 @@ export default async function ({ createWorkflow, createStep, z, mastraWith, log 
     return {
       status: r.getStatus(),
       result: r.getResult() ?? null,
-      suspended: r.getSuspendedSteps().map((s) => ({ stepId: s.stepId, path: s.path, payload: s.payload ?? null,
+      suspended: r.getSuspendedSteps().map((s) => ({ stepId: s.stepId, path: s.path, executionPath: s.executionPath ?? null, payload: s.payload ?? null,
         suspendPayload: meta(s.suspendPayload) ?? null, resumeLabels: s.resumeLabels })),
       first: r.getSuspendedStep()?.stepId ?? null,
       labels: r.getResumeLabels(),

@@ -1,8 +1,8 @@
 """create_workflow_state_reader over a stored run (workflow.get_run): the status, each suspended
 step (top-level id, resume path, suspend payload, its labels), the resume labels, step outputs and
-payloads (dot paths for nested steps), for a plain, a nested, a parallel and a foreach suspension,
-and again after the run finished. Ids, times and Mastra's numeric executionPath are left out; a
-nested suspend payload's __workflow_meta is reduced to its path."""
+payloads (dot paths for nested steps), the execution path (the step's position in the graph), for
+a plain, a nested, a parallel and a foreach suspension, and again after the run finished. Ids and
+times are left out; a nested suspend payload's __workflow_meta is reduced to its path."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -45,7 +45,7 @@ def read(state: Any, ids: list[str]) -> dict[str, Any]:
         "status": r.get_status(),
         "result": r.get_result(),
         "suspended": [
-            {"stepId": s.step_id, "path": s.path, "payload": s.payload, "suspendPayload": meta(s.suspend_payload), "resumeLabels": s.resume_labels}
+            {"stepId": s.step_id, "path": s.path, "executionPath": s.execution_path, "payload": s.payload, "suspendPayload": meta(s.suspend_payload), "resumeLabels": s.resume_labels}
             for s in r.get_suspended_steps()
         ],
         "first": first.step_id if first else None,

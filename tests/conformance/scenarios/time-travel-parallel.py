@@ -25,7 +25,7 @@ async def scenario(log: Log) -> None:
     calls: list[str] = []
 
     def make(step_id: str, f: Callable[[int], int]) -> Step:
-        def execute(ctx: StepContext) -> N:
+        async def execute(ctx: StepContext) -> N:
             calls.append(step_id)
             return N(n=f(ctx.input_data.n))
 

@@ -1,0 +1,87 @@
+"""One attempt of one step body, in this process (what `LocalHost.attempt` runs).
+
+Validates the input (and the request context), calls `execute` (a sync one in a
+worker thread unless the step is `inline`), validates the output, and turns the
+outcome into an `_Attempt`. Retries are the walk's decision, not this module's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .._schema import storable, to_json
+from ..errors import BailSignal, SuspendSignal
+from ..step import StepContext
+from ._state import _Attempt
+
+if TYPE_CHECKING:
+    from ._host import AttemptRequest
+    from ._local import LocalHost
+
+_AWAITABLE: dict[type, bool] = {}
+
+
+def _is_awaitable(value: Any) -> bool:
+    """`inspect.isawaitable`, cached by type (steps return the same few types over and over)."""
+    kind = type(value)
+    known = _AWAITABLE.get(kind)
+    if known is None:
+        known = _AWAITABLE[kind] = hasattr(kind, "__await__") or asyncio.iscoroutine(value)
+    return known
+
+
+async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
+    ex = req.ex
+    step = req.step
+    rs = ex.rs
+    validate = ex.workflow.validate_inputs
+    ctx: StepContext[Any, Any] = StepContext(
+        ex,
+        step,
+        req.key,
+        req.value,
+        resume_data=req.resume_data,
+        suspend_data=req.suspend_data,
+        retry_count=req.retry_count,
+        iteration_count=req.iteration,
+        restart=rs.restarting,
+    )
+    payload = req.value
+    task = None
+    try:
+        if validate:
+            payload = step._in.validate(req.value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+            ctx.input_data = payload
+            if step._rc is not None:
+                ex._check_request_context(step)
+        if step.is_async or step.inline:
+            out = step.execute(ctx)
+        else:
+            out = await host.executor.in_thread(step.execute, ctx)
+        if step.is_async or _is_awaitable(out):
+            task = asyncio.current_task()
+            if task is not None:
+                rs.interruptible.add(task)
+            out = await out
+        if validate and step._out.adapter is not None:
+            out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
+        # Settled data travels as JSON: the next step validates it into its own
+        # schema, exactly as after a reload from storage.
+        return _Attempt("success", storable(out, f"Step {req.key!r} output"), to_json(payload), ctx._state_updates)
+    except SuspendSignal as sig:
+        return ex._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
+    except BailSignal as sig:
+        return ex._bailed_attempt(req.key, sig, to_json(payload), ctx._state_updates)
+    except asyncio.CancelledError:
+        if not rs.aborted or task is None:
+            raise
+        task.uncancel()
+        return _Attempt("canceled", None, to_json(payload))
+    except Exception as exc:
+        failed = _Attempt("failed", exc, to_json(payload))
+        failed.retryable = True
+        return failed
+    finally:
+        if task is not None:
+            rs.interruptible.discard(task)

@@ -1,0 +1,121 @@
+"""The host: everything the walk does that is not graph semantics.
+
+The walk (`_executor`, `_foreach`) decides what happens next from the plan and the
+records; every effect and every nondeterministic value goes through one `Host`:
+
+- the clock (`now_ms`) and new ids (`new_call_id`);
+- one step attempt (`attempt`): validation, the step body, output validation;
+- user functions the walk evaluates: conditions, map, sleep and concurrency functions (`call`);
+- waits and sleeps (`wait`), which a cancel ends early;
+- storage writes (`save_step`, `set_run_status`, `delete_steps`);
+- events: the walk builds and numbers them (`RunState.emit`); they reach the run's
+  event log with the host's next storage write, which carries them;
+- the running mark of slow steps (`mark_running` / `settle_running`);
+- yield points (`pace`), where a host may hand the event loop to other work.
+
+`LocalHost` is today's in-process behaviour. A Temporal host implements the same
+methods from a workflow: an attempt is an activity, `wait` is `workflow.sleep`, the
+clock and ids come from `workflow.now()` / `workflow.uuid4()`. `tests/engine/test_walk.py`
+drives the walk on a fake host with a fake clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..results import StepResult
+from ..storage.base import RunChanges
+
+if TYPE_CHECKING:
+    from ..step import Step
+    from ..types import RunStatus
+    from ._executor import Execution
+    from ._state import _Attempt
+
+
+class AttemptRequest:
+    """One attempt of one step: what a host needs to run the step body.
+
+    Everything but `ex` is JSON data, so a distributed host can ship it to a worker
+    (the worker finds the step by `workflow_id` and `path`); `ex` is the in-process
+    handle the local host builds the `StepContext` from."""
+
+    __slots__ = ("ex", "iteration", "key", "path", "resume_data", "retry_count", "step", "suspend_data", "value", "workflow_id")
+
+    def __init__(
+        self,
+        ex: Execution,
+        step: Step,
+        key: str,
+        value: Any,
+        *,
+        resume_data: Any,
+        suspend_data: Any,
+        retry_count: int,
+        iteration: int | None,
+    ):
+        self.ex = ex
+        self.step = step
+        self.key = key
+        self.workflow_id = ex.workflow.id
+        #: the step's record key in the run (`outer.inner` inside nested workflows)
+        self.path = ex.prefix + key
+        self.value = value
+        self.resume_data = resume_data
+        self.suspend_data = suspend_data
+        self.retry_count = retry_count
+        self.iteration = iteration
+
+
+class Host(Protocol):
+    """What the walk asks of the world. See the module docstring."""
+
+    def now_ms(self) -> int:
+        """Milliseconds since the epoch."""
+        ...
+
+    def new_call_id(self) -> str:
+        """A fresh UUID4-format id (a `stepCallId`)."""
+        ...
+
+    async def attempt(self, request: AttemptRequest) -> _Attempt:
+        """Runs one attempt of a step body; never raises for the step's own errors."""
+        ...
+
+    async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
+        """Calls a user function (condition, map, sleep or concurrency function) with `ctx`;
+        awaits what it returns if that is awaitable."""
+        ...
+
+    async def wait(self, seconds: float) -> bool:
+        """Sleeps `seconds`; True if the run was canceled meanwhile (the wait ends at once)."""
+        ...
+
+    async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
+        """Writes a step record (with run changes); False if another execution owns the run."""
+        ...
+
+    async def set_run_status(self, status: RunStatus) -> bool:
+        """Sets the run's status (`waiting` around a sleep); False if fenced."""
+        ...
+
+    async def delete_steps(self, keys: list[str]) -> None:
+        """Drops step records (a nested workflow's previous loop pass)."""
+        ...
+
+    def mark_running(self, key: str, record: StepResult) -> None:
+        """A step started: if it is still running after a while, record it as `running`."""
+        ...
+
+    async def settle_running(self, key: str) -> None:
+        """The step ended: no running mark for it any more (waits for a mark write in flight)."""
+        ...
+
+    async def pace(self) -> None:
+        """A yield point between steps: the host may let other work run here."""
+        ...
+
+    def close(self) -> None:
+        """The execution ended: stop any background work of this host."""
+        ...

@@ -1,0 +1,204 @@
+"""`LocalExecutor` and its host: runs execute in this process, on this event loop.
+
+Sync user code (a `def` step, a sync condition, map, sleep or concurrency function)
+runs in a worker thread, at most `max_threads` at once, so a blocking call never
+holds the loop (FastAPI, LangGraph and LlamaIndex Workflows do the same). A step or
+function marked `inline` (cheap and pure) runs on the loop instead. The walk hands the
+loop to other tasks after about `yield_ms` of its own work, so streams and other runs
+make progress while a long run works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from ..results import StepResult
+from ..step import is_inline
+from ..storage.base import RunChanges, now_ms
+from ..types import RunStatus
+from ._attempt import run_attempt
+from ._state import new_call_id
+
+if TYPE_CHECKING:
+    from ._host import AttemptRequest
+    from ._state import RunState, _Attempt
+
+log = logging.getLogger("stepstream")
+
+RUNNING_MARK_SECONDS = 0.1
+"""A step still running after this long gets a `running` record (shared storage only)."""
+
+DEFAULT_MAX_THREADS = 40
+"""Worker threads for sync user code (anyio's default limiter has the same size)."""
+
+
+class LocalExecutor:
+    """Runs workflows in this process: `Stepstream(..., executor=LocalExecutor())`, the default.
+
+    `max_threads` bounds the worker threads that run sync steps and sync user functions;
+    `yield_ms` is the longest stretch of engine work between two yields to the event loop.
+    """
+
+    def __init__(self, *, max_threads: int = DEFAULT_MAX_THREADS, yield_ms: float = 2.0):
+        if not isinstance(max_threads, int) or max_threads < 1:
+            raise ValueError(f"LocalExecutor: max_threads must be a positive int, got {max_threads!r}")
+        self.max_threads = max_threads
+        self.yield_seconds = yield_ms / 1000
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"LocalExecutor(max_threads={self.max_threads})"
+
+    def host(self, rs: RunState) -> LocalHost:
+        """The host one execution of a run walks on."""
+        return LocalHost(self, rs)
+
+    async def in_thread(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        """`fn(arg)` in a worker thread, with the caller's context variables."""
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.max_threads, thread_name_prefix="stepstream-step")
+                pool = self._pool
+        call = contextvars.copy_context().run
+        return await asyncio.get_running_loop().run_in_executor(pool, call, fn, arg)
+
+
+_DEFAULT: LocalExecutor | None = None
+
+
+def default_executor() -> LocalExecutor:
+    """The process-wide `LocalExecutor` (one thread pool shared by every app without its own)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = LocalExecutor()
+    return _DEFAULT
+
+
+class LocalHost:
+    """The in-process host of one execution (see `_host.Host`)."""
+
+    __slots__ = ("_due", "_last", "_loop", "_marks", "_thread", "_watchdog", "executor", "rs")
+
+    def __init__(self, executor: LocalExecutor, rs: RunState):
+        self.executor = executor
+        self.rs = rs
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        self._last = time.perf_counter()
+        #: steps running now (shared storage only): key -> (due time, record, write in flight)
+        self._marks: dict[str, list[Any]] = {}
+        self._due = 0.0
+        self._watchdog: asyncio.Task[None] | None = None
+
+    # -- clock and ids -------------------------------------------------------------------
+    def now_ms(self) -> int:
+        return now_ms()
+
+    def new_call_id(self) -> str:
+        return new_call_id()
+
+    # -- user code ----------------------------------------------------------------------
+    async def attempt(self, request: AttemptRequest) -> _Attempt:
+        return await run_attempt(self, request)
+
+    async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
+        if inline or is_inline(fn) or asyncio.iscoroutinefunction(fn):
+            out = fn(ctx)
+        else:
+            out = await self.executor.in_thread(fn, ctx)
+        if hasattr(out, "__await__"):
+            out = await out
+        return out
+
+    def on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Runs `fn(*args)` on the run's loop: now if called there, else soon (from a step's thread)."""
+        if threading.get_ident() == self._thread:
+            fn(*args)
+        else:
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    # -- waits -------------------------------------------------------------------------
+    async def wait(self, seconds: float) -> bool:
+        abort = self.rs.abort_event
+        if seconds <= 0:
+            return abort.is_set()
+        try:
+            await asyncio.wait_for(abort.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def pace(self) -> None:
+        now = time.perf_counter()
+        if now - self._last >= self.executor.yield_seconds:
+            await asyncio.sleep(0)
+            self._last = time.perf_counter()
+
+    # -- storage ------------------------------------------------------------------------
+    async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
+        rs = self.rs
+        storage = rs.storage
+        # The write carries the run's pending events (one transaction with the record).
+        written = await rs.write(
+            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+        )
+        # Only an explicit False means "fenced": backends written before fencing return None.
+        return written is not False
+
+    async def set_run_status(self, status: RunStatus) -> bool:
+        rs = self.rs
+        storage = rs.storage
+        return bool(
+            await rs.write(
+                lambda events: storage.update_run(rs.workflow_id, rs.run_id, {"status": status}, expected_owner=rs.owner, events=events)
+            )
+        )
+
+    async def delete_steps(self, keys: list[str]) -> None:
+        rs = self.rs
+        await rs.storage.delete_steps(rs.workflow_id, rs.run_id, keys)
+
+    # -- running marks: one watchdog per execution, not a timer per step ------------------
+    def mark_running(self, key: str, record: StepResult) -> None:
+        due = time.monotonic() + RUNNING_MARK_SECONDS
+        self._marks[key] = [due, record, None]
+        if self._watchdog is None:
+            self._watchdog = self._loop.create_task(self._watch())
+
+    async def settle_running(self, key: str) -> None:
+        mark = self._marks.pop(key, None)
+        if mark is not None and mark[2] is not None:
+            try:
+                await mark[2]
+            except Exception:  # the final write reports storage trouble itself
+                log.debug("running mark of %r failed", key, exc_info=True)
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(RUNNING_MARK_SECONDS / 2)
+            now = time.monotonic()
+            for key, mark in list(self._marks.items()):
+                if mark[2] is None and mark[0] <= now:
+                    mark[2] = self._loop.create_task(self._mark(key, mark[1]))
+
+    async def _mark(self, key: str, record: StepResult) -> bool | None:
+        rs = self.rs
+        storage = rs.storage
+        return await rs.write(
+            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events)
+        )
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None

@@ -1,0 +1,72 @@
+"""The pieces behind the interactive resume: finding the suspended step (also nested), the
+fields asked for, how answers are read, and the one-line error messages."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+from pydantic import BaseModel, Field
+
+from stepstream import create_step, create_workflow
+from stepstream.cli._app import one_line
+from stepstream.cli._prompt import fields_of, form_of_type, parse_answer, whole_value
+from stepstream.cli._shape import concurrent_paths, find_step
+from tests.cli.flows import Decision, tour
+
+
+class Nested(BaseModel):
+    approved: bool
+
+
+leaf = create_step(id="leaf", input_schema=Nested, output_schema=Nested, resume_schema=Nested, execute=lambda ctx: ctx.input_data)
+other = create_step(id="other", input_schema=Nested, output_schema=Nested, execute=lambda ctx: ctx.input_data)
+inner = create_workflow(id="inner", input_schema=Nested, output_schema=Nested).parallel([leaf, other]).commit()
+outer = create_workflow(id="outer", input_schema=Nested, output_schema=Nested).then(inner).commit()
+
+
+def test_find_step_follows_nested_paths() -> None:
+    assert find_step(outer, ["inner", "leaf"]) is leaf
+    assert find_step(outer, ["inner"]) is inner
+    assert find_step(outer, ["leaf"]) is None
+    assert find_step(outer, ["inner", "leaf", "deeper"]) is None
+    step = find_step(tour, ["approve"])
+    assert step is not None and step.resume_schema is Decision
+
+
+def test_concurrent_paths_name_parallel_steps_at_any_depth() -> None:
+    assert concurrent_paths(outer) == {"inner.leaf", "inner.other"}
+    assert concurrent_paths(tour) == {"price", "stock"}
+
+
+def test_fields_check_each_answer_with_its_own_type_and_constraints() -> None:
+    fields = fields_of(Decision)
+    assert fields is not None
+    approved, amount = fields
+    assert (approved.name, approved.required, approved.is_text) == ("approved", True, False)
+    assert amount.label == "amount (integer, how many to ship)"
+    assert amount.check(parse_answer(amount, "7")) == 7
+    with pytest.raises(pydantic.ValidationError, match="less than or equal to 100"):
+        amount.check(parse_answer(amount, "500"))
+    with pytest.raises(pydantic.ValidationError, match="valid boolean"):
+        approved.check(parse_answer(approved, "maybe"))
+
+
+def test_text_answers_stay_text_and_non_models_are_one_value() -> None:
+    class Note(BaseModel):
+        text: str = Field(min_length=2)
+
+    (text,) = fields_of(Note) or []
+    assert parse_answer(text, "42") == "42" and text.is_text
+    one = whole_value(list[int])
+    assert fields_of(list[int]) is None and one.check(parse_answer(one, "[1, 2]")) == [1, 2]
+    assert whole_value(None).required is False
+
+
+def test_skeleton_and_one_line() -> None:
+    assert form_of_type(Decision).skeleton == {"approved": False, "amount": 0}
+    assert form_of_type(None).skeleton == {}
+    assert form_of_type(int).skeleton == 0
+    assert (
+        one_line("Invalid resume data: \n- approved: Field required\n- amount: too big")
+        == "Invalid resume data: approved: Field required; amount: too big"
+    )
