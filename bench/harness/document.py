@@ -207,7 +207,7 @@ def temporal_text(results: dict[str, Any]) -> str:
             f"stepstream on Temporal: {r.fmt_time(t['stepstream_per_step'])} per step ({r.ratio(t['stepstream_per_step'], t['plain_per_step'])} of plain)."
         )
     else:
-        lines.append(f"stepstream on Temporal: not available ({t.get('why', 'stepstream.temporal does not exist yet')}).")
+        lines.append(f"stepstream on Temporal: not available ({t.get('why', 'stepstream.temporal has no TemporalExecutor yet')}).")
     return "\n\n".join(lines)
 
 

@@ -100,7 +100,7 @@ def temporal(results: dict[str, Any]) -> Iterator[Line]:
     if ours is None:
         yield (
             "Temporal within 1.2x of plain Temporal",
-            t.get("why", "stepstream.temporal does not exist yet"),
+            t.get("why", "stepstream.temporal has no TemporalExecutor yet"),
             "not available",
             "≤ 1.2",
             None,
