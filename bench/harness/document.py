@@ -22,6 +22,8 @@ divided by stepstream's for the same quantity and the same durability (above 1: 
 spends less). Steps are trivial (`n + 1`) and typed where the engine has types (pydantic models
 for stepstream, zod for Mastra, pydantic Events for llama-index-workflows, dataclass nodes for
 pydantic-graph, a TypedDict state for LangGraph), so the figures are the engines' own cost.
+"stepstream sync" rows use the default for a sync step: it runs on a worker thread, so the
+loop is never held (`create_step(..., inline=True)` runs it on the loop instead; not shown).
 Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
 Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
 "Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:
