@@ -341,6 +341,38 @@ class WorkflowState:
                 out[name] = values[name]
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorkflowState:
+        """A run from Mastra's WorkflowState JSON (a server's `GET /workflows/:id/runs/:runId`);
+        `suspended` comes from the suspended (leaf) steps, as containers show as `running`."""
+        steps = {k: StepResult.from_dict(v) for k, v in (data.get("steps") or {}).items()}
+        return cls(
+            run_id=data["runId"],
+            workflow_id=data.get("workflowName", ""),
+            status=data["status"],
+            created_at=_ms(data.get("createdAt")),
+            updated_at=_ms(data.get("updatedAt")),
+            resource_id=data.get("resourceId"),
+            initial_state=data.get("initialState"),
+            result=data.get("result"),
+            error=data.get("error"),
+            payload=data.get("payload"),
+            steps=steps,
+            suspended=[k.split(".") for k, v in steps.items() if v.status == "suspended"],
+            active_steps_path=data.get("activeStepsPath") or {},
+            serialized_step_graph=data.get("serializedStepGraph") or [],
+            suspended_paths=data.get("suspendedPaths") or {},
+            resume_labels=data.get("resumeLabels") or {},
+            waiting_paths=data.get("waitingPaths") or {},
+        )
+
+
+def _ms(value: Any) -> int:
+    """An ISO time (or epoch milliseconds) as epoch milliseconds."""
+    if isinstance(value, int | float):
+        return int(value)
+    return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp() * 1000) if value else 0
+
 
 def _iso(ms: int) -> str:
     """Epoch milliseconds as JavaScript's `Date.toISOString()`."""

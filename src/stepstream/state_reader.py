@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_META = "__workflow_meta"
+from ._suspend_meta import meta_of
 
 
 @dataclass(slots=True)
@@ -129,7 +129,7 @@ class WorkflowStateReader:
             record = self._step(step_id)
             first = _first(record)
             suspend_payload = first.get("suspendPayload") if isinstance(first, Mapping) else None
-            meta = suspend_payload.get(_META) if isinstance(suspend_payload, Mapping) else None
+            meta = meta_of(suspend_payload)
             nested = [p for p in (meta.get("path") or []) if isinstance(p, str)] if isinstance(meta, Mapping) else []
             path = (nested if nested[0] == step_id else [step_id, *nested]) if nested else [step_id]
             out.append(

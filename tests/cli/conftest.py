@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +60,14 @@ def one_error_line(proc: subprocess.CompletedProcess[str], *fragments: str) -> s
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`stepstream serve` of the test app on loopback (port 0), on its own SQLite file: the URL."""
+    from tests.cli.served import Served
+
+    where = tmp_path_factory.mktemp("server")
+    server = Served(["serve", APP, "--port", "0"], ROOT, cli_env(f"sqlite:///{where / 'server.db'}"), where / "serve.log")
+    yield server.api
+    server.stop()

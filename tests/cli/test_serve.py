@@ -3,21 +3,16 @@ change, and without Node.js `dev` says so plainly and serves the API alone."""
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.cli.conftest import APP, ROOT, Cli, cli_env, one_error_line
+from tests.cli.served import Served
 
 FLOW_MODULE = """
 from stepstream import Stepstream, create_step, create_workflow
@@ -25,50 +20,6 @@ from stepstream import Stepstream, create_step, create_workflow
 step = create_step(id="s", execute=lambda ctx: ctx.input_data)
 app = Stepstream(workflows=[create_workflow(id="{name}").then(step).commit()])
 """
-
-
-class Served:
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], log: Path):
-        self.log = log
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "stepstream.cli", *args],
-                cwd=cwd,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.api = self.wait_for(r"API: (http://\S+)/api").group(1)
-
-    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.search(pattern, self.log.read_text(errors="replace"))
-            if found:
-                return found
-            assert self.process.poll() is None, self.log.read_text()
-            time.sleep(0.1)
-        raise AssertionError(f"no {pattern!r}:\n{self.log.read_text()}")
-
-    def get(self, path: str, timeout: float = 60) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(self.api + path, timeout=5) as response:
-                    return json.loads(response.read())
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-
-    def stop(self) -> int:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            raise
 
 
 @pytest.fixture
@@ -116,3 +67,27 @@ def test_dev_without_node_says_so_and_serves_the_api_alone(served: list[Served],
 def test_serve_refuses_a_bad_app_before_listening(cli: Cli) -> None:
     one_error_line(cli("serve", "tests.cli.flows:nope", "--port", "0"), "has no attribute 'nope'")
     one_error_line(cli("dev", "--port", "0", "--no-studio"), "No app given")
+
+
+TICKER_MODULE = """
+from stepstream import Stepstream, create_step, create_workflow
+
+tick = create_step(id="tick", execute=lambda ctx: ctx.input_data)
+every_second = {"cron": "* * * * * *", "timezone": "UTC", "input_data": {"label": "tick"}}
+app = Stepstream(workflows=[create_workflow(id="ticker", schedule=every_second).then(tick).commit()])
+"""
+
+
+@pytest.mark.parametrize("command", [["serve"], ["dev", "--no-reload", "--no-studio"]])
+def test_serve_and_dev_fire_declared_schedules(served: list[Served], tmp_path: Path, storage_url: str, command: list[str]) -> None:
+    (tmp_path / "ticking.py").write_text(TICKER_MODULE)
+    env = cli_env(storage_url)
+    env.pop("PYTHONPATH")
+    server = Served([*command, "ticking:app", "--port", "0"], tmp_path, env, tmp_path / "tick.log")
+    served.append(server)
+    deadline = time.monotonic() + 60
+    while (runs := server.get("/api/workflows/ticker/runs"))["total"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert runs["total"] >= 2, runs
+    assert {r["runId"].split("_")[0] for r in runs["runs"]} == {"sched"}  # runs the scheduler started
+    assert {r["status"] for r in runs["runs"]} <= {"success", "running"}

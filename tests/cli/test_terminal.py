@@ -132,3 +132,22 @@ def test_resume_in_a_terminal_asks_for_the_data_and_ctrl_c_leaves_the_run_suspen
     screen = pane.wait_for("EXIT=")
     assert "EXIT=0" in screen and "pen:False:2" in screen
     assert "success" in cli("runs", "show", run_id, env=cli_env(storage_url)).stdout
+
+
+def test_resume_over_url_asks_field_by_field_from_the_servers_json_schema(
+    cli: Cli, panes: list[Pane], pane_env: dict[str, str], server_url: str
+) -> None:
+    proc = cli("run", "tour", "--input", '{"item": "mug"}', "--url", server_url, "--json")
+    assert proc.returncode == 2, proc.stderr
+    run_id = json_lines(proc.stdout)[0]["runId"]
+    pane = open_pane(panes, pane_env, "resume", run_id, "--url", server_url)
+    pane.wait_for("approved (boolean)")
+    pane.type("maybe")
+    pane.wait_for("✗ approved: 'maybe' is not of type 'boolean'")
+    pane.type("true")
+    pane.wait_for("amount (integer, how many to ship)")
+    pane.type("500")
+    pane.wait_for("✗ amount: 500 is greater than the maximum of 100")
+    pane.type("7")
+    screen = pane.wait_for("EXIT=")
+    assert "EXIT=0" in screen and "mug:True:7" in screen

@@ -1,25 +1,16 @@
 // Drives a stepstream server with Mastra's own client (@mastra/client-js), printing one JSON
 // object with what each call returned; tests/server/test_client_js.py checks it.
 // Usage: node drive.mjs BASE_URL TOKEN
-import { MastraClient } from "@mastra/client-js";
+import { errorOf, makeClient } from "./client.mjs";
 
 const [baseUrl, token] = process.argv.slice(2);
-const client = new MastraClient({ baseUrl, headers: { Authorization: `Bearer ${token}` }, retries: 0 });
+const client = makeClient(baseUrl, token);
 const out = {};
 
 async function collect(stream) {
   const events = [];
   for await (const event of stream) events.push(event);
   return events;
-}
-
-async function errorOf(promise) {
-  try {
-    await promise;
-    return null;
-  } catch (err) {
-    return { status: err.status ?? null, message: String(err.message) };
-  }
 }
 
 const listed = await client.listWorkflows();

@@ -1,20 +1,11 @@
 // Drives a stepstream server's schedule routes with Mastra's own client (@mastra/client-js),
 // printing one JSON object with what each call returned; tests/server/test_client_js.py checks it.
 // Usage: node schedules.mjs BASE_URL TOKEN
-import { MastraClient } from "@mastra/client-js";
+import { errorOf, makeClient } from "./client.mjs";
 
 const [baseUrl, token] = process.argv.slice(2);
-const client = new MastraClient({ baseUrl, headers: { Authorization: `Bearer ${token}` }, retries: 0 });
+const client = makeClient(baseUrl, token);
 const out = {};
-
-async function errorOf(promise) {
-  try {
-    await promise;
-    return null;
-  } catch (err) {
-    return { status: err.status ?? null, message: String(err.message) };
-  }
-}
 
 out.created = await client.createSchedule({
   id: "nightly",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,11 +15,14 @@ from .._version import __version__
 from ..app import Stepstream, default_storage
 from ..storage.base import Storage
 from ._app import CliError, load_app, open_storage, parse_json
-from ._backend import local_backend
+from ._backend import LocalBackend, local_backend
 from ._execute import Output, ask_and_resume, drive, follow
 from ._inspect import dump, print_run, print_runs, stored_run, stored_runs
 from ._render import make_console
 from ._schedules import register as register_schedules
+
+if TYPE_CHECKING:
+    from ._remote import RemoteBackend
 
 T = TypeVar("T")
 
@@ -32,6 +37,41 @@ storage_option = click.option(
     help="sqlite:///path, postgresql://... [env STEPSTREAM_STORAGE_URL].",
 )
 json_option = click.option("--json", "json_lines", is_flag=True, help="Print events (or records) as JSON.")
+
+
+@dataclass
+class Where:
+    """Where a command's runs are: the app on its storage, or the server at `url`."""
+
+    app_spec: str | None
+    storage_url: str | None
+    url: str | None
+    token: str | None
+
+    def backend(self, app_spec: str | None = None) -> LocalBackend | RemoteBackend:
+        """The server at `url` when given, else the app (`app_spec` or `--app`) on its storage."""
+        return self.remote() if self.url else local_backend(app_spec or self.app_spec, self.storage_url)
+
+    def remote(self) -> RemoteBackend:
+        from ._remote import RemoteBackend  # needs httpx, imported only for --url
+
+        assert self.url is not None
+        return RemoteBackend(self.url, self.token)
+
+
+def where_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--app`, `--storage`, and `--url` (a running server instead) with its `--token`, passed to
+    the command as one `where: Where`."""
+
+    @functools.wraps(command)
+    def with_where(*args: Any, app_spec: str | None, storage_url: str | None, url: str | None, token: str | None, **kwargs: Any) -> Any:
+        return command(*args, where=Where(app_spec, storage_url, url, token), **kwargs)
+
+    url_option = click.option("--url", envvar="STEPSTREAM_URL", metavar="URL", help="A running stepstream server [env STEPSTREAM_URL].")
+    token_option = click.option(
+        "--token", envvar="STEPSTREAM_TOKEN", metavar="TOKEN", help="The server's bearer token [env STEPSTREAM_TOKEN]."
+    )
+    return app_option(storage_option(url_option(token_option(with_where))))
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -71,18 +111,21 @@ def cli() -> None:
 @click.argument("names", nargs=-1, metavar="[APP] WORKFLOW")
 @click.option("--input", "input_json", metavar="JSON", help="The run's input data as JSON.")
 @click.option("--run-id", help="Use this run id instead of a new one.")
-@app_option
-@storage_option
+@where_options
 @json_option
 def run_cmd(
-    names: tuple[str, ...], input_json: str | None, run_id: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool
+    names: tuple[str, ...],
+    input_json: str | None,
+    run_id: str | None,
+    json_lines: bool,
+    where: Where,
 ) -> None:
     """Starts a run and shows it live; in a terminal, asks for resume data when a step suspends.
 
     Exits 0 on success, 1 on failure, 2 when the run is left suspended."""
-    spec, workflow_id = split_app(names, app_spec, "WORKFLOW")
+    spec, workflow_id = split_app(names, where.app_spec, "WORKFLOW")
     input_data = parse_json(input_json, "--input")
-    backend = local_backend(spec, storage_url)
+    backend = where.backend(spec)
 
     async def work() -> int:
         wf, shape = await backend.workflow(workflow_id)
@@ -100,24 +143,22 @@ def run_cmd(
 @click.option("--step", help="The suspended step to resume (id or outer.inner path); by default the only one.")
 @click.option("--data", "data_json", metavar="JSON", help="The resume data as JSON (asked for in a terminal when left out).")
 @click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
-@app_option
-@storage_option
+@where_options
 @json_option
 def resume_cmd(
     run_id: str,
     step: str | None,
     data_json: str | None,
     workflow_id: str | None,
-    app_spec: str | None,
-    storage_url: str | None,
     json_lines: bool,
+    where: Where,
 ) -> None:
     """Resumes a suspended run with data and shows it to its end (exit codes as `run`)."""
     data = parse_json(data_json, "--data")
     interactive = is_terminal() and not json_lines
     if data_json is None and not interactive:
         raise CliError("--data is required when not in a terminal")
-    backend = local_backend(app_spec, storage_url)
+    backend = where.backend()
 
     async def work() -> int:
         wf, shape, state = await backend.find_run(run_id, workflow_id)
@@ -136,11 +177,10 @@ def resume_cmd(
 @cli.command("cancel")
 @click.argument("run_id", metavar="RUN")
 @click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
-@app_option
-@storage_option
-def cancel_cmd(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None) -> None:
+@where_options
+def cancel_cmd(run_id: str, workflow_id: str | None, where: Where) -> None:
     """Cancels a run (a suspended or waiting one at once; a running one at its next step)."""
-    backend = local_backend(app_spec, storage_url)
+    backend = where.backend()
 
     async def work() -> None:
         wf, _, state = await backend.find_run(run_id, workflow_id)
@@ -174,26 +214,43 @@ async def with_storage(app_spec: str | None, storage_url: str | None, work: Call
 @click.argument("workflow_id", required=False, metavar="[WORKFLOW]")
 @click.option("--status", help="Only runs with this status (success, failed, suspended, running, ...).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many runs, newest first.")
-@app_option
-@storage_option
+@where_options
 @json_option
 def runs_list(
-    workflow_id: str | None, status: str | None, limit: int, app_spec: str | None, storage_url: str | None, json_lines: bool
+    workflow_id: str | None,
+    status: str | None,
+    limit: int,
+    json_lines: bool,
+    where: Where,
 ) -> None:
     """Lists stored runs, newest first."""
-    runs = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_runs(storage, workflow_id, status, limit)))
+    if where.url:
+        remote = where.remote()
+        runs = run_async(lambda: remote.session(lambda: remote.runs(workflow_id, status, limit)))
+    else:
+        runs = run_async(
+            lambda: with_storage(where.app_spec, where.storage_url, lambda storage: stored_runs(storage, workflow_id, status, limit))
+        )
     click.echo(dump(runs)) if json_lines else print_runs(make_console(), runs)
 
 
 @runs_group.command("show")
 @click.argument("run_id", metavar="RUN")
 @click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
-@app_option
-@storage_option
+@where_options
 @json_option
-def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+def runs_show(
+    run_id: str,
+    workflow_id: str | None,
+    json_lines: bool,
+    where: Where,
+) -> None:
     """Shows a stored run: status, input, each step, result or error."""
-    state = run_async(lambda: with_storage(app_spec, storage_url, lambda storage: stored_run(storage, run_id, workflow_id)))
+    if where.url:
+        remote = where.remote()
+        state = run_async(lambda: remote.session(lambda: remote.find_run(run_id, workflow_id)))[2]
+    else:
+        state = run_async(lambda: with_storage(where.app_spec, where.storage_url, lambda storage: stored_run(storage, run_id, workflow_id)))
     click.echo(dump(state.to_dict())) if json_lines else print_run(make_console(), state)
 
 
@@ -201,13 +258,18 @@ def runs_show(run_id: str, workflow_id: str | None, app_spec: str | None, storag
 @click.argument("run_id", metavar="RUN")
 @click.option("--workflow", "workflow_id", help="The run's workflow (found by run id when left out).")
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Start at this event (0-based).")
-@app_option
-@storage_option
+@where_options
 @json_option
-def runs_watch(run_id: str, workflow_id: str | None, offset: int, app_spec: str | None, storage_url: str | None, json_lines: bool) -> None:
+def runs_watch(
+    run_id: str,
+    workflow_id: str | None,
+    offset: int,
+    json_lines: bool,
+    where: Where,
+) -> None:
     """Follows a run from any process sharing its storage: its events so far, then live ones,
     until it settles (exit codes as `run`; a suspended run is not resumed here)."""
-    backend = local_backend(app_spec, storage_url)
+    backend = where.backend()
 
     async def work() -> int:
         wf, shape, _ = await backend.find_run(run_id, workflow_id)

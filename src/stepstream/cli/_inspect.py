@@ -42,7 +42,9 @@ async def stored_run(storage: Storage, run_id: str, workflow_id: str | None) -> 
 
 
 def when(ms: Any) -> str:
-    """A stored millisecond timestamp as local time."""
+    """A stored millisecond timestamp (or a server's ISO time) as local time."""
+    if isinstance(ms, str) and ms:
+        return datetime.fromisoformat(ms.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S") if isinstance(ms, int | float) else ""
 
 

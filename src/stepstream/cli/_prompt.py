@@ -1,4 +1,5 @@
-"""Asking a person for resume data, field by field, from the suspended step's resume schema.
+"""Asking a person for resume data, field by field, from the suspended step's resume schema
+(a type for a local workflow, JSON Schema for one on a server).
 
 Each answer is checked on its own as soon as it is typed (the field's type and
 constraints), and asked again until it fits; the whole value is validated once more
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import jsonschema
 import pydantic
 from pydantic import BaseModel, TypeAdapter
 from rich.console import Console
@@ -46,6 +48,35 @@ def form_of_type(schema: Any) -> Form:
     fields = fields_of(schema)
     example = skeleton(TypeAdapter(schema).json_schema() if schema is not None else None)
     return Form(fields, False, example) if fields is not None else Form([whole_value(schema)], True, example)
+
+
+def form_of_json_schema(schema: dict[str, Any] | None) -> Form:
+    """The form for a resume schema given as JSON Schema (a workflow on a server): each answer is
+    checked against its property's schema (with the schema's `$defs`)."""
+    example = skeleton(schema)
+    if schema is None:
+        return Form([whole_value(None)], True, example)
+    defs: dict[str, Any] = {k: schema[k] for k in ("$defs", "definitions") if k in schema}
+    if schema.get("type") != "object" or "properties" not in schema:
+        return Form([json_field("resume data", "resume data", schema, True)], True, example)
+    required = set(schema.get("required") or ())
+    fields = [json_field(name, name, {**prop, **defs}, name in required) for name, prop in schema["properties"].items()]
+    return Form(fields, False, example)
+
+
+def json_field(name: str, label: str, schema: dict[str, Any], required: bool) -> Field:
+    """One answer checked against a JSON Schema (jsonschema, the reference implementation)."""
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    kind = str(schema.get("type", "value"))
+    description = schema.get("description")
+
+    def check(value: Any) -> Any:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        if error is not None:
+            raise ValueError(error.message)
+        return value
+
+    return Field(name, f"{label} ({kind}{', ' + description if description else ''})", required, check, kind == "string")
 
 
 def skeleton(schema: dict[str, Any] | None) -> Any:
@@ -103,8 +134,8 @@ def ask_field(console: Console, field: Field) -> Any:
         value = parse_answer(field, answer)
         try:
             field.check(value)
-        except pydantic.ValidationError as exc:
-            problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        except ValueError as exc:  # pydantic's ValidationError, or a JSON Schema's refusal
+            problems = "; ".join(str(e["msg"]) for e in exc.errors()) if isinstance(exc, pydantic.ValidationError) else str(exc)
             console.print(f"  [red]✗ {escape(field.name)}: {escape(problems)}[/]", highlight=False)
             continue
         return value

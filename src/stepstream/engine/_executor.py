@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._schema import storable, to_json
+from .._suspend_meta import META, meta_of, strip_meta
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
 from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING, WorkflowEvent
 from ..results import StepResult
@@ -32,7 +33,7 @@ from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from ._host import AttemptRequest
-from ._state import META, Fenced, RunState, Target, _Attempt, strip_meta, usage_from_chunk
+from ._state import Fenced, RunState, Target, _Attempt, usage_from_chunk
 
 log = logging.getLogger("stepstream")
 
@@ -598,7 +599,7 @@ class Execution:
             raise Fenced
 
     def _register_suspended(self, key: str, payload: Any, labels: dict[str, Any] | None) -> None:
-        inner = payload.get(META) if isinstance(payload, dict) else None
+        inner = meta_of(payload)
         if inner and inner.get("paths"):
             self.suspended.extend([key, *p] for p in inner["paths"])
         else:
@@ -609,7 +610,7 @@ class Execution:
 
     def _keep_suspended(self, key: str, record: StepResult) -> None:
         labels = {}
-        meta = record.suspend_payload.get(META) if isinstance(record.suspend_payload, dict) else None
+        meta = meta_of(record.suspend_payload)
         here = [*self.path, key]
         for label, where in self.rs.stored_labels.items():
             path = where.get("path")

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
 from .._serialize import serialize_error
+from .._suspend_meta import META, meta_of, strip_meta
 from ..events import STEP_RESULT, STEP_START, WorkflowEvent
 from ..results import StepResult
 from ..step import StepContext
 from ..workflow.builder import Workflow, concurrency_value
-from ._state import META, Fenced, Target, _Attempt, strip_meta
+from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
     from ..workflow.plan import ForeachNode
@@ -116,7 +117,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
                 # The item's own nested path (from its stored suspend meta) when the caller named only the foreach.
                 rest = list(target.rest)
                 inner = entry.get("suspendPayload")
-                inner_meta = inner.get(META) if isinstance(inner, dict) else None
+                inner_meta = meta_of(inner)
                 if not rest and isinstance(inner_meta, dict):
                     rest = list(inner_meta.get("path") or [])
                 sub_target = Target(rest, target.resume_data, None)
@@ -202,8 +203,8 @@ def _kept_entries(
     to a failed foreach. Also their stored JSON form, so they are not converted again."""
     outs: list[dict[str, Any] | None] = [None] * total
     stored_json: list[dict[str, Any] | None] = [None] * total
-    meta = (prev.suspend_payload or {}).get(META) if prev is not None and isinstance(prev.suspend_payload, dict) else None
-    if not isinstance(meta, dict):
+    meta = meta_of(prev.suspend_payload) if prev is not None else None
+    if meta is None:
         return outs, stored_json
     for i, entry in enumerate((meta.get("foreachOutput") or [])[:total]):
         if isinstance(entry, dict) and (keep_all or entry.get("status") == "success"):
@@ -254,7 +255,7 @@ def _final_record(
                 labels[label] = {"stepId": key, "foreachIndex": i, "path": path}
         data = dict(strip_meta(first_payload) or {}) if isinstance(first_payload, dict) or first_payload is None else {}
         data[META] = {"foreachIndex": first, "foreachOutput": serial, "resumeLabels": labels}
-        inner_meta = first_payload.get(META) if isinstance(first_payload, dict) else None
+        inner_meta = meta_of(first_payload)
         if isinstance(inner_meta, dict) and inner_meta.get("path"):
             data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
         common["suspended_at"] = now

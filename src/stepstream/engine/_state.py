@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("stepstream")
 
-META = "__workflow_meta"
 
 PENDING_RESUME = "__pending_resume"
 """Key in a run's stored resume labels for an accepted resume still executing: written with
@@ -373,10 +372,3 @@ class _Attempt:
 def public_labels(labels: dict[str, Any]) -> dict[str, Any]:
     """Resume labels in Mastra's shape `{stepId, foreachIndex?}` (the stored `path` and a pending resume are internal)."""
     return {label: {k: v for k, v in where.items() if k != "path"} for label, where in labels.items() if label != PENDING_RESUME}
-
-
-def strip_meta(payload: Any) -> Any:
-    """A suspend payload without the engine's `__workflow_meta`."""
-    if isinstance(payload, dict) and META in payload:
-        return {k: v for k, v in payload.items() if k != META}
-    return payload

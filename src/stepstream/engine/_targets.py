@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._suspend_meta import meta_of
 from ..errors import ResumeError, RunStateError
 from ..results import StepResult
 from ..step import Step
@@ -86,7 +87,7 @@ def resolve_target(
     if index is not None:
         record_ = record.steps.get(full[0])
         meta = (
-            (record_.suspend_payload or {}).get("__workflow_meta", {})
+            (meta_of(record_.suspend_payload) or {})
             if record_ is not None and isinstance(record_.suspend_payload, dict)
             else {}
         )
@@ -139,7 +140,7 @@ def _keeps_failed_foreach(record: StepResult, parts: Sequence[str], key: str, in
     items that did not succeed run again (Mastra's foreach-failure-progress behaviour)."""
     if input_data is not None or len(parts) != 1 or key != parts[0] or record.status != "failed":
         return False
-    meta = record.suspend_payload.get("__workflow_meta") if isinstance(record.suspend_payload, dict) else None
+    meta = meta_of(record.suspend_payload)
     return isinstance(meta, dict) and isinstance(meta.get("foreachOutput"), list)
 
 

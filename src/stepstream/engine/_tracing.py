@@ -36,10 +36,10 @@ from opentelemetry.util.types import AttributeValue
 
 from .. import tracing as T
 from .._schema import to_json
+from .._suspend_meta import strip_meta
 from .._version import __version__
 from ..results import StepResult
 from ..workflow.plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
-from ._state import strip_meta
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context

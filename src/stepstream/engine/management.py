@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .._suspend_meta import meta_of
 from ..results import StepResult, WorkflowState
 from ..workflow._render import serialized_step_graph
 from ..workflow.plan import ConditionalNode, ParallelNode
-from ._state import META, public_labels
+from ._state import public_labels
 
 if TYPE_CHECKING:
     from ..storage.base import RunRecord
@@ -63,7 +64,7 @@ def workflow_state(
         if "." in key and not with_nested_workflows:
             continue
         payload = step.suspend_payload
-        container = step.status == "suspended" and isinstance(payload, dict) and "path" in payload.get(META, {})
+        container = step.status == "suspended" and "path" in (meta_of(payload) or {})
         steps[key] = _shown(step, "running" if container and with_nested_workflows else step.status)
     positions = _positions(workflow) if workflow is not None else {}
     running = {k: positions.get(k, []) for k, s in record.steps.items() if s.status == "running" and "." not in k}

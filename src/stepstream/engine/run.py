@@ -10,6 +10,7 @@ from typing import Any
 
 from .._schema import storable, to_json
 from .._serialize import serialize_error
+from .._suspend_meta import strip_meta
 from ..errors import (
     ResumeAlreadyClaimedError,
     ResumeError,
@@ -32,7 +33,7 @@ from ._lifecycle import call_on_finish, call_on_start
 from ._local import default_executor
 from ._options import OutputOptions, _Options, _travel_context
 from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
-from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels, strip_meta
+from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels
 from ._targets import find_step, resolve_target, time_travel_plan
 from ._tracing import make_tracer
 from ._watch import Watcher

@@ -10,7 +10,9 @@ machine is not enough; its Python SDK, `temporalio`, is imported only here, so p
         client = await Client.connect(address, data_converter=data_converter(storage))
 
 `data_converter(storage)` carries pydantic values, and keeps payloads over 256 KB in
-stepstream storage as references (Temporal caps a payload at 2 MB).
+stepstream storage as references (Temporal caps a payload at 2 MB);
+`workflow_runner("myapp.flows")` is Temporal's sandbox with stepstream, pydantic and the
+named flow modules passed through.
 """
 
 from __future__ import annotations
@@ -25,5 +27,7 @@ from ._dev_server import find_cli as find_cli
 from ._payloads import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 from ._payloads import StoragePayloadDriver as StoragePayloadDriver
 from ._payloads import data_converter as data_converter
+from ._sandbox import PASSTHROUGH as PASSTHROUGH
+from ._sandbox import workflow_runner as workflow_runner
 
-__all__ = ["DEFAULT_THRESHOLD", "StoragePayloadDriver", "data_converter", "dev_server", "find_cli"]
+__all__ = ["DEFAULT_THRESHOLD", "PASSTHROUGH", "StoragePayloadDriver", "data_converter", "dev_server", "find_cli", "workflow_runner"]
