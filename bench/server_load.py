@@ -39,7 +39,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _sequential(url: str, count: int) -> list[float]:
+async def sequential(url: str, count: int) -> list[float]:
     out: list[float] = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         for i in range(count):
@@ -51,31 +51,36 @@ async def _sequential(url: str, count: int) -> list[float]:
     return out
 
 
-async def measure(name: str, server: ServerProcess, runs: int, rounds: int) -> dict[str, Any]:
-    await stream_many(server.url, 20, prefix="warmup")
-    cpu_per_run: list[float] = []
-    firsts: list[float] = []
-    rates: list[float] = []
-    for r in range(rounds):
-        cpu0 = server.cpu_seconds()
-        start = time.perf_counter()
-        traces: list[Trace] = await stream_many(server.url, runs, prefix=f"{name}-r{r}")
-        wall = time.perf_counter() - start
-        cpu = server.cpu_seconds() - cpu0
-        for trace in traces:
-            check_chain(trace)
-        cpu_per_run.append(cpu / runs * 1000)
-        firsts.extend(t.first_event for t in traces)
-        rates.append(sum(len(t.records) for t in traces) / wall)
-    seq = await _sequential(server.url, 50)
+async def one_round(name: str, server: ServerProcess, runs: int, r: int) -> dict[str, Any]:
+    """`runs` streaming runs started at once, every one checked: CPU per run, first-event latencies, rate."""
+    cpu0 = server.cpu_seconds()
+    start = time.perf_counter()
+    traces: list[Trace] = await stream_many(server.url, runs, prefix=f"{name}-r{r}")
+    wall = time.perf_counter() - start
+    cpu = server.cpu_seconds() - cpu0
+    for trace in traces:
+        check_chain(trace)
+    return {"cpu_ms_per_run": cpu / runs * 1000, "firsts": [t.first_event for t in traces], "events_per_s": sum(len(t.records) for t in traces) / wall}
+
+
+def summarize(rounds: list[dict[str, Any]], seq: list[float]) -> dict[str, Any]:
+    cpu_per_run = [r["cpu_ms_per_run"] for r in rounds]
+    firsts = [f for r in rounds for f in r["firsts"]]
     return {
         "cpu_ms_per_run": statistics.median(cpu_per_run),
         "cpu_range": (min(cpu_per_run), max(cpu_per_run)),
         "first_p50": _pct(firsts, 0.50),
         "first_p99": _pct(firsts, 0.99),
-        "events_per_s": statistics.median(rates),
+        "events_per_s": statistics.median(r["events_per_s"] for r in rounds),
         "seq_p50": statistics.median(seq),
+        "firsts": firsts,
     }
+
+
+async def measure(name: str, server: ServerProcess, runs: int, rounds: int) -> dict[str, Any]:
+    await stream_many(server.url, 20, prefix="warmup")
+    done = [await one_round(name, server, runs, r) for r in range(rounds)]
+    return summarize(done, await sequential(server.url, 50))
 
 
 def _row(label: str, ours: float, theirs: float, unit: str, fmt: str = "{:.2f}") -> str:

@@ -1,0 +1,237 @@
+"""RESULTS.md: machine, versions, method, tables with ratios, plots, targets, profile; and the
+README's speed table, generated here and copied verbatim between markers into README.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from harness import report as r
+from harness.plan import __doc__ as DURABILITY
+from harness.targets import evaluate
+
+METHOD = """\
+One command, `python bench/run.py`, builds every environment (bench/.venv for the harness and
+stepstream from this checkout, bench/.venv-PEER per Python peer from bench/requirements/PEER.txt,
+`npm ci` for Mastra in bench/mastra-server), then starts one long-lived worker process per
+engine (bench/workers/). Every measure sends each of its cases once per round, in an order that
+rotates every round, so the engines alternate within the run and drift on a shared machine
+lands on all of them alike. Figures are medians of all samples; a ratio is the peer's figure
+divided by stepstream's for the same quantity and the same durability (above 1: stepstream
+spends less). Steps are trivial (`n + 1`) and typed where the engine has types (pydantic models
+for stepstream, zod for Mastra, pydantic Events for llama-index-workflows, dataclass nodes for
+pydantic-graph, a TypedDict state for LangGraph), so the figures are the engines' own cost.
+"stepstream sync" rows use the default for a sync step: it runs on a worker thread, so the
+loop is never held (`create_step(..., inline=True)` runs it on the loop instead; not shown).
+Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
+Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
+"Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:
+WAL frames, journals, all files); "kept" bytes are the growth of the sum of every column's
+length over all tables (format-neutral)."""
+
+
+def _durability() -> str:
+    text = (DURABILITY or "").split("Durability, like for like (RESULTS.md repeats it):", 1)[-1]
+    return text.strip()
+
+
+def readme_table(results: dict[str, Any]) -> str:
+    """The README's speed table: a few headline rows, each side by side with its peer."""
+    chain = r.rows(results, "chain")
+    dur = r.rows(results, "durable")
+
+    def t(rows: r.Rows, variant: str, x: int | None = None, per: float = 1.0, key: str = "s") -> float | None:
+        row = r.find(rows, variant, x)
+        return None if row is None or row.get("error") else r.value(row, key, per)
+
+    lines = []
+    ours_a, ours_s = t(chain, "stepstream async", 100, 100), t(chain, "stepstream sync", 100, 100)
+    peers = ", ".join(
+        f"{v} {r.fmt_time(p)} ({r.ratio(p, ours_a)})"
+        for v in ("pydantic-graph 1.x", "LangGraph ainvoke", "llama-index-workflows async", "Mastra async")
+        if (p := t(chain, v, 100, 100))
+    )
+    lines.append(["100-step chain in memory, per step", f"{r.fmt_time(ours_a)} (async), {r.fmt_time(ours_s)} (sync)", peers])
+    for ours_v, peer_vs in (
+        ("stepstream SQLite NORMAL", ("LangGraph invoke + SqliteSaver NORMAL", "Mastra LibSQLStore")),
+        ("stepstream SQLite FULL", ("LangGraph invoke + SqliteSaver FULL", "DBOS SQLite (FULL, rollback journal)")),
+        ("stepstream PostgreSQL", ("LangGraph invoke + PostgresSaver", "DBOS PostgreSQL")),
+    ):
+        ours = t(dur, ours_v)
+        peers = ", ".join(f"{v} {r.fmt_time(p)} ({r.ratio(p, ours)})" for v in peer_vs if (p := t(dur, v)))
+        lines.append([f"3-step run, every step committed: {ours_v.removeprefix('stepstream ')}", r.fmt_time(ours), peers])
+    by = r.rows(results, "bytes")
+    xs = sorted({row["x"] for row in by})
+    if xs:
+        b = [t(by, "stepstream", x, key="written") for x in (xs[0], xs[-1])]
+        lines.append(
+            [
+                f"bytes written per step, {xs[0]:,}- vs {xs[-1]:,}-step run",
+                f"{r.fmt_bytes(b[0])} vs {r.fmt_bytes(b[1])}",
+                _peer_bytes(by, xs[-1], b[1]),
+            ]
+        )
+    fresh = r.rows(results, "resume_fresh")
+    ours = t(fresh, "stepstream SQLite NORMAL")
+    lg = t(fresh, "LangGraph + SqliteSaver NORMAL")
+    lines.append(
+        [
+            "resume a stored run in a fresh process",
+            r.fmt_time(ours),
+            f"LangGraph + SqliteSaver {r.fmt_time(lg)} ({r.ratio(lg, ours)})" if lg else "",
+        ]
+    )
+    srv = results.get("server")
+    if srv:
+        s, m = srv["stepstream"], srv["mastra"]
+        lines.append(
+            [
+                f"server: {srv['runs']} concurrent streams, CPU per run",
+                f"{s['cpu_ms_per_run']:.2f} ms",
+                f"Mastra's server {m['cpu_ms_per_run']:.2f} ms ({m['cpu_ms_per_run'] / s['cpu_ms_per_run']:.2g}x)",
+            ]
+        )
+        lines.append(
+            [
+                "server: first-event latency p99 under that load",
+                f"{s['first_p99'] * 1000:.0f} ms",
+                f"Mastra {m['first_p99'] * 1000:.0f} ms ({m['first_p99'] / s['first_p99']:.2g}x)",
+            ]
+        )
+    body = r.table(["", "stepstream", "peers (x stepstream's figure)"], lines)
+    return f"{README_START}\n{body}\n{README_END}"
+
+
+def _peer_bytes(by: r.Rows, x: int, ours: float | None) -> str:
+    out = []
+    for v in ("LangGraph SqliteSaver", "DBOS SQLite", "Mastra LibSQLStore"):
+        row = r.find(by, v, x)
+        p = None if row is None or row.get("error") else r.value(row, "written")
+        if p is not None:
+            out.append(f"{v} {r.fmt_bytes(p)} ({r.ratio(p, ours)})")
+    return ", ".join(out)
+
+
+README_START, README_END = r.README_START, r.README_END
+
+
+def block(text: str) -> str:
+    """The README table block in a document (markers included)."""
+    m = re.search(re.escape(README_START) + r".*?" + re.escape(README_END), text, re.S)
+    if not m:
+        raise ValueError("no bench:readme-table block")
+    return m.group(0)
+
+
+def replace_block(text: str, new: str) -> str:
+    return text.replace(block(text), new)
+
+
+def targets_table(results: dict[str, Any]) -> str:
+    mark = {True: "met", False: "**missed**", None: "not available"}
+    return r.table(["target", "compared", "measured", "limit", ""], [[a, b, c, d, mark[e]] for a, b, c, d, e in evaluate(results)])
+
+
+def document(results: dict[str, Any], plots: list[str]) -> str:
+    m = results["machine"]
+    versions = "\n".join(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for name, vs in results["versions"].items())
+    err = [e for key in results["measures"] for e in r.errors(r.rows(results, key))]
+    sections = [
+        "# stepstream benchmarks, side by side with its peers",
+        f"Generated by `{results['command']}` on {results['date']} ({results['seconds']:.0f} s). Do not edit: rerun the command.",
+        "## Summary (copied into README.md)",
+        readme_table(results),
+        "## Machine\n\n" + "\n".join(f"- {k}: {v}" for k, v in m.items()),
+        "## Versions\n\n" + versions,
+        "## Method\n\n" + METHOD + f"\n\nSizes: {results['sizes']}.",
+        "## Durability, like for like\n\n" + _durability(),
+        "## Targets (`--check`)\n\n" + targets_table(results),
+        "## (j) The floor: what this machine allows at best\n\n" + r.floor_table(results),
+        "## (a) Per-step overhead, in memory\n\nMedian run time / N, typed trivial steps; in brackets, x stepstream's (async rows against stepstream async, sync rows against stepstream sync).\n\n"
+        + r.sized_table(r.rows(results, "chain"), r.chain_ref, per_x=True)
+        + "\n\n![cost per step](chain.png)",
+        "## (b) 3-step runs per second, in memory\n\n" + r.per_second(r.rows(results, "run3")),
+        "## (c) 3-step runs, persisted\n\nIn brackets, x stepstream's time at the same durability (SQLite NORMAL, FULL, or PostgreSQL).\n\n"
+        + r.flat_rows(r.rows(results, "durable"), r.durable_ref, [("per run", "s", r.fmt_time)])
+        + "\n\n![durable runs](durable.png)",
+        "## (d) Suspend, then resume\n\nSame process (create + start until suspended; then resume to the end):\n\n"
+        + r.flat_rows(
+            r.rows(results, "resume"),
+            lambda v: "stepstream in memory" if "memory" in v else "stepstream SQLite NORMAL",
+            [("suspend", "suspend", r.fmt_time), ("resume", "resume", r.fmt_time)],
+        )
+        + "\n\nResume in a fresh process reading the stored run (timed from the built app / compiled graph to the finished run):\n\n"
+        + r.flat_rows(r.rows(results, "resume_fresh"), lambda v: "stepstream SQLite NORMAL", [("resume", "s", r.fmt_time)]),
+        "## (e) Fan-out\n\nTime per item (median run / W):\n\n"
+        + "\n\n".join(
+            f"**{k}**\n\n" + r.sized_table(r.rows(results, f"fanout_{k}"), lambda v: "stepstream", per_x=True, label="W")
+            for k in ("parallel", "foreach")
+        )
+        + "\n\nPeak memory per item:\n\n"
+        + "\n\n".join(
+            f"**{k}**\n\n"
+            + r.sized_table(r.rows(results, f"fanout_{k}"), lambda v: "stepstream", per_x=True, fmt=r.fmt_bytes, key="mem", label="W")
+            for k in ("parallel", "foreach")
+        )
+        + "\n\n![fan-out](fanout.png)\n\nResuming W suspended foreach items one by one (time per resume, a sample spread over the list):\n\n"
+        + r.sized_table(r.rows(results, "foreach_resume"), lambda v: v, per_x=False, label="W"),
+        f"## (f) Streaming a {results['sizes_raw']['stream_n']:,}-step run\n\nA 1 ms ticker task runs beside the run; a stall is the longest it waited past its period.\n\n"
+        + r.stream_table(r.rows(results, "stream")),
+        "## (g) Bytes per step on SQLite\n\nWritten (write() calls during one run):\n\n"
+        + r.sized_table(r.rows(results, "bytes"), lambda v: "stepstream", per_x=False, fmt=r.fmt_bytes, key="written")
+        + "\n\nKept (growth of the stored content):\n\n"
+        + r.sized_table(r.rows(results, "bytes"), lambda v: "stepstream", per_x=False, fmt=r.fmt_bytes, key="kept"),
+        "## The event log's cost (stepstream)\n\n"
+        + r.eventlog_table(r.rows(results, "eventlog"))
+        + "\n\nWith FULL, each commit's fsync dominates; with NORMAL, a commit costs what SQLite writes to the WAL.",
+        "## Tracing hooks with no provider (stepstream)\n\n" + r.tracing_table(r.rows(results, "tracing")),
+        "## (h) The server against Mastra's server\n\n"
+        + r.server_table(results.get("server"))
+        + ("\n\n![server latency](server.png)" if "server.png" in plots else ""),
+        "## (i) Temporal\n\n" + temporal_text(results),
+        "## Where the remaining cost goes (profile)\n\n" + profile_text(results),
+    ]
+    if err:
+        sections.append("## Errors in this run\n\n" + "\n".join(f"- {e}" for e in err))
+    return "\n\n".join(sections) + "\n"
+
+
+def temporal_text(results: dict[str, Any]) -> str:
+    t = results.get("temporal") or {}
+    lines = []
+    if t.get("plain_per_step") is not None:
+        lines.append(
+            f"Plain Temporal activity chain ({t.get('n')} activities, local dev server): {r.fmt_time(t['plain_per_step'])} per step."
+        )
+    if t.get("stepstream_per_step") is not None:
+        lines.append(
+            f"stepstream on Temporal: {r.fmt_time(t['stepstream_per_step'])} per step ({r.ratio(t['stepstream_per_step'], t['plain_per_step'])} of plain)."
+        )
+    else:
+        lines.append(f"stepstream on Temporal: not available ({t.get('why', 'stepstream.temporal has no TemporalExecutor yet')}).")
+    return "\n\n".join(lines)
+
+
+def profile_text(results: dict[str, Any]) -> str:
+    p = results.get("profile")
+    if not p:
+        return "(not profiled in this run)"
+    head = (
+        f"pyinstrument (0.1 ms sampling) over {p['runs'][0]} runs of the {p['n'][0]}-step async chain in memory: "
+        "the share of sampled self time by layer, then the functions with the most self time."
+    )
+    layers = r.table(["layer", "share of self time"], [[x["name"], f"{x['share']:.1%}"] for x in p["by_package"]])
+    top = r.table(["function", "share"], [[f"`{x['name']}`", f"{x['share']:.1%}"] for x in p["top"]])
+    return f"{head}\n\n{layers}\n\n{top}"
+
+
+def write(results: dict[str, Any], out: Path, plots: list[str]) -> Path:
+    path = out / "RESULTS.md"
+    path.write_text(document(results, plots))
+    return path
+
+
+def sync_readme(readme: Path, results_md: Path) -> None:
+    """Copies RESULTS.md's summary block into README.md (between the same markers)."""
+    readme.write_text(replace_block(readme.read_text(), block(results_md.read_text())))

@@ -1,0 +1,207 @@
+"""What the harness measures: the cases of each measure (a)-(j), for a full run or a smoke run.
+
+Durability, like for like (RESULTS.md repeats it):
+- stepstream SQLiteStorage: WAL, `synchronous` NORMAL or FULL, one commit per step;
+- LangGraph SqliteSaver/AsyncSqliteSaver: the same WAL database settings, `durability="sync"`
+  (each step's checkpoint committed before the next step);
+- PostgreSQL (stepstream PostgresStorage, LangGraph PostgresSaver, DBOS): the server's
+  `synchronous_commit=on`, one commit per step;
+- DBOS on SQLite: DBOS's own settings (rollback journal, `synchronous=FULL`), one commit per step;
+- Mastra LibSQLStore: libsql's defaults (Mastra writes the run's snapshot, not one row per step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.workers import Case
+
+NAMES = {
+    "stepstream": "stepstream",
+    "langgraph": "LangGraph",
+    "pydantic-graph": "pydantic-graph",
+    "llama-index-workflows": "llama-index-workflows",
+    "dbos-sqlite": "DBOS",
+    "dbos-postgres": "DBOS",
+    "mastra": "Mastra",
+    "temporal": "Temporal",
+}
+ALL_ENGINES = ("stepstream", "langgraph", "pydantic-graph", "llama-index-workflows", "dbos-sqlite", "dbos-postgres", "mastra")
+
+
+# llama-index-workflows' cost per step grows with N (about 3 ms at 100 steps, 7.5 ms at 300 on
+# this machine): a 1,000-step run takes ~25 s, so its chain stops at 100 steps.
+MAX_N = {"llama-index-workflows": 100}
+# Mastra's parallel/foreach of 10,000 items ran for minutes at 1.3 GB (a 2-core machine), so its
+# fan-out stops at 1,000 items.
+MAX_W = {"mastra": 1000}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Sizes, rounds and sample counts; `scale` multiplies the samples per round."""
+
+    chain_ns: tuple[int, ...] = (10, 100, 1000, 5000)
+    fan_ws: tuple[int, ...] = (10, 100, 1000, 10000)
+    bytes_ns: tuple[int, ...] = (10, 100, 1000)
+    stream_n: int = 1000
+    rounds: int = 3
+    scale: float = 1.0
+    fresh_reps: int = 3
+    floor_reps: int = 300
+    foreach_resumes: int = 10
+
+    def reps(self, budget: float, size: int, cap: int = 50) -> int:
+        return max(1, min(cap, round(self.scale * budget / size)))
+
+
+SMOKE = Sizes(
+    chain_ns=(10,), fan_ws=(10,), bytes_ns=(10,), stream_n=20, rounds=1, scale=0.05, fresh_reps=1, floor_reps=5, foreach_resumes=2
+)
+
+
+def chain_cases(sizes: Sizes) -> list[Case]:
+    """(a) per-step overhead: typed trivial steps, async and sync, in memory."""
+    variants = [
+        ("stepstream", "stepstream async", "async"),
+        ("stepstream", "stepstream sync", "sync"),
+        ("langgraph", "LangGraph ainvoke", "async"),
+        ("langgraph", "LangGraph invoke", "sync"),
+        ("pydantic-graph", "pydantic-graph 1.x", "async"),
+        ("llama-index-workflows", "llama-index-workflows async", "async"),
+        ("llama-index-workflows", "llama-index-workflows sync", "sync"),
+        ("mastra", "Mastra async", "async"),
+        ("mastra", "Mastra sync", "sync"),
+    ]
+    return [
+        Case("chain", engine, variant, "chain", {"n": n, "mode": mode}, x=n, reps=sizes.reps(300, n))
+        for n in sizes.chain_ns
+        for engine, variant, mode in variants
+        if n <= MAX_N.get(engine, n)
+    ]
+
+
+def memory_run_cases(sizes: Sizes) -> list[Case]:
+    """(b) 3-step runs per second in memory."""
+    rows = [
+        ("stepstream", "stepstream", "async"),
+        ("langgraph", "LangGraph ainvoke", "async"),
+        ("langgraph", "LangGraph invoke", "sync"),
+        ("pydantic-graph", "pydantic-graph 1.x", "async"),
+        ("llama-index-workflows", "llama-index-workflows", "async"),
+        ("mastra", "Mastra", "async"),
+    ]
+    return [Case("run3", e, v, "chain", {"n": 3, "mode": m}, reps=sizes.reps(40, 1)) for e, v, m in rows]
+
+
+def durable_cases(sizes: Sizes) -> list[Case]:
+    """(c) the same 3-step run, persisted (every step committed before the next)."""
+    rows = [
+        ("stepstream", "stepstream SQLite NORMAL", "async", "sqlite-normal"),
+        ("stepstream", "stepstream SQLite FULL", "async", "sqlite-full"),
+        ("stepstream", "stepstream PostgreSQL", "async", "postgres"),
+        ("langgraph", "LangGraph invoke + SqliteSaver NORMAL", "sync", "sqlite-normal"),
+        ("langgraph", "LangGraph invoke + SqliteSaver FULL", "sync", "sqlite-full"),
+        ("langgraph", "LangGraph ainvoke + AsyncSqliteSaver NORMAL", "async", "sqlite-normal"),
+        ("langgraph", "LangGraph invoke + PostgresSaver", "sync", "postgres"),
+        ("langgraph", "LangGraph ainvoke + AsyncPostgresSaver", "async", "postgres"),
+        ("dbos-sqlite", "DBOS SQLite (FULL, rollback journal)", "sync", "sqlite"),
+        ("dbos-postgres", "DBOS PostgreSQL", "sync", "postgres"),
+        ("mastra", "Mastra LibSQLStore", "async", "libsql"),
+    ]
+    return [Case("durable", e, v, "chain", {"n": 3, "mode": m, "store": s}, reps=sizes.reps(15, 1)) for e, v, m, s in rows]
+
+
+def resume_cases(sizes: Sizes) -> list[Case]:
+    """(d) suspend then resume: in the same process, and in a fresh process reading storage."""
+    same = [
+        ("stepstream", "stepstream SQLite NORMAL", "sqlite-normal"),
+        ("stepstream", "stepstream in memory", "memory"),
+        ("langgraph", "LangGraph + SqliteSaver NORMAL", "sqlite-normal"),
+        ("mastra", "Mastra LibSQLStore", "libsql"),
+    ]
+    cases = [Case("resume", e, v, "resume", {"store": s}, reps=sizes.reps(15, 1)) for e, v, s in same]
+    cases += [
+        Case("resume_fresh", "stepstream", "stepstream SQLite NORMAL", "resume_fresh", {}, reps=sizes.fresh_reps),
+        Case("resume_fresh", "langgraph", "LangGraph + SqliteSaver NORMAL", "resume_fresh", {}, reps=sizes.fresh_reps),
+    ]
+    return cases
+
+
+def fanout_cases(sizes: Sizes) -> list[Case]:
+    """(e) parallel and foreach of W items: time and peak memory per item."""
+    rows = [("stepstream", "stepstream"), ("langgraph", "LangGraph"), ("mastra", "Mastra")]
+    return [
+        Case(f"fanout_{kind}", e, v, "fanout", {"kind": kind, "w": w}, x=w, reps=sizes.reps(200, w, cap=10))
+        for kind in ("parallel", "foreach")
+        for w in sizes.fan_ws
+        for e, v in rows
+        if w <= MAX_W.get(e, w)
+    ]
+
+
+def foreach_resume_cases(sizes: Sizes) -> list[Case]:
+    """(e) W suspended foreach items, resumed one by one (a sample of them, spread over the list)."""
+    return [
+        Case("foreach_resume", "stepstream", "stepstream SQLite NORMAL", "foreach_resume", {"w": w}, x=w, reps=sizes.foreach_resumes)
+        for w in sizes.fan_ws
+    ]
+
+
+def stream_cases(sizes: Sizes) -> list[Case]:
+    """(f) streaming a long run: time to first event, events per second, worst loop stall."""
+    rows = [
+        ("stepstream", "stepstream in memory", "memory"),
+        ("stepstream", "stepstream SQLite NORMAL", "sqlite-normal"),
+        ("langgraph", "LangGraph astream (updates)", "memory"),
+        ("mastra", "Mastra stream", "memory"),
+    ]
+    return [Case("stream", e, v, "stream", {"n": sizes.stream_n, "store": s}, reps=1) for e, v, s in rows]
+
+
+def bytes_cases(sizes: Sizes) -> list[Case]:
+    """(g) bytes written and kept per step on SQLite (NORMAL where the engine lets us set it)."""
+    rows = [
+        ("stepstream", "stepstream"),
+        ("langgraph", "LangGraph SqliteSaver"),
+        ("dbos-sqlite", "DBOS SQLite"),
+        ("mastra", "Mastra LibSQLStore"),
+    ]
+    return [Case("bytes", e, v, "bytes", {"n": n}, x=n) for n in sizes.bytes_ns for e, v in rows]
+
+
+def eventlog_cases(sizes: Sizes) -> list[Case]:
+    """The event log's cost: the durable 3-step run with the log (the default) and with a storage
+    keeping none, at NORMAL and FULL (stepstream only; the goal is +20% at most)."""
+    rows = [
+        ("stepstream SQLite NORMAL, with the log", "sqlite-normal"),
+        ("stepstream SQLite NORMAL, no log", "sqlite-normal-nolog"),
+        ("stepstream SQLite FULL, with the log", "sqlite-full"),
+        ("stepstream SQLite FULL, no log", "sqlite-full-nolog"),
+    ]
+    return [Case("eventlog", "stepstream", v, "chain", {"n": 3, "mode": "async", "store": s}, reps=sizes.reps(15, 1)) for v, s in rows]
+
+
+def tracing_cases(sizes: Sizes) -> list[Case]:
+    """Tracing hooks with no provider, against no tracing code at all (stepstream only; limit 5%)."""
+    return [Case("tracing", "stepstream", "stepstream 100-step sync chain", "tracing", {"n": 100}, reps=sizes.reps(100, 1, cap=200))]
+
+
+def floor_cases(sizes: Sizes) -> list[Case]:
+    """(j) the machine's floor."""
+    return [Case("floor", "stepstream", "floor", "floor", {}, reps=sizes.floor_reps)]
+
+
+MEASURES = {
+    "chain": chain_cases,
+    "run3": memory_run_cases,
+    "durable": durable_cases,
+    "resume": resume_cases,
+    "fanout": fanout_cases,
+    "foreach_resume": foreach_resume_cases,
+    "stream": stream_cases,
+    "bytes": bytes_cases,
+    "eventlog": eventlog_cases,
+    "tracing": tracing_cases,
+    "floor": floor_cases,
+}

@@ -1,0 +1,193 @@
+"""What every Python engine worker shares (stdlib only: it runs in each peer's own venv).
+
+A worker is one long-lived process per engine. The harness (bench/run.py) writes one JSON
+request per line on its stdin, `{"op": NAME, "params": {...}, "reps": K}`, and reads one JSON
+line back: `{"ok": {...measured...}}` or `{"error": "..."}`. Keeping a worker per engine lets the
+harness alternate engines round by round inside one run while each engine keeps its warm
+state (built graphs, open databases) and its own interpreter, garbage and allocator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import sqlite3
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+Op = Callable[..., Any]
+DSN = os.environ.get("STEPSTREAM_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def serve(ops: dict[str, Op]) -> None:
+    """Answer requests on stdin until it closes; one event loop for the whole worker."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    out = sys.stdout
+    sys.stdout = sys.stderr  # engines that print must not corrupt the protocol
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            fn = ops[request["op"]]
+            value = fn(reps=request.get("reps", 1), **request.get("params", {}))
+            if inspect.isawaitable(value):
+                value = loop.run_until_complete(value)
+            reply = {"ok": value}
+        except Exception as exc:  # reported to the harness, which shows it in the results
+            traceback.print_exc(file=sys.stderr)
+            reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+    loop.close()
+
+
+async def timed_async(reps: int, fn: Callable[[int], Awaitable[Any]]) -> list[float]:
+    """Seconds per call of `await fn(i)`, one sample per call."""
+    samples = []
+    for i in range(reps):
+        t0 = time.perf_counter()
+        await fn(i)
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def timed(reps: int, fn: Callable[[int], Any]) -> list[float]:
+    samples = []
+    for i in range(reps):
+        t0 = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def written_bytes() -> int:
+    """Bytes this process has passed to write() so far (all files, all threads; Linux /proc)."""
+    with open("/proc/self/io") as f:
+        for line in f:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    raise RuntimeError("/proc/self/io has no wchar line")
+
+
+def stored_bytes(path: str) -> int:
+    """Bytes of content in every table of a SQLite database: the sum of each column's length.
+
+    Storage-format neutral (no pages, no indexes), so engines can be compared on what they keep.
+    """
+    conn = sqlite3.connect(path)
+    try:
+        total = 0
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            if cols:
+                expr = " + ".join(f'COALESCE(SUM(LENGTH("{c}")), 0)' for c in cols)
+                total += conn.execute(f'SELECT {expr} FROM "{table}"').fetchone()[0]
+        return int(total)
+    finally:
+        conn.close()
+
+
+class Ticker:
+    """Measures the longest time the event loop could not run a 1 ms ticker (the worst stall)."""
+
+    def __init__(self, period: float = 0.001) -> None:
+        self.period = period
+        self.worst = 0.0
+        self._last = time.perf_counter()
+        self._task: asyncio.Task[None] | None = None
+
+    def _mark(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self._last - self.period)
+        self._last = now
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.period)
+            self._mark()
+
+    async def __aenter__(self) -> Ticker:
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(0)
+        self._last = time.perf_counter()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._mark()  # a loop never given back while the run went on stalled for all of it
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+
+
+async def stream_measure(reps: int, one: Callable[[], Any]) -> dict[str, list[float]]:
+    """Time to first event, events per second and worst loop stall, one sample per run.
+
+    `one()` returns an async iterator of events for a fresh run.
+    """
+    ttfe: list[float] = []
+    rate: list[float] = []
+    stall: list[float] = []
+    for _ in range(reps):
+        async with Ticker() as ticker:
+            t0 = time.perf_counter()
+            first = None
+            count = 0
+            async for _event in await one():
+                if first is None:
+                    first = time.perf_counter() - t0
+                count += 1
+            total = time.perf_counter() - t0
+        ttfe.append(first or total)
+        rate.append(count / total)
+        stall.append(ticker.worst)
+    return {"ttfe": ttfe, "events_per_s": rate, "stall": stall}
+
+
+async def peak_memory_async(run: Callable[[], Awaitable[Any]]) -> int:
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        await run()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def sqlite_tune(conn: sqlite3.Connection, synchronous: str) -> None:
+    """WAL + the given synchronous level: how stepstream's SQLiteStorage opens its database."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+
+
+def create_schema(schema: str) -> None:
+    """A PostgreSQL schema of this worker's own (dropped by drop_schema when the worker closes)."""
+    import psycopg
+
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+
+def drop_schema(schema: str) -> None:
+    try:
+        import psycopg
+
+        with psycopg.connect(DSN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    except Exception:  # PostgreSQL down: nothing was created there
+        pass

@@ -1,0 +1,465 @@
+"""stepstream's side of every measure, plus the machine's floor (j) and the profile.
+
+Runs in the harness venv (bench/.venv, stepstream installed from this checkout).
+Durability like for like: SQLiteStorage is WAL with `synchronous` NORMAL or FULL as asked;
+PostgreSQL commits with the server's default `synchronous_commit=on`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    DSN,
+    create_schema,
+    drop_schema,
+    peak_memory_async,
+    serve,
+    sqlite_tune,
+    stored_bytes,
+    stream_measure,
+    timed_async,
+    written_bytes,
+)
+from pydantic import BaseModel
+
+from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream.storage import PostgresStorage, SQLiteStorage
+
+TMP = tempfile.mkdtemp(prefix="stepstream-bench-")
+HERE = str(Path(__file__).resolve().parent)
+SCHEMA = f"bench_{uuid.uuid4().hex[:10]}"
+
+
+class V(BaseModel):
+    n: int
+
+
+class Add(BaseModel):
+    add: int
+
+
+def inc_async_step(i: int) -> Any:
+    async def execute(ctx: StepContext) -> V:
+        return V(n=ctx.input_data.n + 1)
+
+    return create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=execute)
+
+
+def inc_sync_step(i: int) -> Any:
+    return create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1))
+
+
+def chain(n: int, mode: str) -> Any:
+    make = inc_async_step if mode == "async" else inc_sync_step
+    wf = create_workflow(id=f"chain-{n}-{mode}", input_schema=V, output_schema=V)
+    for i in range(n):
+        wf.then(make(i))
+    return wf.commit()
+
+
+async def suspend_then_add(ctx: StepContext) -> V:
+    if ctx.resume_data is None:
+        await ctx.suspend({"item": ctx.input_data.n})
+    return V(n=ctx.input_data.n + ctx.resume_data.add)
+
+
+def resumable() -> Any:
+    ask = create_step(id="ask", input_schema=V, output_schema=V, resume_schema=Add, execute=suspend_then_add)
+    return create_workflow(id="resumable", input_schema=V, output_schema=V).then(ask).commit()
+
+
+class NoLog(SQLiteStorage):
+    """SQLite keeping no event log (the engine then builds no events without an in-process reader):
+    the event log's cost is the difference with SQLiteStorage."""
+
+    keeps_events = False
+
+
+def storage_for(store: str) -> Any:
+    if store.startswith("sqlite"):
+        sync = store.split("-")[1].upper()
+        cls = NoLog if store.endswith("-nolog") else SQLiteStorage
+        return cls(os.path.join(TMP, f"{store}-{uuid.uuid4().hex[:6]}.db"), synchronous=sync)
+    if store == "postgres":
+        create_schema(SCHEMA)
+        return PostgresStorage(DSN, schema=SCHEMA)
+    raise ValueError(f"unknown store {store!r}")
+
+
+_workflows: dict[tuple[str, str], Any] = {}
+_apps: dict[str, Any] = {}
+
+
+async def workflow(key: str, make: Callable[[], Any], store: str) -> Any:
+    """A workflow built once per store: in memory, or registered with one durable app per store."""
+    wf = _workflows.get((key, store))
+    if wf is not None:
+        return wf
+    wf = make()
+    if store != "memory":
+        app = _apps.get(store)
+        if app is None:
+            app = _apps[store] = Stepstream(storage=storage_for(store))
+            await app.setup()
+        app.add_workflow(wf)
+    _workflows[(key, store)] = wf
+    return wf
+
+
+async def op_chain(reps: int, n: int, mode: str = "async", store: str = "memory") -> dict[str, Any]:
+    wf = await workflow(f"chain-{n}-{mode}", lambda: chain(n, mode), store)
+
+    async def one(_i: int) -> None:
+        run = await wf.create_run()
+        result = await run.start(input_data={"n": 0})
+        assert result.status == "success" and result.result.n == n, result
+
+    return {"s": await timed_async(reps, one)}
+
+
+async def op_resume(reps: int, store: str = "sqlite-normal") -> dict[str, Any]:
+    wf = await workflow("resumable", resumable, store)
+    suspend: list[float] = []
+    resume: list[float] = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        run = await wf.create_run()
+        first = await run.start(input_data={"n": 1})
+        t1 = time.perf_counter()
+        done = await run.resume(resume_data={"add": 2})
+        t2 = time.perf_counter()
+        assert first.status == "suspended" and done.status == "success", (first, done)
+        suspend.append(t1 - t0)
+        resume.append(t2 - t1)
+    return {"suspend": suspend, "resume": resume}
+
+
+FRESH_CHILD = r"""
+import asyncio, json, sys, time
+sys.path.insert(0, sys.argv[1])
+import stepstream_worker as w
+from stepstream import Stepstream
+from stepstream.storage import SQLiteStorage
+
+async def main(path, run_id):
+    app = Stepstream(workflows=[w.resumable()], storage=SQLiteStorage(path))
+    await app.setup()
+    t0 = time.perf_counter()
+    run = await app.get_workflow("resumable").create_run(run_id=run_id)
+    result = await run.resume(resume_data={"add": 2})
+    elapsed = time.perf_counter() - t0
+    await app.close()
+    print(json.dumps({"status": result.status, "s": elapsed}))
+
+asyncio.run(main(sys.argv[2], sys.argv[3]))
+"""
+
+
+async def op_resume_fresh(reps: int) -> dict[str, Any]:
+    """Suspend here; resume in a new process reading the same SQLite file (timed from the built app)."""
+    path = os.path.join(TMP, f"fresh-{uuid.uuid4().hex[:6]}.db")
+    app = Stepstream(workflows=[resumable()], storage=SQLiteStorage(path))
+    await app.setup()
+    samples = []
+    for _ in range(reps):
+        run = await app.get_workflow("resumable").create_run()
+        assert (await run.start(input_data={"n": 1})).status == "suspended"
+        proc = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-c", FRESH_CHILD, HERE, path, run.run_id], capture_output=True, text=True, check=True
+        )
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert data["status"] == "success", data
+        samples.append(data["s"])
+    await app.close()
+    return {"s": samples}
+
+
+def fanout_workflow(kind: str, w: int) -> Any:
+    if kind == "parallel":
+        return create_workflow(id=f"par-{w}", input_schema=V).parallel([inc_async_step(i) for i in range(w)]).commit()
+    return create_workflow(id=f"each-{w}", input_schema=list[V]).foreach(inc_async_step(0), concurrency=w).commit()
+
+
+async def op_fanout(reps: int, kind: str, w: int, memory: bool = True) -> dict[str, Any]:
+    wf = fanout_workflow(kind, w)
+    data: Any = {"n": 0} if kind == "parallel" else [{"n": i} for i in range(w)]
+
+    async def one(_i: int = 0) -> None:
+        run = await wf.create_run()
+        result = await run.start(input_data=data)
+        assert result.status == "success", result.error
+
+    out: dict[str, Any] = {"s": await timed_async(reps, one)}
+    if memory:
+        out["mem"] = [await peak_memory_async(one)]
+    return out
+
+
+async def op_foreach_resume(reps: int, w: int) -> dict[str, Any]:
+    """W foreach items all suspend; resume `reps` of them (spread over the list) one by one."""
+    ask = create_step(id="ask", input_schema=V, output_schema=V, resume_schema=Add, execute=suspend_then_add)
+    wf = await workflow(
+        f"each-resume-{w}",
+        lambda: create_workflow(id=f"each-resume-{w}", input_schema=list[V]).foreach(ask, concurrency=w).commit(),
+        "sqlite-normal",
+    )
+    run = await wf.create_run()
+    assert (await run.start(input_data=[{"n": i} for i in range(w)])).status == "suspended"
+    picks = sorted({int(k * (w - 1) / max(reps - 1, 1)) for k in range(min(reps, w))})
+    samples = []
+    for index in picks:
+        t0 = time.perf_counter()
+        result = await run.resume(resume_data={"add": 1}, for_each_index=index)
+        samples.append(time.perf_counter() - t0)
+        assert result.status in ("suspended", "success"), result.error
+    return {"s": samples}
+
+
+async def op_stream(reps: int, n: int = 1000, store: str = "memory") -> dict[str, Any]:
+    wf = await workflow(f"chain-{n}-async", lambda: chain(n, "async"), store)
+
+    async def one() -> Any:
+        run = await wf.create_run()
+        return run.stream(input_data={"n": 0})
+
+    return await stream_measure(reps, one)
+
+
+async def op_bytes(reps: int, n: int) -> dict[str, Any]:
+    """Bytes per step of one n-step run on SQLite (NORMAL): written (wchar) and kept (column bytes)."""
+    path = os.path.join(TMP, f"bytes-{n}-{uuid.uuid4().hex[:6]}.db")
+    async with Stepstream(workflows=[chain(n, "async")], storage=SQLiteStorage(path)) as app:
+        wf = app.get_workflow(f"chain-{n}-async")
+        await (await wf.create_run()).start(input_data={"n": 0})  # tables, pages and caches warm
+        kept0, written0 = stored_bytes(path), written_bytes()
+        result = await (await wf.create_run()).start(input_data={"n": 0})
+        written = written_bytes() - written0
+    assert result.status == "success"
+    return {"written": [written / n], "kept": [(stored_bytes(path) - kept0) / n]}
+
+
+async def op_floor(reps: int) -> dict[str, Any]:
+    """What the machine allows at best: a bare await, a validation, a commit, an fsync."""
+
+    async def nothing() -> int:
+        return 1
+
+    t0 = time.perf_counter()
+    for _ in range(reps * 100):
+        await nothing()
+    bare = (time.perf_counter() - t0) / (reps * 100)
+    t0 = time.perf_counter()
+    for i in range(reps * 100):
+        V.model_validate({"n": i})
+    validate = (time.perf_counter() - t0) / (reps * 100)
+    out: dict[str, Any] = {"await": [bare], "validate": [validate]}
+    for sync in ("NORMAL", "FULL"):
+        conn = sqlite3.connect(os.path.join(TMP, f"floor-{sync}.db"), isolation_level=None)
+        sqlite_tune(conn, sync)
+        conn.execute("CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v TEXT)")
+        samples = []
+        for i in range(reps):
+            t0 = time.perf_counter()
+            conn.execute("BEGIN")
+            conn.execute("INSERT OR REPLACE INTO t VALUES (?, ?)", (i % 50, "x" * 100))
+            conn.execute("COMMIT")
+            samples.append(time.perf_counter() - t0)
+        conn.close()
+        out[f"sqlite_commit_{sync.lower()}"] = samples
+    fd = os.open(os.path.join(TMP, "fsync.bin"), os.O_WRONLY | os.O_CREAT)
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        os.write(fd, b"x" * 100)
+        os.fsync(fd)
+        samples.append(time.perf_counter() - t0)
+    os.close(fd)
+    out["fsync"] = samples
+    out["postgres_commit"] = await asyncio.to_thread(_postgres_commits, reps)
+    return out
+
+
+def _postgres_commits(reps: int) -> list[float]:
+    import psycopg
+
+    samples = []
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE t (k int PRIMARY KEY, v text)")
+        for i in range(reps):
+            t0 = time.perf_counter()
+            conn.execute("INSERT INTO t VALUES (%s, %s) ON CONFLICT (k) DO UPDATE SET v = excluded.v", (i % 50, "x" * 100))
+            samples.append(time.perf_counter() - t0)
+    return samples
+
+
+async def op_profile(reps: int, n: int = 100, store: str = "memory") -> dict[str, Any]:
+    """pyinstrument over `reps` runs of the n-step chain: self time by function and by package."""
+    from pyinstrument import Profiler
+
+    wf = await workflow(f"chain-{n}-async", lambda: chain(n, "async"), store)
+    profiler = Profiler(interval=0.0001, async_mode="disabled")
+    profiler.start()
+    for _ in range(reps):
+        await (await wf.create_run()).start(input_data={"n": 0})
+    profiler.stop()
+    session = profiler.last_session
+    assert session is not None
+    by_fn: dict[str, float] = {}
+    by_pkg: dict[str, float] = {}
+    root = session.root_frame()
+    stack: list[tuple[Any, Any]] = [(root, root)] if root is not None else []
+    while stack:
+        frame, owner = stack.pop()
+        if frame.is_synthetic:  # pyinstrument's "[self]"/"[await]" leaves: time of the frame above
+            frame_owner = owner
+        else:
+            frame_owner = frame
+        stack.extend((child, frame_owner) for child in frame.children)
+        own = frame.time - sum(child.time for child in frame.children)
+        if own <= 0:
+            continue
+        path = frame_owner.file_path or ""
+        short = path.split("site-packages/")[-1].split("/src/")[-1]
+        key = f"{frame_owner.function} ({short}:{frame_owner.line_no})"
+        by_fn[key] = by_fn.get(key, 0.0) + own
+        pkg = _package(path)
+        by_pkg[pkg] = by_pkg.get(pkg, 0.0) + own
+    total = sum(by_pkg.values()) or 1.0
+    top = sorted(by_fn.items(), key=lambda kv: -kv[1])[:15]
+    return {
+        "by_package": [{"name": k, "share": v / total} for k, v in sorted(by_pkg.items(), key=lambda kv: -kv[1])],
+        "top": [{"name": k, "share": v / total} for k, v in top],
+        "runs": [reps],
+        "n": [n],
+    }
+
+
+def _package(path: str) -> str:
+    """Which layer a frame's self time belongs to."""
+    if "/stepstream/" in path:
+        return "stepstream." + path.split("/stepstream/", 1)[1].split("/")[0].removesuffix(".py")
+    for name in ("pydantic_core", "pydantic", "asyncio", "opentelemetry", "typing", "json"):
+        if f"/{name}/" in path or path.endswith(f"/{name}.py"):
+            return name
+    return "other (interpreter, stdlib)" if path else "native / builtins"
+
+
+async def op_temporal_chain(reps: int, n: int, target: str) -> dict[str, Any]:
+    """stepstream on Temporal (API.md, "Execution backends"): the n-step chain with a
+    TemporalExecutor on the given dev server and a `stepstream worker` process running the steps.
+    Runs only where `stepstream.temporal` exists (the harness checks first)."""
+    from stepstream.temporal import TemporalExecutor  # type: ignore[import-not-found, unused-ignore]
+
+    os.environ.update(BENCH_TEMPORAL_TARGET=target, BENCH_TEMPORAL_SCHEMA=SCHEMA, BENCH_TEMPORAL_N=str(n))
+    storage = storage_for("postgres")
+    app = Stepstream(workflows=[chain(n, "async")], storage=storage, executor=TemporalExecutor(target, task_queue="bench-stepstream"))
+    await app.setup()
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "stepstream.cli", "worker", "temporal_app:app", cwd=HERE, env=dict(os.environ, PYTHONPATH=HERE)
+    )
+    try:
+        wf = app.get_workflow(f"chain-{n}-async")
+
+        async def one(_i: int) -> None:
+            result = await (await wf.create_run()).start(input_data={"n": 0})
+            assert result.status == "success", result.error
+
+        await one(0)
+        return {"s": await timed_async(reps, one)}
+    finally:
+        worker.terminate()
+        await worker.wait()
+        await app.close()
+
+
+def _tracing_variants() -> dict[str, Callable[[], None]]:
+    """(off) the shipped path, no provider; (none) `make_tracer` -> None, not even the provider
+    check; (on) the OpenTelemetry SDK with an in-memory exporter."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from stepstream import tracing
+    from stepstream.engine import _tracing
+    from stepstream.engine import run as run_module
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    def variant(name: str) -> Callable[[], None]:
+        def setup() -> None:
+            run_module.make_tracer = _tracing.make_tracer  # type: ignore[attr-defined]
+            tracing.set_tracer_provider(provider if name == "on" else None)
+            exporter.clear()
+            if name == "none":
+                run_module.make_tracer = lambda **kw: None  # type: ignore[attr-defined]
+
+        return setup
+
+    return {k: variant(k) for k in ("off", "none", "on")}
+
+
+async def op_tracing(reps: int, n: int = 100) -> dict[str, Any]:
+    """Tracing hooks' cost with no provider: one run of each variant per iteration, in rotating
+    order, so drift hits all alike; seconds per run per variant, and the paired differences."""
+    wf = chain(n, "sync")
+    setups = _tracing_variants()
+    out: dict[str, list[float]] = {k: [] for k in setups}
+
+    async def one(name: str) -> None:
+        setups[name]()
+        t0 = time.perf_counter()
+        result = await (await wf.create_run()).start(input_data={"n": 0})
+        out[name].append(time.perf_counter() - t0)
+        assert result.status == "success"
+
+    orders = (("off", "none", "on"), ("none", "on", "off"), ("on", "off", "none"))
+    for i in range(reps):
+        for name in orders[i % 3]:
+            await one(name)
+    setups["off"]()
+    out["paired"] = [a - b for a, b in zip(out["off"], out["none"], strict=True)]
+    return out
+
+
+async def op_close(reps: int) -> dict[str, Any]:
+    for app in _apps.values():
+        await app.close()
+    _apps.clear()
+    _workflows.clear()
+    await asyncio.to_thread(drop_schema, SCHEMA)
+    return {}
+
+
+if __name__ == "__main__":
+    serve(
+        {
+            "chain": op_chain,
+            "resume": op_resume,
+            "resume_fresh": op_resume_fresh,
+            "fanout": op_fanout,
+            "foreach_resume": op_foreach_resume,
+            "stream": op_stream,
+            "bytes": op_bytes,
+            "floor": op_floor,
+            "profile": op_profile,
+            "temporal_chain": op_temporal_chain,
+            "tracing": op_tracing,
+            "close": op_close,
+        }
+    )
