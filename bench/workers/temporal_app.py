@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 
-from stepstream.temporal import TemporalExecutor  # type: ignore[import-not-found, unused-ignore]
 from stepstream_worker import DSN, chain
 
 from stepstream import Stepstream
 from stepstream.storage import PostgresStorage
+from stepstream.temporal import TemporalExecutor  # type: ignore[import-not-found, unused-ignore]
 
 app = Stepstream(
     workflows=[chain(int(os.environ["BENCH_TEMPORAL_N"]), "async")],
