@@ -92,7 +92,9 @@ try {
   }
   const runningFirst = seen.findIndex((s) => !s.check.includes('Completed') && !s.check.includes('Not started') && s.approve.includes('Not started'));
   const completedLater = seen.findIndex((s) => s.check.includes('Completed'));
-  check('live: the first step is shown running, then completed', runningFirst >= 0 && completedLater > runningFirst, JSON.stringify(seen.slice(0, 3)));
+  // On failure, every distinct sample in order (consecutive repeats dropped), so the cause shows.
+  const distinct = seen.filter((s, i) => i === 0 || JSON.stringify(s) !== JSON.stringify(seen[i - 1]));
+  check('live: the first step is shown running, then completed', runningFirst >= 0 && completedLater > runningFirst, `${seen.length} samples: ${JSON.stringify(distinct)}`);
   const runId = (await page.locator('body').innerText()).match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/)?.[0];
   check('shows the new run id', Boolean(runId));
 
