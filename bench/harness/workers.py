@@ -101,6 +101,7 @@ class Case:
     params: dict[str, Any]
     x: int | None = None  # N steps or W items, where the measure has a size axis
     reps: int = 1
+    ref: str | None = None  # the stepstream row a peer row is compared with (like for like)
     samples: dict[str, list[float]] = field(default_factory=dict)
     error: str | None = None
 
@@ -114,6 +115,7 @@ class Case:
             "variant": self.variant,
             "x": self.x,
             "params": self.params,
+            "ref": self.ref,
             "samples": self.samples,
             "error": self.error,
         }
