@@ -175,7 +175,9 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         + "Commits per run are counted from the SQL each engine's connections run (a write transaction's COMMIT, or a write "
         + "outside one), in runs of their own; the fsync and the bare commit are (j)'s:\n\n"
         + r.commits_table(r.rows(results, "commits"), r.find(r.rows(results, "floor"), "floor"), r.rows(results, "durable")),
-        "## (d) Suspend, then resume\n\nSame process (create + start until suspended; then resume to the end):\n\n"
+        "## (d) Suspend, then resume\n\nSame process (create + start until suspended; then resume to the end). stepstream's step "
+        + "awaits `ctx.suspend` (an async step); LangGraph's node calls `interrupt` under `invoke` (a sync node, inline); Mastra's "
+        + "step awaits `suspend`:\n\n"
         + r.flat_rows(
             r.rows(results, "resume"),
             lambda v: "stepstream in memory" if "memory" in v else "stepstream SQLite NORMAL",
