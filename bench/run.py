@@ -204,7 +204,7 @@ def run_temporal(sizes: Sizes, n: int = 20) -> dict[str, Any]:
     return out
 
 
-PROFILE_REPS = {"chain": 300, "sync": 100, "durable": 1000, "foreach_resume": 100}
+PROFILE_REPS = {"chain": 150, "sync": 50, "durable": 400, "foreach_resume": 40}
 
 
 def run_profile(sampler: Sampler) -> dict[str, Any] | None:

@@ -171,9 +171,11 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         "## (c) 3-step runs, persisted\n\nIn brackets, x the time of the stepstream row it is paired with: the same durability (SQLite NORMAL, FULL, or PostgreSQL) and the same kind of step (async; sync inline for LangGraph `invoke` and DBOS).\n\n"
         + r.flat_rows(r.rows(results, "durable"), r.durable_ref, [("per run", "s", r.fmt_time)])
         + "\n\n![durable runs](durable.png)"
-        + "\n\nAt FULL every commit waits for the disk, so a durable run costs at least its commits times an fsync. "
+        + "\n\nAt FULL every commit waits for the disk, so a durable run costs at least its commits times a sync of the log. "
         + "Commits per run are counted from the SQL each engine's connections run (a write transaction's COMMIT, or a write "
-        + "outside one), in runs of their own; the fsync and the bare commit are (j)'s:\n\n"
+        + "outside one), in runs of their own; the page sync and the bare commit are (j)'s, measured right after the durable runs. "
+        + "A run under its floor means the engine's commits did not each wait for the disk (DBOS's SQLite row is not counted: "
+        + "it writes through SQLAlchemy's own connections):\n\n"
         + r.commits_table(r.rows(results, "commits"), r.find(r.rows(results, "floor"), "floor"), r.rows(results, "durable")),
         "## (d) Suspend, then resume\n\nSame process (create + start until suspended; then resume to the end). stepstream's step "
         + "awaits `ctx.suspend` (an async step); LangGraph's node calls `interrupt` under `invoke` (a sync node, inline); Mastra's "

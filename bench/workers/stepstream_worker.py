@@ -354,8 +354,27 @@ async def op_floor(reps: int) -> dict[str, Any]:
         samples.append(time.perf_counter() - t0)
     os.close(fd)
     out["fsync"] = samples
+    out["fdatasync"] = _page_syncs(reps)
     out["postgres_commit"] = await asyncio.to_thread(_postgres_commits, reps)
     return out
+
+
+def _page_syncs(reps: int) -> list[float]:
+    """A 4 KiB page overwritten in a file of fixed size, then fdatasync: what a WAL commit at
+    `synchronous=FULL` waits for (SQLite reuses its WAL file and syncs it with fdatasync)."""
+    fd = os.open(os.path.join(TMP, "wal-like.bin"), os.O_RDWR | os.O_CREAT)
+    try:
+        os.pwrite(fd, b"\0" * (1 << 20), 0)
+        os.fsync(fd)
+        samples = []
+        for i in range(reps):
+            t0 = time.perf_counter()
+            os.pwrite(fd, b"x" * 4096, (i % 256) * 4096)
+            os.fdatasync(fd)
+            samples.append(time.perf_counter() - t0)
+        return samples
+    finally:
+        os.close(fd)
 
 
 def _postgres_commits(reps: int) -> list[float]:
