@@ -47,7 +47,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, help="where RESULTS.md, results.json and the plots go (default bench/)")
     ap.add_argument("--only", help=f"comma-separated measures: {','.join([*MEASURES, 'server', 'temporal', 'profile'])}")
     ap.add_argument("--engines", help=f"comma-separated engines (default all): {','.join(ALL_ENGINES)}")
-    ap.add_argument("--rounds", type=int, help="rounds per measure (default 3)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        help="rounds per measure (default 2: a full run takes ~5 min on a quiet 2-core machine, ~15 min on a busy one)",
+    )
     ap.add_argument("--scale", type=float, help="samples per round multiplier (default 1.0)")
     ap.add_argument("--server-runs", type=int, default=200, help="concurrent streams per server round")
     ap.add_argument("--server-rounds", type=int, default=3)

@@ -173,7 +173,7 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         + "\n\n![durable runs](durable.png)"
         + "\n\nAt FULL every commit waits for the disk, so a durable run costs at least its commits times a sync of the log. "
         + "Commits per run are counted from the SQL each engine's connections run (a write transaction's COMMIT, or a write "
-        + "outside one), in runs of their own; the page sync and the bare commit are (j)'s, measured right after the durable runs. "
+        + "outside one), in runs of their own; the page sync and the bare commit are (j)'s, sampled in the durable runs' rounds. "
         + "A run under its floor means the engine's commits did not each wait for the disk (DBOS's SQLite row is not counted: "
         + "it writes through SQLAlchemy's own connections):\n\n"
         + r.commits_table(r.rows(results, "commits"), r.find(r.rows(results, "floor"), "floor"), r.rows(results, "durable")),
