@@ -32,6 +32,7 @@ from ..step import Step, StepContext
 from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from . import _intercept as intercept
 from ._host import AttemptRequest
 from ._state import Fenced, RunState, Target, _Attempt, usage_from_chunk
 
@@ -124,9 +125,25 @@ class Execution:
             return bool(records) and all(r.status == "success" for r in records if r is not None)
         return all(r is not None and r.status == "success" for r in records)
 
-    async def _run_node(self, node: Node, value: Any, traced: bool = False) -> tuple[str, Any]:
-        if self.rs.tracer is not None and not traced:
-            return await self.rs.tracer.node(self, node, value)
+    async def _run_node(self, node: Node, value: Any) -> tuple[str, Any]:
+        if self.rs.interceptors and type(node) is not SleepNode:
+            return await self._intercepted_node(node, value)
+        return await self._walk_node(node, value)
+
+    async def _intercepted_node(self, node: Node, value: Any) -> tuple[str, Any]:
+        """`_walk_node` between the interceptors' `start_node` and `end_node`."""
+        started = intercept.node_started(self, node, value)
+        if started is None:
+            return await self._walk_node(node, value)
+        try:
+            status, out = await self._walk_node(node, value)
+        except BaseException as exc:
+            intercept.node_ended(self, started, None, exc)
+            raise
+        intercept.node_ended(self, started, status)
+        return status, out
+
+    async def _walk_node(self, node: Node, value: Any) -> tuple[str, Any]:
         if isinstance(node, ParallelNode):
             return await self._run_parallel(node, value)
         if isinstance(node, ConditionalNode):
@@ -177,7 +194,8 @@ class Execution:
         suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
         call_id = ""
-        span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
+        if rs.interceptors:
+            intercept.step_started(self, step, value)
         if rs.emitting:
             call_id = host.new_call_id()
             # `value` is JSON already: outputs are stored in JSON form and passed on as such
@@ -226,8 +244,8 @@ class Execution:
             metadata=metadata,
         )
         await self.save(key, record, self._record_event(name, call_id, record, status))
-        if span is not None:
-            rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
+        if rs.interceptors:
+            intercept.step_ended(self, key, record)
         if status == "suspended":
             self._register_suspended(key, att.value, att.labels)
             return "suspended", None
@@ -413,8 +431,8 @@ class Execution:
             cond_input = self._condition_input(node.branches[0][1], value)
             verdicts = await asyncio.gather(*(self._check(cond, s.id, cond_input, None) for cond, s in node.branches))
             chosen = [s for (_, s), ok in zip(node.branches, verdicts, strict=True) if ok]
-            if self.rs.tracer is not None:
-                self.rs.tracer.conditional(self.prefix, node, verdicts)
+            if self.rs.interceptors:
+                intercept.conditions_evaluated(self, node, verdicts)
         if not chosen:
             return "success", {}
         results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in chosen))
@@ -469,8 +487,8 @@ class Execution:
                 if self.rs.aborted:  # a condition that called abort() cancels the run, whatever it raised next
                     return "canceled", None
                 return await self._loop_condition_failed(step, value, iteration, exc)
-            if self.rs.tracer is not None:
-                self.rs.tracer.loop_iteration(self.prefix + step.id, node.kind, iteration, holds)
+            if self.rs.interceptors:
+                intercept.loop_condition_checked(self, node, iteration, holds)
             if holds != (node.kind == "dowhile"):
                 return "success", value
             if self.rs.aborted:
@@ -532,10 +550,11 @@ class Execution:
         await self.save(key, StepResult("waiting", value, started_at=started))
         if top:
             await self.set_status("waiting")
-        span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
+        if rs.interceptors:
+            intercept.sleep_started(self, node, seconds)
         canceled = await host.wait(seconds)
-        if span is not None:
-            rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
+        if rs.interceptors:
+            intercept.sleep_ended(self, node, "canceled" if canceled else "success")
         if top and not canceled:
             await self.set_status("running")
         if canceled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
@@ -25,8 +26,9 @@ from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, WorkflowResult
 from ..step import Step
 from ..storage.base import RunChanges, RunRecord
-from ..types import TERMINAL_STATUSES, InternalSpans, RunStatus, TracingPolicy
+from ..types import TERMINAL_STATUSES, RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
+from . import _intercept as intercept
 from . import background
 from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
@@ -35,7 +37,6 @@ from ._options import OutputOptions, _Options, _travel_context
 from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels
 from ._targets import find_step, resolve_target, time_travel_plan
-from ._tracing import make_tracer
 from ._watch import Watcher
 from .stream import WorkflowStream
 
@@ -691,9 +692,6 @@ class Run:
         targets = plan.walk_targets()
         time_travel = plan.walk_time_travel()
         restarting = plan.restarting
-        tracing_context = plan.tracing_context
-        policy = self.tracing_policy or wf.tracing_policy
-        hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
         rs = RunState(
             run_id=self.run_id,
             workflow_id=wf.id,
@@ -704,24 +702,15 @@ class Run:
             sinks=self._sinks,
             resource_id=self.resource_id,
             restarting=restarting,
-            tracer=None
-            if hidden
-            else make_tracer(
-                run=self,
-                tracing_options=tracing_options,
-                resumed=bool(targets),
-                input_data=input_data,
-                targets=targets,
-                request_context=rc,
-                tracing_context=tracing_context,
-                restarting=restarting,
-                time_travel=time_travel,
-            ),
         )
+        executor = wf.executor or default_executor()
+        candidates = intercept.configured(executor)
+        if candidates:
+            intercept.open_for(self, rs, candidates, plan, input_data, tracing_options)
         rs.owner = plan.owner
         rs.next_offset = plan.next_offset
         rs.app = wf.app
-        rs.host = (wf.executor or default_executor()).host(rs)
+        rs.host = executor.host(rs)
         if plan.stored_labels:
             rs.stored_labels = dict(plan.stored_labels)
         if plan.canceled:
@@ -754,8 +743,8 @@ class Run:
         finally:
             rs.host.close()
             rs.stop_flushing()
-            if rs.tracer is not None:
-                rs.tracer.close()
+            if rs.interceptors:
+                intercept.execution_closed(rs, sys.exc_info()[1])
             self._active = None
             self._idle.set()
 
@@ -791,8 +780,8 @@ class Run:
             state=dict(rs.state),
             step_execution_path=list(ex.executed),
             resume_labels=public_labels(labels),
-            trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
-            span_id=rs.tracer.span_id if rs.tracer is not None else None,
+            trace_id=rs.trace[0] if rs.trace is not None else None,
+            span_id=rs.trace[1] if rs.trace is not None else None,
         )
 
     async def _persist(self, rs: RunState, result: WorkflowResult, labels: dict[str, Any]) -> None:
@@ -806,8 +795,8 @@ class Run:
             "state": dict(rs.state),
             "request_context": to_json(rs.request_context.all),
         }
-        if rs.tracer is not None and result.status == "suspended":
-            changes["tracing_context"] = {"traceId": rs.tracer.trace_id, "spanId": rs.tracer.span_id}
+        if rs.trace is not None and result.status == "suspended":
+            changes["tracing_context"] = {"traceId": rs.trace[0], "spanId": rs.trace[1]}
         storage = wf.storage
         try:
             if rs.deferred is not None:
@@ -869,8 +858,8 @@ class Run:
 
     def _finished(self, rs: RunState, result: WorkflowResult, final: list[WorkflowEvent]) -> None:
         """Ends the run span, then delivers the closing events and the result to this process's readers."""
-        if rs.tracer is not None:
-            rs.tracer.run_ended(result.status, result.result, result.error, rs.usage)
+        if rs.interceptors:
+            intercept.execution_ended(rs, result.status, result.result, result.error)
         for event in final:
             rs.release(event)
         for sink in list(rs.sinks):
