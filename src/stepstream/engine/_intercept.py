@@ -127,25 +127,19 @@ def execution_closed(rs: RunState, exception: BaseException | None) -> None:
 # -- steps -------------------------------------------------------------------------------
 def step_started(ex: Execution, step: Step, value: Any, index: int | None = None) -> None:
     nested = step.id if isinstance(step, Workflow) else None
-    inp = StartStepInput(ex.prefix + step.id, step.id, ex.prefix, value, index, entry(getattr(step, "entry", None)), nested)
+    options = getattr(step, "entry", None)
+    inp = StartStepInput(ex.prefix + step.id, step.id, ex.prefix, value, index, entry(options) if options else None, nested)
     for i in ex.rs.interceptors:
         i.start_step(inp)
 
 
 def step_ended(ex: Execution, key: str, record: StepResult) -> None:
-    error, exception = _error(record.error) if record.status == "failed" else (None, None)
-    inp = EndStepInput(
-        path=ex.prefix + key,
-        step_id=key,
-        prefix=ex.prefix,
-        status=record.status,
-        output=record.output,
-        suspend_payload=strip_meta(record.suspend_payload),
-        error=error,
-        exception=exception,
-        resumed=record.resumed_at is not None,
-        iteration=(record.metadata or {}).get("iterationCount"),
-    )
+    status = record.status
+    error, exception = _error(record.error) if status == "failed" else (None, None)
+    suspended = strip_meta(record.suspend_payload) if status == "suspended" else None
+    iteration = record.metadata.get("iterationCount") if record.metadata else None
+    # positional: this runs for every step while tracing is on
+    inp = EndStepInput(ex.prefix + key, key, ex.prefix, status, record.output, suspended, error, exception, None, record.resumed_at is not None, iteration)
     for i in ex.rs.interceptors:
         i.end_step(inp)
 

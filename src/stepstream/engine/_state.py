@@ -99,10 +99,8 @@ class RunState:
         self.sinks = sinks
         self.resource_id = resource_id
         self.restarting = restarting
-        #: the interceptors of this execution (`stepstream.interceptors`); set before the walk
-        self.interceptors: tuple[ExecutionInterceptor, ...] = ()
-        #: (trace id, span id) of the execution's trace, when an interceptor records one
-        self.trace: tuple[str, str] | None = None
+        self.interceptors: tuple[ExecutionInterceptor, ...] = ()  # this execution's (`stepstream.interceptors`)
+        self.trace: tuple[str, str] | None = None  # (trace id, span id) an interceptor records in
         #: the `Stepstream` app of the run's workflow (`ctx.app`), if it has one
         self.app: Any = None
         self.abort_event = asyncio.Event()
