@@ -110,8 +110,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         nonlocal completed, stop
         entry = outs[i]
         item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
-        if rs.interceptors:
-            intercept.step_started(ex, step, items[i], i)
+        intercept.item_started(ex, step, items[i], i)
         if is_workflow:
             assert isinstance(step, Workflow)
             sub_target = None
@@ -137,8 +136,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         if att.state_updates and att.status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if rs.interceptors:
-            intercept.item_ended(ex, key, i, att)
+        intercept.item_ended(ex, key, i, att)
         record = _item_record(att)
         if att.status == "suspended" and att.labels:
             record["labels"] = {label: where.get("path") or [key] for label, where in att.labels.items()}

@@ -144,7 +144,15 @@ def step_ended(ex: Execution, key: str, record: StepResult) -> None:
         i.end_step(inp)
 
 
+def item_started(ex: Execution, step: Step, value: Any, index: int) -> None:
+    """`start_step` for one foreach item (the check is here: a foreach item costs far more than a call)."""
+    if ex.rs.interceptors:
+        step_started(ex, step, value, index)
+
+
 def item_ended(ex: Execution, key: str, index: int, att: _Attempt) -> None:
+    if not ex.rs.interceptors:
+        return
     status, value = att.status, att.value
     error, exception = _error(value) if status == "failed" else (None, None)
     inp = EndStepInput(
