@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from stepstream import RunQuery
 from stepstream.errors import StorageError
 from stepstream.results import StepResult
 from stepstream.storage.base import RunRecord
@@ -426,7 +427,7 @@ async def test_wal_stays_bounded_under_sustained_load(tmp_path: Path) -> None:
             assert (await run.start(input_data={})).status == "success"
             if i % 100 == 99:
                 largest = max(largest, await asyncio.to_thread(os.path.getsize, wal))
-        runs, total = await app.storage.list_runs(workflow_id="wal-load", per_page=1, page=0)
+        runs, total = await app.storage.list_runs(RunQuery(workflow_id="wal-load", per_page=1, page=0))
         assert total == 2500 and runs[0].status == "success"
     finally:
         await app.close()

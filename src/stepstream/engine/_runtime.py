@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..run_query import RunQuery
 from ..storage.base import Storage
 from .management import get_run, list_runs
 from .run import Run, create_run, flush_pending_runs
@@ -27,18 +27,9 @@ class EngineRuntime:
     async def create_run(self, workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
         return await create_run(workflow, run_id, resource_id)
 
-    async def list_runs(
-        self,
-        workflow: Workflow,
-        status: str | Sequence[str] | None,
-        from_date: datetime | None,
-        to_date: datetime | None,
-        resource_id: str | None,
-        page: int | None,
-        per_page: int | None,
-    ) -> dict[str, Any]:
+    async def list_runs(self, workflow: Workflow, query: RunQuery) -> dict[str, Any]:
         await flush_pending_runs(workflow)
-        return await list_runs(workflow, status, from_date, to_date, resource_id, page, per_page)
+        return await list_runs(workflow, query)
 
     async def get_run(
         self, workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Sequence[str] | None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from .._suspend_meta import meta_of
 from ..results import StepResult, WorkflowState
+from ..run_query import RunQuery
 from ..workflow._render import serialized_step_graph
 from ..workflow.plan import ConditionalNode, ParallelNode
 from ._state import public_labels
@@ -29,28 +29,9 @@ def run_summary(record: RunRecord) -> dict[str, Any]:
     }
 
 
-async def list_runs(
-    workflow: Workflow,
-    status: str | Sequence[str] | None,
-    from_date: datetime | None,
-    to_date: datetime | None,
-    resource_id: str | None,
-    page: int | None,
-    per_page: int | None,
-) -> dict[str, Any]:
-    if page is not None and page < 0:
-        raise ValueError(f"page must be >= 0, got {page}")
-    if per_page is not None and per_page < 1:
-        raise ValueError(f"per_page must be a positive integer, got {per_page}")
-    runs, total = await workflow.storage.list_runs(
-        workflow_id=workflow.id,
-        status=status,
-        from_date=from_date,
-        to_date=to_date,
-        resource_id=resource_id,
-        page=page,
-        per_page=per_page,
-    )
+async def list_runs(workflow: Workflow, query: RunQuery) -> dict[str, Any]:
+    """`{"runs": [...], "total": n}`: the run summaries `query` finds (it is checked first)."""
+    runs, total = await workflow.storage.list_runs(query.checked())
     return {"runs": [run_summary(r) for r in runs], "total": total}
 
 

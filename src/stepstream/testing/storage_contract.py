@@ -44,6 +44,7 @@ from typing import Any
 
 from ..errors import StorageError
 from ..results import StepResult
+from ..run_query import RunQuery
 from ..storage.base import RunRecord, Storage
 from ._payload_checks import PAYLOAD_CHECKS
 from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker, in_processes, open_storage, require_processes
@@ -311,7 +312,7 @@ async def check_list_runs_filters_and_pages(target: ContractTarget) -> None:
             assert await storage.create_run(runs[run_id])
 
         async def ids(expected_total: int | None = None, **filters: Any) -> list[str]:
-            found, total = await storage.list_runs(**filters)
+            found, total = await storage.list_runs(RunQuery(**filters))
             for record in found:
                 assert_same_run(record, runs[record.run_id], steps=False)
             want = len(found) if expected_total is None else expected_total
@@ -356,7 +357,7 @@ async def check_delete_run(target: ContractTarget) -> None:
         assert await storage.create_run(RunRecord(WF, "run-1"))
         loaded = await storage.load_run(WF, "run-1")
         assert loaded is not None and loaded.steps == {}, "steps of a deleted run must not come back"
-        assert (await storage.list_runs(workflow_id=WF))[1] == 2
+        assert (await storage.list_runs(RunQuery(workflow_id=WF)))[1] == 2
     finally:
         await storage.close()
 
