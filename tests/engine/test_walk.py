@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stepstream import StepContext, create_step, create_workflow
+from stepstream.engine._context import EngineStepContext
 from stepstream.engine._executor import Execution
 from stepstream.engine._host import AttemptRequest
 from stepstream.engine._state import RunState, _Attempt
@@ -42,7 +43,7 @@ class FakeHost:
 
     async def attempt(self, request: AttemptRequest) -> _Attempt:
         self.commands.append(("attempt", request.path, request.value, request.retry_count))
-        ctx: StepContext[Any, Any] = StepContext(request.ex, request.step, request.key, request.value, retry_count=request.retry_count)
+        ctx: StepContext[Any, Any] = EngineStepContext(request.ex, request.step, request.key, request.value, retry_count=request.retry_count)
         try:
             out = request.step.execute(ctx)
         except Exception as exc:

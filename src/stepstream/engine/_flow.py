@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 from ..results import StepResult
-from ..step import Step, StepContext
+from ..step import Step
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, LoopNode, ParallelNode
+from ._context import EngineStepContext
 
 if TYPE_CHECKING:
     from ._executor import Execution
@@ -86,7 +87,7 @@ def _condition_input(ex: Execution, step: Step, value: Any) -> Any:
 
 
 async def check(ex: Execution, cond: Callable[..., Any], key: str, value: Any, iteration: int | None) -> bool:
-    ctx = StepContext(ex, None, key, value, retry_count=-1, iteration_count=iteration)
+    ctx = EngineStepContext(ex, None, key, value, retry_count=-1, iteration_count=iteration)
     try:
         return bool(await ex.rs.host.call(cond, ctx))
     except Exception as exc:

@@ -17,8 +17,8 @@ from .._serialize import serialize_error
 from .._suspend_meta import META, meta_of, strip_meta
 from ..events import STEP_RESULT, STEP_START, WorkflowEvent
 from ..results import StepResult
-from ..step import StepContext
 from ..workflow.builder import Workflow, concurrency_value
+from ._context import EngineStepContext
 from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ async def resolve_concurrency(ex: Execution, node: ForeachNode, items: list[Any]
     configured = node.concurrency
     if not callable(configured):
         return configured
-    ctx = StepContext(ex, None, node.step.id, items, retry_count=-1)
+    ctx = EngineStepContext(ex, None, node.step.id, items, retry_count=-1)
     value = await ex.rs.host.call(configured, ctx)
     resolved = concurrency_value(value)
     if ex.rs.tracer is not None:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from .._schema import to_json
 from ..events import STEP_RESULT, STEP_WAITING
 from ..results import StepResult
-from ..step import StepContext
 from ..workflow.plan import SleepNode
+from ._context import EngineStepContext
 
 if TYPE_CHECKING:
     from ._executor import Execution
@@ -53,7 +53,7 @@ async def run_sleep(ex: Execution, node: SleepNode, value: Any) -> tuple[str, An
 async def sleep_seconds(ex: Execution, node: SleepNode, value: Any) -> float:
     target: Any = node.duration if node.until is None else node.until
     if callable(target):
-        ctx = StepContext(ex, None, node.id, value, retry_count=-1)
+        ctx = EngineStepContext(ex, None, node.id, value, retry_count=-1)
         target = await ex.rs.host.call(target, ctx)
     if isinstance(target, datetime):
         when = target if target.tzinfo else target.replace(tzinfo=UTC)
