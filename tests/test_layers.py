@@ -121,7 +121,7 @@ def test_the_check_reports_upward_imports_and_ignores_type_only_ones(tmp_path: P
         "if TYPE_CHECKING:\n"
         "    from ..engine.run import Run\n"
         "def later():\n"
-        "    from ..engine import management\n"
+        "    from ..engine import stored_runs\n"
     )
     assert violations(src) == ["stepstream/workflow/sample.py:6: definition imports stepstream.engine (engine)"]
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine.management import run_summary, workflow_state
+from ..engine.stored_runs import run_summary, workflow_state
 from ..results import WorkflowState
 from ..run_query import RunQuery
 from ..storage.base import Storage

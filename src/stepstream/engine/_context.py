@@ -1,7 +1,7 @@
 """The engine's `StepContext`: what a step body (or a condition, map or sleep function) gets.
 
 `stepstream.step.StepContext` is the Protocol users annotate with; `EngineStepContext`
-implements it over the walk of one level (`_executor.Execution`), so the definition
+implements it over the walk of one level (`_executor.LevelWalk`), so the definition
 layer never sees the runtime. The definition-time helpers that need more than the
 user-facing surface (`.map()`) ask for `MapContext`, which this class also implements.
 """
@@ -18,7 +18,7 @@ from ..step import InputT, ResumeT, Step
 
 if TYPE_CHECKING:
     from ..app import Stepstream
-    from ._executor import Execution
+    from ._executor import LevelWalk
 
 
 class RunAbortSignal:
@@ -59,7 +59,7 @@ class EventWriter:
 
     __slots__ = ("_ex", "_name")
 
-    def __init__(self, ex: Execution, name: str):
+    def __init__(self, ex: LevelWalk, name: str):
         self._ex = ex
         self._name = name
 
@@ -105,7 +105,7 @@ class EngineStepContext(Generic[InputT, ResumeT]):
 
     def __init__(
         self,
-        ex: Execution,
+        ex: LevelWalk,
         step: Step | None,
         key: str,
         input_data: Any,

@@ -13,13 +13,13 @@ from ..workflow.plan import SleepNode
 from ._context import EngineStepContext
 
 if TYPE_CHECKING:
-    from ._executor import Execution
+    from ._executor import LevelWalk
 
 
-async def run_sleep(ex: Execution, node: SleepNode, value: Any) -> tuple[str, Any]:
+async def run_sleep(ex: LevelWalk, node: SleepNode, value: Any) -> tuple[str, Any]:
     key = node.id
     if ex.replay:
-        prev = ex.context.get(key)
+        prev = ex.steps.get(key)
         if prev is not None and prev.status == "success":
             return "success", prev.output
     rs = ex.rs
@@ -50,7 +50,7 @@ async def run_sleep(ex: Execution, node: SleepNode, value: Any) -> tuple[str, An
     return "success", value
 
 
-async def sleep_seconds(ex: Execution, node: SleepNode, value: Any) -> float:
+async def sleep_seconds(ex: LevelWalk, node: SleepNode, value: Any) -> float:
     target: Any = node.duration if node.until is None else node.until
     if callable(target):
         ctx = EngineStepContext(ex, None, node.id, value, retry_count=-1)

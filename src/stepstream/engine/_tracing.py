@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
 
     from ..request_context import RequestContext
-    from ._executor import Execution
+    from ._executor import LevelWalk
     from ._state import Target
     from .run import Run
 
@@ -67,7 +67,7 @@ class RunTracer:
     def step_ended(self, handle: Any, record: StepResult) -> None:
         """Closes a step span with the record's status."""
 
-    async def node(self, ex: Execution, node: Node, value: Any) -> tuple[str, Any]:
+    async def node(self, ex: LevelWalk, node: Node, value: Any) -> tuple[str, Any]:
         """Runs a parallel, conditional, loop, foreach or sleep node (inside its span)."""
         return await ex._run_node(node, value, True)
 
@@ -545,7 +545,7 @@ class OtelRunTracer(RunTracer):
         self._live.pop(handle, None)
 
     # -- parallel, conditional, loops --------------------------------------------------
-    async def node(self, ex: Execution, node: Node, value: Any) -> tuple[str, Any]:
+    async def node(self, ex: LevelWalk, node: Node, value: Any) -> tuple[str, Any]:
         handle = self._node_started(ex, node, value)
         if handle is None:
             return await ex._run_node(node, value, True)
@@ -559,7 +559,7 @@ class OtelRunTracer(RunTracer):
         self._node_ended(handle, ex, status)
         return status, out
 
-    def _node_started(self, ex: Execution, node: Node, value: Any) -> _Open | None:
+    def _node_started(self, ex: LevelWalk, node: Node, value: Any) -> _Open | None:
         if isinstance(node, (SleepNode, StepNode)) or ex.replayed(node):
             return None
         attrs: Attrs
@@ -577,7 +577,7 @@ class OtelRunTracer(RunTracer):
             attrs = {T.SPAN_TYPE: T.TYPE_LOOP, T.LOOP_TYPE: "foreach"}
             if not callable(node.concurrency):  # a function's value is recorded once resolved
                 attrs[T.LOOP_CONCURRENCY] = node.concurrency
-            prev = ex.context.get(node.step.id) if ex.replay else None
+            prev = ex.steps.get(node.step.id) if ex.replay else None
             items = prev.payload if prev is not None and prev.status == "suspended" else value
             if isinstance(items, (list, tuple)):
                 attrs[T.FOREACH_ITEM_COUNT] = len(items)
@@ -604,7 +604,7 @@ class OtelRunTracer(RunTracer):
             self._parents.pop(prefix + step_id, None)
         self._live.pop(handle, None)
 
-    def _node_ended(self, handle: _Open, ex: Execution, status: str) -> None:
+    def _node_ended(self, handle: _Open, ex: LevelWalk, status: str) -> None:
         self._node_done(handle, ex.prefix)
         span = handle.span
         span.set_attribute(T.STATUS, status)

@@ -1,4 +1,8 @@
-"""Run management on a workflow: list, get (Mastra's WorkflowState shape), delete."""
+"""Stored runs as the API shows them: a listed run's summary, and one run as Mastra's `WorkflowState`.
+
+Pure views of `RunRecord`s (no storage calls): the engine's runtime (`_runtime`) and
+the CLI read records and show them through these.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from .._suspend_meta import meta_of
 from ..results import StepResult, WorkflowState
-from ..run_query import RunQuery
 from ..workflow._render import serialized_step_graph
 from ..workflow.plan import ConditionalNode, ParallelNode
 from ._state import public_labels
@@ -27,12 +30,6 @@ def run_summary(record: RunRecord) -> dict[str, Any]:
         "createdAt": record.created_at,
         "updatedAt": record.updated_at,
     }
-
-
-async def list_runs(workflow: Workflow, query: RunQuery) -> dict[str, Any]:
-    """`{"runs": [...], "total": n}`: the run summaries `query` finds (it is checked first)."""
-    runs, total = await workflow.storage.list_runs(query.checked())
-    return {"runs": [run_summary(r) for r in runs], "total": total}
 
 
 def workflow_state(
@@ -92,10 +89,3 @@ def _positions(workflow: Workflow) -> dict[str, list[int]]:
         for j, step_id in enumerate(ids):
             out.setdefault(step_id, [i, j] if multi else [i])
     return out
-
-
-async def get_run(
-    workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Collection[str] | None = None
-) -> WorkflowState | None:
-    record = await workflow.storage.load_run(workflow.id, run_id)
-    return None if record is None else workflow_state(record, workflow, with_nested_workflows, fields)
