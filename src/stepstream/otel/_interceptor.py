@@ -56,7 +56,8 @@ class TracingInterceptor(I.Interceptor):
         self._fixed = tracer_provider
         self._cached: tuple[TracerProvider, trace.Tracer | None] | None = None
 
-    def _tracer(self) -> trace.Tracer | None:
+    def tracer(self) -> trace.Tracer | None:
+        """The OpenTelemetry tracer it records with now, or None when no real provider is configured."""
         provider = self._fixed or T.tracer_provider() or trace.get_tracer_provider()
         cached = self._cached
         if cached is not None and cached[0] is provider:
@@ -72,7 +73,7 @@ class TracingInterceptor(I.Interceptor):
     def intercept_execution(self, input: I.StartExecutionInput) -> I.ExecutionInterceptor | None:
         if input.internal_spans & InternalSpans.WORKFLOW:
             return None  # a hidden workflow: no span at all (Mastra's tracingPolicy)
-        tracer = self._tracer()
+        tracer = self.tracer()
         if tracer is None:
             return None
         try:
