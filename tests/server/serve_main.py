@@ -27,17 +27,7 @@ def _storage(url: str, pg_schema: str | None) -> Storage:
     return storage_from_url(url)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--storage", required=True)
-    parser.add_argument("--pg-schema")
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds each chain step sleeps")
-    parser.add_argument("--token")
-    args = parser.parse_args()
-    os.environ["STEPSTREAM_TEST_DELAY"] = str(args.delay)
-    app = make_app(_storage(args.storage, args.pg_schema))
-    config = uvicorn.Config(create_app(app, auth_token=args.token), host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+async def _serve(server: uvicorn.Server) -> None:
     task = asyncio.ensure_future(server.serve())
     while not server.started:
         if task.done():
@@ -50,5 +40,20 @@ async def main() -> None:
     await task
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--storage", required=True)
+    parser.add_argument("--pg-schema")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds each chain step sleeps")
+    parser.add_argument("--token")
+    args = parser.parse_args()
+    os.environ["STEPSTREAM_TEST_DELAY"] = str(args.delay)
+    app = make_app(_storage(args.storage, args.pg_schema))
+    config = uvicorn.Config(create_app(app, auth_token=args.token), host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    # the event loop `uvicorn.run` (so `stepstream serve`) runs on: uvloop, from uvicorn[standard]
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(_serve(uvicorn.Server(config)))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -10,11 +10,13 @@ run goes on, and `observe` can read it again from any offset.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 
 from pydantic_core import to_json
-from starlette.responses import StreamingResponse
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from .._serialize import serialize_error
 from ..errors import StepstreamError
@@ -23,6 +25,9 @@ from ..events import EMPTY_USAGE, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
 SEPARATOR = "\x1e"
 _SEPARATOR = SEPARATOR.encode()
 STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+_RAW_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), *((k.encode(), v.encode()) for k, v in STREAM_HEADERS.items())]
+_START = {"type": "http.response.start", "status": 200, "headers": _RAW_HEADERS}
+_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class EventSource(Protocol):
@@ -42,6 +47,14 @@ def record(data: dict[str, Any]) -> bytes:
     return to_json(data, serialize_unknown=True) + _SEPARATOR
 
 
+def event_record(event: WorkflowEvent) -> bytes:
+    """`record(event.to_dict())` in one pass: the payload is encoded straight to bytes."""
+    if event.raw is not None:
+        return record(event.to_dict())
+    data = {"type": event.type, "runId": event.run_id, "from": event.from_, "payload": event.payload}
+    return to_json(data, serialize_unknown=True) + _SEPARATOR
+
+
 def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[bytes]:
     """What Mastra streams when the call is refused: a start and a failed finish carrying the error."""
     error = serialize_error(exc) or {}
@@ -57,18 +70,65 @@ def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[b
     return [record(start), record(finish)]
 
 
-async def _frames(source: EventSource, workflow_id: str) -> AsyncIterator[bytes]:
+async def _frames(source: EventSource, workflow_id: str) -> AsyncGenerator[bytes, None]:
     sent = False
     async with source:
         try:
             async for event in source:
                 sent = True
-                yield record(event.to_dict())
+                yield event_record(event)
         except Exception as exc:
             for chunk in refused_records(source.run_id, workflow_id, exc)[1 if sent else 0 :]:
                 yield chunk
 
 
-def stream_response(source: EventSource, workflow_id: str) -> StreamingResponse:
-    """A `text/plain` chunked answer carrying the run's events, one flushed record each."""
-    return StreamingResponse(_frames(source, workflow_id), media_type="text/plain; charset=utf-8", headers=STREAM_HEADERS)
+class EventStream(Response):
+    """A `text/plain` chunked answer carrying the run's events, one flushed record each.
+
+    Plain ASGI rather than Starlette's `StreamingResponse`, whose per-stream task group is
+    most of a stream's cost in the server: one small task waits for the client to hang up
+    and then cancels the stream (the run itself goes on; see the module docstring)."""
+
+    media_type = "text/plain; charset=utf-8"
+
+    def __init__(self, source: EventSource, workflow_id: str):
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = list(_RAW_HEADERS)
+        self._frames = _frames(source, workflow_id)
+        self._streaming = False
+        self._hung_up = False
+
+    async def _watch(self, receive: Receive, task: asyncio.Task[Any]) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        if self._streaming:
+            self._hung_up = True
+            task.cancel()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        await send({**_START, "headers": self.raw_headers})
+        self._streaming = True
+        watcher = asyncio.get_running_loop().create_task(self._watch(receive, task))
+        try:
+            async for chunk in self._frames:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except asyncio.CancelledError:
+            if not self._hung_up or task.uncancel() > 0:
+                raise
+            await self._frames.aclose()
+            return
+        except OSError:  # an ASGI 2.4 server's `send` after the client hung up
+            await self._frames.aclose()
+            return
+        finally:
+            self._streaming = False
+            watcher.cancel()
+        await send(_END)
+
+
+def stream_response(source: EventSource, workflow_id: str) -> Response:
+    """The answer of a stream route (see `EventStream`)."""
+    return EventStream(source, workflow_id)
