@@ -1,4 +1,9 @@
-"""Mastra's stream framing: each event's JSON followed by `\\x1e`, flushed as its own chunk.
+"""Mastra's stream framing: each event's JSON followed by `\\x1e`, sent the moment it happens.
+
+Records ready at the same moment (a step's result and the next step's start) go out in one
+write, and the run's finish goes with the end of the answer: the same bytes as Mastra's,
+in fewer writes (a client splits records at the separator, never at chunk boundaries),
+and each write costs the server a system call and its loopback peer a wake-up.
 
 A stream answers 200 at once. A call the engine refuses before the run starts
 (invalid input or resume data, a run that is not suspended, an unknown step)
@@ -27,7 +32,6 @@ _SEPARATOR = SEPARATOR.encode()
 STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 _RAW_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), *((k.encode(), v.encode()) for k, v in STREAM_HEADERS.items())]
 _START = {"type": "http.response.start", "status": 200, "headers": _RAW_HEADERS}
-_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class EventSource(Protocol):
@@ -36,6 +40,8 @@ class EventSource(Protocol):
     run_id: str
 
     def __aiter__(self) -> AsyncIterator[WorkflowEvent]: ...
+
+    def batches(self) -> AsyncIterator[list[WorkflowEvent]]: ...
 
     async def __aenter__(self) -> Any: ...
 
@@ -70,20 +76,20 @@ def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[b
     return [record(start), record(finish)]
 
 
-async def _frames(source: EventSource, workflow_id: str) -> AsyncGenerator[bytes, None]:
+async def _frames(source: EventSource, workflow_id: str) -> AsyncGenerator[tuple[bytes, bool], None]:
+    """The records of each batch of events as one chunk, and whether it ends with the run's finish."""
     sent = False
     async with source:
         try:
-            async for event in source:
+            async for batch in source.batches():
                 sent = True
-                yield event_record(event)
+                yield b"".join([event_record(event) for event in batch]), batch[-1].type == WORKFLOW_FINISH
         except Exception as exc:
-            for chunk in refused_records(source.run_id, workflow_id, exc)[1 if sent else 0 :]:
-                yield chunk
+            yield b"".join(refused_records(source.run_id, workflow_id, exc)[1 if sent else 0 :]), True
 
 
 class EventStream(Response):
-    """A `text/plain` chunked answer carrying the run's events, one flushed record each.
+    """A `text/plain` chunked answer carrying the run's events as they happen.
 
     Plain ASGI rather than Starlette's `StreamingResponse`, whose per-stream task group is
     most of a stream's cost in the server: one small task waits for the client to hang up
@@ -112,9 +118,16 @@ class EventStream(Response):
         await send({**_START, "headers": self.raw_headers})
         self._streaming = True
         watcher = asyncio.get_running_loop().create_task(self._watch(receive, task))
+        held = b""  # the run's finish goes out with the end of the answer, in one write
         try:
-            async for chunk in self._frames:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            async for chunk, last in self._frames:
+                if held:
+                    await send({"type": "http.response.body", "body": held, "more_body": True})
+                    held = b""
+                if last:
+                    held = chunk
+                else:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except asyncio.CancelledError:
             if not self._hung_up or task.uncancel() > 0:
                 raise
@@ -126,7 +139,7 @@ class EventStream(Response):
         finally:
             self._streaming = False
             watcher.cancel()
-        await send(_END)
+        await send({"type": "http.response.body", "body": held, "more_body": False})
 
 
 def stream_response(source: EventSource, workflow_id: str) -> Response:
