@@ -16,6 +16,7 @@ import uvicorn
 
 from stepstream.app import storage_from_url
 from stepstream.server import create_app
+from stepstream.server._process import prepare_server_process
 from stepstream.storage import PostgresStorage, Storage
 
 from .flows import make_app
@@ -50,6 +51,7 @@ def main() -> None:
     os.environ["STEPSTREAM_TEST_DELAY"] = str(args.delay)
     app = make_app(_storage(args.storage, args.pg_schema))
     config = uvicorn.Config(create_app(app, auth_token=args.token), host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    prepare_server_process()  # as `stepstream serve` does
     # the event loop `uvicorn.run` (so `stepstream serve`) runs on: uvloop, from uvicorn[standard]
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(_serve(uvicorn.Server(config)))
