@@ -618,6 +618,9 @@ class Run:
             return
         await self._ensure_created()
         wf = self.workflow
+        remote = getattr(wf.executor, "cancel", None)
+        if remote is not None and await remote(self):
+            return  # a distributed executor delivered the cancel to the live execution
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
             wf.id,
@@ -688,6 +691,10 @@ class Run:
         """Walks one execution: `input_data` and `rc` are the plan's input and request
         context as the caller gave them (a typed input, a live `RequestContext`)."""
         wf = self.workflow
+        drive = getattr(wf.executor, "drive", None)
+        if drive is not None:  # a distributed executor walks the plan elsewhere (stepstream.temporal)
+            result: WorkflowResult = await drive(self, plan, input_data, rc, tracing_options, opts)
+            return result
         targets = plan.walk_targets()
         time_travel = plan.walk_time_travel()
         restarting = plan.restarting
