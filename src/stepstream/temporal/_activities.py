@@ -40,6 +40,11 @@ HEARTBEAT_SECONDS = 10.0
 """The longest gap between two heartbeats of a running step (a third of the timeout if shorter)."""
 
 
+CANCEL_GRACE_SECONDS = 10.0
+"""How long a canceled step may take to end (a sync step cannot be interrupted) before its
+activity reports the cancel without its result."""
+
+
 class _Collect(Sink):
     """Keeps the events a step emits in its activity (writer output), for the walk to number."""
 
@@ -53,7 +58,7 @@ class _Collect(Sink):
 async def apply_ops(storage: Storage, workflow_id: str, run_id: str, owner: str | None, ops: list[dict[str, Any]]) -> bool:
     """Does the walk's deferred writes in order; False (stopping there) if one is refused."""
     floor = 0
-    if ops and activity.info().attempt > 1 and storage.keeps_events:
+    if ops and (activity.info().attempt > 1 or ops[0].get("maybeDone")) and storage.keeps_events:
         page = await storage.read_events(workflow_id, run_id, limit=0)  # a retry: what the last attempt wrote stays
         floor = page.next_offset if page is not None else 0
     for op in ops:
@@ -135,7 +140,7 @@ class Activities:
             step,
             args["key"],
             args["value"],
-            resume_data=args.get("resumeData"),
+            resume_data=_resume_data(level, step, args.get("resumeData")),
             suspend_data=args.get("suspendData"),
             retry_count=int(args.get("retryCount") or 0),
             iteration=args.get("iteration"),
@@ -174,6 +179,16 @@ class Activities:
         return Execution(rs, level, prefix, init, replay=True), sink
 
 
+def _resume_data(level: Workflow, step: Step, data: Any) -> Any:
+    """The resume data as the claim validated it (it crossed Temporal as JSON)."""
+    if data is None or not level.validate_inputs or step.resume_schema is None:
+        return data
+    try:
+        return step._resume.validate(data, "Invalid resume data")
+    except ValidationError:
+        return data
+
+
 async def _heartbeating(rs: RunState, work: Any) -> _Attempt:
     """Awaits the attempt, heartbeating; a cancel of the activity aborts the step, then raises."""
     task: asyncio.Task[_Attempt] = asyncio.ensure_future(work)
@@ -189,8 +204,12 @@ async def _heartbeating(rs: RunState, work: Any) -> _Attempt:
             if not info.is_local:
                 activity.heartbeat()
     except asyncio.CancelledError:
-        rs.request_abort()  # interrupts the step at its await; the attempt ends canceled
-        await asyncio.wait({task}, timeout=5)
+        # The run was canceled: the step is interrupted at its await (the attempt ends
+        # canceled), or, listening to its abort signal, returns a result of its own.
+        rs.request_abort()
+        await asyncio.wait({task}, timeout=CANCEL_GRACE_SECONDS)
+        if task.done() and not task.cancelled():
+            return task.result()
         raise
 
 

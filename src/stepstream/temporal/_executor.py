@@ -21,12 +21,13 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from ..errors import RunStateError, StepstreamError, ValidationError
-from ..events import WORKFLOW_CANCELED, WORKFLOW_FINISH, WorkflowEvent
+from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WorkflowEvent
 from ..request_context import RequestContext
 from ..results import WorkflowResult
 from ..storage.base import Storage
 from ..engine._lifecycle import call_on_finish
 from ..engine._plan import ExecutionPlan
+from ._errors import rebuild_error
 from ._payloads import data_converter
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 
 WORKFLOW = "stepstream.run"
 """The Temporal workflow type every stepstream execution runs as."""
+
+CANCEL = "stepstream.cancel"
+"""The signal that cancels a run's live execution."""
 
 _TAIL_WAIT = 1.0
 
@@ -80,7 +84,9 @@ class TemporalExecutor:
         self.max_attempts = max_attempts
         self.local_steps = local_steps
         self._clients: dict[int, Client] = {}
-        self._lock: asyncio.Lock | None = None
+        #: runs this process drives now: (workflow id, run id) -> their handle (None: starting)
+        self._driving: dict[tuple[str, str], Any] = {}
+        self._cancels: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return f"TemporalExecutor(task_queue={self.task_queue!r})"
@@ -119,6 +125,8 @@ class TemporalExecutor:
         args = {"plan": plan.to_dict(), "resourceId": run.resource_id, "config": self.config()}
         run.status = "running"
         run._idle.clear()
+        key = (wf.id, run.run_id)
+        self._driving[key] = None
         try:
             handle = await client.start_workflow(
                 WORKFLOW,
@@ -128,6 +136,9 @@ class TemporalExecutor:
                 id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,  # the claim fenced it already
                 result_type=dict,
             )
+            self._driving[key] = handle
+            if key in self._cancels:  # canceled while it was starting
+                await handle.signal(CANCEL)
             tail = _Tail(run, plan.next_offset) if run._sinks and wf.storage.keeps_events else None
             following = asyncio.ensure_future(tail.follow()) if tail is not None else None
             try:
@@ -142,12 +153,21 @@ class TemporalExecutor:
                     pass
             return await self._settle(run, out, input_data, rc, opts)
         finally:
+            self._driving.pop(key, None)
+            self._cancels.discard(key)
             run._idle.set()
 
     async def cancel(self, run: Run) -> bool:
         """Cancels the run's live Temporal execution (`Run.cancel`'s hook); False if there is none
         (a suspended run, or one whose execution has not started), so storage marks it canceled."""
         wf = run.workflow
+        key = (wf.id, run.run_id)
+        if key in self._driving:  # this process drives it: cancel its execution (once started)
+            handle = self._driving[key]
+            self._cancels.add(key)
+            if handle is not None:
+                await handle.signal(CANCEL)
+            return True
         record = await wf.storage.load_run(wf.id, run.run_id)
         if record is None or record.status not in ("running", "waiting"):
             return False
@@ -157,7 +177,7 @@ class TemporalExecutor:
             description = await handle.describe()
             if description.status is None or description.status.name != "RUNNING":
                 return False
-            await handle.cancel()
+            await handle.signal(CANCEL)
         except RPCError:
             return False
         return True
@@ -170,6 +190,8 @@ class TemporalExecutor:
         else:
             result = WorkflowResult.from_dict(out["result"], wf.id)
             result.input = input_data
+            for record in result.steps.values():
+                record.error = rebuild_error(record.error)
             if result.status == "success" and result.result is not None and wf.validate_inputs and wf._out.adapter is not None:
                 with contextlib.suppress(ValidationError):
                     result.result = wf._out.validate(result.result, "workflow result")
@@ -203,7 +225,7 @@ class TemporalExecutor:
 
 
 def _finish_event(run_id: str, status: str) -> WorkflowEvent:
-    payload = {"workflowStatus": status, "output": {"usage": {}}, "metadata": {}}
+    payload = {"workflowStatus": status, "output": {"usage": dict(EMPTY_USAGE)}, "metadata": {}}
     return WorkflowEvent(WORKFLOW_FINISH, run_id, payload)
 
 

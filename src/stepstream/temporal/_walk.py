@@ -29,7 +29,7 @@ from temporalio.exceptions import ActivityError, CancelledError, is_cancelled_ex
 from temporalio.workflow import ActivityCancellationType
 
 from .._schema import to_json
-from ..errors import NonRetryableError, StepstreamError
+from ..errors import StepstreamError
 from ..events import WORKFLOW_START, WorkflowEvent
 from ..request_context import RequestContext
 from ..results import StepResult
@@ -40,6 +40,7 @@ from ..engine._host import AttemptRequest
 from ..engine._plan import ExecutionPlan
 from ..engine._state import Fenced, RunState, _Attempt
 from ..engine.run import Run
+from ._errors import rebuild_error
 
 ATTEMPT = "stepstream.attempt"
 WRITE = "stepstream.write"
@@ -88,6 +89,14 @@ class TemporalHost:
         self.ops: list[dict[str, Any]] = []
         #: the run's status when the last flush was refused (None: it was not)
         self.fenced_status: str | None = None
+        #: an activity carrying writes is in flight: writes go in log order, so no other
+        #: activity takes any until it ends (parallel steps' events wait for the next one)
+        self.carrying = False
+        #: the next writes may have been done by an activity that did not report back
+        self.maybe_done = False
+        #: attempts in flight, by start order (a suspended one settles after those started before it)
+        self._started = 0
+        self._inflight: set[int] = set()
 
     def now_ms(self) -> int:
         return int(workflow.now().timestamp() * 1000)
@@ -95,9 +104,19 @@ class TemporalHost:
     def new_call_id(self) -> str:
         return str(workflow.uuid4())
 
+    def requeue(self, ops: list[dict[str, Any]]) -> None:
+        """Writes an activity carried but may not have done (it failed or was canceled): the next
+        activity does them again (`maybeDone`: it leaves out the events the log holds already)."""
+        if ops:
+            self.ops[:0] = ops
+            self.maybe_done = True
+
     def take_ops(self) -> list[dict[str, Any]]:
         """The deferred writes, then the pending events on their own, as one list of ops."""
         ops, self.ops = self.ops, []
+        if ops and self.maybe_done:
+            self.maybe_done = False
+            ops[0] = {**ops[0], "maybeDone": True}
         events = self.rs.take()
         if events:
             ops.append({"op": "events", "events": events})
@@ -111,7 +130,7 @@ class TemporalHost:
             "levelId": request.workflow_id,
             "runId": rs.run_id,
             "owner": rs.owner,
-            "ops": self.take_ops(),
+            "ops": [] if self.carrying else self.take_ops(),
             "prefix": ex.prefix,
             "key": request.key,
             "stepId": request.step.id,
@@ -126,55 +145,60 @@ class TemporalHost:
             "restarting": rs.restarting,
             "resourceId": rs.resource_id,
         }
-        task = asyncio.current_task()
-        if task is not None:
-            rs.interruptible.add(task)
+        carrier = bool(args["ops"])
+        self.carrying = self.carrying or carrier
+        number = self._started
+        self._started += 1
+        self._inflight.add(number)
         try:
-            out = await self._run_activity(ATTEMPT, args, self.config.step_timeout, heartbeat=True)
-        except (ActivityError, CancelledError, asyncio.CancelledError) as exc:
-            return self._attempt_error(exc, task, request)
+            handle = self._start(ATTEMPT, args, self.config.step_timeout, heartbeat=True)
+            # A cancel of the run cancels the activity; the step may still return its own result.
+            await workflow.wait_condition(lambda: handle.done() or rs.aborted)
+            if not handle.done():
+                handle.cancel()
+            out = await handle
+            if out.get("status") == "suspended":
+                # Concurrent steps suspend in the order they started, as in-process (where they
+                # suspend at once), not in the order their activities happened to report back.
+                await workflow.wait_condition(lambda: min(self._inflight) == number)
+        except (ActivityError, CancelledError) as exc:
+            self.requeue(args["ops"])
+            return self._attempt_error(exc, request)
         finally:
-            if task is not None:
-                rs.interruptible.discard(task)
+            self._inflight.discard(number)
+            if carrier:
+                self.carrying = False
         if out.get("fenced"):
             raise Fenced
         return self._attempt_of(out)
 
-    async def _run_activity(self, name: str, args: dict[str, Any], timeout: timedelta, *, heartbeat: bool = False) -> dict[str, Any]:
+    def _start(self, name: str, args: dict[str, Any], timeout: timedelta, *, heartbeat: bool = False) -> Any:
+        """Schedules an activity (a local one with `local_steps`); returns its handle."""
         config = self.config
         if config.local_steps:
-            out = await workflow.execute_local_activity(
+            return workflow.start_local_activity(
                 name,
                 args,
                 start_to_close_timeout=timeout,
                 retry_policy=config.retry,
                 cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
-        else:
-            out = await workflow.execute_activity(
-                name,
-                args,
-                start_to_close_timeout=timeout,
-                heartbeat_timeout=config.heartbeat_timeout if heartbeat else None,
-                retry_policy=config.retry,
-                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            )
-        result: dict[str, Any] = out
-        return result
+        return workflow.start_activity(
+            name,
+            args,
+            start_to_close_timeout=timeout,
+            heartbeat_timeout=config.heartbeat_timeout if heartbeat else None,
+            retry_policy=config.retry,
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
 
-    def _attempt_error(self, exc: BaseException, task: asyncio.Task[Any] | None, request: AttemptRequest) -> _Attempt:
+    def _attempt_error(self, exc: BaseException, request: AttemptRequest) -> _Attempt:
         payload = to_json(request.value)
-        if is_cancelled_exception(exc) or isinstance(exc, asyncio.CancelledError):
-            if isinstance(exc, asyncio.CancelledError) and not self.rs.aborted:
-                raise exc
-            if task is not None and task.cancelling():
-                task.uncancel()
+        if is_cancelled_exception(exc):
             return _Attempt("canceled", None, payload)
         cause = exc.__cause__ or exc
-        failed = _Attempt(
-            "failed", {"message": f"Step {request.path!r} could not run on Temporal: {cause}", "name": type(cause).__name__}, payload
-        )
-        return failed
+        message = f"Step {request.path!r} could not run on Temporal: {cause}"
+        return _Attempt("failed", rebuild_error({"message": message, "name": type(cause).__name__}, True), payload)
 
     def _attempt_of(self, out: dict[str, Any]) -> _Attempt:
         rs = self.rs
@@ -190,7 +214,7 @@ class TemporalHost:
             rs.request_abort()
         value = out.get("value")
         if out["status"] == "failed":
-            value = _error_of(value, bool(out.get("nonRetryable")))
+            value = rebuild_error(value, bool(out.get("nonRetryable")))
         att = _Attempt(out["status"], value, out.get("payload"), out.get("stateUpdates"), out.get("labels"))
         att.retryable = bool(out.get("retryable"))
         return att
@@ -226,8 +250,14 @@ class TemporalHost:
         """Does the deferred writes now (one activity); False if another execution owns the run.
         With `load`, a refused write also says what the run is now (`self.fenced_status`)."""
         rs = self.rs
+        if self.carrying:
+            await workflow.wait_condition(lambda: not self.carrying)
         args = {"workflowId": rs.workflow_id, "runId": rs.run_id, "owner": rs.owner, "ops": self.take_ops(), "load": load}
-        out = await self._run_activity(WRITE, args, self.config.write_timeout)
+        self.carrying = True
+        try:
+            out = await self._start(WRITE, args, self.config.write_timeout)
+        finally:
+            self.carrying = False
         self.fenced_status = out.get("status")
         return not out.get("fenced")
 
@@ -244,16 +274,7 @@ class TemporalHost:
         return None
 
 
-def _error_of(error: Any, non_retryable: bool) -> Any:
-    """A step's serialized error, as the walk wants it: the dict itself (stored as is), or a
-    `NonRetryableError` that serializes back to it (so the walk skips the retries)."""
-    if not non_retryable or not isinstance(error, dict):
-        return error
-    attrs = {k: v for k, v in error.items() if k not in ("message", "name")}
-    return NonRetryableError(str(error.get("message", "")), **attrs)
-
-
-async def walk(app: Any, data: dict[str, Any]) -> dict[str, Any]:
+async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     """Walks one execution (the Temporal workflow's body); returns what the caller rebuilds
     the result from: the result's JSON, the usage, and the final status write's outcome."""
     plan = ExecutionPlan.from_dict(data["plan"])
@@ -279,7 +300,8 @@ async def walk(app: Any, data: dict[str, Any]) -> dict[str, Any]:
     host = TemporalHost(rs, WalkConfig(data.get("config") or {}))
     rs.host = host
     rs.stored_labels = dict(plan.stored_labels)
-    if plan.canceled:
+    control.rs = rs
+    if plan.canceled or control.canceled:
         rs.abort_event.set()
     task = asyncio.create_task(_walk(run, rs, host, plan, input_data))
     while True:

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from ._activities import Activities
-from ._executor import WORKFLOW, TemporalExecutor
+from ._executor import CANCEL, WORKFLOW, TemporalExecutor
 from ._sandbox import workflow_runner
 from ._walk import walk
 
@@ -29,12 +29,23 @@ _APPS: dict[str, Any] = {}
 class StepstreamWorkflow:
     """One execution of one stepstream run (a start, a resume, a restart or a time travel)."""
 
+    def __init__(self) -> None:
+        self.canceled = False
+        self.rs: Any = None
+
     @workflow.run
     async def run(self, data: dict[str, Any]) -> dict[str, Any]:
         app = _APPS.get(workflow.info().task_queue)
         if app is None:
             raise ApplicationError(f"no stepstream app serves task queue {workflow.info().task_queue!r} in this worker", non_retryable=True)
-        return await walk(app, data)
+        return await walk(app, data, self)
+
+    @workflow.signal(name=CANCEL)
+    def cancel(self) -> None:
+        """`Run.cancel()`: the walk stops at its next boundary, the running step's activity is canceled."""
+        self.canceled = True
+        if self.rs is not None:
+            self.rs.request_abort()
 
 
 def _executor_of(app: Any) -> TemporalExecutor | None:
