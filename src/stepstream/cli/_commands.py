@@ -327,7 +327,9 @@ def serve_cmd(app_arg: str | None, host: str, port: int, app_spec: str | None, s
 @click.option("--module", "modules", multiple=True, metavar="MODULE", help="A flow module to pass through Temporal's sandbox (repeatable).")
 @app_option
 @storage_option
-def worker_cmd(app_arg: str | None, task_queue: str | None, modules: tuple[str, ...], app_spec: str | None, storage_url: str | None) -> None:
+def worker_cmd(
+    app_arg: str | None, task_queue: str | None, modules: tuple[str, ...], app_spec: str | None, storage_url: str | None
+) -> None:
     """Runs a Temporal worker for the app (its executor must be a TemporalExecutor): it walks
     the app's runs and runs their steps, beside any number of other workers."""
     from ._worker import worker

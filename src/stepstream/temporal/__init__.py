@@ -23,8 +23,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("stepstream.temporal needs the 'temporal' extra: pip install 'stepstream[temporal]'") from exc
 
 from ._dev_server import dev_server as dev_server
-from ._executor import TemporalExecutor as TemporalExecutor
 from ._dev_server import find_cli as find_cli
+from ._executor import TemporalExecutor as TemporalExecutor
 from ._payloads import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 from ._payloads import StoragePayloadDriver as StoragePayloadDriver
 from ._payloads import data_converter as data_converter

@@ -23,6 +23,11 @@ from temporalio.exceptions import ApplicationError
 
 from .._schema import to_json
 from .._serialize import serialize_error
+from ..engine._attempt import run_attempt
+from ..engine._executor import Execution
+from ..engine._host import AttemptRequest
+from ..engine._local import LocalHost, default_executor
+from ..engine._state import RunState, Sink, _Attempt
 from ..errors import NonRetryableError, ValidationError, WorkflowNotFoundError
 from ..events import WorkflowEvent
 from ..request_context import RequestContext
@@ -30,11 +35,6 @@ from ..results import StepResult
 from ..step import Step
 from ..storage.base import LoggedEvent, Storage
 from ..workflow.builder import Workflow
-from ..engine._attempt import run_attempt
-from ..engine._executor import Execution
-from ..engine._host import AttemptRequest
-from ..engine._local import LocalHost, default_executor
-from ..engine._state import RunState, Sink, _Attempt
 
 HEARTBEAT_SECONDS = 10.0
 """The longest gap between two heartbeats of a running step (a third of the timeout if shorter)."""
@@ -67,9 +67,7 @@ async def apply_ops(storage: Storage, workflow_id: str, run_id: str, owner: str 
         if kind == "step":
             record = StepResult.from_dict(op["record"])
             record.json_ready = True
-            ok = await storage.save_step(
-                workflow_id, run_id, op["key"], record, op.get("changes"), expected_owner=owner, events=events
-            )
+            ok = await storage.save_step(workflow_id, run_id, op["key"], record, op.get("changes"), expected_owner=owner, events=events)
         elif kind == "run":
             ok = await storage.update_run(workflow_id, run_id, op["changes"], expected_owner=owner, events=events)
         elif kind == "events":

@@ -20,13 +20,13 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from ..engine._lifecycle import call_on_finish
+from ..engine._plan import ExecutionPlan
 from ..errors import RunStateError, StepstreamError, ValidationError
 from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WorkflowEvent
 from ..request_context import RequestContext
 from ..results import WorkflowResult
 from ..storage.base import Storage
-from ..engine._lifecycle import call_on_finish
-from ..engine._plan import ExecutionPlan
 from ._errors import rebuild_error
 from ._payloads import data_converter
 
@@ -41,6 +41,13 @@ CANCEL = "stepstream.cancel"
 """The signal that cancels a run's live execution."""
 
 _TAIL_WAIT = 1.0
+
+
+def with_converter(client: Client, storage: Storage) -> Client:
+    """`client` with stepstream's data converter on `storage` (same connection and namespace)."""
+    config = client.config()
+    config["data_converter"] = data_converter(storage)
+    return Client(**config)
 
 
 def temporal_id(workflow_id: str, run_id: str) -> str:
@@ -110,9 +117,7 @@ class TemporalExecutor:
         if isinstance(target, str):
             client = await Client.connect(target, namespace=self.namespace, data_converter=data_converter(storage))
         else:
-            config = dict(target.config())
-            config["data_converter"] = data_converter(storage)
-            client = Client(**config)
+            client = with_converter(target, storage)
         return self._clients.setdefault(id(storage), client)
 
     # -- the engine's hooks --------------------------------------------------------------
@@ -122,7 +127,7 @@ class TemporalExecutor:
         """Starts the execution on Temporal and waits for it (`Run._drive`'s hook)."""
         wf = run.workflow
         client = await self.client(wf.storage)
-        args = {"plan": plan.to_dict(), "resourceId": run.resource_id, "config": self.config()}
+        args = {"plan": plan.to_dict(), "resourceId": run.resource_id, "config": self.config(), "taskQueue": self.task_queue}
         run.status = "running"
         run._idle.clear()
         key = (wf.id, run.run_id)

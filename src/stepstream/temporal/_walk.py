@@ -19,6 +19,7 @@ replays the workflow's history (after another worker died) walks to the same pla
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,17 +30,17 @@ from temporalio.exceptions import ActivityError, CancelledError, is_cancelled_ex
 from temporalio.workflow import ActivityCancellationType
 
 from .._schema import to_json
+from ..engine._executor import Execution
+from ..engine._host import AttemptRequest
+from ..engine._plan import ExecutionPlan
+from ..engine._state import Fenced, RunState, _Attempt
+from ..engine.run import Run
 from ..errors import StepstreamError
 from ..events import WORKFLOW_START, WorkflowEvent
 from ..request_context import RequestContext
 from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
-from ..engine._executor import Execution
-from ..engine._host import AttemptRequest
-from ..engine._plan import ExecutionPlan
-from ..engine._state import Fenced, RunState, _Attempt
-from ..engine.run import Run
 from ._errors import rebuild_error
 
 ATTEMPT = "stepstream.attempt"
@@ -60,6 +61,16 @@ class WalkConfig:
 class TemporalRunState(RunState):
     """A `RunState` whose events wait for the next write (no flush timer: that would be a
     Temporal timer per quiet spell); every write is an activity, so none is late for long."""
+
+    @property
+    def _thread(self) -> int:
+        """Always the current thread: Temporal runs a workflow's activations on any of its
+        threads (one at a time), so no emit is "from another thread" here."""
+        return threading.get_ident()
+
+    @_thread.setter
+    def _thread(self, value: int) -> None:
+        pass
 
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         event.offset = self.next_offset

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from ._activities import Activities
-from ._executor import CANCEL, WORKFLOW, TemporalExecutor
+from ._executor import CANCEL, WORKFLOW, TemporalExecutor, with_converter
 from ._sandbox import workflow_runner
 from ._walk import walk
 
@@ -35,9 +35,10 @@ class StepstreamWorkflow:
 
     @workflow.run
     async def run(self, data: dict[str, Any]) -> dict[str, Any]:
-        app = _APPS.get(workflow.info().task_queue)
+        queue = data.get("taskQueue") or workflow.info().task_queue  # a replayer runs on a queue of its own
+        app = _APPS.get(queue)
         if app is None:
-            raise ApplicationError(f"no stepstream app serves task queue {workflow.info().task_queue!r} in this worker", non_retryable=True)
+            raise ApplicationError(f"no stepstream app serves task queue {queue!r} in this worker", non_retryable=True)
         return await walk(app, data, self)
 
     @workflow.signal(name=CANCEL)
@@ -76,9 +77,9 @@ async def create_worker(
             raise TypeError("create_worker: give client= and task_queue=, or an app whose executor is a TemporalExecutor")
         task_queue = task_queue or executor.task_queue
     if executor is not None:
-        client = await executor.client(app.storage) if client is None else _with_converter(client, app)
+        client = await executor.client(app.storage) if client is None else with_converter(client, app.storage)
     elif client is not None:
-        client = _with_converter(client, app)
+        client = with_converter(client, app.storage)
     assert client is not None and task_queue is not None
     _APPS[task_queue] = app
     activities = Activities(app)
@@ -91,14 +92,6 @@ async def create_worker(
         sticky_queue_schedule_to_start_timeout=sticky_timeout,
         **options,
     )
-
-
-def _with_converter(client: Client, app: Any) -> Client:
-    from ._payloads import data_converter
-
-    config = dict(client.config())
-    config["data_converter"] = data_converter(app.storage)
-    return Client(**config)
 
 
 async def run_worker(app: Any, client: Client | None = None, task_queue: str | None = None, **options: Any) -> None:
