@@ -368,9 +368,7 @@ async def op_temporal_chain(reps: int, n: int, target: str) -> dict[str, Any]:
     storage = storage_for("postgres")
     app = Stepstream(workflows=[chain(n, "async")], storage=storage, executor=TemporalExecutor(target, task_queue="bench-stepstream"))
     await app.setup()
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "stepstream.cli", "worker", "temporal_app:app", cwd=HERE, env=dict(os.environ, PYTHONPATH=HERE)
-    )
+    worker = await asyncio.create_subprocess_exec(sys.executable, "temporal_app.py", cwd=HERE, env=dict(os.environ, PYTHONPATH=HERE))
     try:
         wf = app.get_workflow(f"chain-{n}-async")
 
