@@ -34,6 +34,8 @@ from ..engine._executor import Execution
 from ..engine._host import AttemptRequest
 from ..engine._plan import ExecutionPlan
 from ..engine._state import Fenced, RunState, _Attempt
+from ..engine._claim import stored_input
+from ..engine._drive import _finish_events, _result
 from ..engine.run import Run
 from ..errors import StepstreamError
 from ..events import WORKFLOW_START, WorkflowEvent
@@ -291,7 +293,7 @@ async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     plan = ExecutionPlan.from_dict(data["plan"])
     wf = app.get_workflow(plan.workflow_id)
     run = Run(wf, plan.run_id, "running", data.get("resourceId"))
-    input_data = run._stored_input(plan.input)
+    input_data = stored_input(wf, plan.input)
     rs = TemporalRunState(
         run_id=plan.run_id,
         workflow_id=wf.id,
@@ -335,8 +337,8 @@ async def _walk(run: Run, rs: TemporalRunState, host: TemporalHost, plan: Execut
         except StepstreamError as exc:
             status, value = "failed", None
             ex.error = exc
-        result = run._result(rs, ex, status, value, input_data)
-        run._finish_events(rs, result)
+        result = _result(run, rs, ex, status, value, input_data)
+        _finish_events(rs, result)
         written = await _persist(rs, host, result, ex.labels if result.status == "suspended" else {})
     except Fenced:
         written = False
