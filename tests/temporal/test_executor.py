@@ -102,7 +102,8 @@ async def test_cancel_interrupts_the_running_step_and_ends_the_execution(app: St
     assert result.status == "canceled"
     assert "interrupted wait" in await asyncio.to_thread(Path(journal).read_text)  # the activity was canceled, not left running
     client = await app.executor.client(app.storage)
-    description = await client.get_workflow_handle(temporal_id("slow", run.run_id)).describe()
+    owner = (await app.storage.load_run("slow", run.run_id)).owner  # type: ignore[union-attr]
+    description = await client.get_workflow_handle(temporal_id("slow", run.run_id, owner)).describe()
     assert description.status is not None and description.status.name == "COMPLETED"
     stored = await app.get_workflow("slow").get_run(run.run_id)
     assert stored is not None and stored.status == "canceled"
@@ -121,7 +122,8 @@ async def test_a_recorded_history_replays_without_nondeterminism(app: Stepstream
     await run.start({"journal": _journal(tmp_path), "n": 1})
     await run.resume({"ok": True})
     client = await app.executor.client(app.storage)
-    history = await client.get_workflow_handle(temporal_id("approval", run.run_id)).fetch_history()
+    owner = (await app.storage.load_run("approval", run.run_id)).owner  # type: ignore[union-attr]
+    history = await client.get_workflow_handle(temporal_id("approval", run.run_id, owner)).fetch_history()
     replayer = Replayer(workflows=[StepstreamWorkflow], workflow_runner=workflow_runner(), data_converter=client.data_converter)
     outcome = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert outcome.replay_failure is None

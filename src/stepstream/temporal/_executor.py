@@ -17,7 +17,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 from ..engine._lifecycle import call_on_finish
@@ -50,9 +49,10 @@ def with_converter(client: Client, storage: Storage) -> Client:
     return Client(**config)
 
 
-def temporal_id(workflow_id: str, run_id: str) -> str:
-    """The Temporal workflow id of a stepstream run (each execution is a new Temporal run of it)."""
-    return f"stepstream/{workflow_id}/{run_id}"
+def temporal_id(workflow_id: str, run_id: str, owner: str | None) -> str:
+    """The Temporal workflow id of one execution of a stepstream run: the run and the owner
+    token its claim took (a resume may start while the execution before it is still closing)."""
+    return f"stepstream/{workflow_id}/{run_id}/{(owner or '').rpartition(':')[2]}"
 
 
 class TemporalExecutor:
@@ -136,9 +136,8 @@ class TemporalExecutor:
             handle = await client.start_workflow(
                 WORKFLOW,
                 args,
-                id=temporal_id(wf.id, run.run_id),
+                id=temporal_id(wf.id, run.run_id, plan.owner),
                 task_queue=self.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,  # the claim fenced it already
                 result_type=dict,
             )
             self._driving[key] = handle
@@ -177,7 +176,7 @@ class TemporalExecutor:
         if record is None or record.status not in ("running", "waiting"):
             return False
         client = await self.client(wf.storage)
-        handle = client.get_workflow_handle(temporal_id(wf.id, run.run_id))
+        handle = client.get_workflow_handle(temporal_id(wf.id, run.run_id, record.owner))
         try:
             description = await handle.describe()
             if description.status is None or description.status.name != "RUNNING":
