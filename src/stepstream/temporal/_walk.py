@@ -30,12 +30,12 @@ from temporalio.exceptions import ActivityError, CancelledError, is_cancelled_ex
 from temporalio.workflow import ActivityCancellationType
 
 from .._schema import to_json
+from ..engine._claim import stored_input
+from ..engine._drive import _finish_events, _result
 from ..engine._executor import Execution
 from ..engine._host import AttemptRequest
 from ..engine._plan import ExecutionPlan
 from ..engine._state import Fenced, RunState, _Attempt
-from ..engine._claim import stored_input
-from ..engine._drive import _finish_events, _result
 from ..engine.run import Run
 from ..errors import StepstreamError
 from ..events import WORKFLOW_START, WorkflowEvent
