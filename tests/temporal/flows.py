@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from temporalio.client import Client
 
 from stepstream import StepContext, Stepstream, create_step, create_workflow
 from stepstream.storage import Storage
@@ -97,8 +98,9 @@ def workflows() -> list[Workflow]:
     return [chain(), approval(), big(), slow()]
 
 
-def build_app(storage: Storage, address: str, queue: str, **options: Any) -> Stepstream:
-    """The app of these tests: PostgreSQL storage, runs on Temporal at `address` on `queue`."""
+def build_app(storage: Storage, address: str | Client, queue: str, **options: Any) -> Stepstream:
+    """The app of these tests: PostgreSQL storage, runs on Temporal at `address` (or with a
+    connected client) on `queue`."""
     options.setdefault("heartbeat_timeout", timedelta(seconds=2))
     return Stepstream(workflows(), storage=storage, executor=TemporalExecutor(address, task_queue=queue, **options))
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.worker import Replayer
@@ -26,17 +29,22 @@ from . import flows
 from .conftest import DevServer
 
 
-@pytest.fixture
-async def app(temporal_server: DevServer, pg_dsn: str, pg_schema: str) -> AsyncIterator[Stepstream]:
-    storage = PostgresStorage(pg_dsn, schema=pg_schema)
-    queue = f"executor-{uuid.uuid4().hex[:8]}"
-    app = flows.build_app(storage, temporal_server.address, queue)
-    worker = await create_worker(app)
+@asynccontextmanager
+async def _served(server: DevServer, dsn: str, schema: str, **options: Any) -> AsyncIterator[Stepstream]:
+    """The flows' app on PostgreSQL, with a worker in this process."""
+    storage = PostgresStorage(dsn, schema=schema)
+    app = flows.build_app(storage, server.address, f"executor-{uuid.uuid4().hex[:8]}", **options)
     try:
-        async with worker:
+        async with await create_worker(app):
             yield app
     finally:
         await storage.close()
+
+
+@pytest.fixture
+async def app(temporal_server: DevServer, pg_dsn: str, pg_schema: str) -> AsyncIterator[Stepstream]:
+    async with _served(temporal_server, pg_dsn, pg_schema) as app:
+        yield app
 
 
 def _journal(tmp_path: Path) -> str:
@@ -109,9 +117,11 @@ async def test_cancel_interrupts_the_running_step_and_ends_the_execution(app: St
     assert stored is not None and stored.status == "canceled"
 
 
-async def test_a_ten_megabyte_output_travels_by_reference(app: Stepstream) -> None:
-    result = await (await app.get_workflow("big").create_run()).start({})
-    assert result.status == "success"
+@pytest.mark.timeout(240)  # tens of MB cross Temporal and storage; slow on a loaded 2-core machine
+async def test_a_ten_megabyte_output_travels_by_reference(temporal_server: DevServer, pg_dsn: str, pg_schema: str) -> None:
+    async with _served(temporal_server, pg_dsn, pg_schema, heartbeat_timeout=timedelta(seconds=30)) as app:
+        result = await (await app.get_workflow("big").create_run()).start({})
+    assert result.status == "success", result.error
     assert result.result == {"size": flows.TEN_MB, "tail": "xxx"}
     assert len(result.steps["make"].output["text"]) == flows.TEN_MB
 

@@ -35,6 +35,7 @@ from ..results import StepResult
 from ..step import Step
 from ..storage.base import LoggedEvent, Storage
 from ..workflow.builder import Workflow
+from ._tracing import step_outcome, step_span
 
 HEARTBEAT_SECONDS = 10.0
 """The longest gap between two heartbeats of a running step (a third of the timeout if shorter)."""
@@ -126,10 +127,13 @@ class Activities:
 
     @activity.defn(name="stepstream.attempt")
     async def attempt(self, args: dict[str, Any]) -> dict[str, Any]:
-        """The deferred writes, then one attempt of one step body."""
+        """The deferred writes, then one attempt of one step body (heartbeating throughout)."""
+        aborts: list[RunState] = []
+        return await _heartbeating(aborts, self._attempt(args, aborts))
+
+    async def _attempt(self, args: dict[str, Any], aborts: list[RunState]) -> dict[str, Any]:
         top = self._workflow(args["workflowId"])
-        run_id = args["runId"]
-        if not await apply_ops(top.storage, top.id, run_id, args.get("owner"), args["ops"]):
+        if not await apply_ops(top.storage, top.id, args["runId"], args.get("owner"), args["ops"]):
             return {"fenced": True}
         level, step = locate(top, args["prefix"], args["stepId"])
         ex, sink = await self._execution(top, level, args)
@@ -143,8 +147,12 @@ class Activities:
             retry_count=int(args.get("retryCount") or 0),
             iteration=args.get("iteration"),
         )
-        att = await _heartbeating(ex.rs, run_attempt(ex.rs.host, request))  # type: ignore[arg-type]
-        return _attempt_json(ex, args["key"], att, sink)
+        aborts.append(ex.rs)  # a cancel from now on interrupts the step (see `_heartbeating`)
+        with step_span(args.get("trace"), args["key"], args["prefix"] + args["key"], args["value"]) as span:
+            att = await run_attempt(ex.rs.host, request)  # type: ignore[arg-type]
+            out = _attempt_json(ex, args["key"], att, sink)
+            step_outcome(span, att.status, out["value"])
+        return out
 
     async def _execution(self, top: Workflow, level: Workflow, args: dict[str, Any]) -> tuple[Execution, _Collect]:
         """The step's level of the run, as the walk has it: records and input from storage
@@ -187,9 +195,10 @@ def _resume_data(level: Workflow, step: Step, data: Any) -> Any:
         return data
 
 
-async def _heartbeating(rs: RunState, work: Any) -> _Attempt:
-    """Awaits the attempt, heartbeating; a cancel of the activity aborts the step, then raises."""
-    task: asyncio.Task[_Attempt] = asyncio.ensure_future(work)
+async def _heartbeating(aborts: list[RunState], work: Any) -> dict[str, Any]:
+    """Awaits the activity's work, heartbeating. A cancel of the activity aborts the step
+    (`aborts` holds its run state once it runs), which may still return its own result."""
+    task: asyncio.Task[dict[str, Any]] = asyncio.ensure_future(work)
     info = activity.info()
     every = HEARTBEAT_SECONDS
     if info.heartbeat_timeout is not None:
@@ -202,11 +211,12 @@ async def _heartbeating(rs: RunState, work: Any) -> _Attempt:
             if not info.is_local:
                 activity.heartbeat()
     except asyncio.CancelledError:
-        # The run was canceled: the step is interrupted at its await (the attempt ends
-        # canceled), or, listening to its abort signal, returns a result of its own.
-        rs.request_abort()
+        if not aborts:
+            task.cancel()  # not running the step yet: stop here
+        for rs in aborts:
+            rs.request_abort()  # interrupts the step at its await: the attempt ends canceled
         await asyncio.wait({task}, timeout=CANCEL_GRACE_SECONDS)
-        if task.done() and not task.cancelled():
+        if task.done() and not task.cancelled() and task.exception() is None:
             return task.result()
         raise
 

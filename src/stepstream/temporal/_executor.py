@@ -28,6 +28,7 @@ from ..results import WorkflowResult
 from ..storage.base import Storage
 from ._errors import rebuild_error
 from ._payloads import data_converter
+from ._tracing import run_tracer
 
 if TYPE_CHECKING:
     from ..engine._options import _Options
@@ -132,6 +133,9 @@ class TemporalExecutor:
         run._idle.clear()
         key = (wf.id, run.run_id)
         self._driving[key] = None
+        tracer = run_tracer(run, plan, input_data, rc, tracing_options)  # current while the execution starts
+        if tracer is not None:
+            args["trace"] = {"traceId": tracer.trace_id, "spanId": tracer.span_id}
         try:
             handle = await client.start_workflow(
                 WORKFLOW,
@@ -155,8 +159,14 @@ class TemporalExecutor:
             if tail is not None:
                 while await tail.read():  # the final write stored the last events with the status
                     pass
-            return await self._settle(run, out, input_data, rc, opts)
+            result = await self._settle(run, out, input_data, rc, opts)
+            if tracer is not None:
+                result.trace_id, result.span_id = tracer.trace_id, tracer.span_id
+                tracer.run_ended(result.status, result.result, result.error, out.get("usage"))
+            return result
         finally:
+            if tracer is not None:
+                tracer.close()
             self._driving.pop(key, None)
             self._cancels.discard(key)
             run._idle.set()

@@ -100,6 +100,8 @@ class TemporalHost:
         self.config = config
         #: writes not done yet, in walk order; the next activity does them first
         self.ops: list[dict[str, Any]] = []
+        #: the run span's ids (the step spans' parent without Temporal's interceptor)
+        self.trace: dict[str, Any] | None = None
         #: the run's status when the last flush was refused (None: it was not)
         self.fenced_status: str | None = None
         #: an activity carrying writes is in flight: writes go in log order, so no other
@@ -157,6 +159,7 @@ class TemporalHost:
             "requestContext": rs.request_context.all,
             "restarting": rs.restarting,
             "resourceId": rs.resource_id,
+            "trace": self.trace,
         }
         carrier = bool(args["ops"])
         self.carrying = self.carrying or carrier
@@ -311,6 +314,7 @@ async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     rs.next_offset = plan.next_offset
     rs.app = app
     host = TemporalHost(rs, WalkConfig(data.get("config") or {}))
+    host.trace = data.get("trace")
     rs.host = host
     rs.stored_labels = dict(plan.stored_labels)
     control.rs = rs
@@ -360,6 +364,8 @@ async def _persist(rs: TemporalRunState, host: TemporalHost, result: Any, labels
         "state": dict(rs.state),
         "request_context": to_json(rs.request_context.all),
     }
+    if host.trace is not None and result.status == "suspended":
+        changes["tracing_context"] = dict(host.trace)  # a resume continues the trace (a link to this run span)
     if rs.deferred is not None:
         key, record = rs.deferred
         rs.deferred = None
