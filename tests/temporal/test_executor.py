@@ -137,3 +137,14 @@ async def test_a_recorded_history_replays_without_nondeterminism(app: Stepstream
     replayer = Replayer(workflows=[StepstreamWorkflow], workflow_runner=workflow_runner(), data_converter=client.data_converter)
     outcome = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert outcome.replay_failure is None
+
+
+async def test_local_activity_steps(temporal_server: DevServer, pg_dsn: str, pg_schema: str, tmp_path: Path) -> None:
+    async with _served(temporal_server, pg_dsn, pg_schema, local_steps=True) as app:
+        run = await app.get_workflow("approval").create_run()
+        suspended = await run.start({"journal": _journal(tmp_path), "n": 2})
+        assert suspended.status == "suspended"
+        result = await run.resume({"ok": True})
+        chain = await (await app.get_workflow("chain").create_run()).start({"journal": _journal(tmp_path), "n": 0})
+    assert result.result == {"n": 2, "approved": True, "by": "done"}
+    assert chain.status == "success" and chain.result.n == 10
