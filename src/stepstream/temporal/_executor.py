@@ -28,7 +28,7 @@ from ..results import WorkflowResult
 from ..storage.base import Storage
 from ._errors import rebuild_error
 from ._payloads import data_converter
-from ._tracing import run_tracer
+from ._tracing import close_execution, open_execution
 
 if TYPE_CHECKING:
     from ..engine._options import _Options
@@ -133,9 +133,9 @@ class TemporalExecutor:
         run._idle.clear()
         key = (wf.id, run.run_id)
         self._driving[key] = None
-        tracer = run_tracer(run, plan, input_data, rc, tracing_options)  # current while the execution starts
-        if tracer is not None:
-            args["trace"] = {"traceId": tracer.trace_id, "spanId": tracer.span_id}
+        traced = open_execution(run, plan, input_data, rc, tracing_options)  # the run span is current while it starts
+        if traced is not None and traced.trace is not None:
+            args["trace"] = {"traceId": traced.trace[0], "spanId": traced.trace[1]}
         try:
             handle = await client.start_workflow(
                 WORKFLOW,
@@ -160,13 +160,15 @@ class TemporalExecutor:
                 while await tail.read():  # the final write stored the last events with the status
                     pass
             result = await self._settle(run, out, input_data, rc, opts)
-            if tracer is not None:
-                result.trace_id, result.span_id = tracer.trace_id, tracer.span_id
-                tracer.run_ended(result.status, result.result, result.error, out.get("usage"))
+            if traced is not None:
+                if traced.trace is not None:
+                    result.trace_id, result.span_id = traced.trace
+                close_execution(traced, result.status, result.result, result.error, out.get("usage"))
+                traced = None
             return result
         finally:
-            if tracer is not None:
-                tracer.close()
+            if traced is not None:  # the execution did not settle here (an error)
+                close_execution(traced, "failed", None, None, None)
             self._driving.pop(key, None)
             self._cancels.discard(key)
             run._idle.set()

@@ -315,6 +315,9 @@ async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     rs.app = app
     host = TemporalHost(rs, WalkConfig(data.get("config") or {}))
     host.trace = data.get("trace")
+    if host.trace is not None:  # stored with the first write, so a restart continues the trace
+        rs.trace = (str(host.trace["traceId"]), str(host.trace["spanId"]))
+        rs.trace_stored = False
     rs.host = host
     rs.stored_labels = dict(plan.stored_labels)
     control.rs = rs
