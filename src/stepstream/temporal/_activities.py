@@ -24,10 +24,10 @@ from temporalio.exceptions import ApplicationError
 from .._schema import to_json
 from .._serialize import serialize_error
 from ..engine._attempt import run_attempt
-from ..engine._executor import Execution
+from ..engine._executor import LevelWalk
 from ..engine._host import AttemptRequest
 from ..engine._local import LocalHost, default_executor
-from ..engine._state import RunState, Sink, _Attempt
+from ..engine._state import RunExecution, Sink, _Attempt
 from ..errors import NonRetryableError, ValidationError, WorkflowNotFoundError
 from ..events import WorkflowEvent
 from ..request_context import RequestContext
@@ -128,10 +128,10 @@ class Activities:
     @activity.defn(name="stepstream.attempt")
     async def attempt(self, args: dict[str, Any]) -> dict[str, Any]:
         """The deferred writes, then one attempt of one step body (heartbeating throughout)."""
-        aborts: list[RunState] = []
+        aborts: list[RunExecution] = []
         return await _heartbeating(aborts, self._attempt(args, aborts))
 
-    async def _attempt(self, args: dict[str, Any], aborts: list[RunState]) -> dict[str, Any]:
+    async def _attempt(self, args: dict[str, Any], aborts: list[RunExecution]) -> dict[str, Any]:
         top = self._workflow(args["workflowId"])
         if not await apply_ops(top.storage, top.id, args["runId"], args.get("owner"), args["ops"]):
             return {"fenced": True}
@@ -154,13 +154,13 @@ class Activities:
             step_outcome(span, att.status, out["value"])
         return out
 
-    async def _execution(self, top: Workflow, level: Workflow, args: dict[str, Any]) -> tuple[Execution, _Collect]:
+    async def _execution(self, top: Workflow, level: Workflow, args: dict[str, Any]) -> tuple[LevelWalk, _Collect]:
         """The step's level of the run, as the walk has it: records and input from storage
         (the deferred writes are done), state and request context from the walk."""
         storage = top.storage
         record = await storage.load_run(top.id, args["runId"])
         sink = _Collect()
-        rs = RunState(
+        rs = RunExecution(
             run_id=args["runId"],
             workflow_id=top.id,
             storage=storage,
@@ -182,7 +182,7 @@ class Activities:
                 init = level._in.validate(init, "stored input")
             except ValidationError:
                 pass
-        return Execution(rs, level, prefix, init, replay=True), sink
+        return LevelWalk(rs, level, prefix, init, replay=True), sink
 
 
 def _resume_data(level: Workflow, step: Step, data: Any) -> Any:
@@ -195,7 +195,7 @@ def _resume_data(level: Workflow, step: Step, data: Any) -> Any:
         return data
 
 
-async def _heartbeating(aborts: list[RunState], work: Any) -> dict[str, Any]:
+async def _heartbeating(aborts: list[RunExecution], work: Any) -> dict[str, Any]:
     """Awaits the activity's work, heartbeating. A cancel of the activity aborts the step
     (`aborts` holds its run state once it runs), which may still return its own result."""
     task: asyncio.Task[dict[str, Any]] = asyncio.ensure_future(work)
@@ -221,7 +221,7 @@ async def _heartbeating(aborts: list[RunState], work: Any) -> dict[str, Any]:
         raise
 
 
-def _attempt_json(ex: Execution, key: str, att: _Attempt, sink: _Collect) -> dict[str, Any]:
+def _attempt_json(ex: LevelWalk, key: str, att: _Attempt, sink: _Collect) -> dict[str, Any]:
     """The attempt as the walk takes it back (`TemporalHost._attempt_of`)."""
     rs = ex.rs
     out: dict[str, Any] = {

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import tracing as T
 from .._suspend_meta import strip_meta
 from ..engine import _intercept as intercept
-from ..engine._state import RunState
+from ..engine._state import RunExecution
 from ..request_context import RequestContext
 
 if TYPE_CHECKING:
@@ -30,14 +30,14 @@ if TYPE_CHECKING:
 
 def open_execution(
     run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None
-) -> RunState | None:
+) -> RunExecution | None:
     """The execution's interceptors, opened in this process (None when there are none):
     a run state holding them, and the run span's ids (`rs.trace`)."""
     candidates = intercept.configured(None)
     if not candidates:
         return None
     wf = run.workflow
-    rs = RunState(
+    rs = RunExecution(
         run_id=run.run_id,
         workflow_id=wf.id,
         storage=wf.storage,
@@ -51,7 +51,7 @@ def open_execution(
     return rs if rs.interceptors else None
 
 
-def close_execution(rs: RunState | None, status: str, result: Any, error: Any, usage: Mapping[str, int] | None) -> None:
+def close_execution(rs: RunExecution | None, status: str, result: Any, error: Any, usage: Mapping[str, int] | None) -> None:
     """The execution settled: its interceptors are told, then closed."""
     if rs is None:
         return

@@ -1,7 +1,7 @@
 """The walk inside a Temporal workflow: one stepstream execution, driven through a host.
 
 The workflow rebuilds the execution from the plan the claim made (`ExecutionPlan`), then
-walks it with the engine's own `Execution` on a `TemporalHost`:
+walks it with the engine's own `LevelWalk` on a `TemporalHost`:
 
 - a step attempt is an activity (`stepstream.attempt`) on any worker of the task queue;
 - waits are Temporal timers (`workflow.wait_condition` with a timeout, ended by a cancel);
@@ -32,10 +32,10 @@ from temporalio.workflow import ActivityCancellationType
 from .._schema import to_json
 from ..engine._claim import stored_input
 from ..engine._drive import _finish_events, _result
-from ..engine._executor import Execution
+from ..engine._executor import LevelWalk
 from ..engine._host import AttemptRequest
 from ..engine._plan import ExecutionPlan
-from ..engine._state import Fenced, RunState, _Attempt
+from ..engine._state import Fenced, RunExecution, _Attempt
 from ..engine.run import Run
 from ..errors import StepstreamError
 from ..events import WORKFLOW_START, WorkflowEvent
@@ -60,8 +60,8 @@ class WalkConfig:
         self.local_steps = bool(data.get("localSteps", False))
 
 
-class TemporalRunState(RunState):
-    """A `RunState` whose events wait for the next write (no flush timer: that would be a
+class TemporalRunState(RunExecution):
+    """A `RunExecution` whose events wait for the next write (no flush timer: that would be a
     Temporal timer per quiet spell); every write is an activity, so none is late for long."""
 
     @property
@@ -335,7 +335,7 @@ async def _walk(run: Run, rs: TemporalRunState, host: TemporalHost, plan: Execut
     wf = run.workflow
     if rs.emitting:
         rs.emit(WORKFLOW_START, {"workflowId": wf.id})
-    ex = Execution(
+    ex = LevelWalk(
         rs, wf, "", input_data, replay=plan.replay, targets=plan.walk_targets(), time_travel=plan.walk_time_travel(), per_step=plan.per_step
     )
     try:
@@ -378,7 +378,7 @@ async def _persist(rs: TemporalRunState, host: TemporalHost, result: Any, labels
     return await host.flush(load=True)
 
 
-def result_json(rs: RunState, result: Any) -> dict[str, Any]:
+def result_json(rs: RunExecution, result: Any) -> dict[str, Any]:
     """What the walk hands back: the result's JSON (with state and labels), and the usage."""
     result.include_state = result.include_resume_labels = True
     return {"result": result.to_dict(), "usage": dict(rs.usage)}
