@@ -62,41 +62,20 @@ def close_execution(rs: RunExecution | None, status: str, result: Any, error: An
 
 @contextmanager
 def step_span(trace_ids: Mapping[str, Any] | None, key: str, path: str, payload: Any) -> Iterator[Any]:
-    """The span of one step attempt, in its activity (see the module docstring)."""
+    """The span of one step attempt, in its activity (see the module docstring); None when
+    tracing is off (OpenTelemetry is then not imported)."""
     if not trace_ids or not T.default_interceptors():
         yield None
         return
-    from opentelemetry import trace
+    from ..otel._steps import step_span as opened
 
-    from ..otel import _values as V
-
-    provider = T.tracer_provider() or trace.get_tracer_provider()
-    tracer = provider.get_tracer("stepstream")
-    parent = None
-    if not trace.get_current_span().get_span_context().is_valid:
-        trace_id = V.parse_id(trace_ids.get("traceId"), 32)
-        span_id = V.parse_id(trace_ids.get("spanId"), 16)
-        if trace_id is not None and span_id is not None:
-            parent = trace.set_span_in_context(trace.NonRecordingSpan(V.remote(trace_id, span_id)))
-    attrs = {T.SPAN_TYPE: T.TYPE_STEP, T.STEP_ID: key, T.STEP_PATH: path, T.INPUT: V.to_text(payload)}
-    span = tracer.start_span(T.STEP_SPAN.format(step_id=key), context=parent, attributes=attrs)
-    with trace.use_span(span, end_on_exit=True):
+    with opened(trace_ids, key, path, payload) as span:
         yield span
 
 
 def step_outcome(span: Any, status: str, value: Any) -> None:
     """Records how the attempt ended on its span."""
-    if span is None:
-        return
-    from opentelemetry import trace
+    if span is not None:
+        from ..otel._steps import step_outcome as record
 
-    from ..otel import _values as V
-
-    span.set_attribute(T.STEP_STATUS, status)
-    if status == "success":
-        span.set_attribute(T.OUTPUT, V.to_text(value))
-    elif status == "suspended":
-        span.set_attribute(T.SUSPEND_PAYLOAD, V.to_text(strip_meta(value)))
-    elif status == "failed":
-        message = value.get("message", "") if isinstance(value, dict) else str(value)
-        span.set_status(trace.Status(trace.StatusCode.ERROR, str(message)))
+        record(span, status, strip_meta(value) if status == "suspended" else value)
