@@ -11,7 +11,7 @@ from typing import Any
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
-from pydantic_core import PydanticSerializationError, to_jsonable_python
+from pydantic_core import PydanticSerializationError, SchemaValidator, to_jsonable_python
 from pydantic_core import to_json as _to_json_bytes
 
 from .errors import ValidationError
@@ -20,13 +20,15 @@ from .errors import ValidationError
 class Schema:
     """A validator and dumper for one type."""
 
-    __slots__ = ("adapter", "is_any", "model", "type")
+    __slots__ = ("_core", "adapter", "is_any", "model", "type")
 
     def __init__(self, tp: Any):
         self.type = tp
         self.is_any = tp is None or tp is Any or tp is object
         self.model: type[BaseModel] | None = tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
         self.adapter: TypeAdapter[Any] | None = None if self.is_any else TypeAdapter(tp)
+        #: pydantic-core's validator once built (skips TypeAdapter's Python wrapper on the hot path)
+        self._core: SchemaValidator | None = None
 
     def validate(self, value: Any, prefix: str, *, code: str | None = None) -> Any:
         """Returns the validated value; raises `ValidationError` naming each bad field."""
@@ -34,6 +36,18 @@ class Schema:
             return value
         if self.model is not None and type(value) is self.model:
             return value
+        if type(value) is dict:
+            # JSON data (what travels between steps): reading attributes cannot matter, so the
+            # core validator alone; anything it refuses takes the full path below.
+            core = self._core
+            if core is None:
+                found = self.adapter.validator
+                core = self._core = found if type(found) is SchemaValidator else None
+            if core is not None:
+                try:
+                    return core.validate_python(value)
+                except pydantic.ValidationError:
+                    pass
         try:
             return self.adapter.validate_python(value, from_attributes=True)
         except pydantic.ValidationError as exc:

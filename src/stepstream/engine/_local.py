@@ -15,13 +15,14 @@ import contextvars
 import logging
 import threading
 import time
+from time import time as _time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
 from ..step import is_inline
-from ..storage.base import RunChanges, now_ms
+from ..storage.base import RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
 from ._state import new_call_id
@@ -87,12 +88,12 @@ def default_executor() -> LocalExecutor:
 class LocalHost:
     """The in-process host of one execution (see `_host.Host`)."""
 
-    __slots__ = ("_due", "_last", "_loop", "_marks", "_thread", "_watchdog", "executor", "rs")
+    __slots__ = ("_due", "_last", "_marks", "_thread", "_watchdog", "executor", "loop", "rs")
 
     def __init__(self, executor: LocalExecutor, rs: RunState):
         self.executor = executor
         self.rs = rs
-        self._loop = asyncio.get_running_loop()
+        self.loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
@@ -102,7 +103,7 @@ class LocalHost:
 
     # -- clock and ids -------------------------------------------------------------------
     def now_ms(self) -> int:
-        return now_ms()
+        return int(_time() * 1000)
 
     def new_call_id(self) -> str:
         return new_call_id()
@@ -125,7 +126,7 @@ class LocalHost:
         if threading.get_ident() == self._thread:
             fn(*args)
         else:
-            self._loop.call_soon_threadsafe(fn, *args)
+            self.loop.call_soon_threadsafe(fn, *args)
 
     # -- waits -------------------------------------------------------------------------
     async def wait(self, seconds: float) -> bool:
@@ -148,6 +149,12 @@ class LocalHost:
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         rs = self.rs
         storage = rs.storage
+        if rs.immediate:
+            done = rs.write_now(
+                lambda events: storage.save_step_now(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+            )
+            if done is not None:
+                return done
         # The write carries the run's pending events (one transaction with the record).
         written = await rs.write(
             lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
@@ -173,7 +180,7 @@ class LocalHost:
         due = time.monotonic() + RUNNING_MARK_SECONDS
         self._marks[key] = [due, record, None]
         if self._watchdog is None:
-            self._watchdog = self._loop.create_task(self._watch())
+            self._watchdog = self.loop.create_task(self._watch())
 
     async def settle_running(self, key: str) -> None:
         mark = self._marks.pop(key, None)
@@ -189,7 +196,7 @@ class LocalHost:
             now = time.monotonic()
             for key, mark in list(self._marks.items()):
                 if mark[2] is None and mark[0] <= now:
-                    mark[2] = self._loop.create_task(self._mark(key, mark[1]))
+                    mark[2] = self.loop.create_task(self._mark(key, mark[1]))
 
     async def _mark(self, key: str, record: StepResult) -> bool | None:
         rs = self.rs

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
+import itertools
+import os
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -122,6 +123,8 @@ class RunState:
         self.shared = storage.shared
         #: the storage keeps the run's event log: every event is built, numbered and written
         self.log = storage.keeps_events
+        #: the storage writes at once (in memory): step records are saved with no await
+        self.immediate = storage.immediate
         #: the offset the next event gets (set from the log when the execution claims the run)
         self.next_offset = 0
         #: numbered events not written yet; the next write of the run takes them
@@ -176,7 +179,7 @@ class RunState:
         """Numbers the event and keeps its wire JSON for the next write of the run."""
         event.offset = self.next_offset
         self.next_offset += 1
-        self.pending.append(LoggedEvent(event.offset, wire))
+        self.pending.append(_logged(LoggedEvent, (event.offset, wire)))
         if self._flush is None:
             # One timer per quiet spell, not per event: writes in between take the events.
             self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
@@ -232,6 +235,18 @@ class RunState:
             except BaseException:
                 self.pending[:0] = events  # not written: the next write of the run carries them
                 raise
+
+    def write_now(self, call: Callable[[Sequence[LoggedEvent]], bool | None]) -> bool | None:
+        """`write` for a storage whose writes complete at once (`immediate`); None when a
+        write of the run is in flight (then `await write(...)`, which waits its turn)."""
+        if self._write_lock.locked():
+            return None
+        events, self.pending = self.pending, []
+        try:
+            return call(events)
+        except BaseException:
+            self.pending[:0] = events  # not written: the next write of the run carries them
+            raise
 
     def _start_flush(self) -> None:
         self._flush = None
@@ -308,15 +323,34 @@ class RunState:
         return changes
 
 
+_logged = tuple.__new__  # builds a LoggedEvent without its Python-level __new__ (hot path)
+
+
 async def _true() -> bool:
     return True
 
 
 def new_call_id() -> str:
-    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`: the id only
-    has to be unique, not secret, so Python's PRNG does without a system call per id)."""
-    h = f"{random.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    """A UUID4-format id for `stepCallId`, unique in this process and across processes:
+    80 random bits drawn once per process (again after a fork), then a counter. An id only
+    has to be unique, not secret, so no system call or random draw per id."""
+    return f"{_ids.prefix}{next(_ids.counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+class _CallIds:
+    __slots__ = ("counter", "prefix")
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        h = os.urandom(10).hex()
+        self.prefix = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+        self.counter = itertools.count(int.from_bytes(os.urandom(6), "big"))
+
+
+_ids = _CallIds()
+os.register_at_fork(after_in_child=_ids.reseed)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -34,6 +34,8 @@ class InMemoryStorage(Storage):
         self._schedules: dict[str, Schedule] = {}
         self._triggers: list[ScheduleTrigger] = []
         self._payloads: dict[str, tuple[bytes, int]] = {}
+        # A subclass that changes how a step is saved (tests inject failures so) is awaited.
+        self.immediate = type(self).save_step is InMemoryStorage.save_step
 
     async def create_run(self, record: RunRecord) -> bool:
         key = (record.workflow_id, record.run_id)
@@ -77,10 +79,24 @@ class InMemoryStorage(Storage):
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
     ) -> bool:
+        return self.save_step_now(workflow_id, run_id, key, record, changes, expected_owner=expected_owner, events=events)
+
+    def save_step_now(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        record: StepResult,
+        changes: RunChanges | None = None,
+        *,
+        expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
+    ) -> bool:
         run = self._runs.get((workflow_id, run_id))
         if run is None or (expected_owner is not None and run.owner != expected_owner):
             return False
-        self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
+        if events:
+            self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
         run.steps[key] = record
         if changes:
             run.apply(changes)
@@ -147,13 +163,14 @@ class InMemoryStorage(Storage):
         if not events:
             return
         log = self._events.setdefault((workflow_id, run_id), [])
-        for i, event in enumerate(events):
-            if event.offset != len(log) + i:
+        base = len(log)
+        for i, event in enumerate(events, base):
+            if event[0] != i:
                 raise StorageError(
                     f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
                     f"(the log holds {len(log)} events); nothing was written"
                 )
-        log.extend(event.data for event in events)
+        log.extend([event[1] for event in events])
         self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
