@@ -60,7 +60,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
         else:
             out = await host.executor.in_thread(step.execute, ctx)
         if step.is_async or _is_awaitable(out):
-            task = asyncio.current_task(host.loop)
+            task = asyncio.current_task(host._loop)
             if task is not None:
                 rs.interruptible.add(task)
             out = await out

@@ -88,12 +88,12 @@ def default_executor() -> LocalExecutor:
 class LocalHost:
     """The in-process host of one execution (see `_host.Host`)."""
 
-    __slots__ = ("_due", "_last", "_marks", "_thread", "_watchdog", "executor", "loop", "rs")
+    __slots__ = ("_due", "_last", "_loop", "_marks", "_thread", "_watchdog", "executor", "rs")
 
     def __init__(self, executor: LocalExecutor, rs: RunState):
         self.executor = executor
         self.rs = rs
-        self.loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
@@ -126,7 +126,7 @@ class LocalHost:
         if threading.get_ident() == self._thread:
             fn(*args)
         else:
-            self.loop.call_soon_threadsafe(fn, *args)
+            self._loop.call_soon_threadsafe(fn, *args)
 
     # -- waits -------------------------------------------------------------------------
     async def wait(self, seconds: float) -> bool:
@@ -180,7 +180,7 @@ class LocalHost:
         due = time.monotonic() + RUNNING_MARK_SECONDS
         self._marks[key] = [due, record, None]
         if self._watchdog is None:
-            self._watchdog = self.loop.create_task(self._watch())
+            self._watchdog = self._loop.create_task(self._watch())
 
     async def settle_running(self, key: str) -> None:
         mark = self._marks.pop(key, None)
@@ -196,7 +196,7 @@ class LocalHost:
             now = time.monotonic()
             for key, mark in list(self._marks.items()):
                 if mark[2] is None and mark[0] <= now:
-                    mark[2] = self.loop.create_task(self._mark(key, mark[1]))
+                    mark[2] = self._loop.create_task(self._mark(key, mark[1]))
 
     async def _mark(self, key: str, record: StepResult) -> bool | None:
         rs = self.rs

@@ -65,6 +65,11 @@ class Target:
         return {self.rest[0]: Target(self.rest[1:], self.resume_data, self.foreach_index)}
 
 
+UNSEEN = WorkflowEvent("", "", None)
+"""What `RunState.emit` returns for an event no reader in this process will see (it is
+only logged): releasing or discarding it does nothing."""
+
+
 class Sink:
     """Receives a run's events (streams and watchers)."""
 
@@ -153,11 +158,17 @@ class RunState:
         `ready` says the payload holds JSON values already (the engine's own events), so
         its log entry needs no conversion; user data (`ready=False`) is converted.
         From a step's worker thread the event is emitted on the loop soon after."""
-        event = WorkflowEvent(type, self.run_id, payload, from_)
-        if threading.get_ident() != self._thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
+        if threading.get_ident() == self._thread or self._loop is None:
+            if ready and not self.sinks and not self._outbox:
+                # No reader in this process: only the log's entry is built (no event object).
+                if self.log:
+                    self._log_wire({"type": type, "runId": self.run_id, "from": from_, "payload": payload})
+                return UNSEEN
+            event = WorkflowEvent(type, self.run_id, payload, from_)
+            self._emit_event(event, payload, from_, deliver, ready)
             return event
-        self._emit_event(event, payload, from_, deliver, ready)
+        event = WorkflowEvent(type, self.run_id, payload, from_)
+        self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
         return event
 
     def _emit_event(self, event: WorkflowEvent, payload: dict[str, Any], from_: Any, deliver: bool, ready: bool) -> None:
@@ -178,8 +189,12 @@ class RunState:
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         """Numbers the event and keeps its wire JSON for the next write of the run."""
         event.offset = self.next_offset
-        self.next_offset += 1
-        self.pending.append(_logged(LoggedEvent, (event.offset, wire)))
+        self._log_wire(wire)
+
+    def _log_wire(self, wire: dict[str, Any]) -> None:
+        offset = self.next_offset
+        self.next_offset = offset + 1
+        self.pending.append(_logged(LoggedEvent, (offset, wire)))
         if self._flush is None:
             # One timer per quiet spell, not per event: writes in between take the events.
             self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
@@ -189,8 +204,9 @@ class RunState:
         a held one waits for it."""
         if not self._outbox:
             if ready:
-                for sink in self.sinks[:]:
-                    sink.push(event)
+                if self.sinks:
+                    for sink in self.sinks[:]:
+                        sink.push(event)
                 return
             if not self.sinks:
                 return  # held for nobody: there is nothing to release it to
