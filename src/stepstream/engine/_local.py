@@ -11,13 +11,11 @@ make progress while a long run works.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import threading
 import time
-from time import time as _time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
@@ -26,6 +24,7 @@ from ..storage.base import RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
 from ._state import new_call_id
+from ._threads import WorkerPool
 
 if TYPE_CHECKING:
     from ._host import AttemptRequest
@@ -52,7 +51,7 @@ class LocalExecutor:
             raise ValueError(f"LocalExecutor: max_threads must be a positive int, got {max_threads!r}")
         self.max_threads = max_threads
         self.yield_seconds = yield_ms / 1000
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -62,16 +61,15 @@ class LocalExecutor:
         """The host one execution of a run walks on."""
         return LocalHost(self, rs)
 
-    async def in_thread(self, fn: Callable[[Any], Any], arg: Any) -> Any:
-        """`fn(arg)` in a worker thread, with the caller's context variables."""
+    def in_thread(self, fn: Callable[[Any], Any], arg: Any) -> asyncio.Future[Any]:
+        """`fn(arg)` in a worker thread, with the caller's context variables (await the result)."""
         pool = self._pool
         if pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.max_threads, thread_name_prefix="stepstream-step")
+                    self._pool = WorkerPool(self.max_threads, "stepstream-step")
                 pool = self._pool
-        call = contextvars.copy_context().run
-        return await asyncio.get_running_loop().run_in_executor(pool, call, fn, arg)
+        return pool.run(fn, arg)
 
 
 _DEFAULT: LocalExecutor | None = None
@@ -151,7 +149,9 @@ class LocalHost:
         storage = rs.storage
         if rs.immediate:
             done = rs.write_now(
-                lambda events: storage.save_step_now(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+                lambda events: storage.save_step_now(
+                    rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events
+                )
             )
             if done is not None:
                 return done

@@ -13,8 +13,8 @@ its writer output) are appended on their own after `FLUSH_SECONDS`.
 from __future__ import annotations
 
 import asyncio
-import logging
 import itertools
+import logging
 import os
 import threading
 from collections import deque
