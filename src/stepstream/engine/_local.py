@@ -140,6 +140,9 @@ class LocalHost:
     async def pace(self) -> None:
         now = time.perf_counter()
         if now - self._last >= self.executor.yield_seconds:
+            # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued
+            # behind this task's first wake-up, so they run before the walk's next stretch.
+            await asyncio.sleep(0)
             await asyncio.sleep(0)
             self._last = time.perf_counter()
 
