@@ -104,7 +104,7 @@ NOT_STORABLE = "WORKFLOW_VALUE_NOT_STORABLE"
 _MAX_DEPTH = 254  # pydantic-core refuses deeper values
 
 
-def storable(value: Any, what: str) -> Any:
+def storable(value: Any, what: str, *args: Any) -> Any:
     """The JSON form of a value that storage must hold (a step's output, resume data, a
     run's input), or ValidationError naming `what` and the offending field.
 
@@ -113,6 +113,7 @@ def storable(value: Any, what: str) -> Any:
     that are not valid Unicode (a lone surrogate), bytes that are not UTF-8, nesting
     deeper than 254 levels. Two passes in pydantic-core check all of it (a step's
     output costs about what `to_json` did), before anything is claimed or written.
+    With `args`, `what` is a %-format, filled in only for an error (the hot path builds no string).
     """
     if value is None or type(value) in (int, float, bool):
         return value
@@ -123,6 +124,7 @@ def storable(value: Any, what: str) -> Any:
     except (PydanticSerializationError, ValueError, RecursionError) as exc:
         path, reason = _unstorable(value)
         reason = reason or " ".join(str(exc).split())
+        what = what % args if args else what
         raise ValidationError(f"{what} cannot be stored: \n{issue_lines([(path, reason)])}", [(path, reason)], code=NOT_STORABLE) from None
 
 

@@ -70,7 +70,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
         # schema, exactly as after a reload from storage.
         # The input is JSON already: dumped again only when validation made something else of it.
         data = req.value if payload is req.value else to_json(payload)
-        return _Attempt("success", storable(out, f"Step {req.key!r} output"), data, ctx._state_updates)
+        return _Attempt("success", storable(out, "Step %r output", req.key), data, ctx._state_updates)
     except SuspendSignal as sig:
         return ex._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
     except BailSignal as sig:

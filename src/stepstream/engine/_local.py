@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from time import time as _time
 from typing import TYPE_CHECKING, Any
 
@@ -107,8 +107,8 @@ class LocalHost:
         return new_call_id()
 
     # -- user code ----------------------------------------------------------------------
-    async def attempt(self, request: AttemptRequest) -> _Attempt:
-        return await run_attempt(self, request)
+    def attempt(self, request: AttemptRequest) -> Coroutine[Any, Any, _Attempt]:
+        return run_attempt(self, request)  # the walk awaits it: one coroutine, not two
 
     async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
         if inline or is_inline(fn) or asyncio.iscoroutinefunction(fn):
@@ -137,27 +137,30 @@ class LocalHost:
             return False
         return True
 
-    async def pace(self) -> None:
-        now = time.perf_counter()
-        if now - self._last >= self.executor.yield_seconds:
-            # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued
-            # behind this task's first wake-up, so they run before the walk's next stretch.
-            await asyncio.sleep(0)
-            await asyncio.sleep(0)
-            self._last = time.perf_counter()
+    def pace(self) -> Coroutine[Any, Any, None] | None:
+        if time.perf_counter() - self._last >= self.executor.yield_seconds:
+            return self._yield()
+        return None  # no coroutine to build and await between most steps
+
+    async def _yield(self) -> None:
+        # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued
+        # behind this task's first wake-up, so they run before the walk's next stretch.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        self._last = time.perf_counter()
 
     # -- storage ------------------------------------------------------------------------
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         rs = self.rs
         storage = rs.storage
         if rs.immediate:
-            done = rs.write_now(
-                lambda events: storage.save_step_now(
-                    rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events
-                )
-            )
-            if done is not None:
-                return done
+            events = rs.take_pending()
+            if events is not None:
+                try:
+                    return storage.save_step_now(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+                except BaseException:
+                    rs.untake(events)
+                    raise
         # The write carries the run's pending events (one transaction with the record).
         written = await rs.write(
             lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)

@@ -162,7 +162,12 @@ class RunState:
             if ready and not self.sinks and not self._outbox:
                 # No reader in this process: only the log's entry is built (no event object).
                 if self.log:
-                    self._log_wire({"type": type, "runId": self.run_id, "from": from_, "payload": payload})
+                    offset = self.next_offset
+                    self.next_offset = offset + 1
+                    wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
+                    self.pending.append(_logged(LoggedEvent, (offset, wire)))
+                    if self._flush is None:
+                        self._start_flush_timer()
                 return UNSEEN
             event = WorkflowEvent(type, self.run_id, payload, from_)
             self._emit_event(event, payload, from_, deliver, ready)
@@ -196,8 +201,11 @@ class RunState:
         self.next_offset = offset + 1
         self.pending.append(_logged(LoggedEvent, (offset, wire)))
         if self._flush is None:
-            # One timer per quiet spell, not per event: writes in between take the events.
-            self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
+            self._start_flush_timer()
+
+    def _start_flush_timer(self) -> None:
+        # One timer per quiet spell, not per event: writes in between take the events.
+        self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
 
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
         """Pushes an event to this process's readers, in offset order: an event emitted after
@@ -252,17 +260,18 @@ class RunState:
                 self.pending[:0] = events  # not written: the next write of the run carries them
                 raise
 
-    def write_now(self, call: Callable[[Sequence[LoggedEvent]], bool | None]) -> bool | None:
-        """`write` for a storage whose writes complete at once (`immediate`); None when a
-        write of the run is in flight (then `await write(...)`, which waits its turn)."""
+    def take_pending(self) -> list[LoggedEvent] | None:
+        """For a storage whose writes complete at once (`immediate`): the pending events,
+        which the caller's write must carry (on failure it puts them back with `untake`);
+        None while a write of the run is in flight (then `await write(...)` waits its turn)."""
         if self._write_lock.locked():
             return None
         events, self.pending = self.pending, []
-        try:
-            return call(events)
-        except BaseException:
-            self.pending[:0] = events  # not written: the next write of the run carries them
-            raise
+        return events
+
+    def untake(self, events: list[LoggedEvent]) -> None:
+        """Events taken for a write that failed: the next write of the run carries them."""
+        self.pending[:0] = events
 
     def _start_flush(self) -> None:
         self._flush = None
