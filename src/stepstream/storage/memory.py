@@ -7,6 +7,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, from_json, to_json
+
 from ..errors import StorageError
 from ..results import StepResult
 from ._schedule_records import Schedule, ScheduleChanges, ScheduleTrigger, apply_schedule_changes
@@ -29,6 +31,18 @@ def _copied(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _packed(data: dict[str, Any]) -> bytes | dict[str, Any]:
+    """An event's wire JSON as the log keeps it: bytes (kept as given if it is not JSON)."""
+    try:
+        return to_json(data)
+    except (PydanticSerializationError, ValueError):
+        return data
+
+
+def _unpacked(entry: bytes | dict[str, Any]) -> dict[str, Any]:
+    return from_json(entry) if type(entry) is bytes else entry  # type: ignore[return-value]
+
+
 def _ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
@@ -44,7 +58,9 @@ class InMemoryStorage(Storage):
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
-        self._events: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        #: each run's log; entries are kept as JSON bytes, which the garbage collector does not
+        #: track: a long history kept in memory would otherwise lengthen every full collection
+        self._events: dict[tuple[str, str], list[bytes | dict[str, Any]]] = {}
         self._waiters = Waiters()
         self._schedules: dict[str, Schedule] = {}
         self._triggers: list[ScheduleTrigger] = []
@@ -185,7 +201,7 @@ class InMemoryStorage(Storage):
                     f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
                     f"(the log holds {len(log)} events); nothing was written"
                 )
-        log.extend([event[1] for event in events])
+        log.extend([_packed(event[1]) for event in events])
         self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
@@ -204,7 +220,7 @@ class InMemoryStorage(Storage):
         log = self._events.get((workflow_id, run_id), [])
         start = max(offset, 0)
         end = len(log) if limit is None else min(len(log), start + max(limit, 0))
-        return EventPage(run.status, [LoggedEvent(i, log[i]) for i in range(start, end)], len(log))
+        return EventPage(run.status, [LoggedEvent(i, _unpacked(log[i])) for i in range(start, end)], len(log))
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
         key = (workflow_id, run_id)
