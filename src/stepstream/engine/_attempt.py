@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._schema import storable, to_json
 from ..errors import BailSignal, SuspendSignal
-from ..step import StepContext
+from ._context import EngineStepContext
 from ._state import _Attempt
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
     step = req.step
     rs = ex.rs
     validate = ex.workflow.validate_inputs
-    ctx: StepContext[Any, Any] = StepContext(
+    ctx: EngineStepContext[Any, Any] = EngineStepContext(
         ex,
         step,
         req.key,
@@ -70,11 +70,11 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
         # schema, exactly as after a reload from storage.
         # The input is JSON already: dumped again only when validation made something else of it.
         data = req.value if payload is req.value else to_json(payload)
-        return _Attempt("success", storable(out, "Step %r output", req.key), data, ctx._state_updates)
+        return _Attempt("success", storable(out, "Step %r output", req.key), data, ctx.state_updates)
     except SuspendSignal as sig:
-        return ex._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
+        return ex._suspended_attempt(step, sig, to_json(payload), ctx.state_updates)
     except BailSignal as sig:
-        return ex._bailed_attempt(req.key, sig, to_json(payload), ctx._state_updates)
+        return ex._bailed_attempt(req.key, sig, to_json(payload), ctx.state_updates)
     except asyncio.CancelledError:
         if not rs.aborted or task is None:
             raise

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pydantic_core
@@ -121,18 +120,6 @@ def row_record(row: Iterable[Any], steps: dict[str, StepResult] | None = None) -
     for name in JSON_FIELDS:
         values[name] = loads(values[name])
     return RunRecord(steps=steps if steps is not None else {}, **values)
-
-
-def status_list(status: str | Collection[str] | None) -> list[str] | None:
-    """A `status` filter as a list (None for no filter)."""
-    if status is None:
-        return None
-    return [status] if isinstance(status, str) else list(status)
-
-
-def epoch_ms(value: datetime | None) -> int | None:
-    """A datetime as Unix epoch milliseconds (naive ones are local time, as in InMemoryStorage)."""
-    return None if value is None else int(value.timestamp() * 1000)
 
 
 def event_batch(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str]:
