@@ -40,6 +40,9 @@ RUN_COLUMNS: tuple[str, ...] = ("workflow_id", "run_id", "status", "resource_id"
 TEXT_FIELDS = frozenset({"status", "resource_id", "owner"})
 
 _ALLOWED = frozenset(RUN_FIELDS)
+#: `json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`, without
+#: building a new encoder on every call (what `json.dumps` does when given options)
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def _finite(value: Any) -> Any:
@@ -62,11 +65,11 @@ def dumps(value: Any, what: str) -> str | None:
     if value is None:
         return None
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _encode(value)
     except (TypeError, ValueError):
         pass
     try:
-        return json.dumps(_finite(to_json(value)), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _encode(_finite(to_json(value)))
     except Exception as exc:
         raise StorageError(f"cannot store {what} as JSON: {exc}") from exc
 
