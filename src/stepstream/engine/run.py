@@ -300,6 +300,9 @@ class Run:
             return
         await self._ensure_created()
         wf = self.workflow
+        remote = getattr(wf.executor, "cancel", None)
+        if remote is not None and await remote(self):
+            return  # a distributed executor delivered the cancel to the live execution
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
             wf.id,
@@ -326,7 +329,12 @@ class Run:
     async def _drive(
         self, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None, opts: _Options
     ) -> WorkflowResult:
-        """Walks the plan a claim made, in this process (see `_drive.drive`)."""
+        """Walks the plan a claim made, in this process (see `_drive.drive`), or hands it to
+        an executor that walks it elsewhere (one with a `drive` hook: stepstream.temporal)."""
+        remote = getattr(self.workflow.executor, "drive", None)
+        if remote is not None:
+            result: WorkflowResult = await remote(self, plan, input_data, rc, tracing_options, opts)
+            return result
         return await drive(self, plan, input_data, rc, tracing_options, opts)
 
     # -- results from storage ------------------------------------------------------------
