@@ -13,8 +13,9 @@ its writer output) are appended on their own after `FLUSH_SECONDS`.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import random
+import os
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -62,6 +63,11 @@ class Target:
         if not self.rest:
             return {}
         return {self.rest[0]: Target(self.rest[1:], self.resume_data, self.foreach_index)}
+
+
+UNSEEN = WorkflowEvent("", "", None)
+"""What `RunState.emit` returns for an event no reader in this process will see (it is
+only logged): releasing or discarding it does nothing."""
 
 
 class Sink:
@@ -123,6 +129,8 @@ class RunExecution:
         self.shared = storage.shared
         #: the storage keeps the run's event log: every event is built, numbered and written
         self.log = storage.keeps_events
+        #: the storage writes at once (in memory): step records are saved with no await
+        self.immediate = storage.immediate
         #: the offset the next event gets (set from the log when the execution claims the run)
         self.next_offset = 0
         #: numbered events not written yet; the next write of the run takes them
@@ -151,11 +159,22 @@ class RunExecution:
         `ready` says the payload holds JSON values already (the engine's own events), so
         its log entry needs no conversion; user data (`ready=False`) is converted.
         From a step's worker thread the event is emitted on the loop soon after."""
-        event = WorkflowEvent(type, self.run_id, payload, from_)
-        if threading.get_ident() != self._thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
+        if threading.get_ident() == self._thread or self._loop is None:
+            if ready and not self.sinks and not self._outbox:
+                # No reader in this process: only the log's entry is built (no event object).
+                if self.log:
+                    offset = self.next_offset
+                    self.next_offset = offset + 1
+                    wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
+                    self.pending.append(_logged(LoggedEvent, (offset, wire)))
+                    if self._flush is None:
+                        self._start_flush_timer()
+                return UNSEEN
+            event = WorkflowEvent(type, self.run_id, payload, from_)
+            self._emit_event(event, payload, from_, deliver, ready)
             return event
-        self._emit_event(event, payload, from_, deliver, ready)
+        event = WorkflowEvent(type, self.run_id, payload, from_)
+        self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
         return event
 
     def _emit_event(self, event: WorkflowEvent, payload: dict[str, Any], from_: Any, deliver: bool, ready: bool) -> None:
@@ -176,19 +195,27 @@ class RunExecution:
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         """Numbers the event and keeps its wire JSON for the next write of the run."""
         event.offset = self.next_offset
-        self.next_offset += 1
-        self.pending.append(LoggedEvent(event.offset, wire))
+        self._log_wire(wire)
+
+    def _log_wire(self, wire: dict[str, Any]) -> None:
+        offset = self.next_offset
+        self.next_offset = offset + 1
+        self.pending.append(_logged(LoggedEvent, (offset, wire)))
         if self._flush is None:
-            # One timer per quiet spell, not per event: writes in between take the events.
-            self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
+            self._start_flush_timer()
+
+    def _start_flush_timer(self) -> None:
+        # One timer per quiet spell, not per event: writes in between take the events.
+        self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
 
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
         """Pushes an event to this process's readers, in offset order: an event emitted after
         a held one waits for it."""
         if not self._outbox:
             if ready:
-                for sink in self.sinks[:]:
-                    sink.push(event)
+                if self.sinks:
+                    for sink in self.sinks[:]:
+                        sink.push(event)
                 return
             if not self.sinks:
                 return  # held for nobody: there is nothing to release it to
@@ -233,6 +260,19 @@ class RunExecution:
             except BaseException:
                 self.pending[:0] = events  # not written: the next write of the run carries them
                 raise
+
+    def take_pending(self) -> list[LoggedEvent] | None:
+        """For a storage whose writes complete at once (`immediate`): the pending events,
+        which the caller's write must carry (on failure it puts them back with `untake`);
+        None while a write of the run is in flight (then `await write(...)` waits its turn)."""
+        if self._write_lock.locked():
+            return None
+        events, self.pending = self.pending, []
+        return events
+
+    def untake(self, events: list[LoggedEvent]) -> None:
+        """Events taken for a write that failed: the next write of the run carries them."""
+        self.pending[:0] = events
 
     def _start_flush(self) -> None:
         self._flush = None
@@ -309,15 +349,34 @@ class RunExecution:
         return changes
 
 
+_logged = tuple.__new__  # builds a LoggedEvent without its Python-level __new__ (hot path)
+
+
 async def _true() -> bool:
     return True
 
 
 def new_call_id() -> str:
-    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`: the id only
-    has to be unique, not secret, so Python's PRNG does without a system call per id)."""
-    h = f"{random.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    """A UUID4-format id for `stepCallId`, unique in this process and across processes:
+    80 random bits drawn once per process (again after a fork), then a counter. An id only
+    has to be unique, not secret, so no system call or random draw per id."""
+    return f"{_ids.prefix}{next(_ids.counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+class _CallIds:
+    __slots__ = ("counter", "prefix")
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        h = os.urandom(10).hex()
+        self.prefix = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+        self.counter = itertools.count(int.from_bytes(os.urandom(6), "big"))
+
+
+_ids = _CallIds()
+os.register_at_fork(after_in_child=_ids.reseed)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
