@@ -516,10 +516,13 @@ CHECKS: dict[str, Check] = {
 }
 """Every check, by name, in definition order (then the event log's, the schedules', the payloads')."""
 
-from . import _event_log_checks  # noqa: E402 - it uses the helpers above
+from . import _claim_checks, _event_log_checks  # noqa: E402 - they use the helpers above
 
 CHECKS.update(
     (name.removeprefix("check_"), fn) for name, fn in vars(_event_log_checks).items() if name.startswith("check_") and callable(fn)
+)
+CHECKS.update(
+    (name.removeprefix("check_"), fn) for name, fn in vars(_claim_checks).items() if name.startswith("check_") and callable(fn)
 )
 CHECKS.update(SCHEDULE_CHECKS)
 CHECKS.update(PAYLOAD_CHECKS)
