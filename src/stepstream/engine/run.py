@@ -30,7 +30,7 @@ from ..workflow.builder import Workflow
 from . import background
 from ._executor import Execution
 from ._lifecycle import call_on_finish, call_on_start
-from ._local import default_executor
+from ._local import LocalExecutor, default_executor
 from ._options import OutputOptions, _Options, _travel_context
 from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
 from ._state import PENDING_RESUME, Fenced, RunState, Sink, Target, public_labels
@@ -194,7 +194,7 @@ class Run:
         tracing_options: Mapping[str, Any] | None,
         opts: _Options,
     ) -> WorkflowResult:
-        return await (await self._claim_start(input_data, initial_state, request_context, tracing_options, opts))
+        return await (await self._claim_start(input_data, initial_state, request_context, tracing_options, opts, defer=True))
 
     async def _claim_start(
         self,
@@ -203,9 +203,13 @@ class Run:
         request_context: Mapping[str, Any] | RequestContext | None,
         tracing_options: Mapping[str, Any] | None,
         opts: _Options,
+        defer: bool = False,
     ) -> Coroutine[Any, Any, WorkflowResult]:
         """Validates the input and claims the run (`pending` -> `running`); returns the
-        execution, not started. Raises (changing nothing) if the input or the run's status refuses."""
+        execution, not started. Raises (changing nothing) if the input or the run's status refuses.
+        With `defer`, a fresh run (an id made here, so no other process can claim it) on a
+        shared storage that `folds_claim` is inserted by its first write instead (`RunState.claim`):
+        one commit less; a slow first step still shows the run at once, with its running mark."""
         wf = self.workflow
         wf.ensure_committed()
         try:
@@ -236,6 +240,8 @@ class Run:
             self._unsaved = False
             fresh = RunRecord(workflow_id=wf.id, run_id=self.run_id, resource_id=self.resource_id)
             fresh.apply(changes)
+            if defer and not self._named and storage.folds_claim and storage.shared and isinstance(wf.executor or default_executor(), LocalExecutor):
+                return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=fresh)
             if await storage.create_run(fresh):  # the insert is the claim
                 return self._execute(input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
         claimed = await storage.update_run(wf.id, self.run_id, changes, expected_status=("pending",))
@@ -659,8 +665,9 @@ class Run:
         owner: str | None = None,
         opts: _Options | None = None,
         next_offset: int = 0,
+        claim: RunRecord | None = None,
     ) -> WorkflowResult:
-        """Drives the plan a claim made (see `_plan.ExecutionPlan`)."""
+        """Drives the plan a claim made (see `_plan.ExecutionPlan`); `claim` is a deferred insert of the run."""
         opts = opts or _Options()
         plan = ExecutionPlan(
             workflow_id=self.workflow_id,
@@ -680,10 +687,16 @@ class Run:
             next_offset=next_offset,
             tracing_context=tracing_context,
         )
-        return await self._drive(plan, input_data, rc, tracing_options, opts)
+        return await self._drive(plan, input_data, rc, tracing_options, opts, claim)
 
     async def _drive(
-        self, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None, opts: _Options
+        self,
+        plan: ExecutionPlan,
+        input_data: Any,
+        rc: RequestContext,
+        tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
+        claim: RunRecord | None = None,
     ) -> WorkflowResult:
         """Walks one execution: `input_data` and `rc` are the plan's input and request
         context as the caller gave them (a typed input, a live `RequestContext`)."""
@@ -720,6 +733,7 @@ class Run:
         )
         rs.owner = plan.owner
         rs.next_offset = plan.next_offset
+        rs.claim = claim
         rs.app = wf.app
         rs.host = (wf.executor or default_executor()).host(rs)
         if plan.stored_labels:
@@ -814,7 +828,10 @@ class Run:
                 key, record = rs.deferred
                 rs.deferred = None
                 written = await rs.write(
-                    lambda events: storage.save_step(wf.id, self.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+                    lambda events: storage.save_step(
+                        wf.id, self.run_id, key, record, changes, expected_owner=rs.owner, events=events, **rs.take_claim()
+                    ),
+                    carries_claim=True,
                 )
             else:
                 written = await rs.write(

@@ -139,8 +139,8 @@ class Storage(ABC):
     #: False for a backend that keeps no event log: the engine then builds events only for
     #: in-process readers (`stream`, `watch`), and `observe_stream` cannot be used.
     keeps_events: bool = True
-    #: True when `save_step` takes `create=`: the engine then inserts a fresh run with its
-    #: first step write (one commit less per run) instead of on its own before the walk.
+    #: True when `save_step` takes `create=`: on a `shared` backend the engine then inserts a
+    #: fresh run with its first step write (one commit less per run), not on its own before the walk.
     folds_claim: bool = False
     #: True when the backend implements the schedule methods below.
     supports_schedules: bool = False

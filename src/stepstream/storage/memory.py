@@ -24,6 +24,7 @@ class InMemoryStorage(Storage):
     Readers waiting for events are woken in-process."""
 
     shared = False
+    folds_claim = True
     supports_schedules = True
     supports_payloads = True
 
