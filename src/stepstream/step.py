@@ -115,15 +115,7 @@ def create_step(
       schemas come from its signature and return type.
     """
     if source is None or isinstance(source, str):
-        if source is not None and id is not None:
-            raise WorkflowDefinitionError(f"create_step() got the id twice: {source!r} and id={id!r}")
-        step_id = source if source is not None else id
-        if not step_id:
-            raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {step_id!r}")
-        if execute is None:
-            raise WorkflowDefinitionError(f"Step {step_id!r}: create_step() needs execute=")
-        if options:
-            raise WorkflowDefinitionError(f"Step {step_id!r}: unexpected options {sorted(options)}")
+        step_id, execute = _checked_id(source, id, execute, options)
         return Step(
             step_id,
             execute=execute,
@@ -142,9 +134,41 @@ def create_step(
         raise WorkflowDefinitionError(
             f"create_step({type(source).__name__}): execute and the input, output and state schemas come from the object itself"
         )
+    made = _step_from_object(source, id, description, retries, metadata, resume_schema, suspend_schema, options)
+    if request_context_schema is not None:
+        made.request_context_schema = request_context_schema
+        made._rc = schema_for(request_context_schema)
+    return made
+
+
+def _checked_id(source: str | None, id: str | None, execute: Execute | None, options: dict[str, Any]) -> tuple[str, Execute]:
+    """The id and `execute` of `create_step("id", execute=...)`, refusing what cannot make a step."""
+    if source is not None and id is not None:
+        raise WorkflowDefinitionError(f"create_step() got the id twice: {source!r} and id={id!r}")
+    step_id = source if source is not None else id
+    if not step_id:
+        raise WorkflowDefinitionError(f"A step id must be a non-empty string, got {step_id!r}")
+    if execute is None:
+        raise WorkflowDefinitionError(f"Step {step_id!r}: create_step() needs execute=")
+    if options:
+        raise WorkflowDefinitionError(f"Step {step_id!r}: unexpected options {sorted(options)}")
+    return step_id, execute
+
+
+def _step_from_object(
+    source: Any,
+    id: str | None,
+    description: str | None,
+    retries: int | None,
+    metadata: Mapping[str, Any] | None,
+    resume_schema: Any,
+    suspend_schema: Any,
+    options: dict[str, Any],
+) -> Step:
+    """A step made from a pydantic-ai agent or tool, or a plain typed function."""
     from ._function_step import step_from_object
 
-    made = step_from_object(
+    return step_from_object(
         source,
         id=id,
         description=description,
@@ -154,10 +178,6 @@ def create_step(
         suspend_schema=suspend_schema,
         **options,
     )
-    if request_context_schema is not None:
-        made.request_context_schema = request_context_schema
-        made._rc = schema_for(request_context_schema)
-    return made
 
 
 @overload

@@ -137,21 +137,28 @@ def register(
     @json_option
     def schedules_show(schedule_id: str, limit: int, json_lines: bool, where: Where) -> None:
         """Shows a schedule and its latest fires (the audit trail, newest first)."""
-
-        async def work(s: ScheduleSource) -> tuple[Schedule, list[dict[str, Any]]]:
-            page = await s.triggers(schedule_id, page=0, per_page=limit)
-            found = await s.get(schedule_id)
-            assert found is not None
-            return found, [t.to_dict() for t in page.triggers]
-
-        schedule, triggers = on(where, work)
+        schedule, triggers = on(where, lambda s: _with_triggers(s, schedule_id, limit))
         if json_lines:
             click.echo(dump({**schedule.to_dict(), "triggers": triggers}))
         else:
             print_schedule(make_console(), schedule, triggers)
 
+    _status_commands(schedules_group, where_options, on)
+
+    @schedules_group.command("run")
+    @click.argument("schedule_id", metavar="SCHEDULE")
+    @where_options
+    def schedules_run(schedule_id: str, where: Where) -> None:
+        """Fires a schedule now, even paused, and runs the workflow here (or, with `--url`, on the
+        server) until it settles."""
+        settled(schedule_id, *_fire(schedule_id, where, run_async))
+
+
+def _status_commands(group: click.Group, where_options: Decorator, on: Callable[[Where, Callable[[ScheduleSource], Any]], Any]) -> None:
+    """`pause` and `resume`: one status change each."""
+
     def status_command(verb: str, help_text: str, done: Callable[[Schedule], str]) -> None:
-        @schedules_group.command(verb, help=help_text)
+        @group.command(verb, help=help_text)
         @click.argument("schedule_id", metavar="SCHEDULE")
         @where_options
         def command(schedule_id: str, where: Where) -> None:
@@ -165,33 +172,39 @@ def register(
         lambda s: f"Resumed schedule {s.id}; next fire {when(s.next_fire_at)}",
     )
 
-    @schedules_group.command("run")
-    @click.argument("schedule_id", metavar="SCHEDULE")
-    @where_options
-    def schedules_run(schedule_id: str, where: Where) -> None:
-        """Fires a schedule now, even paused, and runs the workflow here (or, with `--url`, on the
-        server) until it settles."""
-        if where.url:
-            from ._remote import fire_schedule
 
-            backend = where.remote()
-            run_id, status = run_async(lambda: backend.session(lambda: fire_schedule(backend.client, schedule_id)))
-            return settled(schedule_id, run_id, status)
-        app = load_app(where.app_spec, where.storage_url)
+async def _with_triggers(s: ScheduleSource, schedule_id: str, limit: int) -> tuple[Schedule, list[dict[str, Any]]]:
+    """A schedule and its latest `limit` fires."""
+    page = await s.triggers(schedule_id, page=0, per_page=limit)
+    found = await s.get(schedule_id)
+    assert found is not None
+    return found, [t.to_dict() for t in page.triggers]
 
-        async def work() -> tuple[str, str]:
-            async with app:
-                try:
-                    run_id = await app.schedules.run(schedule_id)
-                except StepstreamError as exc:
-                    raise CliError(str(exc)) from None
-                await app.scheduler.stop(wait_for_runs=True)
-                schedule = await app.schedules.get(schedule_id)
-                assert schedule is not None
-                state = await app.get_workflow(schedule.workflow_id).get_run(run_id)
-                return run_id, state.status if state is not None else "unknown"
 
-        settled(schedule_id, *run_async(work))
+def _fire(schedule_id: str, where: Where, run_async: Callable[[Callable[[], Any]], Any]) -> tuple[str, str]:
+    """Fires the schedule now and waits for its run, here or on the server (`--url`); (run id, status)."""
+    if where.url:
+        from ._remote import fire_schedule
+
+        backend = where.remote()
+        fired: tuple[str, str] = run_async(lambda: backend.session(lambda: fire_schedule(backend.client, schedule_id)))
+        return fired
+    app = load_app(where.app_spec, where.storage_url)
+
+    async def work() -> tuple[str, str]:
+        async with app:
+            try:
+                run_id = await app.schedules.run(schedule_id)
+            except StepstreamError as exc:
+                raise CliError(str(exc)) from None
+            await app.scheduler.stop(wait_for_runs=True)
+            schedule = await app.schedules.get(schedule_id)
+            assert schedule is not None
+            state = await app.get_workflow(schedule.workflow_id).get_run(run_id)
+            return run_id, state.status if state is not None else "unknown"
+
+    ran: tuple[str, str] = run_async(work)
+    return ran
 
 
 def settled(schedule_id: str, run_id: str, status: str) -> None:

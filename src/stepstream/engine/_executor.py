@@ -16,23 +16,23 @@ objects only when a stream or watcher is listening.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from .._schema import storable, to_json
-from .._suspend_meta import META, meta_of, strip_meta
+from .._suspend_meta import meta_of, strip_meta
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
-from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, STEP_WAITING, WorkflowEvent
+from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, WorkflowEvent
 from ..results import StepResult
-from ..step import Step, StepContext
+from ..step import Step
 from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from ._flow import run_conditional, run_loop, run_parallel
 from ._host import AttemptRequest
+from ._nested import run_nested
+from ._records import settled_record
+from ._sleep import run_sleep
 from ._state import Fenced, RunState, Target, _Attempt, usage_from_chunk
 
 log = logging.getLogger("stepstream")
@@ -128,15 +128,15 @@ class Execution:
         if self.rs.tracer is not None and not traced:
             return await self.rs.tracer.node(self, node, value)
         if isinstance(node, ParallelNode):
-            return await self._run_parallel(node, value)
+            return await run_parallel(self, node, value)
         if isinstance(node, ConditionalNode):
-            return await self._run_conditional(node, value)
+            return await run_conditional(self, node, value)
         if isinstance(node, LoopNode):
-            return await self._run_loop(node, value)
+            return await run_loop(self, node, value)
         if isinstance(node, ForeachNode):
             return await self._run_foreach(node, value)
         if isinstance(node, SleepNode):
-            return await self._run_sleep(node, value)
+            return await run_sleep(self, node, value)
         raise TypeError(f"unknown node {node!r}")  # pragma: no cover
 
     # -- steps ------------------------------------------------------------------------------
@@ -174,48 +174,17 @@ class Execution:
         started = prev.started_at if prev is not None and prev.started_at else host.now_ms()
         resumed_at = host.now_ms() if target is not None else None
         resume_data = target.resume_data if target is not None else None
-        suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
-        call_id = ""
         span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
-        if rs.emitting:
-            call_id = host.new_call_id()
-            # `value` is JSON already: outputs are stored in JSON form and passed on as such
-            start: dict[str, Any] = {
-                "stepName": name,
-                "id": name,
-                "stepCallId": call_id,
-                "payload": value,
-                "startedAt": started,
-                "status": "running",
-            }
-            if resumed_at is not None:
-                start["resumePayload"] = to_json(resume_data)
-                start["resumedAt"] = resumed_at
-            if metadata is not None:
-                start["metadata"] = metadata
-            rs.emit(STEP_START, start)
-
-        shared = rs.shared
-        if shared:
-            host.mark_running(name, StepResult("running", value, started_at=started, metadata=metadata))
-        try:
-            if isinstance(step, Workflow):
-                att = await self._run_nested(step, key, value, target, prev)
-            else:
-                retry_base = (iteration - 1) if iteration is not None else 0
-                att = await self._attempts(step, key, value, resume_data, suspend_data, retry_base, iteration)
-        finally:
-            if shared:
-                await host.settle_running(name)
-
+        call_id = self._emit_start(name, value, started, resumed_at, resume_data, metadata) if rs.emitting else ""
+        att = await self._run_marked(step, value, target, prev, started, metadata, iteration)
         # A step that returns after the run was aborted keeps its own result (Mastra):
         # the run ends canceled at the next boundary.
         status = att.status
         if att.state_updates and status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        record = _settled_record(
+        record = settled_record(
             status,
             att,
             host.now_ms(),
@@ -235,6 +204,56 @@ class Execution:
             self.error = att.value
             return "failed", att.value
         return status, att.value
+
+    def _emit_start(
+        self, name: str, value: Any, started: int, resumed_at: int | None, resume_data: Any, metadata: dict[str, Any] | None
+    ) -> str:
+        """Emits the step's start event; returns its `stepCallId`."""
+        call_id = self.rs.host.new_call_id()
+        # `value` is JSON already: outputs are stored in JSON form and passed on as such
+        start: dict[str, Any] = {
+            "stepName": name,
+            "id": name,
+            "stepCallId": call_id,
+            "payload": value,
+            "startedAt": started,
+            "status": "running",
+        }
+        if resumed_at is not None:
+            start["resumePayload"] = to_json(resume_data)
+            start["resumedAt"] = resumed_at
+        if metadata is not None:
+            start["metadata"] = metadata
+        self.rs.emit(STEP_START, start)
+        return call_id
+
+    async def _run_marked(
+        self,
+        step: Step,
+        value: Any,
+        target: Target | None,
+        prev: StepResult | None,
+        started: int,
+        metadata: dict[str, Any] | None,
+        iteration: int | None,
+    ) -> _Attempt:
+        """Runs the step's attempts (or its nested workflow), under a `running` mark when other processes can see it."""
+        host = self.rs.host
+        key = step.id
+        name = self.prefix + key
+        shared = self.rs.shared
+        if shared:
+            host.mark_running(name, StepResult("running", value, started_at=started, metadata=metadata))
+        try:
+            if isinstance(step, Workflow):
+                return await run_nested(self, step, key, value, target, prev)
+            resume_data = target.resume_data if target is not None else None
+            suspend_data = strip_meta(prev.suspend_payload) if prev is not None else None
+            retry_base = (iteration - 1) if iteration is not None else 0
+            return await self._attempts(step, key, value, resume_data, suspend_data, retry_base, iteration)
+        finally:
+            if shared:
+                await host.settle_running(name)
 
     def _record_event(self, name: str, call_id: str, record: StepResult, status: str) -> WorkflowEvent | None:
         """The event of a settled step, held until its record is saved (see `save`)."""
@@ -325,243 +344,7 @@ class Execution:
         return _Attempt("suspended", data, payload, state_updates, labels)
 
     async def _run_nested(self, wf: Workflow, key: str, value: Any, target: Target | None, prev: StepResult | None) -> _Attempt:
-        payload = value
-        if self.workflow.validate_inputs:
-            try:
-                payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
-                if wf._rc is not None:
-                    self._check_request_context(wf)
-            except ValidationError as exc:
-                return _Attempt("failed", exc, value)
-        replay = self.replay
-        travel = self.time_travel
-        child_travel = None
-        if travel is not None and travel[0] == key and travel[2]:
-            child_travel = (travel[2][0], travel[1], travel[2][1:])
-            replay = True
-        base = key.split("[", 1)[0]  # a foreach item `each[2]` sits at path `each`
-        child = Execution(
-            self.rs,
-            wf,
-            self.prefix + key + ".",
-            payload,
-            replay=replay,
-            targets=target.child() if target is not None else None,
-            time_travel=child_travel,
-            path=[*self.path, base],
-        )
-        status, out = await child.run(to_json(payload))
-        payload = to_json(payload)
-        if status in ("success", "bailed"):
-            return _Attempt("success", out, payload)
-        if status == "suspended":
-            first = child.suspended[0]
-            inner = child.suspend_payloads.get(first[0])
-            meta: dict[str, Any] = {"runId": self.rs.run_id, "path": first}
-            if len(child.suspended) > 1:
-                meta["paths"] = child.suspended  # every suspended step inside, not only the first
-            if isinstance(inner, dict) and META in inner:
-                meta.update({k: v for k, v in inner[META].items() if k not in ("path", "paths", "runId")})
-            data = dict(strip_meta(inner) or {}) if isinstance(inner, dict) or inner is None else {"value": inner}
-            data[META] = meta
-            labels = {
-                label: {**where, "stepId": base, "path": [base, *(where.get("path") or [where.get("stepId")])]}
-                for label, where in child.labels.items()
-            }
-            return _Attempt("suspended", data, payload, None, labels)
-        if status == "failed":
-            return _Attempt("failed", child.error, payload)
-        return _Attempt("canceled", None, payload)
-
-    # -- composite nodes -------------------------------------------------------------------
-    async def _run_parallel(self, node: ParallelNode, value: Any) -> tuple[str, Any]:
-        results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in node.steps))
-        return self._settle(node.steps, results, node.allow_failure)
-
-    def _settle(self, steps: tuple[Step, ...] | list[Step], results: list[tuple[str, Any]], allow_failure: bool = False) -> tuple[str, Any]:
-        output: dict[str, Any] = {}
-        statuses = set()
-        bail: Any = None
-        failed = False
-        first_error: Any = None
-        for s, (status, out) in zip(steps, results, strict=True):
-            statuses.add(status)
-            if status == "success":
-                output[s.id] = out
-            elif status == "failed" and allow_failure:
-                output[s.id] = None
-            elif status == "failed" and not failed:
-                failed, first_error = True, out
-            elif status == "bailed" and bail is None:
-                bail = out
-        if failed:
-            self.error = first_error
-            return "failed", None
-        if "bailed" in statuses:
-            return "bailed", bail
-        if "suspended" in statuses:
-            return "suspended", None
-        if "canceled" in statuses or self.rs.aborted:
-            return "canceled", None
-        return "success", output
-
-    async def _run_conditional(self, node: ConditionalNode, value: Any) -> tuple[str, Any]:
-        chosen = [s for _, s in node.branches if s.id in self.context] if self.replay else []
-        if self.time_travel is not None:
-            chosen += [s for _, s in node.branches if s.id == self.time_travel[0] and s not in chosen]
-        if not chosen:
-            cond_input = self._condition_input(node.branches[0][1], value)
-            verdicts = await asyncio.gather(*(self._check(cond, s.id, cond_input, None) for cond, s in node.branches))
-            chosen = [s for (_, s), ok in zip(node.branches, verdicts, strict=True) if ok]
-            if self.rs.tracer is not None:
-                self.rs.tracer.conditional(self.prefix, node, verdicts)
-        if not chosen:
-            return "success", {}
-        results = await asyncio.gather(*(self.run_step(s, value, self.replay) for s in chosen))
-        return self._settle(chosen, list(results))
-
-    def _condition_input(self, step: Step, value: Any) -> Any:
-        schema = step._in
-        if schema.adapter is None or not self.workflow.validate_inputs:
-            return value
-        try:
-            return schema.validate(value, "condition input")
-        except ValidationError:
-            return value
-
-    async def _check(self, cond: Callable[..., Any], key: str, value: Any, iteration: int | None) -> bool:
-        ctx = StepContext(self, None, key, value, retry_count=-1, iteration_count=iteration)
-        try:
-            return bool(await self.rs.host.call(cond, ctx))
-        except Exception as exc:
-            if iteration is not None:
-                raise
-            log.warning(
-                "WORKFLOW_CONDITION_EVALUATION_FAILED: a condition of %r in workflow %r run %r raised %r; treated as false",
-                key,
-                self.workflow.id,
-                self.rs.run_id,
-                exc,
-            )
-            return False
-
-    async def _run_loop(self, node: LoopNode, value: Any) -> tuple[str, Any]:
-        step = node.step
-        iteration = 1
-        replay = self.replay
-        prev = self.context.get(step.id) if replay else None
-        if prev is not None and prev.status == "success":
-            iteration = (prev.metadata or {}).get("iterationCount", 1)
-            value = prev.output
-            status = "success"
-        else:
-            if prev is not None and prev.status == "suspended":
-                iteration = (prev.metadata or {}).get("iterationCount", 1)
-            status, value = await self.run_step(step, value, replay, iteration)
-        # The resume data belongs to the iteration that suspended; later iterations run fresh.
-        self.targets.pop(step.id, None)
-        while status == "success":
-            if self.rs.aborted:
-                return "canceled", None
-            try:
-                holds = await self._check(node.condition, step.id, self._condition_input_out(step, value), iteration)
-            except Exception as exc:
-                if self.rs.aborted:  # a condition that called abort() cancels the run, whatever it raised next
-                    return "canceled", None
-                return await self._loop_condition_failed(step, value, iteration, exc)
-            if self.rs.tracer is not None:
-                self.rs.tracer.loop_iteration(self.prefix + step.id, node.kind, iteration, holds)
-            if holds != (node.kind == "dowhile"):
-                return "success", value
-            if self.rs.aborted:
-                return "canceled", None
-            iteration += 1
-            if isinstance(step, Workflow):
-                await self.clear_nested(step.id)
-            status, value = await self.run_step(step, value, False, iteration)
-        return status, value
-
-    async def clear_nested(self, key: str) -> None:
-        """Drops the records of a nested workflow's previous pass (a new loop iteration
-        starts clean, so a restart never replays a stale iteration)."""
-        rs = self.rs
-        prefix = self.prefix + key + "."
-        stale = [k for k in rs.records if k.startswith(prefix)]
-        if stale:
-            for k in stale:
-                del rs.records[k]
-            await rs.host.delete_steps(stale)
-
-    def _condition_input_out(self, step: Step, value: Any) -> Any:
-        schema = step._out
-        if schema.adapter is None:
-            return value
-        try:
-            return schema.validate(value, "condition input")
-        except ValidationError:
-            return value
-
-    async def _loop_condition_failed(self, step: Step, value: Any, iteration: int, exc: Exception) -> tuple[str, Any]:
-        prev = self.context.get(step.id)
-        record = StepResult(
-            "failed",
-            prev.payload if prev is not None else value,
-            error=exc,
-            started_at=prev.started_at if prev is not None else self.rs.host.now_ms(),
-            ended_at=self.rs.host.now_ms(),
-            metadata={"iterationCount": iteration},
-        )
-        await self.save(step.id, record, self._record_event(self.prefix + step.id, self.rs.host.new_call_id(), record, "failed"))
-        self.error = exc
-        return "failed", exc
-
-    async def _run_sleep(self, node: SleepNode, value: Any) -> tuple[str, Any]:
-        key = node.id
-        if self.replay:
-            prev = self.context.get(key)
-            if prev is not None and prev.status == "success":
-                return "success", prev.output
-        rs = self.rs
-        host = rs.host
-        seconds = await self._sleep_seconds(node, value)
-        started = host.now_ms()
-        name = self.prefix + key
-        if rs.emitting:
-            rs.emit(STEP_WAITING, {"stepName": name, "id": name, "payload": to_json(value), "startedAt": started, "status": "waiting"})
-        top = not self.prefix
-        await self.save(key, StepResult("waiting", value, started_at=started))
-        if top:
-            await self.set_status("waiting")
-        span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
-        canceled = await host.wait(seconds)
-        if span is not None:
-            rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
-        if top and not canceled:
-            await self.set_status("running")
-        if canceled:
-            return "canceled", None
-        record = StepResult("success", value, value, started_at=started, ended_at=host.now_ms())
-        event = None
-        if rs.emitting:  # a sleep's result event carries its output and no payload (Mastra)
-            payload = {"stepName": name, "id": name, "status": "success", "output": to_json(value), "endedAt": record.ended_at}
-            event = rs.emit(STEP_RESULT, payload, deliver=False)
-        await self.save(key, record, event)
-        return "success", value
-
-    async def _sleep_seconds(self, node: SleepNode, value: Any) -> float:
-        target: Any = node.duration if node.until is None else node.until
-        if callable(target):
-            ctx = StepContext(self, None, node.id, value, retry_count=-1)
-            target = await self.rs.host.call(target, ctx)
-        if isinstance(target, datetime):
-            when = target if target.tzinfo else target.replace(tzinfo=UTC)
-            seconds = when.timestamp() - self.rs.host.now_ms() / 1000
-        else:
-            try:
-                seconds = float(target) / 1000
-            except (TypeError, ValueError):
-                seconds = 0.0
-        return seconds if seconds > 0 and math.isfinite(seconds) else 0.0
+        return await run_nested(self, wf, key, value, target, prev)
 
     # -- foreach -----------------------------------------------------------------------------
     async def _run_foreach(self, node: ForeachNode, value: Any) -> tuple[str, Any]:
@@ -688,61 +471,6 @@ class Execution:
             if status == "success":
                 payload["iterationOutput"] = to_json(output)
             self.rs.emit(STEP_PROGRESS, payload)
-
-
-def _settled_record(
-    status: str,
-    att: _Attempt,
-    now: int,
-    *,
-    started: int,
-    resume_payload: Any,
-    resumed_at: int | None,
-    suspended_at: int | None,
-    metadata: dict[str, Any] | None,
-) -> StepResult:
-    """The record of a settled step (a bail is recorded as a success, as in Mastra)."""
-    record = _build_record(status, att, now, started, resume_payload, resumed_at, suspended_at, metadata)
-    record.json_ready = True  # the attempt's payload, output and suspend payload are JSON already
-    return record
-
-
-def _build_record(
-    status: str,
-    att: _Attempt,
-    now: int,
-    started: int,
-    resume_payload: Any,
-    resumed_at: int | None,
-    suspended_at: int | None,
-    metadata: dict[str, Any] | None,
-) -> StepResult:
-    if status in ("success", "bailed"):
-        return StepResult(
-            "success",
-            att.payload,
-            att.value,
-            started_at=started,
-            ended_at=now,
-            resume_payload=resume_payload,
-            resumed_at=resumed_at,
-            suspended_at=suspended_at,
-            metadata=metadata,
-        )
-    if status == "suspended":
-        return StepResult(
-            "suspended",
-            att.payload,
-            suspend_payload=att.value,
-            started_at=started,
-            suspended_at=now,
-            resume_payload=resume_payload,
-            resumed_at=resumed_at,
-            metadata=metadata,
-        )
-    if status == "failed":
-        return StepResult("failed", att.payload, error=att.value, started_at=started, ended_at=now, metadata=metadata)
-    return StepResult("canceled", att.payload, started_at=started, ended_at=now, metadata=metadata)
 
 
 def _graph_ids(wf: Workflow) -> frozenset[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -78,6 +78,27 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": f"{message}: {request.method} {request.url.path}"}, status_code=status)
 
 
+def _lifespan(app: Stepstream, manage_storage: bool, scheduler: bool) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Sets the storage up and runs the scheduler while serving (as `create_app` was asked)."""
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if manage_storage:
+            await app.setup()
+        run_scheduler = scheduler and app.storage.supports_schedules
+        try:
+            if run_scheduler:
+                await app.scheduler.start()
+            yield
+        finally:
+            if run_scheduler:
+                await app.scheduler.stop()
+            if manage_storage:
+                await app.close()
+
+    return lifespan
+
+
 def create_app(
     app: Stepstream,
     *,
@@ -112,25 +133,10 @@ def create_app(
 
     table[-1] = ApiRoute("GET", OPENAPI_PATH, _openapi, "This document", tag="system")
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if manage_storage:
-            await app.setup()
-        run_scheduler = scheduler and app.storage.supports_schedules
-        try:
-            if run_scheduler:
-                await app.scheduler.start()
-            yield
-        finally:
-            if run_scheduler:
-                await app.scheduler.stop()
-            if manage_storage:
-                await app.close()
-
     starlette = Starlette(
         routes=[Route(r.path, _endpoint(r, app, settings), methods=[r.method]) for r in table],
         exception_handlers={404: _not_found, 405: _not_found},
-        lifespan=lifespan,
+        lifespan=_lifespan(app, manage_storage, scheduler),
     )
     starlette.state.stepstream = app
     starlette.state.openapi = document

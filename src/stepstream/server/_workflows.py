@@ -325,7 +325,11 @@ async def restart_async(call: Call) -> Response:
 async def restart(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    _keep(asyncio.ensure_future(run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))))
+    _keep(
+        asyncio.ensure_future(
+            run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))
+        )
+    )
     return JSONResponse({"message": "Workflow run restarted"})
 
 
@@ -351,6 +355,11 @@ _MESSAGE = {"type": "object", "properties": {"message": {"type": "string"}}}
 
 def workflow_routes() -> list[ApiRoute]:
     """Every workflow route of Mastra's server."""
+    return [*_reading_routes(), *_start_routes(), *_resume_routes(), *_follow_and_rerun_routes(), *_restart_routes()]
+
+
+def _reading_routes() -> list[ApiRoute]:
+    """The workflows, their runs and one run's stored state."""
     runs_query = (
         Param("page", {"type": "integer", "minimum": 0}),
         Param("perPage", {"type": "integer", "minimum": 1}),
@@ -382,6 +391,12 @@ def workflow_routes() -> list[ApiRoute]:
             errors=(404,),
         ),
         ApiRoute("DELETE", W + "/runs/{run_id}", delete_run, "Delete a run", answer=_MESSAGE, errors=(404,)),
+    ]
+
+
+def _start_routes() -> list[ApiRoute]:
+    """Creating and starting runs."""
+    return [
         ApiRoute(
             "POST",
             W + "/create-run",
@@ -421,6 +436,12 @@ def workflow_routes() -> list[ApiRoute]:
             answer=_MESSAGE,
             errors=RUN_ERRORS,
         ),
+    ]
+
+
+def _resume_routes() -> list[ApiRoute]:
+    """Resuming suspended runs."""
+    return [
         ApiRoute(
             "POST",
             W + "/resume-stream",
@@ -460,6 +481,12 @@ def workflow_routes() -> list[ApiRoute]:
             body=RESUME_BODY,
             errors=RUN_ERRORS,
         ),
+    ]
+
+
+def _follow_and_rerun_routes() -> list[ApiRoute]:
+    """Following and canceling a run, and time travel."""
+    return [
         ApiRoute(
             "POST",
             W + "/observe",
@@ -500,6 +527,12 @@ def workflow_routes() -> list[ApiRoute]:
             stream=True,
             errors=RUN_ERRORS,
         ),
+    ]
+
+
+def _restart_routes() -> list[ApiRoute]:
+    """Continuing runs a crash interrupted."""
+    return [
         ApiRoute(
             "POST",
             W + "/restart",

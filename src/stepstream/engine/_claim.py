@@ -1,0 +1,415 @@
+"""The claim: what `start`, `resume`, `restart` and `time_travel` decide against storage.
+
+Each verb checks its input, then takes the run with a compare-and-set write and a
+fresh owner token. What it decided is an `ExecutionPlan` (`_plan`); the claim returns
+the execution that drives it (`Run._drive`), not started, so `*_async` verbs can answer
+as soon as the claim holds. A refused claim raises and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._schema import storable, to_json
+from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, StorageError, ValidationError
+from ..request_context import RequestContext, as_request_context
+from ..results import StepResult, WorkflowResult
+from ..step import Step
+from ..storage.base import RunChanges, RunRecord
+from ..types import TERMINAL_STATUSES
+from ._lifecycle import call_on_start
+from ._local import LocalExecutor, default_executor
+from ._options import _Options
+from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
+from ._state import PENDING_RESUME, Target
+from ._targets import TravelPlan, find_step, resolve_target, time_travel_plan
+
+if TYPE_CHECKING:
+    from ..workflow.builder import Workflow
+    from .run import Run
+
+StepRef = Step | str | Sequence[Step | str]
+Execution = Coroutine[Any, Any, WorkflowResult]
+
+_POLL_SECONDS = 0.025
+_POLL_BUDGET = 2.0
+
+
+def token(executor_id: str) -> str:
+    """A fresh owner token for one execution of a run: `<executor id>:<random>`."""
+    return f"{executor_id}:{uuid.uuid4().hex}"
+
+
+# -- start ------------------------------------------------------------------------------------
+async def claim_start(
+    run: Run,
+    input_data: Any,
+    initial_state: Any,
+    request_context: Mapping[str, Any] | RequestContext | None,
+    tracing_options: Mapping[str, Any] | None,
+    opts: _Options,
+    defer: bool = False,
+) -> Execution:
+    """Validates the input and claims the run (`pending` -> `running`); returns the
+    execution, not started. Raises (changing nothing) if the input or the run's status refuses.
+    With `defer`, a fresh run (an id made here, so no other process can claim it) on a
+    shared storage that `folds_claim` is inserted by its first write instead (`RunState.claim`):
+    one commit less; a slow first step still shows the run at once, with its running mark."""
+    wf = run.workflow
+    input_data, stored_input, state, rc = _checked_start(run, input_data, initial_state, request_context)
+    await call_on_start(run, input_data, state, rc)
+    owner = token(wf.executor_id)
+    changes: RunChanges = {
+        "status": "running",
+        "input": stored_input,
+        "state": dict(state),
+        "request_context": to_json(rc.all),
+        "owner": owner,
+    }
+    storage = wf.storage
+    if run._unsaved:
+        run._unsaved = False
+        fresh = RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id)
+        fresh.apply(changes)
+        if defer and not run._named and storage.folds_claim and storage.shared and isinstance(wf.executor or default_executor(), LocalExecutor):
+            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=fresh)
+        if await storage.create_run(fresh):  # the insert is the claim
+            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+    claimed = await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",))
+    if not claimed:
+        stored = await storage.load_run(wf.id, run.run_id)
+        if stored is not None and stored.status == "canceled" and not stored.steps and stored.input is None:
+            # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
+            changes["status"] = "canceled"
+            if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
+                offset = await log_end(run)
+                return execution(
+                    run,
+                    input_data,
+                    state,
+                    rc,
+                    {},
+                    tracing_options=tracing_options,
+                    canceled=True,
+                    owner=owner,
+                    opts=opts,
+                    next_offset=offset,
+                )
+        if stored is not None:
+            err = RunStateError(
+                f"Workflow run {run.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
+                "create a new run, or use resume/restart/time_travel"
+            )
+            err.code = "WORKFLOW_START_ALREADY_CLAIMED"
+            raise err
+        await storage.create_run(RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id))
+        if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
+            raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
+    return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+
+
+def _checked_start(
+    run: Run, input_data: Any, initial_state: Any, request_context: Mapping[str, Any] | RequestContext | None
+) -> tuple[Any, Any, dict[str, Any], RequestContext]:
+    """The validated input (typed and stored forms), initial state and request context of a start."""
+    wf = run.workflow
+    wf.ensure_committed()
+    try:
+        if wf.validate_inputs:
+            input_data = wf._in.validate(input_data, "Invalid input data")
+        stored_input = storable(input_data, "Input data")
+        state = checked_state(wf, initial_state)
+    except ValidationError as exc:
+        if not run._named:  # refused before anything was written: leave no pending run behind
+            run._forget_unsaved()  # (a run id the caller named stays pending, as in Mastra)
+        raise exc.located(f"workflow {wf.id!r}, run {run.run_id!r}") from exc.__cause__
+    rc = as_request_context(request_context)
+    if wf.validate_inputs and wf._rc is not None:
+        wf._rc.validate(
+            rc.all, f"Request context validation failed for workflow '{wf.id}'", code="WORKFLOW_REQUEST_CONTEXT_VALIDATION_FAILED"
+        )
+    return input_data, stored_input, state, rc
+
+
+def checked_state(wf: Workflow, initial_state: Any) -> dict[str, Any]:
+    """The initial state, validated against the workflow's state schema, in stored form."""
+    schema = wf.state_schema_obj
+    if schema is not None and wf.validate_inputs:
+        if initial_state is None:
+            try:
+                initial_state = schema.validate({}, "Invalid initial data")
+            except ValidationError:
+                initial_state = {}
+        else:
+            initial_state = schema.validate(initial_state, "Invalid initial data")
+    state = storable(initial_state, "Initial state") if initial_state is not None else {}
+    if not isinstance(state, dict):
+        raise ValidationError("Invalid initial data: \n- state must be an object", [("", "state must be an object")])
+    return state
+
+
+async def log_end(run: Run) -> int:
+    """The offset the run's next event gets: read after the claim, so no other execution
+    can append meanwhile."""
+    storage = run.workflow.storage
+    if not storage.keeps_events:
+        return 0
+    page = await storage.read_events(run.workflow_id, run.run_id, limit=0)
+    return page.next_offset if page is not None else 0
+
+
+# -- resume -----------------------------------------------------------------------------------
+async def claim_resume(
+    run: Run,
+    resume_data: Any,
+    step: StepRef | None,
+    label: str | None,
+    for_each_index: int | None,
+    request_context: Mapping[str, Any] | RequestContext | None,
+    tracing_options: Mapping[str, Any] | None,
+    opts: _Options,
+) -> Execution:
+    """Checks the target and the resume data and claims the run (`suspended` -> `running`);
+    returns the execution, not started. A refused resume raises and changes nothing."""
+    wf = run.workflow
+    await run._ensure_known()
+    record = await _load_settled(run)
+    if record is None:
+        raise run._not_found()
+    if record.status != "suspended":
+        raise ResumeError(f"This workflow run was not suspended: run {run.run_id!r} of workflow {wf.id!r} is {record.status!r}")
+    path, index, leaf = resolve_target(wf, record, step, label, for_each_index)
+    try:
+        if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+            resume_data = leaf._resume.validate(resume_data, "Invalid resume data")
+        stored_resume = storable(resume_data, "Resume data")  # checked before the claim: a refusal changes nothing
+    except ValidationError as exc:
+        raise exc.located(f"step {'.'.join(path)!r} of workflow {wf.id!r}, run {run.run_id!r}") from exc.__cause__
+    rc = merge_context(record.request_context, request_context)
+    owner = token(wf.executor_id)
+    pending = {PENDING_RESUME: {"path": path, "foreachIndex": index, "resumeData": stored_resume}}
+    claimed = await wf.storage.update_run(
+        wf.id,
+        run.run_id,
+        {"status": "running", "request_context": to_json(rc.all), "owner": owner, "resume_labels": {**record.resume_labels, **pending}},
+        expected_status=("suspended",),
+    )
+    if not claimed:
+        raise ResumeAlreadyClaimedError(f"Run {run.run_id!r} of workflow {wf.id!r} was resumed by another caller first; nothing ran here")
+    return execution(
+        run,
+        stored_input(wf, record.input),
+        record.state,
+        rc,
+        record.steps,
+        replay=True,
+        targets={path[0]: Target(path[1:], resume_data, index)},
+        stored_labels=record.resume_labels,
+        tracing_options=tracing_options,
+        owner=owner,
+        tracing_context=record.tracing_context,
+        opts=opts,
+        next_offset=await log_end(run),
+    )
+
+
+async def _load_settled(run: Run) -> RunRecord | None:
+    """The stored run, waiting briefly while another execution is still writing it."""
+    if run._active is not None:
+        await run._idle.wait()
+    storage = run.workflow.storage
+    record = await storage.load_run(run.workflow_id, run.run_id)
+    waited = 0.0
+    while record is not None and record.status in ("running", "pending") and waited < _POLL_BUDGET and record.steps:
+        await asyncio.sleep(_POLL_SECONDS)
+        waited += _POLL_SECONDS
+        record = await storage.load_run(run.workflow_id, run.run_id)
+    return record
+
+
+def merge_context(stored: dict[str, Any], given: Mapping[str, Any] | RequestContext | None) -> RequestContext:
+    """The stored request context, with the keys the caller gave added or overridden."""
+    if given is None:
+        return RequestContext(stored)
+    rc = as_request_context(given)
+    for key, value in stored.items():
+        if key not in rc:
+            rc._data[key] = value
+    return rc
+
+
+def stored_input(wf: Workflow, raw: Any) -> Any:
+    """The run's stored input, typed by the input schema when it still validates."""
+    if not wf.validate_inputs:
+        return raw
+    try:
+        return wf._in.validate(raw, "stored input")
+    except ValidationError:
+        return raw
+
+
+# -- restart ----------------------------------------------------------------------------------
+async def claim_restart(
+    run: Run, tracing_options: Mapping[str, Any] | None, request_context: Mapping[str, Any] | RequestContext | None
+) -> Execution | WorkflowResult:
+    """Takes over a run left `running` by a crash (a new owner token); a finished run gives its stored result."""
+    wf = run.workflow
+    if run._active is not None:
+        raise RunStateError(f"Run {run.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
+    await run._ensure_known()
+    record = await wf.storage.load_run(wf.id, run.run_id)
+    if record is None:
+        raise run._not_found()
+    if record.status in TERMINAL_STATUSES:
+        return run.result_from_record(record)
+    if record.status not in ("running", "waiting"):
+        raise RunStateError(f"This workflow run was not active: run {run.run_id!r} of workflow {wf.id!r} is {record.status!r}")
+    owner = token(wf.executor_id)
+    if not await wf.storage.update_run(
+        wf.id, run.run_id, {"owner": owner}, expected_status=("running", "waiting"), expected_owner=record.owner
+    ):
+        raise ResumeAlreadyClaimedError(f"Run {run.run_id!r} of workflow {wf.id!r} was restarted by another caller first; nothing ran here")
+    labels = dict(record.resume_labels)
+    pending = labels.pop(PENDING_RESUME, None)
+    return execution(
+        run,
+        stored_input(wf, record.input),
+        record.state,
+        merge_context(record.request_context, request_context),
+        record.steps,
+        replay=True,
+        restarting=True,
+        targets=_pending_targets(wf, pending) if isinstance(pending, dict) else None,
+        stored_labels=labels,
+        tracing_options=tracing_options,
+        tracing_context=record.tracing_context,
+        owner=owner,
+        next_offset=await log_end(run),
+    )
+
+
+def _pending_targets(wf: Workflow, pending: dict[str, Any]) -> dict[str, Target]:
+    """The resume a crash interrupted, as the target of the restart (its data re-validated)."""
+    path = [str(p) for p in pending.get("path") or []]
+    data = pending.get("resumeData")
+    leaf = find_step(wf, path)
+    if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+        data = leaf._resume.validate(data, "Invalid resume data")
+    return {path[0]: Target(path[1:], data, pending.get("foreachIndex"))}
+
+
+# -- time travel ------------------------------------------------------------------------------
+async def claim_time_travel(
+    run: Run,
+    step: StepRef,
+    input_data: Any,
+    resume_data: Any,
+    initial_state: Any,
+    context: Mapping[str, Any] | None,
+    request_context: Mapping[str, Any] | RequestContext | None,
+    tracing_options: Mapping[str, Any] | None,
+    opts: _Options,
+) -> Execution:
+    """Checks the time-travel target and data, rewrites the stored records it replaces and claims the run."""
+    wf = run.workflow
+    if run._active is not None:
+        raise RunStateError("This workflow run is still running, cannot time travel")
+    await run._ensure_known()  # as in Mastra, a created run may time travel without a start
+    record = await wf.storage.load_run(wf.id, run.run_id)
+    if record is None:
+        raise run._not_found()
+    if record.status == "running":
+        raise RunStateError("This workflow run is still running, cannot time travel")
+    plan = time_travel_plan(wf, record, step, input_data, context)
+    for value, what in ((plan.input, "Input data"), (plan.target_input, "Step input data"), (resume_data, "Resume data")):
+        storable(value, what)  # refused before anything changes, naming the field
+    targets = _travel_targets(wf, plan, resume_data) if resume_data is not None else None
+    state = checked_state(wf, initial_state) if initial_state is not None else record.state
+    rc = merge_context(record.request_context, request_context)
+    owner = token(wf.executor_id)
+    changes: RunChanges = {"status": "running", "state": dict(state), "request_context": to_json(rc.all), "error": None, "result": None}
+    changes["owner"] = owner
+    if plan.input is not None:
+        changes["input"] = to_json(plan.input)
+    if not await wf.storage.update_run(wf.id, run.run_id, changes, expected_status=(record.status,)):
+        raise ResumeAlreadyClaimedError(f"Run {run.run_id!r} of workflow {wf.id!r} changed while time travel was starting")
+    if plan.deleted:
+        await wf.storage.delete_steps(wf.id, run.run_id, plan.deleted)
+    for key, filled in plan.filled.items():
+        await wf.storage.save_step(wf.id, run.run_id, key, filled, expected_owner=owner)
+    init = plan.input if plan.input is not None else stored_input(wf, record.input)
+    return execution(
+        run,
+        init,
+        state,
+        rc,
+        plan.records,
+        replay=True,
+        targets=targets,
+        time_travel=(plan.target, plan.target_input, plan.rest),
+        tracing_options=tracing_options,
+        owner=owner,
+        opts=opts,
+        next_offset=await log_end(run),
+    )
+
+
+def _travel_targets(wf: Workflow, plan: TravelPlan, resume_data: Any) -> dict[str, Target]:
+    """As in Mastra, the resume data goes to the re-run steps that were suspended,
+    each checked against its own resume schema before anything changes."""
+    targets: dict[str, Target] = {}
+    for path in plan.resuspend:
+        leaf = find_step(wf, path)
+        data = resume_data
+        if wf.validate_inputs and leaf is not None and leaf.resume_schema is not None:
+            data = leaf._resume.validate(resume_data, "Invalid resume data")
+        targets.setdefault(path[0], Target(path[1:], data, None))
+    return targets
+
+
+# -- the plan ---------------------------------------------------------------------------------
+def execution(
+    run: Run,
+    input_data: Any,
+    state: dict[str, Any],
+    rc: RequestContext,
+    records: dict[str, StepResult],
+    *,
+    replay: bool = False,
+    targets: dict[str, Target] | None = None,
+    restarting: bool = False,
+    stored_labels: dict[str, Any] | None = None,
+    time_travel: tuple[str, Any, list[str]] | None = None,
+    tracing_options: Mapping[str, Any] | None = None,
+    tracing_context: dict[str, Any] | None = None,
+    canceled: bool = False,
+    owner: str | None = None,
+    opts: _Options | None = None,
+    next_offset: int = 0,
+    claim: RunRecord | None = None,
+) -> Execution:
+    """The plan a claim made (see `_plan.ExecutionPlan`), and its drive, not started;
+    `claim` is the run's insert, deferred to its first write."""
+    opts = opts or _Options()
+    plan = ExecutionPlan(
+        workflow_id=run.workflow_id,
+        run_id=run.run_id,
+        input=to_json(input_data),
+        state=dict(state),
+        request_context=rc.all,
+        records=dict(records),
+        replay=replay,
+        targets=tuple(ResumeTarget((key, *t.rest), t.resume_data, t.foreach_index) for key, t in (targets or {}).items()),
+        time_travel=TimeTravel(time_travel[0], time_travel[1], tuple(time_travel[2])) if time_travel is not None else None,
+        stored_labels=dict(stored_labels or {}),
+        owner=owner,
+        restarting=restarting,
+        canceled=canceled,
+        per_step=opts.per_step,
+        next_offset=next_offset,
+        tracing_context=tracing_context,
+    )
+    return run._drive(plan, input_data, rc, tracing_options, opts, claim)

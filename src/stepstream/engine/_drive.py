@@ -1,0 +1,251 @@
+"""Driving one execution plan in this process, and settling the run when the walk ends.
+
+`drive` sets up what every level of the walk shares (`RunState`: storage, sinks,
+tracer, the executor's host), walks the top level (`_executor.Execution`), then
+settles: the run's result, its final write (fenced by the owner token), its closing
+events, and `on_finish`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._schema import to_json
+from .._serialize import serialize_error
+from .._suspend_meta import strip_meta
+from ..errors import RunStateError, StepstreamError, StorageError, ValidationError
+from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_PAUSED, WORKFLOW_START, WorkflowEvent
+from ..request_context import RequestContext
+from ..results import WorkflowResult
+from ..storage.base import RunChanges, RunRecord
+from ..types import TERMINAL_STATUSES, InternalSpans
+from ._executor import Execution
+from ._lifecycle import call_on_finish
+from ._local import default_executor
+from ._options import _Options
+from ._plan import ExecutionPlan
+from ._state import Fenced, RunState, public_labels
+from ._tracing import make_tracer
+
+if TYPE_CHECKING:
+    from .run import Run
+
+
+async def drive(
+    run: Run,
+    plan: ExecutionPlan,
+    input_data: Any,
+    rc: RequestContext,
+    tracing_options: Mapping[str, Any] | None,
+    opts: _Options,
+    claim: RunRecord | None = None,
+) -> WorkflowResult:
+    """Walks one execution: `input_data` and `rc` are the plan's input and request
+    context as the caller gave them (a typed input, a live `RequestContext`); `claim`
+    is the run's insert, deferred to its first write (`RunState.claim`)."""
+    rs = _run_state(run, plan, input_data, rc, tracing_options)
+    rs.claim = claim
+    run._active = rs
+    run._idle.clear()
+    run.status = "running"
+    try:
+        if rs.emitting:
+            rs.emit(WORKFLOW_START, {"workflowId": run.workflow_id})
+        return await _walk(run, rs, plan, input_data, opts)
+    finally:
+        rs.host.close()
+        rs.stop_flushing()
+        if rs.tracer is not None:
+            rs.tracer.close()
+        run._active = None
+        run._idle.set()
+
+
+def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None) -> RunState:
+    """What every level of the walk shares, with the run's tracer and the executor's host."""
+    wf = run.workflow
+    targets = plan.walk_targets()
+    policy = run.tracing_policy or wf.tracing_policy
+    hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
+    tracer = None
+    if not hidden:
+        tracer = make_tracer(
+            run=run,
+            tracing_options=tracing_options,
+            resumed=bool(targets),
+            input_data=input_data,
+            targets=targets,
+            request_context=rc,
+            tracing_context=plan.tracing_context,
+            restarting=plan.restarting,
+            time_travel=plan.walk_time_travel(),
+        )
+    rs = RunState(
+        run_id=run.run_id,
+        workflow_id=wf.id,
+        storage=wf.storage,
+        request_context=rc,
+        state=dict(plan.state),
+        records=dict(plan.records),
+        sinks=run._sinks,
+        resource_id=run.resource_id,
+        restarting=plan.restarting,
+        tracer=tracer,
+    )
+    rs.owner = plan.owner
+    rs.next_offset = plan.next_offset
+    rs.app = wf.app
+    rs.host = (wf.executor or default_executor()).host(rs)
+    if plan.stored_labels:
+        rs.stored_labels = dict(plan.stored_labels)
+    if plan.canceled:
+        rs.abort_event.set()
+    return rs
+
+
+async def _walk(run: Run, rs: RunState, plan: ExecutionPlan, input_data: Any, opts: _Options) -> WorkflowResult:
+    """Walks the top level, stores the outcome and tells this process's readers."""
+    final: list[WorkflowEvent] = []
+    targets, time_travel = plan.walk_targets(), plan.walk_time_travel()
+    ex = Execution(rs, run.workflow, "", input_data, replay=plan.replay, targets=targets, time_travel=time_travel, per_step=plan.per_step)
+    try:
+        try:
+            status, value = await ex.run(plan.input)
+        except StepstreamError as exc:
+            status, value = "failed", None
+            ex.error = exc
+        result = _result(run, rs, ex, status, value, input_data)
+        result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
+        final = _finish_events(rs, result)  # numbered now, stored with the final status
+        await _persist(run, rs, result, ex.labels if result.status == "suspended" else {})
+    except Fenced:
+        rs.discard(final)  # refused with the final status: never stored, never shown
+        result = await _fenced(run, rs)
+        final = _finish_events(rs, result)
+    _finished(rs, result, final)
+    await call_on_finish(run, result, rs)
+    return result
+
+
+def _result(run: Run, rs: RunState, ex: Execution, status: str, value: Any, input_data: Any) -> WorkflowResult:
+    result_value = None
+    if status == "bailed":
+        status, result_value = "success", value
+    elif status == "success":
+        result_value = value
+    wf = run.workflow
+    if result_value is not None and wf.validate_inputs and wf._out.adapter is not None:
+        try:
+            result_value = wf._out.validate(result_value, "workflow result")
+        except ValidationError:
+            pass  # a bail value need not match the output schema; keep it as stored
+    error = None
+    if status == "failed":
+        error = serialize_error(ex.error) if ex.error is not None else {"message": "Workflow failed", "name": "Error"}
+    suspended = ex.suspended if status == "suspended" else []
+    payloads = {k: strip_meta(v) if v is not None else {} for k, v in ex.suspend_payloads.items()} if status == "suspended" else {}
+    labels = ex.labels if status == "suspended" else {}
+    steps = ex.context
+    return WorkflowResult(
+        status,  # type: ignore[arg-type]
+        run_id=run.run_id,
+        workflow_id=run.workflow_id,
+        steps=dict(steps),
+        input=input_data,
+        result=result_value,
+        error=error,
+        suspended=suspended,
+        suspend_payload=payloads,
+        state=dict(rs.state),
+        step_execution_path=list(ex.executed),
+        resume_labels=public_labels(labels),
+        trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
+        span_id=rs.tracer.span_id if rs.tracer is not None else None,
+    )
+
+
+async def _persist(run: Run, rs: RunState, result: WorkflowResult, labels: dict[str, Any]) -> None:
+    wf = run.workflow
+    changes: RunChanges = {
+        "status": result.status,
+        "result": to_json(result.result),
+        "error": result.error,
+        "suspended": result.suspended,
+        "resume_labels": to_json(labels),  # stored with each label's full path
+        "state": dict(rs.state),
+        "request_context": to_json(rs.request_context.all),
+    }
+    if rs.tracer is not None and result.status == "suspended":
+        changes["tracing_context"] = {"traceId": rs.tracer.trace_id, "spanId": rs.tracer.span_id}
+    storage = wf.storage
+    try:
+        if rs.deferred is not None:
+            key, record = rs.deferred
+            rs.deferred = None
+            written = await rs.write(
+                lambda events: storage.save_step(
+                    wf.id, run.run_id, key, record, changes, expected_owner=rs.owner, events=events, **rs.take_claim()
+                ),
+                carries_claim=True,
+            )
+        else:
+            written = await rs.write(lambda events: storage.update_run(wf.id, run.run_id, changes, expected_owner=rs.owner, events=events))
+    except Exception as exc:
+        raise StorageError(
+            f"Run {run.run_id!r} of workflow {wf.id!r} ended {result.status!r} but its final status could not be stored: {exc}"
+        ) from exc
+    if written is False:
+        raise Fenced
+    run.status = result.status
+    run._last_result = result
+    if result.status in TERMINAL_STATUSES:
+        wf._runs.pop(run.run_id, None)
+
+
+async def _fenced(run: Run, rs: RunState) -> WorkflowResult:
+    """This execution lost the run (canceled or restarted by another process): it wrote
+    nothing more. A cancel ends it as canceled; a takeover is an error for the caller."""
+    wf = run.workflow
+    rs.request_abort()
+    record = await wf.storage.load_run(wf.id, run.run_id)
+    if record is not None and record.status == "canceled":
+        run.status = "canceled"
+        result = run.result_from_record(record)
+        run._last_result = result
+        wf._runs.pop(run.run_id, None)
+        return result
+    status = record.status if record is not None else "deleted"
+    raise RunStateError(
+        f"Run {run.run_id!r} of workflow {wf.id!r} was taken over by another execution (it is {status!r} there); "
+        "this one stopped without writing anything more"
+    )
+
+
+def _finish_events(rs: RunState, result: WorkflowResult) -> list[WorkflowEvent]:
+    """The run's closing events, numbered but not yet delivered."""
+    if not rs.emitting:
+        return []
+    events: list[WorkflowEvent] = []
+    if result.status == "canceled":
+        events.append(rs.emit(WORKFLOW_CANCELED, {}, deliver=False))
+    elif result.status == "paused":
+        events.append(rs.emit(WORKFLOW_PAUSED, {}, deliver=False))
+    usage = dict(EMPTY_USAGE)
+    for key, value in rs.usage.items():
+        usage[key] = usage.get(key, 0) + value
+    payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
+    if result.status == "success":
+        payload["finalWorkflowResult"] = to_json(result.result)
+    events.append(rs.emit(WORKFLOW_FINISH, payload, deliver=False))
+    return events
+
+
+def _finished(rs: RunState, result: WorkflowResult, final: list[WorkflowEvent]) -> None:
+    """Ends the run span, then delivers the closing events and the result to this process's readers."""
+    if rs.tracer is not None:
+        rs.tracer.run_ended(result.status, result.result, result.error, rs.usage)
+    for event in final:
+        rs.release(event)
+    for sink in list(rs.sinks):
+        sink.finished(result, dict(rs.usage))
