@@ -55,9 +55,7 @@ async def claim_start(
 ) -> Execution:
     """Validates the input and claims the run (`pending` -> `running`); returns the
     execution, not started. Raises (changing nothing) if the input or the run's status refuses.
-    With `defer`, a fresh run (an id made here, so no other process can claim it) on a
-    shared storage that `folds_claim` is inserted by its first write instead (`RunState.claim`):
-    one commit less; a slow first step still shows the run at once, with its running mark."""
+    With `defer`, a fresh run's insert may ride with its first write (`_defers`)."""
     wf = run.workflow
     input_data, stored_input, state, rc = _checked_start(run, input_data, initial_state, request_context)
     await call_on_start(run, input_data, state, rc)
@@ -74,10 +72,9 @@ async def claim_start(
         run._unsaved = False
         fresh = RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id)
         fresh.apply(changes)
-        if defer and not run._named and storage.folds_claim and storage.shared and isinstance(wf.executor or default_executor(), LocalExecutor):
-            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=fresh)
-        if await storage.create_run(fresh):  # the insert is the claim
-            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+        deferred = fresh if defer and _defers(run) else None
+        if deferred is not None or await storage.create_run(fresh):  # the insert is the claim
+            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=deferred)
     claimed = await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",))
     if not claimed:
         stored = await storage.load_run(wf.id, run.run_id)
@@ -87,16 +84,7 @@ async def claim_start(
             if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
                 offset = await log_end(run)
                 return execution(
-                    run,
-                    input_data,
-                    state,
-                    rc,
-                    {},
-                    tracing_options=tracing_options,
-                    canceled=True,
-                    owner=owner,
-                    opts=opts,
-                    next_offset=offset,
+                    run, input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset
                 )
         if stored is not None:
             err = RunStateError(
@@ -109,6 +97,16 @@ async def claim_start(
         if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
             raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
     return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+
+
+def _defers(run: Run) -> bool:
+    """Whether a fresh run's insert can wait for its first write (`RunState.claim`): its id
+    was made here, so no other process can claim it; the storage folds the insert into a
+    step write (one commit less) and is shared, so a slow first step still shows the run at
+    once with its running mark; the executor is this process's."""
+    wf = run.workflow
+    storage = wf.storage
+    return not run._named and storage.folds_claim and storage.shared and isinstance(wf.executor or default_executor(), LocalExecutor)
 
 
 def _checked_start(

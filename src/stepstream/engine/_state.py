@@ -126,9 +126,7 @@ class RunState:
         self.next_offset = 0
         #: numbered events not written yet; the next write of the run takes them
         self.pending: list[LoggedEvent] = []
-        #: a fresh run's insert (its claim), not written yet: the first write of the run takes
-        #: it (`save_step(create=)`), so the claim costs no commit of its own
-        self.claim: RunRecord | None = None
+        self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
         self._write_lock = asyncio.Lock()
         self._flush: asyncio.TimerHandle | None = None
         #: events waiting to go to this process's readers: [event, released], in offset order
