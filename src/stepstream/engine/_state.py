@@ -13,7 +13,9 @@ its writer output) are appended on their own after `FLUSH_SECONDS`.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
 import random
 import threading
 from collections import deque
@@ -45,6 +47,9 @@ class Fenced(Exception):
 
 FLUSH_SECONDS = 0.1
 """Events no write has taken after this long are appended to the log on their own."""
+
+_UNSEEN = WorkflowEvent("", "", None)
+"""What `emit` returns for an event no reader in this process gets (releasing it does nothing)."""
 
 
 class Target:
@@ -150,7 +155,12 @@ class RunState:
         caller `release`s it once it is stored (a step's result, the run's final events).
         `ready` says the payload holds JSON values already (the engine's own events), so
         its log entry needs no conversion; user data (`ready=False`) is converted.
-        From a step's worker thread the event is emitted on the loop soon after."""
+        From a step's worker thread the event is emitted on the loop soon after. With no
+        reader in this process, an engine event goes to the log only: no event object is made."""
+        if ready and not self.sinks and not self._outbox and threading.get_ident() == self._thread:
+            if self.log:
+                self._append({"type": type, "runId": self.run_id, "from": from_, "payload": payload})
+            return _UNSEEN
         event = WorkflowEvent(type, self.run_id, payload, from_)
         if threading.get_ident() != self._thread and self._loop is not None:
             self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
@@ -175,12 +185,17 @@ class RunState:
 
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         """Numbers the event and keeps its wire JSON for the next write of the run."""
-        event.offset = self.next_offset
-        self.next_offset += 1
-        self.pending.append(LoggedEvent(event.offset, wire))
+        event.offset = self._append(wire)
+
+    def _append(self, wire: dict[str, Any]) -> int:
+        """Numbers an event's wire JSON and keeps it for the next write of the run; its offset."""
+        offset = self.next_offset
+        self.next_offset = offset + 1
+        self.pending.append(LoggedEvent(offset, wire))
         if self._flush is None:
             # One timer per quiet spell, not per event: writes in between take the events.
             self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
+        return offset
 
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
         """Pushes an event to this process's readers, in offset order: an event emitted after
@@ -326,11 +341,28 @@ async def _true() -> bool:
     return True
 
 
+def _call_prefix() -> str:
+    h = f"{random.getrandbits(80):020x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+
+
+_call_ids = (_call_prefix(), itertools.count())
+
+
+def _new_process() -> None:
+    global _call_ids
+    _call_ids = (_call_prefix(), itertools.count())
+
+
+os.register_at_fork(after_in_child=_new_process)
+
+
 def new_call_id() -> str:
-    """A random UUID4-format id for `stepCallId` (cheaper than `uuid.uuid4()`: the id only
-    has to be unique, not secret, so Python's PRNG does without a system call per id)."""
-    h = f"{random.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    """A UUID4-format id for `stepCallId`: a random per-process prefix and a counter. The id
+    only has to be unique, not secret, so it costs neither a system call nor random bits per id
+    (a forked child draws its own prefix)."""
+    prefix, counter = _call_ids
+    return f"{prefix}{next(counter):012x}"
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

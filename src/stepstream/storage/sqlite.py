@@ -70,11 +70,10 @@ _CHECKPOINT_EVERY = 130  # inline commits between two WAL checkpoints (a commit 
 _WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
-_INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) VALUES (?, ?, ?, ?, ?)"
-# seq = the run's max + 1 on first insert (via the (workflow_id, run_id, seq) index); an upsert keeps it.
+_INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?, ?, ?, ?)"
+# seq (the rowid, migration 0006) is given on first insert, after every other step's; an upsert keeps it.
 _UPSERT_STEP = (
-    f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) "
-    f"SELECT :w, :r, :k, COALESCE((SELECT MAX(seq) FROM {STEPS} WHERE workflow_id = :w AND run_id = :r), 0) + 1, :rec "
+    f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT :w, :r, :k, :rec "
     f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = :w AND run_id = :r AND (:o IS NULL OR owner = :o)) "
     "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
@@ -339,7 +338,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
     async def create_run(self, record: RunRecord) -> bool:
         row = record_row(record)
         wf, run = record.workflow_id, record.run_id
-        steps = [(wf, run, key, seq, step_json(key, step)) for seq, (key, step) in enumerate(record.steps.items(), 1)]
+        steps = [(wf, run, key, step_json(key, step)) for key, step in record.steps.items()]  # in order: seq = first-write order
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
