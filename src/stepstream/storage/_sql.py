@@ -54,6 +54,11 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: `json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`, without
+#: building an encoder per call (a third of the cost of encoding a small record).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def dumps(value: Any, what: str) -> str | None:
     """Compact JSON text of a value, or None for None.
 
@@ -63,11 +68,11 @@ def dumps(value: Any, what: str) -> str | None:
     if value is None:
         return None
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _ENCODE(value)
     except (TypeError, ValueError):
         pass
     try:
-        return json.dumps(_finite(to_json(value)), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _ENCODE(_finite(to_json(value)))
     except Exception as exc:
         raise StorageError(f"cannot store {what} as JSON: {exc}") from exc
 
