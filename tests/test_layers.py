@@ -8,7 +8,9 @@ STYLE table does not name are placed beside the ones they serve: `_schema`, `_se
 made from pydantic-ai agents, an optional extra) and a workflow's declared schedules
 (`schedules._declare`, `schedules.cron`) belong to the definition layer; the rest of
 `schedules`, the server, client, CLI and testing sit above the engine and are not checked
-here. Definition code reaches the engine by inversion (`workflow._runtime`).
+here. Definition code reaches the engine by inversion (`workflow._runtime`). The interceptor
+interface (`interceptors`) and the OpenTelemetry interceptor (`otel`) sit in the tracing
+layer: the engine calls them, and they see none of the engine.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def layer(module: str) -> str | None:
         if sub in ("memory", "sqlite", "postgres"):
             return "storage-backend"
         return "storage-interface" if sub else None  # storage/__init__ picks backends: app level
-    if head in ("tracing", "_tracing"):
+    if head in ("tracing", "_tracing", "interceptors", "otel"):
         return "tracing"
     if head == "engine":
         return "engine"

@@ -227,7 +227,7 @@ def tracing_table(rs: Rows) -> str:
     paired = med(s["paired"])
     body = [
         ["tracing off (no provider): the shipped path", fmt_time((med(s["off"]) or 0) / n)],
-        ["no tracing code (`make_tracer` -> None)", fmt_time((none or 0) / n)],
+        ["no interceptor lookup (`_intercept.configured` -> ())", fmt_time((none or 0) / n)],
         ["tracing on (SDK, in-memory exporter)", fmt_time((med(s["on"]) or 0) / n)],
         ["overhead of off over no code (median of paired differences; limit 5%)", f"{100 * (paired or 0) / (none or 1):+.2f}%"],
     ]

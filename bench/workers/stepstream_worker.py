@@ -387,27 +387,27 @@ async def op_temporal_chain(reps: int, n: int, target: str) -> dict[str, Any]:
 
 
 def _tracing_variants() -> dict[str, Callable[[], None]]:
-    """(off) the shipped path, no provider; (none) `make_tracer` -> None, not even the provider
-    check; (on) the OpenTelemetry SDK with an in-memory exporter."""
+    """(off) the shipped path, no provider; (none) no interceptor looked up at all, not even
+    the provider check; (on) the OpenTelemetry SDK with an in-memory exporter."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from stepstream import tracing
-    from stepstream.engine import _tracing
-    from stepstream.engine import run as run_module
+    from stepstream.engine import _intercept
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    shipped = _intercept.configured
 
     def variant(name: str) -> Callable[[], None]:
         def setup() -> None:
-            run_module.make_tracer = _tracing.make_tracer  # type: ignore[attr-defined]
+            _intercept.configured = shipped
             tracing.set_tracer_provider(provider if name == "on" else None)
             exporter.clear()
             if name == "none":
-                run_module.make_tracer = lambda **kw: None  # type: ignore[attr-defined]
+                _intercept.configured = lambda executor: ()
 
         return setup
 

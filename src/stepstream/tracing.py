@@ -1,10 +1,12 @@
 """OpenTelemetry tracing: the options a run takes, and the span names and attributes it emits.
 
-stepstream depends only on `opentelemetry-api`. Spans are recorded when a real
-tracer provider is configured (the SDK, or a vendor distro such as Logfire), either
-globally with `opentelemetry.trace.set_tracer_provider(...)` or for stepstream only
-with `stepstream.tracing.set_tracer_provider(...)`. With no provider, tracing costs
-one check per run.
+The spans come from an interceptor (`stepstream.otel.TracingInterceptor`, the `otel`
+extra), which the engine adds by itself when tracing may be configured: a provider
+given to `stepstream.tracing.set_tracer_provider(...)`, or OpenTelemetry imported in
+the process (a global provider set with `opentelemetry.trace.set_tracer_provider`, a
+vendor distro such as Logfire). Spans are recorded when that provider is a real one
+(the SDK, a distro). Otherwise OpenTelemetry is never imported, and tracing costs one
+check per run.
 
 Span tree of one execution (`start`, `resume`, `restart`, `time_travel`)::
 
@@ -26,11 +28,16 @@ The names follow Mastra's. Each `*_SPAN` constant is a `str.format` template.
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
+
+    from .interceptors import Interceptor
 
 
 # -- span names (str.format templates) ---------------------------------------------------
@@ -142,3 +149,29 @@ def set_tracer_provider(provider: TracerProvider | None) -> None:
 def tracer_provider() -> TracerProvider | None:
     """The provider `set_tracer_provider` gave, or None (OpenTelemetry's global one is used)."""
     return _provider[0]
+
+
+# -- the interceptor that records the spans ------------------------------------------------
+_default: list[tuple[Interceptor, ...] | None] = [None]
+
+
+def default_interceptors() -> tuple[Interceptor, ...]:
+    """The OpenTelemetry interceptor when tracing may be configured, else `()`.
+
+    Tracing may be configured when a provider was given to `set_tracer_provider`, or
+    OpenTelemetry is imported in the process (a global provider can only be set
+    through it), or `OTEL_PYTHON_TRACER_PROVIDER` names one. Only then is `stepstream.otel`
+    imported. Without the `otel` extra there is nothing to record with: `()`."""
+    if _provider[0] is None and "opentelemetry.trace" not in sys.modules and "OTEL_PYTHON_TRACER_PROVIDER" not in os.environ:
+        return ()
+    found = _default[0]
+    if found is None:
+        try:
+            from .otel import TracingInterceptor
+        except ImportError as exc:
+            logging.getLogger("stepstream").warning("stepstream tracing is off: %s", exc)
+            found = ()
+        else:
+            found = (TracingInterceptor(),)
+        _default[0] = found
+    return found

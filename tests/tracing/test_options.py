@@ -264,12 +264,12 @@ async def test_request_context_keys_as_one_string_or_garbage(spans: Spans, caplo
 async def test_a_tracer_that_cannot_start_leaves_the_run_untraced(
     spans: Spans, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stepstream.engine import _tracing
+    from stepstream.otel import _interceptor
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("exporter misconfigured")
 
-    monkeypatch.setattr(_tracing, "OtelRunTracer", broken)
+    monkeypatch.setattr(_interceptor, "_ExecutionSpans", broken)
     with caplog.at_level(logging.ERROR, logger="stepstream"):
         result = await (await wf_linear().create_run()).start(input_data=1)
     assert result.status == "success" and result.trace_id is None

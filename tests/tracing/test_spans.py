@@ -11,7 +11,7 @@ from opentelemetry import trace
 
 from stepstream import StepContext, create_step, create_workflow
 from stepstream import tracing as T
-from stepstream.engine import _tracing
+from stepstream.otel import TracingInterceptor
 
 from .conftest import Spans
 
@@ -279,8 +279,8 @@ async def test_replayed_steps_get_no_spans_on_resume(spans: Spans) -> None:
 
 
 async def test_no_provider_no_tracer() -> None:
-    _tracing.set_provider(None)
-    assert _tracing._otel_tracer() is None
+    T.set_tracer_provider(None)
+    assert TracingInterceptor()._tracer() is None
     wf = create_workflow(id="off").then(add("a")).commit()
     result = await (await wf.create_run()).start(input_data=1)
     assert result.trace_id is None and result.span_id is None

@@ -1,13 +1,14 @@
 """Driving one execution plan in this process, and settling the run when the walk ends.
 
 `drive` sets up what every level of the walk shares (`RunState`: storage, sinks,
-tracer, the executor's host), walks the top level (`_executor.Execution`), then
+interceptors, the executor's host), walks the top level (`_executor.Execution`), then
 settles: the run's result, its final write (fenced by the owner token), its closing
 events, and `on_finish`.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +20,14 @@ from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_P
 from ..request_context import RequestContext
 from ..results import WorkflowResult
 from ..storage.base import RunChanges, RunRecord
-from ..types import TERMINAL_STATUSES, InternalSpans
+from ..types import TERMINAL_STATUSES
+from . import _intercept as intercept
 from ._executor import Execution
 from ._lifecycle import call_on_finish
 from ._local import default_executor
 from ._options import _Options
 from ._plan import ExecutionPlan
 from ._state import Fenced, RunState, public_labels
-from ._tracing import make_tracer
 
 if TYPE_CHECKING:
     from .run import Run
@@ -56,31 +57,15 @@ async def drive(
     finally:
         rs.host.close()
         rs.stop_flushing()
-        if rs.tracer is not None:
-            rs.tracer.close()
+        if rs.interceptors:
+            intercept.execution_closed(rs, sys.exc_info()[1])
         run._active = None
         run._idle.set()
 
 
 def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None) -> RunState:
-    """What every level of the walk shares, with the run's tracer and the executor's host."""
+    """What every level of the walk shares, with the execution's interceptors and the executor's host."""
     wf = run.workflow
-    targets = plan.walk_targets()
-    policy = run.tracing_policy or wf.tracing_policy
-    hidden = policy is not None and bool(policy.get("internal", 0) & InternalSpans.WORKFLOW)
-    tracer = None
-    if not hidden:
-        tracer = make_tracer(
-            run=run,
-            tracing_options=tracing_options,
-            resumed=bool(targets),
-            input_data=input_data,
-            targets=targets,
-            request_context=rc,
-            tracing_context=plan.tracing_context,
-            restarting=plan.restarting,
-            time_travel=plan.walk_time_travel(),
-        )
     rs = RunState(
         run_id=run.run_id,
         workflow_id=wf.id,
@@ -91,12 +76,15 @@ def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContex
         sinks=run._sinks,
         resource_id=run.resource_id,
         restarting=plan.restarting,
-        tracer=tracer,
     )
+    executor = wf.executor or default_executor()
+    candidates = intercept.configured(executor)
+    if candidates:
+        intercept.open_for(run, rs, candidates, plan, input_data, tracing_options)
     rs.owner = plan.owner
     rs.next_offset = plan.next_offset
     rs.app = wf.app
-    rs.host = (wf.executor or default_executor()).host(rs)
+    rs.host = executor.host(rs)
     if plan.stored_labels:
         rs.stored_labels = dict(plan.stored_labels)
     if plan.canceled:
@@ -160,8 +148,8 @@ def _result(run: Run, rs: RunState, ex: Execution, status: str, value: Any, inpu
         state=dict(rs.state),
         step_execution_path=list(ex.executed),
         resume_labels=public_labels(labels),
-        trace_id=rs.tracer.trace_id if rs.tracer is not None else None,
-        span_id=rs.tracer.span_id if rs.tracer is not None else None,
+        trace_id=rs.trace[0] if rs.trace is not None else None,
+        span_id=rs.trace[1] if rs.trace is not None else None,
     )
 
 
@@ -176,8 +164,8 @@ async def _persist(run: Run, rs: RunState, result: WorkflowResult, labels: dict[
         "state": dict(rs.state),
         "request_context": to_json(rs.request_context.all),
     }
-    if rs.tracer is not None and result.status == "suspended":
-        changes["tracing_context"] = {"traceId": rs.tracer.trace_id, "spanId": rs.tracer.span_id}
+    if rs.trace is not None and result.status == "suspended":
+        changes["tracing_context"] = {"traceId": rs.trace[0], "spanId": rs.trace[1]}
     storage = wf.storage
     try:
         if rs.deferred is not None:
@@ -243,8 +231,8 @@ def _finish_events(rs: RunState, result: WorkflowResult) -> list[WorkflowEvent]:
 
 def _finished(rs: RunState, result: WorkflowResult, final: list[WorkflowEvent]) -> None:
     """Ends the run span, then delivers the closing events and the result to this process's readers."""
-    if rs.tracer is not None:
-        rs.tracer.run_ended(result.status, result.result, result.error, rs.usage)
+    if rs.interceptors:
+        intercept.execution_ended(rs, result.status, result.result, result.error)
     for event in final:
         rs.release(event)
     for sink in list(rs.sinks):

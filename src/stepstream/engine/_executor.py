@@ -28,6 +28,7 @@ from ..step import Step
 from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
+from . import _intercept as intercept
 from ._flow import run_conditional, run_loop, run_parallel
 from ._host import AttemptRequest
 from ._nested import run_nested
@@ -124,9 +125,25 @@ class Execution:
             return bool(records) and all(r.status == "success" for r in records if r is not None)
         return all(r is not None and r.status == "success" for r in records)
 
-    async def _run_node(self, node: Node, value: Any, traced: bool = False) -> tuple[str, Any]:
-        if self.rs.tracer is not None and not traced:
-            return await self.rs.tracer.node(self, node, value)
+    async def _run_node(self, node: Node, value: Any) -> tuple[str, Any]:
+        if self.rs.interceptors and type(node) is not SleepNode:
+            return await self._intercepted_node(node, value)
+        return await self._walk_node(node, value)
+
+    async def _intercepted_node(self, node: Node, value: Any) -> tuple[str, Any]:
+        """`_walk_node` between the interceptors' `start_node` and `end_node`."""
+        started = intercept.node_started(self, node, value)
+        if started is None:
+            return await self._walk_node(node, value)
+        try:
+            status, out = await self._walk_node(node, value)
+        except BaseException as exc:
+            intercept.node_ended(self, started, None, exc)
+            raise
+        intercept.node_ended(self, started, status)
+        return status, out
+
+    async def _walk_node(self, node: Node, value: Any) -> tuple[str, Any]:
         if isinstance(node, ParallelNode):
             return await run_parallel(self, node, value)
         if isinstance(node, ConditionalNode):
@@ -175,7 +192,8 @@ class Execution:
         resumed_at = host.now_ms() if target is not None else None
         resume_data = target.resume_data if target is not None else None
         metadata = {"iterationCount": iteration} if iteration is not None else None
-        span = rs.tracer.step_started(name, value, self.prefix, getattr(step, "entry", None)) if rs.tracer is not None else None
+        if rs.interceptors:
+            intercept.step_started(self, step, value)
         call_id = self._emit_start(name, value, started, resumed_at, resume_data, metadata) if rs.emitting else ""
         att = await self._run_marked(step, value, target, prev, started, metadata, iteration)
         # A step that returns after the run was aborted keeps its own result (Mastra):
@@ -195,8 +213,8 @@ class Execution:
             metadata=metadata,
         )
         await self.save(key, record, self._record_event(name, call_id, record, status))
-        if span is not None:
-            rs.tracer.step_ended(span, record)  # type: ignore[union-attr]
+        if rs.interceptors:
+            intercept.step_ended(self, key, record)
         if status == "suspended":
             self._register_suspended(key, att.value, att.labels)
             return "suspended", None

@@ -17,6 +17,7 @@ from ..results import StepResult
 from ..step import Step, StepContext
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, LoopNode, ParallelNode
+from . import _intercept as intercept
 
 if TYPE_CHECKING:
     from ._executor import Execution
@@ -67,8 +68,8 @@ async def run_conditional(ex: Execution, node: ConditionalNode, value: Any) -> t
         cond_input = _condition_input(ex, node.branches[0][1], value)
         verdicts = await asyncio.gather(*(check(ex, cond, s.id, cond_input, None) for cond, s in node.branches))
         chosen = [s for (_, s), ok in zip(node.branches, verdicts, strict=True) if ok]
-        if ex.rs.tracer is not None:
-            ex.rs.tracer.conditional(ex.prefix, node, verdicts)
+        if ex.rs.interceptors:
+            intercept.conditions_evaluated(ex, node, verdicts)
     if not chosen:
         return "success", {}
     results = await asyncio.gather(*(ex.run_step(s, value, ex.replay) for s in chosen))
@@ -126,8 +127,8 @@ async def run_loop(ex: Execution, node: LoopNode, value: Any) -> tuple[str, Any]
             if ex.rs.aborted:  # a condition that called abort() cancels the run, whatever it raised next
                 return "canceled", None
             return await _loop_condition_failed(ex, step, value, iteration, exc)
-        if ex.rs.tracer is not None:
-            ex.rs.tracer.loop_iteration(ex.prefix + step.id, node.kind, iteration, holds)
+        if ex.rs.interceptors:
+            intercept.loop_condition_checked(ex, node, iteration, holds)
         if holds != (node.kind == "dowhile"):
             return "success", value
         if ex.rs.aborted:

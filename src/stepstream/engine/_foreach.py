@@ -19,6 +19,7 @@ from ..events import STEP_RESULT, STEP_START, WorkflowEvent
 from ..results import StepResult
 from ..step import StepContext
 from ..workflow.builder import Workflow, concurrency_value
+from . import _intercept as intercept
 from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         nonlocal completed, stop
         entry = outs[i]
         item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
-        span = rs.tracer.item_started(ex.prefix, key, i, items[i]) if rs.tracer is not None else None
+        intercept.item_started(ex, step, items[i], i)
         if is_workflow:
             assert isinstance(step, Workflow)
             sub_target = None
@@ -135,8 +136,7 @@ async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str
         if att.state_updates and att.status in ("success", "suspended", "bailed"):
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if span is not None:
-            rs.tracer.item_ended(span, att.status, att.value)  # type: ignore[union-attr]
+        intercept.item_ended(ex, key, i, att)
         record = _item_record(att)
         if att.status == "suspended" and att.labels:
             record["labels"] = {label: where.get("path") or [key] for label, where in att.labels.items()}
@@ -284,8 +284,8 @@ async def resolve_concurrency(ex: Execution, node: ForeachNode, items: list[Any]
     ctx = StepContext(ex, None, node.step.id, items, retry_count=-1)
     value = await ex.rs.host.call(configured, ctx)
     resolved = concurrency_value(value)
-    if ex.rs.tracer is not None:
-        ex.rs.tracer.foreach_concurrency(ex.prefix + node.step.id, resolved)
+    if ex.rs.interceptors:
+        intercept.concurrency_resolved(ex, node, resolved)
     return resolved
 
 

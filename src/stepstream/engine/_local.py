@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from ._attempt import run_attempt
 from ._state import new_call_id
 
 if TYPE_CHECKING:
+    from ..interceptors import Interceptor
     from ._host import AttemptRequest
     from ._state import RunState, _Attempt
 
@@ -44,13 +45,15 @@ class LocalExecutor:
     """Runs workflows in this process: `Stepstream(..., executor=LocalExecutor())`, the default.
 
     `max_threads` bounds the worker threads that run sync steps and sync user functions;
-    `yield_ms` is the longest stretch of engine work between two yields to the event loop.
+    `yield_ms` is the longest stretch of engine work between two yields to the event loop;
+    `interceptors` receive the hooks of every execution (`stepstream.interceptors`).
     """
 
-    def __init__(self, *, max_threads: int = DEFAULT_MAX_THREADS, yield_ms: float = 2.0):
+    def __init__(self, *, max_threads: int = DEFAULT_MAX_THREADS, yield_ms: float = 2.0, interceptors: Sequence[Interceptor] = ()):
         if not isinstance(max_threads, int) or max_threads < 1:
             raise ValueError(f"LocalExecutor: max_threads must be a positive int, got {max_threads!r}")
         self.max_threads = max_threads
+        self.interceptors: tuple[Interceptor, ...] = tuple(interceptors)
         self.yield_seconds = yield_ms / 1000
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()

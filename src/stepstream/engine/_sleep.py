@@ -11,6 +11,7 @@ from ..events import STEP_RESULT, STEP_WAITING
 from ..results import StepResult
 from ..step import StepContext
 from ..workflow.plan import SleepNode
+from . import _intercept as intercept
 
 if TYPE_CHECKING:
     from ._executor import Execution
@@ -33,10 +34,11 @@ async def run_sleep(ex: Execution, node: SleepNode, value: Any) -> tuple[str, An
     await ex.save(key, StepResult("waiting", value, started_at=started))
     if top:
         await ex.set_status("waiting")
-    span = rs.tracer.sleep_started(name, node, seconds) if rs.tracer is not None else None
+    if rs.interceptors:
+        intercept.sleep_started(ex, node, seconds)
     canceled = await host.wait(seconds)
-    if span is not None:
-        rs.tracer.span_ended(span, "canceled" if canceled else "success")  # type: ignore[union-attr]
+    if rs.interceptors:
+        intercept.sleep_ended(ex, node, "canceled" if canceled else "success")
     if top and not canceled:
         await ex.set_status("running")
     if canceled:

@@ -29,8 +29,8 @@ from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges, RunRecord, Storage
 
 if TYPE_CHECKING:
+    from ..interceptors import ExecutionInterceptor
     from ._host import Host
-    from ._tracing import RunTracer
 
 log = logging.getLogger("stepstream")
 
@@ -94,7 +94,6 @@ class RunState:
         sinks: list[Sink],
         resource_id: str | None = None,
         restarting: bool = False,
-        tracer: RunTracer | None = None,
     ):
         self.run_id = run_id
         self.workflow_id = workflow_id
@@ -105,7 +104,8 @@ class RunState:
         self.sinks = sinks
         self.resource_id = resource_id
         self.restarting = restarting
-        self.tracer = tracer
+        self.interceptors: tuple[ExecutionInterceptor, ...] = ()  # this execution's (`stepstream.interceptors`)
+        self.trace: tuple[str, str] | None = None  # (trace id, span id) an interceptor records in
         #: the `Stepstream` app of the run's workflow (`ctx.app`), if it has one
         self.app: Any = None
         self.abort_event = asyncio.Event()
@@ -122,7 +122,7 @@ class RunState:
         #: the token this execution claimed the run with; every write is conditional on it
         self.owner: str | None = None
         #: the run span's ids go out with the first write, so a restart can continue the trace
-        self.trace_stored = tracer is None
+        self.trace_stored = True
         #: other processes can read this storage: slow steps get a `running` record
         self.shared = storage.shared
         #: the storage keeps the run's event log: every event is built, numbered and written
@@ -320,9 +320,9 @@ class RunState:
     def run_changes(self) -> RunChanges | None:
         """State and request context, if they changed since the last write."""
         changes: RunChanges | None = None
-        if not self.trace_stored and self.tracer is not None:
+        if not self.trace_stored and self.trace is not None:
             self.trace_stored = True
-            changes = {"tracing_context": {"traceId": self.tracer.trace_id, "spanId": self.tracer.span_id}}
+            changes = {"tracing_context": {"traceId": self.trace[0], "spanId": self.trace[1]}}
         if self.state_dirty:
             if changes is None:
                 changes = {}
