@@ -346,23 +346,32 @@ def _call_prefix() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
 
 
-_call_ids = (_call_prefix(), itertools.count())
+#: this process's `stepCallId` prefix and counter, made on first use (not at import: Temporal's
+#: workflow sandbox re-imports modules and forbids random numbers there)
+_call_ids: tuple[str, itertools.count[int]] | None = None
 
 
-def _new_process() -> None:
+def _forget_call_ids() -> None:
     global _call_ids
-    _call_ids = (_call_prefix(), itertools.count())
-
-
-os.register_at_fork(after_in_child=_new_process)
+    _call_ids = None
 
 
 def new_call_id() -> str:
     """A UUID4-format id for `stepCallId`: a random per-process prefix and a counter. The id
     only has to be unique, not secret, so it costs neither a system call nor random bits per id
     (a forked child draws its own prefix)."""
-    prefix, counter = _call_ids
+    global _call_ids
+    ids = _call_ids
+    if ids is None:
+        if not _FORK_HOOK:
+            os.register_at_fork(after_in_child=_forget_call_ids)
+            _FORK_HOOK.append(True)
+        ids = _call_ids = (_call_prefix(), itertools.count())
+    prefix, counter = ids
     return f"{prefix}{next(counter):012x}"
+
+
+_FORK_HOOK: list[bool] = []  # registered once per process
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
