@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -105,6 +106,9 @@ async def test_composite_entries_nested_workflows_and_sleeps() -> None:
     (sleep,) = inputs["start_sleep"]
     assert (sleep.kind, sleep.duration_ms, sleep.dynamic, sleep.seconds) == ("sleep", 1.0, False, 0.001)
     assert inputs["end_sleep"] == [I.EndSleepInput(sleep.path, "success")]
+    # everything but a live exception is JSON: another executor (Temporal) can build and ship the inputs
+    for _, inp in [("start", start) for start in rec.starts] + rec.calls:
+        json.dumps({k: v for k, v in dataclasses.asdict(inp).items() if k != "exception"})
 
 
 async def test_suspend_resume_and_failure_reach_the_hooks() -> None:

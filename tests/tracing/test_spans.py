@@ -280,7 +280,7 @@ async def test_replayed_steps_get_no_spans_on_resume(spans: Spans) -> None:
 
 async def test_no_provider_no_tracer() -> None:
     T.set_tracer_provider(None)
-    assert TracingInterceptor()._tracer() is None
+    assert TracingInterceptor().tracer() is None
     wf = create_workflow(id="off").then(add("a")).commit()
     result = await (await wf.create_run()).start(input_data=1)
     assert result.trace_id is None and result.span_id is None

@@ -70,6 +70,15 @@ def open_for(
     tracing_options: Mapping[str, Any] | None,
 ) -> None:
     """Opens the interceptors of one execution of `run`; keeps the trace they record in."""
+    rs.interceptors = open_execution(candidates, start_input(run, plan, input_data, rs.request_context.all, tracing_options))
+    rs.trace = trace_of(rs.interceptors)
+    rs.trace_stored = rs.trace is None
+
+
+def start_input(
+    run: Run, plan: ExecutionPlan, input_data: Any, request_context: Mapping[str, Any], tracing_options: Mapping[str, Any] | None
+) -> StartExecutionInput:
+    """What `intercept_execution` learns of one execution (any executor can build it from its plan)."""
     operation: Operation = "start"
     if plan.time_travel is not None:
         operation = "time_travel"
@@ -79,23 +88,25 @@ def open_for(
         operation = "resume"
         input_data = plan.targets[0].resume_data
     policy = run.tracing_policy or run.workflow.tracing_policy
-    start = StartExecutionInput(
-        workflow_id=rs.workflow_id,
-        run_id=rs.run_id,
-        resource_id=rs.resource_id,
+    return StartExecutionInput(
+        workflow_id=run.workflow_id,
+        run_id=run.run_id,
+        resource_id=run.resource_id,
         operation=operation,
         input=to_json(input_data),
         tracing_options=dict(tracing_options or {}),
-        request_context=rs.request_context.all,
+        request_context=request_context,
         tracing_context=plan.tracing_context,
         internal_spans=int(policy.get("internal", 0)) if policy else 0,
     )
-    rs.interceptors = open_execution(candidates, start)
-    for i in rs.interceptors:
+
+
+def trace_of(hooks: tuple[ExecutionInterceptor, ...]) -> tuple[str, str] | None:
+    """(trace id, span id) of the first execution interceptor that records a trace."""
+    for i in hooks:
         if i.trace_id is not None and i.span_id is not None:
-            rs.trace = (i.trace_id, i.span_id)
-            rs.trace_stored = False
-            break
+            return (i.trace_id, i.span_id)
+    return None
 
 
 def _error(value: Any) -> tuple[Mapping[str, Any] | None, BaseException | None]:

@@ -56,7 +56,8 @@ class TracingInterceptor(I.Interceptor):
         self._fixed = tracer_provider
         self._cached: tuple[TracerProvider, trace.Tracer | None] | None = None
 
-    def _tracer(self) -> trace.Tracer | None:
+    def tracer(self) -> trace.Tracer | None:
+        """The OpenTelemetry tracer it records with now, or None when no real provider is configured."""
         provider = self._fixed or T.tracer_provider() or trace.get_tracer_provider()
         cached = self._cached
         if cached is not None and cached[0] is provider:
@@ -72,7 +73,7 @@ class TracingInterceptor(I.Interceptor):
     def intercept_execution(self, input: I.StartExecutionInput) -> I.ExecutionInterceptor | None:
         if input.internal_spans & InternalSpans.WORKFLOW:
             return None  # a hidden workflow: no span at all (Mastra's tracingPolicy)
-        tracer = self._tracer()
+        tracer = self.tracer()
         if tracer is None:
             return None
         try:
@@ -246,19 +247,9 @@ class _ExecutionSpans(I.ExecutionInterceptor):
         span.set_status(Status(StatusCode.ERROR, "canceled"))
 
     # -- steps ---------------------------------------------------------------------------
-    def _parent(self, name: str, prefix: str) -> _Open:
-        handle = self._parents.get(name)
-        if handle is not None:
-            return handle
-        return self._scopes.get(prefix, self._run)
-
-    @staticmethod
-    def _scope(path: str, index: int | None) -> str:
-        return path + "." if index is None else f"{path}[{index}]."
-
     def start_step(self, input: I.StartStepInput) -> None:
         key, name, index = input.step_id, input.path, input.foreach_index
-        parent = self._parent(name, input.prefix)
+        parent = self._parents.get(name) or self._scopes.get(input.prefix, self._run)  # inlined `_parent`: every step
         attrs: Attrs = {T.SPAN_TYPE: T.TYPE_STEP, T.STEP_ID: key, T.STEP_PATH: name}
         if index is not None:
             parent.iterations += 1
@@ -270,12 +261,12 @@ class _ExecutionSpans(I.ExecutionInterceptor):
         span = self._tracer.start_span(T.STEP_SPAN.format(step_id=key), context=parent.ctx, attributes=attrs)
         handle = _Open(span, name)
         handle.token = otel_context.attach(handle.ctx)
-        self._scopes[self._scope(name, index)] = handle
+        self._scopes[name + "." if index is None else f"{name}[{index}]."] = handle
         self._live[handle] = None
 
     def end_step(self, input: I.EndStepInput) -> None:
-        scope = self._scope(input.path, input.foreach_index)
-        handle = self._scopes.pop(scope, None)
+        index = input.foreach_index
+        handle = self._scopes.pop(input.path + "." if index is None else f"{input.path}[{index}].", None)
         if handle is None:
             return
         span = handle.span
@@ -287,9 +278,10 @@ class _ExecutionSpans(I.ExecutionInterceptor):
         self._outcome(span, input)
         span.end()
         self._live.pop(handle, None)
-        _detach(handle)
+        otel_context.detach(handle.token)  # type: ignore[arg-type]
+        handle.token = None
         parent = self._parents.get(input.path)
-        if parent is not None and input.foreach_index is None:
+        if parent is not None and index is None:
             parent.mark = time.time_ns()
             if input.iteration is not None:
                 parent.iterations = max(parent.iterations, input.iteration)
