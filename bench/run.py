@@ -47,7 +47,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, help="where RESULTS.md, results.json and the plots go (default bench/)")
     ap.add_argument("--only", help=f"comma-separated measures: {','.join([*MEASURES, 'server', 'temporal', 'profile'])}")
     ap.add_argument("--engines", help=f"comma-separated engines (default all): {','.join(ALL_ENGINES)}")
-    ap.add_argument("--rounds", type=int, help="rounds per measure (default 3)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        help="rounds per measure (default 2: a full run takes ~5 min on a quiet 2-core machine, ~15 min on a busy one)",
+    )
     ap.add_argument("--scale", type=float, help="samples per round multiplier (default 1.0)")
     ap.add_argument("--server-runs", type=int, default=200, help="concurrent streams per server round")
     ap.add_argument("--server-rounds", type=int, default=3)
@@ -147,8 +151,18 @@ HAS_TEMPORAL_EXECUTOR = "from stepstream.temporal import TemporalExecutor"
 
 
 def run_temporal(sizes: Sizes, n: int = 20) -> dict[str, Any]:
-    """(i) a plain Temporal activity chain on a local dev server; stepstream's side on the same
-    server only where `stepstream.temporal` (the Temporal executor) exists."""
+    """(i) Temporal, per step, on one local dev server, the sides alternating round by round.
+
+    - plain Temporal (bench/workers/temporal_worker.py, its own venv, which starts the dev
+      server): an n-activity chain, and the same chain as local activities;
+    - stepstream on Temporal: the stepstream worker's `temporal_chain` op
+      (bench/workers/stepstream_worker.py `op_temporal_chain(reps, n, target)` -> {"s": [seconds
+      per run]}): the same n-step chain through a `TemporalExecutor` on that dev server, its
+      worker (`stepstream.temporal.create_worker`) in the same process, as plain Temporal's.
+      That op is the whole plug; it runs as soon as `from stepstream.temporal import
+      TemporalExecutor` imports;
+    - Temporal's sandbox with and without stepstream passed through (a workflow with no step).
+    """
     import statistics
 
     from harness.workers import start_worker
@@ -162,40 +176,53 @@ def run_temporal(sizes: Sizes, n: int = 20) -> dict[str, Any]:
     except WorkerError as exc:
         out["why"] = f"{out.get('why', '')}; plain Temporal not run: {exc}".lstrip("; ")
         return out
-    ours = start_worker("stepstream", smoke=False) if ours_ok else None
+    ours = start_worker("stepstream", smoke=False)
     try:
         target = plain.call("target")["target"][0]
-        plain_s: list[float] = []
-        ours_s: list[float] = []
+        samples: dict[str, list[float]] = {"plain": [], "local": [], "ours": []}
         reps = sizes.reps(5, 1, cap=10)
-        for _ in range(sizes.rounds):
-            plain_s += plain.call("chain", reps, n=n)["s"]
-            if ours is not None:
-                try:
-                    ours_s += ours.call("temporal_chain", reps, n=n, target=target)["s"]
-                except WorkerError as exc:
-                    out["why"] = f"stepstream on Temporal failed: {exc}"
-                    ours.close()
-                    ours = None
-        out["plain_per_step"] = statistics.median(plain_s) / n
-        if ours_s and ours is not None:
-            out["stepstream_per_step"] = statistics.median(ours_s) / n
+        for r in range(sizes.rounds):
+            sides = ["plain", "local", "ours"] if ours_ok else ["plain", "local"]
+            for side in sides if r % 2 == 0 else reversed(sides):
+                if side == "ours":
+                    try:
+                        samples["ours"] += ours.call("temporal_chain", reps, n=n, target=target)["s"]
+                    except WorkerError as exc:
+                        out["why"] = f"stepstream on Temporal failed: {exc}"
+                        ours_ok = False
+                else:
+                    samples[side] += plain.call("chain", reps, n=n, local=side == "local")["s"]
+        out["plain_per_step"] = statistics.median(samples["plain"]) / n
+        out["local_per_step"] = statistics.median(samples["local"]) / n
+        if samples["ours"] and ours_ok:
+            out["stepstream_per_step"] = statistics.median(samples["ours"]) / n
+        try:
+            tiny = ours.call("temporal_sandbox", reps, target=target)
+            out["tiny_sandbox"] = statistics.median(tiny["sandbox"])
+            out["tiny_passthrough"] = statistics.median(tiny["passthrough"])
+        except WorkerError as exc:
+            print(f"  ! temporal sandbox: {exc}", flush=True)
     finally:
         plain.close()
-        if ours is not None:
-            ours.close()
+        ours.close()
     return out
 
 
+PROFILE_REPS = {"chain": 150, "sync": 50, "durable": 400, "foreach_resume": 40}
+
+
 def run_profile(sampler: Sampler) -> dict[str, Any] | None:
+    """(4) pyinstrument over each hot path (bench/workers/stepstream_worker.py PROFILES)."""
     worker = sampler.workers.get("stepstream")
     if worker is None:
         return None
-    try:
-        return worker.call("profile", reps=300, n=100)
-    except WorkerError as exc:
-        print(f"  ! profile: {exc}", flush=True)
-        return None
+    out: dict[str, Any] = {}
+    for what, reps in PROFILE_REPS.items():
+        try:
+            out[what] = worker.call("profile", reps=reps, what=what)
+        except WorkerError as exc:
+            print(f"  ! profile {what}: {exc}", flush=True)
+    return out
 
 
 def versions(engines: list[str], smoke: bool) -> dict[str, dict[str, str]]:

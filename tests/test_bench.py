@@ -36,12 +36,14 @@ def test_smoke_runs_every_measure_and_writes_the_report(tmp_path: Path) -> None:
         "chain",
         "run3",
         "durable",
+        "commits",
         "resume",
         "resume_fresh",
         "fanout_parallel",
         "fanout_foreach",
         "foreach_resume",
         "stream",
+        "fairness",
         "bytes",
         "floor",
     }
@@ -54,7 +56,12 @@ def test_smoke_runs_every_measure_and_writes_the_report(tmp_path: Path) -> None:
     durable = {row["variant"] for row in measures["durable"]}
     assert {"stepstream SQLite NORMAL", "stepstream SQLite FULL", "stepstream PostgreSQL"} <= durable
     stream = measures["stream"][0]["samples"]
-    assert set(stream) == {"ttfe", "events_per_s", "stall"}
+    assert set(stream) == {"ttfe", "events_per_s", "stall", "stall_held", "total"}
+    chain = {row["variant"] for row in measures["chain"]}
+    assert {"stepstream async", "stepstream sync (thread)", "stepstream sync (inline)"} <= chain
+    assert all(row["samples"]["commits"][0] >= 1 for row in measures["commits"])
+    fairness = {row["variant"]: row["samples"] for row in measures["fairness"]}
+    assert len(fairness) == 3 and all(set(s) == {"s", "stall", "stall_held"} for s in fairness.values())
     report = (tmp_path / "RESULTS.md").read_text()
     for heading in ("## Machine", "## Durability, like for like", "## Targets (`--check`)", "## (a) Per-step overhead", "## (j) The floor"):
         assert heading in report

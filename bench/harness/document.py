@@ -22,8 +22,15 @@ divided by stepstream's for the same quantity and the same durability (above 1: 
 spends less). Steps are trivial (`n + 1`) and typed where the engine has types (pydantic models
 for stepstream, zod for Mastra, pydantic Events for llama-index-workflows, dataclass nodes for
 pydantic-graph, a TypedDict state for LangGraph), so the figures are the engines' own cost.
-"stepstream sync" rows use the default for a sync step: it runs on a worker thread, so the
-loop is never held (`create_step(..., inline=True)` runs it on the loop instead; not shown).
+Sync steps are paired like for like. stepstream runs a sync step on a worker thread by default
+("stepstream sync (thread)": the loop is never held) or on the loop with
+`create_step(..., inline=True)` ("stepstream sync (inline)"). LangGraph's `invoke` runs sync
+nodes inline, in the caller's thread, and is compared with the inline row; its `ainvoke` runs
+sync nodes in a thread pool ("LangGraph ainvoke (sync nodes)") and is compared with the thread
+row. llama-index-workflows runs a sync step in the loop's executor (a thread): thread row.
+Mastra (one JS thread) and DBOS (a sync workflow calling sync steps) run them inline: inline
+rows. Async steps are compared with async steps. Durable rows pair the same way (each peer row
+below names its stepstream row).
 Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
 Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
 "Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:
@@ -46,21 +53,28 @@ def readme_table(results: dict[str, Any]) -> str:
         return None if row is None or row.get("error") else r.value(row, key, per)
 
     lines = []
-    ours_a, ours_s = t(chain, "stepstream async", 100, 100), t(chain, "stepstream sync", 100, 100)
+    ours_a = t(chain, "stepstream async", 100, 100)
+    ours_s = t(chain, "stepstream sync (thread)", 100, 100) or t(chain, "stepstream sync", 100, 100)
     peers = ", ".join(
         f"{v} {r.fmt_time(p)} ({r.ratio(p, ours_a)})"
         for v in ("pydantic-graph 1.x", "LangGraph ainvoke", "llama-index-workflows async", "Mastra async")
         if (p := t(chain, v, 100, 100))
     )
-    lines.append(["100-step chain in memory, per step", f"{r.fmt_time(ours_a)} (async), {r.fmt_time(ours_s)} (sync)", peers])
+    lines.append(["100-step chain in memory, per step", f"{r.fmt_time(ours_a)} (async), {r.fmt_time(ours_s)} (sync, worker thread)", peers])
     for ours_v, peer_vs in (
-        ("stepstream SQLite NORMAL", ("LangGraph invoke + SqliteSaver NORMAL", "Mastra LibSQLStore")),
+        (
+            "stepstream SQLite NORMAL",
+            ("LangGraph ainvoke + AsyncSqliteSaver NORMAL", "LangGraph invoke + SqliteSaver NORMAL", "Mastra LibSQLStore"),
+        ),
         ("stepstream SQLite FULL", ("LangGraph invoke + SqliteSaver FULL", "DBOS SQLite (FULL, rollback journal)")),
         ("stepstream PostgreSQL", ("LangGraph invoke + PostgresSaver", "DBOS PostgreSQL")),
     ):
-        ours = t(dur, ours_v)
-        peers = ", ".join(f"{v} {r.fmt_time(p)} ({r.ratio(p, ours)})" for v in peer_vs if (p := t(dur, v)))
-        lines.append([f"3-step run, every step committed: {ours_v.removeprefix('stepstream ')}", r.fmt_time(ours), peers])
+        ours, inline = t(dur, ours_v), t(dur, f"{ours_v} (sync inline)")
+        peers = ", ".join(
+            f"{v} {r.fmt_time(p)} ({r.ratio(p, t(dur, r.ref_name(dur, v, lambda _v, o=ours_v: o)))})" for v in peer_vs if (p := t(dur, v))
+        )
+        mine = r.fmt_time(ours) + (f" (async), {r.fmt_time(inline)} (sync inline)" if inline else "")
+        lines.append([f"3-step run, every step committed: {ours_v.removeprefix('stepstream ')}", mine, peers])
     by = r.rows(results, "bytes")
     xs = sorted({row["x"] for row in by})
     if xs:
@@ -99,7 +113,7 @@ def readme_table(results: dict[str, Any]) -> str:
                 f"Mastra {m['first_p99'] * 1000:.0f} ms ({m['first_p99'] / s['first_p99']:.2g}x)",
             ]
         )
-    body = r.table(["", "stepstream", "peers (x stepstream's figure)"], lines)
+    body = r.table(["", "stepstream", "peers (x the paired stepstream figure: async with async, sync with sync)"], lines)
     return f"{README_START}\n{body}\n{README_END}"
 
 
@@ -148,14 +162,24 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         "## Durability, like for like\n\n" + _durability(),
         "## Targets (`--check`)\n\n" + targets_table(results),
         "## (j) The floor: what this machine allows at best\n\n" + r.floor_table(results),
-        "## (a) Per-step overhead, in memory\n\nMedian run time / N, typed trivial steps; in brackets, x stepstream's (async rows against stepstream async, sync rows against stepstream sync).\n\n"
+        "## (a) Per-step overhead, in memory\n\nMedian run time / N, typed trivial steps; in brackets, x the stepstream row it is paired with (Method; "
+        + pairs_text(r.rows(results, "chain"))
+        + ").\n\n"
         + r.sized_table(r.rows(results, "chain"), r.chain_ref, per_x=True)
         + "\n\n![cost per step](chain.png)",
         "## (b) 3-step runs per second, in memory\n\n" + r.per_second(r.rows(results, "run3")),
-        "## (c) 3-step runs, persisted\n\nIn brackets, x stepstream's time at the same durability (SQLite NORMAL, FULL, or PostgreSQL).\n\n"
+        "## (c) 3-step runs, persisted\n\nIn brackets, x the time of the stepstream row it is paired with: the same durability (SQLite NORMAL, FULL, or PostgreSQL) and the same kind of step (async; sync inline for LangGraph `invoke` and DBOS).\n\n"
         + r.flat_rows(r.rows(results, "durable"), r.durable_ref, [("per run", "s", r.fmt_time)])
-        + "\n\n![durable runs](durable.png)",
-        "## (d) Suspend, then resume\n\nSame process (create + start until suspended; then resume to the end):\n\n"
+        + "\n\n![durable runs](durable.png)"
+        + "\n\nAt FULL every commit waits for the disk, so a durable run costs at least its commits times a sync of the log. "
+        + "Commits per run are counted from the SQL each engine's connections run (a write transaction's COMMIT, or a write "
+        + "outside one), in runs of their own; the page sync and the bare commit are (j)'s, sampled in the durable runs' rounds. "
+        + "A run under its floor means the engine's commits did not each wait for the disk (DBOS's SQLite row is not counted: "
+        + "it writes through SQLAlchemy's own connections):\n\n"
+        + r.commits_table(r.rows(results, "commits"), r.find(r.rows(results, "floor"), "floor"), r.rows(results, "durable")),
+        "## (d) Suspend, then resume\n\nSame process (create + start until suspended; then resume to the end). stepstream's step "
+        + "awaits `ctx.suspend` (an async step); LangGraph's node calls `interrupt` under `invoke` (a sync node, inline); Mastra's "
+        + "step awaits `suspend`:\n\n"
         + r.flat_rows(
             r.rows(results, "resume"),
             lambda v: "stepstream in memory" if "memory" in v else "stepstream SQLite NORMAL",
@@ -177,7 +201,11 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         + "\n\n![fan-out](fanout.png)\n\nResuming W suspended foreach items one by one (time per resume, a sample spread over the list):\n\n"
         + r.sized_table(r.rows(results, "foreach_resume"), lambda v: v, per_x=False, label="W"),
         f"## (f) Streaming a {results['sizes_raw']['stream_n']:,}-step run\n\nA 1 ms ticker task runs beside the run; a stall is the longest it waited past its period.\n\n"
-        + r.stream_table(r.rows(results, "stream")),
+        + r.stream_table(r.rows(results, "stream"))
+        + "\n\nLoop fairness, beside the same ticker: a long durable run started with no reader, and four concurrent runs of "
+        + f"a sync step that blocks ({results['sizes_raw'].get('block_s', 0.2) * 1000:.0f} ms of time.sleep) on worker threads "
+        + "(they overlap) and inline (the opt-out: each holds the loop in turn; not held to the 10 ms target):\n\n"
+        + r.fairness_table(r.rows(results, "fairness")),
         "## (g) Bytes per step on SQLite\n\nWritten (write() calls during one run):\n\n"
         + r.sized_table(r.rows(results, "bytes"), lambda v: "stepstream", per_x=False, fmt=r.fmt_bytes, key="written")
         + "\n\nKept (growth of the stored content):\n\n"
@@ -197,12 +225,26 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
     return "\n\n".join(sections) + "\n"
 
 
+def pairs_text(rs: r.Rows) -> str:
+    found = r.pairs(rs)
+    if not found:
+        return "async rows against stepstream async, sync rows against stepstream sync"
+    return "; ".join(f"{peer} against {ours}" for peer, ours in found)
+
+
 def temporal_text(results: dict[str, Any]) -> str:
     t = results.get("temporal") or {}
     lines = []
     if t.get("plain_per_step") is not None:
         lines.append(
             f"Plain Temporal activity chain ({t.get('n')} activities, local dev server): {r.fmt_time(t['plain_per_step'])} per step."
+        )
+    if t.get("local_per_step") is not None:
+        lines.append(f"The same chain as local activities: {r.fmt_time(t['local_per_step'])} per step.")
+    if t.get("tiny_sandbox") is not None:
+        lines.append(
+            f"A workflow with no step, importing stepstream, per run: {r.fmt_time(t['tiny_sandbox'])} in Temporal's default sandbox, "
+            f"{r.fmt_time(t.get('tiny_passthrough'))} with `stepstream.temporal.workflow_runner` passing stepstream through."
         )
     if t.get("stepstream_per_step") is not None:
         lines.append(
@@ -214,16 +256,35 @@ def temporal_text(results: dict[str, Any]) -> str:
 
 
 def profile_text(results: dict[str, Any]) -> str:
-    p = results.get("profile")
-    if not p:
+    profiles = results.get("profile")
+    if not profiles:
         return "(not profiled in this run)"
-    head = (
-        f"pyinstrument (0.1 ms sampling) over {p['runs'][0]} runs of the {p['n'][0]}-step async chain in memory: "
-        "the share of sampled self time by layer, then the functions with the most self time."
-    )
-    layers = r.table(["layer", "share of self time"], [[x["name"], f"{x['share']:.1%}"] for x in p["by_package"]])
-    top = r.table(["function", "share"], [[f"`{x['name']}`", f"{x['share']:.1%}"] for x in p["top"]])
-    return f"{head}\n\n{layers}\n\n{top}"
+    if "by_package" in profiles:  # results recorded with one profile
+        profiles = {"chain": {**profiles, "what": [f"the {profiles['n'][0]}-step async chain in memory"]}}
+    parts = [
+        "pyinstrument (0.1 ms sampling) over each hot path; the share of sampled self time by layer, then the functions "
+        "with the most self time. What dominates, in one line per path:",
+        "\n".join(f"- {p['what'][0]}: {dominant(p)}" for p in profiles.values() if p),
+    ]
+    for p in profiles.values():
+        if not p:
+            continue
+        parts.append(f"**{p['what'][0]}** ({p['runs'][0]} repetitions)")
+        parts.append(r.table(["layer", "share of self time"], [[x["name"], f"{x['share']:.1%}"] for x in p["by_package"][:8]]))
+        parts.append(r.table(["function", "share"], [[f"`{x['name']}`", f"{x['share']:.1%}"] for x in p["top"]]))
+    return "\n\n".join(parts)
+
+
+def dominant(p: dict[str, Any]) -> str:
+    """One line: the leading layers, and the functions that make up half of the self time."""
+    layers = ", ".join(f"{x['name']} {x['share']:.0%}" for x in p["by_package"][:3])
+    acc, fns = 0.0, []
+    for x in p["top"]:
+        if acc >= 0.5 or len(fns) >= 4:
+            break
+        acc += x["share"]
+        fns.append(f"`{x['name'].split(' (')[0]}` {x['share']:.0%}")
+    return f"{layers}; led by {', '.join(fns)}"
 
 
 def write(results: dict[str, Any], out: Path, plots: list[str]) -> Path:

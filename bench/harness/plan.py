@@ -7,7 +7,10 @@ Durability, like for like (RESULTS.md repeats it):
 - PostgreSQL (stepstream PostgresStorage, LangGraph PostgresSaver, DBOS): the server's
   `synchronous_commit=on`, one commit per step;
 - DBOS on SQLite: DBOS's own settings (rollback journal, `synchronous=FULL`), one commit per step;
-- Mastra LibSQLStore: libsql's defaults (Mastra writes the run's snapshot, not one row per step).
+- Mastra LibSQLStore: libsql's defaults (Mastra writes the run's snapshot, not one row per step);
+- each peer row is compared with the stepstream row of the same durability and the same kind of
+  step: async with async, sync steps run inline (LangGraph `invoke`, DBOS) with
+  `create_step(..., inline=True)`.
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ class Sizes:
     fan_ws: tuple[int, ...] = (10, 100, 1000, 10000)
     bytes_ns: tuple[int, ...] = (10, 100, 1000)
     stream_n: int = 1000
-    rounds: int = 3
+    long_n: int = 5000  # (f) the long durable run beside the ticker
+    block_s: float = 0.2  # (f) how long each blocking sync step sleeps
+    rounds: int = 2
     scale: float = 1.0
     fresh_reps: int = 3
     floor_reps: int = 300
@@ -56,27 +61,49 @@ class Sizes:
 
 
 SMOKE = Sizes(
-    chain_ns=(10,), fan_ws=(10,), bytes_ns=(10,), stream_n=20, rounds=1, scale=0.05, fresh_reps=1, floor_reps=5, foreach_resumes=2
+    chain_ns=(10,),
+    fan_ws=(10,),
+    bytes_ns=(10,),
+    stream_n=20,
+    long_n=50,
+    block_s=0.01,
+    rounds=1,
+    scale=0.05,
+    fresh_reps=1,
+    floor_reps=5,
+    foreach_resumes=2,
 )
+
+
+# Sync steps, like for like: stepstream runs a sync step on a worker thread by default
+# ("stepstream sync (thread)"), or on the loop with `create_step(..., inline=True)`
+# ("stepstream sync (inline)"). LangGraph's `ainvoke` runs sync nodes in its thread pool and
+# `invoke` runs them inline; llama-index-workflows runs a sync @step in the loop's executor
+# (a thread); Mastra (one JS thread) and DBOS (sync workflow, sync steps) run them inline.
+# Each peer row names the stepstream row it is compared with (Case.ref).
+SYNC_THREAD = "stepstream sync (thread)"
+SYNC_INLINE = "stepstream sync (inline)"
+CHAIN_ROWS = [
+    ("stepstream", "stepstream async", "async", None),
+    ("stepstream", SYNC_THREAD, "sync", None),
+    ("stepstream", SYNC_INLINE, "sync-inline", None),
+    ("langgraph", "LangGraph ainvoke", "async", "stepstream async"),
+    ("langgraph", "LangGraph ainvoke (sync nodes)", "async-sync", SYNC_THREAD),
+    ("langgraph", "LangGraph invoke", "sync", SYNC_INLINE),
+    ("pydantic-graph", "pydantic-graph 1.x", "async", "stepstream async"),
+    ("llama-index-workflows", "llama-index-workflows async", "async", "stepstream async"),
+    ("llama-index-workflows", "llama-index-workflows sync", "sync", SYNC_THREAD),
+    ("mastra", "Mastra async", "async", "stepstream async"),
+    ("mastra", "Mastra sync", "sync", SYNC_INLINE),
+]
 
 
 def chain_cases(sizes: Sizes) -> list[Case]:
     """(a) per-step overhead: typed trivial steps, async and sync, in memory."""
-    variants = [
-        ("stepstream", "stepstream async", "async"),
-        ("stepstream", "stepstream sync", "sync"),
-        ("langgraph", "LangGraph ainvoke", "async"),
-        ("langgraph", "LangGraph invoke", "sync"),
-        ("pydantic-graph", "pydantic-graph 1.x", "async"),
-        ("llama-index-workflows", "llama-index-workflows async", "async"),
-        ("llama-index-workflows", "llama-index-workflows sync", "sync"),
-        ("mastra", "Mastra async", "async"),
-        ("mastra", "Mastra sync", "sync"),
-    ]
     return [
-        Case("chain", engine, variant, "chain", {"n": n, "mode": mode}, x=n, reps=sizes.reps(300, n))
+        Case("chain", engine, variant, "chain", {"n": n, "mode": mode}, x=n, reps=sizes.reps(300, n), ref=ref)
         for n in sizes.chain_ns
-        for engine, variant, mode in variants
+        for engine, variant, mode, ref in CHAIN_ROWS
         if n <= MAX_N.get(engine, n)
     ]
 
@@ -84,32 +111,53 @@ def chain_cases(sizes: Sizes) -> list[Case]:
 def memory_run_cases(sizes: Sizes) -> list[Case]:
     """(b) 3-step runs per second in memory."""
     rows = [
-        ("stepstream", "stepstream", "async"),
-        ("langgraph", "LangGraph ainvoke", "async"),
-        ("langgraph", "LangGraph invoke", "sync"),
-        ("pydantic-graph", "pydantic-graph 1.x", "async"),
-        ("llama-index-workflows", "llama-index-workflows", "async"),
-        ("mastra", "Mastra", "async"),
+        ("stepstream", "stepstream", "async", None),
+        ("stepstream", SYNC_INLINE, "sync-inline", None),
+        ("langgraph", "LangGraph ainvoke", "async", "stepstream"),
+        ("langgraph", "LangGraph invoke", "sync", SYNC_INLINE),
+        ("pydantic-graph", "pydantic-graph 1.x", "async", "stepstream"),
+        ("llama-index-workflows", "llama-index-workflows", "async", "stepstream"),
+        ("mastra", "Mastra", "async", "stepstream"),
     ]
-    return [Case("run3", e, v, "chain", {"n": 3, "mode": m}, reps=sizes.reps(40, 1)) for e, v, m in rows]
+    return [Case("run3", e, v, "chain", {"n": 3, "mode": m}, reps=sizes.reps(40, 1), ref=ref) for e, v, m, ref in rows]
 
 
 def durable_cases(sizes: Sizes) -> list[Case]:
-    """(c) the same 3-step run, persisted (every step committed before the next)."""
+    """(c) the same 3-step run, persisted (every step committed before the next); async steps
+    against async peers, inline sync steps against peers running sync steps inline."""
+    normal, full, pg = "stepstream SQLite NORMAL", "stepstream SQLite FULL", "stepstream PostgreSQL"
     rows = [
-        ("stepstream", "stepstream SQLite NORMAL", "async", "sqlite-normal"),
-        ("stepstream", "stepstream SQLite FULL", "async", "sqlite-full"),
-        ("stepstream", "stepstream PostgreSQL", "async", "postgres"),
-        ("langgraph", "LangGraph invoke + SqliteSaver NORMAL", "sync", "sqlite-normal"),
-        ("langgraph", "LangGraph invoke + SqliteSaver FULL", "sync", "sqlite-full"),
-        ("langgraph", "LangGraph ainvoke + AsyncSqliteSaver NORMAL", "async", "sqlite-normal"),
-        ("langgraph", "LangGraph invoke + PostgresSaver", "sync", "postgres"),
-        ("langgraph", "LangGraph ainvoke + AsyncPostgresSaver", "async", "postgres"),
-        ("dbos-sqlite", "DBOS SQLite (FULL, rollback journal)", "sync", "sqlite"),
-        ("dbos-postgres", "DBOS PostgreSQL", "sync", "postgres"),
-        ("mastra", "Mastra LibSQLStore", "async", "libsql"),
+        ("stepstream", normal, "async", "sqlite-normal", None),
+        ("stepstream", f"{normal} (sync inline)", "sync-inline", "sqlite-normal", None),
+        ("stepstream", full, "async", "sqlite-full", None),
+        ("stepstream", f"{full} (sync inline)", "sync-inline", "sqlite-full", None),
+        ("stepstream", pg, "async", "postgres", None),
+        ("stepstream", f"{pg} (sync inline)", "sync-inline", "postgres", None),
+        ("langgraph", "LangGraph ainvoke + AsyncSqliteSaver NORMAL", "async", "sqlite-normal", normal),
+        ("langgraph", "LangGraph invoke + SqliteSaver NORMAL", "sync", "sqlite-normal", f"{normal} (sync inline)"),
+        ("langgraph", "LangGraph ainvoke + AsyncSqliteSaver FULL", "async", "sqlite-full", full),
+        ("langgraph", "LangGraph invoke + SqliteSaver FULL", "sync", "sqlite-full", f"{full} (sync inline)"),
+        ("langgraph", "LangGraph ainvoke + AsyncPostgresSaver", "async", "postgres", pg),
+        ("langgraph", "LangGraph invoke + PostgresSaver", "sync", "postgres", f"{pg} (sync inline)"),
+        ("dbos-sqlite", "DBOS SQLite (FULL, rollback journal)", "sync", "sqlite", f"{full} (sync inline)"),
+        ("dbos-postgres", "DBOS PostgreSQL", "sync", "postgres", f"{pg} (sync inline)"),
+        ("mastra", "Mastra LibSQLStore", "async", "libsql", normal),
     ]
-    return [Case("durable", e, v, "chain", {"n": 3, "mode": m, "store": s}, reps=sizes.reps(15, 1)) for e, v, m, s in rows]
+    return [Case("durable", e, v, "chain", {"n": 3, "mode": m, "store": s}, reps=sizes.reps(15, 1), ref=ref) for e, v, m, s, ref in rows]
+
+
+def commit_cases(sizes: Sizes) -> list[Case]:
+    """(c) the commits one durable 3-step run makes at FULL (each waits for an fsync), counted
+    from the SQL the engine sends (a write transaction's COMMIT, or an autocommitted write), in
+    runs of their own, untimed; read beside the disk's fsync cost in (j)."""
+    rows = [
+        ("stepstream", "stepstream SQLite FULL", "async", None),
+        ("stepstream", "stepstream SQLite FULL (sync inline)", "sync-inline", None),
+        ("langgraph", "LangGraph invoke + SqliteSaver FULL", "sync", "stepstream SQLite FULL (sync inline)"),
+    ]
+    return [
+        Case("commits", e, v, "commits", {"n": 3, "mode": m, "store": "sqlite-full"}, reps=5, ref=ref, rounds=1) for e, v, m, ref in rows
+    ]
 
 
 def resume_cases(sizes: Sizes) -> list[Case]:
@@ -129,10 +177,21 @@ def resume_cases(sizes: Sizes) -> list[Case]:
 
 
 def fanout_cases(sizes: Sizes) -> list[Case]:
-    """(e) parallel and foreach of W items: time and peak memory per item."""
+    """(e) parallel and foreach of W items: time per item every round; peak memory per item in a
+    run of its own (tracemalloc, or V8's heap for Mastra), untimed, in the first round only (it is
+    deterministic, and tracing LangGraph's 10,000-item run takes minutes)."""
     rows = [("stepstream", "stepstream"), ("langgraph", "LangGraph"), ("mastra", "Mastra")]
     return [
-        Case(f"fanout_{kind}", e, v, "fanout", {"kind": kind, "w": w}, x=w, reps=sizes.reps(200, w, cap=10))
+        Case(
+            f"fanout_{kind}",
+            e,
+            v,
+            "fanout",
+            {"kind": kind, "w": w, "memory": False},
+            x=w,
+            reps=sizes.reps(200, w, cap=10),
+            first={"memory": True},
+        )
         for kind in ("parallel", "foreach")
         for w in sizes.fan_ws
         for e, v in rows
@@ -159,15 +218,39 @@ def stream_cases(sizes: Sizes) -> list[Case]:
     return [Case("stream", e, v, "stream", {"n": sizes.stream_n, "store": s}, reps=1) for e, v, s in rows]
 
 
+def fairness_cases(sizes: Sizes) -> list[Case]:
+    """(f) loop fairness: a long durable run beside the 1 ms ticker, and four concurrent sync steps
+    that block (time.sleep) on worker threads (the default) and, beside them, inline (the
+    opt-out, which holds the loop by design: shown, not held to the 10 ms target)."""
+    return [
+        Case("fairness", "stepstream", f"stepstream {sizes.long_n:,}-step run, SQLite NORMAL", "long_run", {"n": sizes.long_n}, reps=1),
+        Case(
+            "fairness",
+            "stepstream",
+            "stepstream 4 blocking sync steps (threads, the default)",
+            "blocking",
+            {"inline": False, "block": sizes.block_s},
+        ),
+        Case(
+            "fairness",
+            "stepstream",
+            "stepstream 4 blocking sync steps, inline=True (opt-out)",
+            "blocking",
+            {"inline": True, "block": sizes.block_s},
+        ),
+    ]
+
+
 def bytes_cases(sizes: Sizes) -> list[Case]:
-    """(g) bytes written and kept per step on SQLite (NORMAL where the engine lets us set it)."""
+    """(g) bytes written and kept per step on SQLite (NORMAL where the engine lets us set it); a
+    count, not a timing, so one round."""
     rows = [
         ("stepstream", "stepstream"),
         ("langgraph", "LangGraph SqliteSaver"),
         ("dbos-sqlite", "DBOS SQLite"),
         ("mastra", "Mastra LibSQLStore"),
     ]
-    return [Case("bytes", e, v, "bytes", {"n": n}, x=n) for n in sizes.bytes_ns for e, v in rows]
+    return [Case("bytes", e, v, "bytes", {"n": n}, x=n, rounds=1) for n in sizes.bytes_ns for e, v in rows]
 
 
 def eventlog_cases(sizes: Sizes) -> list[Case]:
@@ -188,20 +271,26 @@ def tracing_cases(sizes: Sizes) -> list[Case]:
 
 
 def floor_cases(sizes: Sizes) -> list[Case]:
-    """(j) the machine's floor."""
-    return [Case("floor", "stepstream", "floor", "floor", {}, reps=sizes.floor_reps)]
+    """(j) the machine's floor, sampled inside the durable measure's rounds (a disk shared with
+    other work syncs slower at times: the floor is read in the same minutes as the runs)."""
+    return [Case("floor", "stepstream", "floor", "floor", {}, reps=max(1, sizes.floor_reps // sizes.rounds))]
+
+
+def durable_and_floor_cases(sizes: Sizes) -> list[Case]:
+    return [*durable_cases(sizes), *floor_cases(sizes)]
 
 
 MEASURES = {
     "chain": chain_cases,
     "run3": memory_run_cases,
-    "durable": durable_cases,
+    "durable": durable_and_floor_cases,  # (c) and (j), alternating
+    "commits": commit_cases,
     "resume": resume_cases,
     "fanout": fanout_cases,
     "foreach_resume": foreach_resume_cases,
     "stream": stream_cases,
+    "fairness": fairness_cases,
     "bytes": bytes_cases,
     "eventlog": eventlog_cases,
     "tracing": tracing_cases,
-    "floor": floor_cases,
 }

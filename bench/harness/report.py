@@ -86,6 +86,12 @@ def table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def ref_name(rs: Rows, variant: str, ref_of: Any) -> str:
+    """The stepstream row a row is compared with: the pairing the plan recorded, else `ref_of`'s."""
+    row = find(rs, variant)
+    return str(row["ref"]) if row is not None and row.get("ref") else str(ref_of(variant))
+
+
 def sized_table(rs: Rows, ref_of: Any, per_x: bool, fmt: Any = fmt_time, key: str = "s", label: str = "N") -> str:
     """Rows: variants; columns: sizes. Each cell is the median per item (per_x) with its ratio to stepstream's."""
     xs = sorted({r["x"] for r in rs})
@@ -95,7 +101,7 @@ def sized_table(rs: Rows, ref_of: Any, per_x: bool, fmt: Any = fmt_time, key: st
         line = [v]
         for x in xs:
             row = find(rs, v, x)
-            ref_row = find(rs, ref_of(v), x)
+            ref_row = find(rs, ref_name(rs, v, ref_of), x)
             per = x if per_x else 1
             ref = value(ref_row, key, per) if ref_row and not ref_row.get("error") else None
             line.append(cell(row, per, ref, fmt, key))
@@ -104,7 +110,13 @@ def sized_table(rs: Rows, ref_of: Any, per_x: bool, fmt: Any = fmt_time, key: st
 
 
 def chain_ref(variant: str) -> str:
+    """Results recorded before rows carried their pairing: sync rows against stepstream's sync row."""
     return "stepstream sync" if variant.endswith(("sync", "invoke")) and not variant.endswith("ainvoke") else "stepstream async"
+
+
+def pairs(rs: Rows) -> list[tuple[str, str]]:
+    """(peer row, stepstream row) as the plan paired them."""
+    return list(dict.fromkeys((r["variant"], r["ref"]) for r in rs if r.get("ref")))
 
 
 def flat_rows(rs: Rows, ref_of: Any, columns: list[tuple[str, str, Any]]) -> str:
@@ -113,7 +125,7 @@ def flat_rows(rs: Rows, ref_of: Any, columns: list[tuple[str, str, Any]]) -> str
     for r in rs:
         line = [r["variant"]]
         for _title, key, fmt in columns:
-            ref_row = find(rs, ref_of(r["variant"]))
+            ref_row = find(rs, ref_name(rs, r["variant"], ref_of))
             ref = value(ref_row, key) if ref_row and not ref_row.get("error") else None
             line.append(cell(r, 1, ref, fmt, key))
         body.append(line)
@@ -129,16 +141,17 @@ def durable_ref(variant: str) -> str:
 
 
 def per_second(rs: Rows) -> str:
-    ref = value(find(rs, "stepstream") or {"samples": {}})
     body = []
     for r in rs:
         v = value(r)
+        ref_row = find(rs, ref_name(rs, r["variant"], lambda _v: "stepstream"))
+        ref = value(ref_row) if ref_row and not ref_row.get("error") else None
         body.append(
             [
                 r["variant"],
                 "error" if r.get("error") else (f"{1 / v:,.0f}" if v else "n/a"),
                 fmt_time(v),
-                "" if r["variant"] == "stepstream" else ratio(v, ref),
+                "" if r["variant"].startswith("stepstream") else ratio(v, ref),
             ]
         )
     return table(["", "runs/s", "per run", "x stepstream's time"], body)
@@ -153,7 +166,8 @@ def floor_table(results: dict[str, Any]) -> str:
         "validate": "a pydantic `model_validate` of `{n: int}`",
         "sqlite_commit_normal": "a SQLite commit, WAL, synchronous=NORMAL",
         "sqlite_commit_full": "a SQLite commit, WAL, synchronous=FULL",
-        "fsync": "a 100-byte write + fsync",
+        "fsync": "a 100-byte append + fsync",
+        "fdatasync": "a 4 KiB page overwrite + fdatasync (what a WAL commit at FULL waits for)",
         "postgres_commit": "a PostgreSQL upsert, autocommit (loopback)",
     }
     return table(["", "median"], [[text, fmt_time(value(fr, k))] for k, text in names.items() if k in fr["samples"]])
@@ -163,13 +177,74 @@ def stream_table(rs: Rows) -> str:
     body = []
     for r in rs:
         if r.get("error"):
-            body.append([r["variant"], "error", "", "", ""])
+            body.append([r["variant"], "error", "", "", "", "", ""])
             continue
         s = r["samples"]
+        share = f"{med(a / b for a, b in zip(s['ttfe'], s['total'], strict=True)):.1%}" if s.get("total") else "n/a"
         body.append(
-            [r["variant"], fmt_time(med(s["ttfe"])), f"{med(s['events_per_s']):,.0f}", fmt_time(med(s["stall"])), fmt_time(max(s["stall"]))]
+            [
+                r["variant"],
+                fmt_time(med(s["ttfe"])),
+                share,
+                f"{med(s['events_per_s']):,.0f}",
+                fmt_time(med(s["stall"])),
+                fmt_time(max(s["stall"])),
+                fmt_time(max(s["stall_held"])) if s.get("stall_held") else "n/a",
+            ]
         )
-    return table(["", "first event", "events/s", "worst stall (median run)", "worst stall (all runs)"], body)
+    return table(
+        [
+            "",
+            "first event",
+            "first event, share of the run",
+            "events/s",
+            "worst stall (median run)",
+            "worst stall (all runs)",
+            "of it, the loop held (less CPU waits)",
+        ],
+        body,
+    )
+
+
+def fairness_table(rs: Rows) -> str:
+    body = []
+    for r in rs:
+        if r.get("error"):
+            body.append([r["variant"], "error", "", ""])
+            continue
+        s = r["samples"]
+        cpu = fmt_time(max(s["stall_held"])) if s.get("stall_held") else "n/a"
+        body.append([r["variant"], fmt_time(med(s["s"])), fmt_time(max(s["stall"])), cpu])
+    return table(["", "wall time (median)", "worst ticker stall (all runs)", "of it, the loop held (less CPU waits)"], body)
+
+
+def commits_table(rs: Rows, floor: dict[str, Any] | None, durable: Rows) -> str:
+    """Commits per durable run at FULL, the fsync floor they imply, and the measured run beside it."""
+    fsync = (value(floor, "fdatasync") or value(floor, "fsync")) if floor else None
+    commit_full = value(floor, "sqlite_commit_full") if floor else None
+    body = []
+    for r in rs:
+        if r.get("error"):
+            body.append([r["variant"], "error", "", "", "", ""])
+            continue
+        commits = med(r["samples"]["commits"]) or 0
+        run_row = find(durable, r["variant"])
+        run = value(run_row) if run_row and not run_row.get("error") else None
+        floor_s = commits * fsync if fsync else None
+        body.append(
+            [
+                r["variant"],
+                f"{commits:.3g}",
+                fmt_time(floor_s),
+                fmt_time(commits * commit_full) if commit_full else "n/a",
+                fmt_time(run),
+                f"{run / floor_s:.2g}x" if run and floor_s else "n/a",
+            ]
+        )
+    return table(
+        ["3-step run, FULL", "commits per run", "x page fdatasync (the floor)", "x bare SQLite FULL commit", "measured run", "run / floor"],
+        body,
+    )
 
 
 def server_table(server: dict[str, Any] | None) -> str:

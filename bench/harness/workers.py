@@ -101,6 +101,9 @@ class Case:
     params: dict[str, Any]
     x: int | None = None  # N steps or W items, where the measure has a size axis
     reps: int = 1
+    ref: str | None = None  # the stepstream row a peer row is compared with (like for like)
+    first: dict[str, Any] = field(default_factory=dict)  # params for the first round only (a costly untimed sample)
+    rounds: int | None = None  # at most this many rounds (a deterministic count: bytes, commits)
     samples: dict[str, list[float]] = field(default_factory=dict)
     error: str | None = None
 
@@ -114,6 +117,7 @@ class Case:
             "variant": self.variant,
             "x": self.x,
             "params": self.params,
+            "ref": self.ref,
             "samples": self.samples,
             "error": self.error,
         }
@@ -141,11 +145,12 @@ class Sampler:
             if r % 2:
                 order.reverse()
             for case in order:
-                if case.error:
+                if case.error or (case.rounds is not None and r >= case.rounds):
                     continue
                 t0 = time.perf_counter()
                 try:
-                    out = self.workers[case.engine].call(case.op, case.reps, **case.params)
+                    params = {**case.params, **(case.first if r == 0 else {})}
+                    out = self.workers[case.engine].call(case.op, case.reps, **params)
                 except WorkerError as exc:
                     case.error = str(exc)
                     print(f"  ! {case.label}: {exc}", flush=True)

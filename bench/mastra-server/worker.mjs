@@ -104,27 +104,33 @@ function fanoutWorkflow(kind, w, probe) {
   return createWorkflow({ id: "each", inputSchema: z.array(N), outputSchema: z.array(N) }).foreach(one(0), { concurrency: w }).commit();
 }
 
+// One probe for every cached fan-out workflow: a closure over a call's own variables would keep
+// reading the first call's (the workflow is built once and cached).
+const probe = { on: false, peak: 0 };
+const sample = () => { if (probe.on) probe.peak = Math.max(probe.peak, process.memoryUsage().heapUsed); };
+
 async function fanout({ reps, kind, w, memory = true }) {
-  let peak = 0;
-  const probe = () => { if (memory) peak = Math.max(peak, process.memoryUsage().heapUsed); };
-  const wf = registered(`${kind}-${w}`, () => fanoutWorkflow(kind, w, probe), "memory");
+  const wf = registered(`${kind}-${w}`, () => fanoutWorkflow(kind, w, sample), "memory");
   const data = kind === "parallel" ? { n: 0 } : Array.from({ length: w }, (_, i) => ({ n: i }));
   const one = async () => {
     const run = await wf.createRun();
     const result = await run.start({ inputData: data });
     if (result.status !== "success") throw new Error(JSON.stringify(result.error ?? result.status).slice(0, 300));
   };
-  const savedMemory = memory;
-  memory = false;
+  probe.on = false;
   const s = await timed(reps, one);
-  memory = savedMemory;
   const out = { s };
   if (memory) {
     if (global.gc) global.gc();
     const base = process.memoryUsage().heapUsed;
-    peak = base;
-    await one();
-    out.mem = [peak - base];
+    probe.peak = base;
+    probe.on = true;
+    try {
+      await one();
+    } finally {
+      probe.on = false;
+    }
+    out.mem = [probe.peak - base];
   }
   return out;
 }

@@ -1,6 +1,8 @@
 """LangGraph's side (bench/.venv-langgraph): StateGraph with TypedDict state, one node per step.
 
-`mode` "sync" runs sync nodes with `invoke`, "async" runs async nodes with `ainvoke`.
+`mode` "sync" runs sync nodes with `invoke` (inline, in the caller's thread), "async" runs async
+nodes with `ainvoke` (on the loop), "async-sync" runs sync nodes with `ainvoke` (LangGraph runs
+them in its thread pool, as stepstream runs a sync step on a worker thread by default).
 Durable stores use `durability="sync"` (each step's checkpoint is committed before the next
 step runs, as stepstream commits each step): SqliteSaver/AsyncSqliteSaver on a WAL database
 with `synchronous` NORMAL or FULL as asked; PostgresSaver/AsyncPostgresSaver with the
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     DSN,
+    CommitCounter,
     create_schema,
     drop_schema,
     peak_memory_async,
@@ -71,7 +74,9 @@ _closers: list[Any] = []
 
 
 def saver_for(store: str, mode: str) -> Any:
-    """One checkpointer per (store, mode), kept open for the worker's life."""
+    """One checkpointer per (store, mode), kept open for the worker's life (`ainvoke` modes share
+    the async checkpointers)."""
+    mode = "sync" if mode == "sync" else "async"
     key = (store, mode)
     if store == "memory":
         return None
@@ -191,6 +196,27 @@ def resumable_builder() -> StateGraph[Any]:
     builder.add_edge(START, "ask")
     builder.add_edge("ask", END)
     return builder
+
+
+def op_commits(reps: int, n: int = 3, mode: str = "sync", store: str = "sqlite-full") -> dict[str, Any]:
+    """Commits per durable n-step `invoke` (durability="sync") on a SqliteSaver of its own, counted
+    from the SQL its connection runs (untimed)."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if mode != "sync" or not store.startswith("sqlite"):
+        raise ValueError("commits are counted for invoke + SqliteSaver")
+    counter = CommitCounter()
+    conn = sqlite3.connect(os.path.join(TMP, f"commits-{uuid.uuid4().hex[:6]}.db"), check_same_thread=False)
+    sqlite_tune(conn, store.split("-")[1].upper())
+    saver = SqliteSaver(conn)
+    saver.setup()
+    g = chain_builder(n, "sync").compile(checkpointer=saver)
+    g.invoke({"n": 0}, config(n), durability="sync")
+    counter.attach(conn)
+    for _ in range(reps):
+        assert g.invoke({"n": 0}, config(n), durability="sync")["n"] == n
+    conn.close()
+    return {"commits": [counter.commits / reps]}
 
 
 def op_resume(reps: int, store: str = "sqlite-normal") -> dict[str, Any]:
@@ -335,6 +361,7 @@ if __name__ == "__main__":
     serve(
         {
             "chain": op_chain,
+            "commits": op_commits,
             "resume": op_resume,
             "resume_fresh": op_resume_fresh,
             "fanout": op_fanout,

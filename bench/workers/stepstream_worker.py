@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     DSN,
+    CommitCounter,
+    Ticker,
     create_schema,
     drop_schema,
     peak_memory_async,
@@ -59,12 +61,13 @@ def inc_async_step(i: int) -> Any:
     return create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=execute)
 
 
-def inc_sync_step(i: int) -> Any:
-    return create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1))
+def inc_sync_step(i: int, inline: bool = False) -> Any:
+    return create_step(id=f"s{i}", input_schema=V, output_schema=V, execute=lambda ctx: V(n=ctx.input_data.n + 1), inline=inline)
 
 
 def chain(n: int, mode: str) -> Any:
-    make = inc_async_step if mode == "async" else inc_sync_step
+    """`mode`: "async" steps, "sync" steps (on a worker thread, the default) or "sync-inline"."""
+    make = {"async": inc_async_step, "sync": inc_sync_step, "sync-inline": lambda i: inc_sync_step(i, inline=True)}[mode]
     wf = create_workflow(id=f"chain-{n}-{mode}", input_schema=V, output_schema=V)
     for i in range(n):
         wf.then(make(i))
@@ -129,6 +132,68 @@ async def op_chain(reps: int, n: int, mode: str = "async", store: str = "memory"
         assert result.status == "success" and result.result.n == n, result
 
     return {"s": await timed_async(reps, one)}
+
+
+async def op_commits(reps: int, n: int = 3, mode: str = "async", store: str = "sqlite-full") -> dict[str, Any]:
+    """Commits per durable n-step run, counted on a storage of its own (untimed: tracing SQL costs)."""
+    counter = CommitCounter()
+    undo = counter.patch_connect()
+    try:
+        storage = storage_for(store)
+        await storage.setup()
+    finally:
+        undo()
+    async with Stepstream(workflows=[chain(n, mode)], storage=storage) as app:
+        wf = app.get_workflow(f"chain-{n}-{mode}")
+        await (await wf.create_run()).start(input_data={"n": 0})  # tables and caches warm
+        counter.commits = 0
+        for _ in range(reps):
+            result = await (await wf.create_run()).start(input_data={"n": 0})
+            assert result.status == "success", result.error
+    return {"commits": [counter.commits / reps]}
+
+
+async def op_long_run(reps: int, n: int = 5000, store: str = "sqlite-normal") -> dict[str, Any]:
+    """(f) an n-step durable run (`start`, no reader) beside the 1 ms ticker: wall time and worst stall."""
+    wf = await workflow(f"chain-{n}-async", lambda: chain(n, "async"), store)
+    wall: list[float] = []
+    stall: list[float] = []
+    stall_held: list[float] = []
+    for _ in range(reps):
+        run = await wf.create_run()
+        async with Ticker() as ticker:
+            t0 = time.perf_counter()
+            result = await run.start(input_data={"n": 0})
+            wall.append(time.perf_counter() - t0)
+        assert result.status == "success" and result.result.n == n, result.status
+        stall.append(ticker.worst)
+        stall_held.append(ticker.worst_held)
+    return {"s": wall, "stall": stall, "stall_held": stall_held}
+
+
+async def op_blocking(reps: int, inline: bool, block: float = 0.2, runs: int = 4) -> dict[str, Any]:
+    """(f) `runs` concurrent runs of one sync step that blocks (time.sleep) for `block` seconds:
+    on worker threads they overlap and the loop keeps ticking; inline they hold the loop in turn."""
+
+    def sleep(ctx: StepContext) -> int:
+        time.sleep(block)
+        return 1
+
+    wf = create_workflow(id=f"block-{inline}").then(create_step(id="block", execute=sleep, inline=inline)).commit()
+    await asyncio.gather(*[(await wf.create_run()).start() for _ in range(runs)])  # worker threads started
+    wall: list[float] = []
+    stall: list[float] = []
+    stall_held: list[float] = []
+    for _ in range(reps):
+        created = [await wf.create_run() for _ in range(runs)]
+        async with Ticker() as ticker:
+            t0 = time.perf_counter()
+            results = await asyncio.gather(*(r.start() for r in created))
+            wall.append(time.perf_counter() - t0)
+        assert all(r.status == "success" for r in results)
+        stall.append(ticker.worst)
+        stall_held.append(ticker.worst_held)
+    return {"s": wall, "stall": stall, "stall_held": stall_held}
 
 
 async def op_resume(reps: int, store: str = "sqlite-normal") -> dict[str, Any]:
@@ -289,8 +354,27 @@ async def op_floor(reps: int) -> dict[str, Any]:
         samples.append(time.perf_counter() - t0)
     os.close(fd)
     out["fsync"] = samples
+    out["fdatasync"] = _page_syncs(reps)
     out["postgres_commit"] = await asyncio.to_thread(_postgres_commits, reps)
     return out
+
+
+def _page_syncs(reps: int) -> list[float]:
+    """A 4 KiB page overwritten in a file of fixed size, then fdatasync: what a WAL commit at
+    `synchronous=FULL` waits for (SQLite reuses its WAL file and syncs it with fdatasync)."""
+    fd = os.open(os.path.join(TMP, "wal-like.bin"), os.O_RDWR | os.O_CREAT)
+    try:
+        os.pwrite(fd, b"\0" * (1 << 20), 0)
+        os.fsync(fd)
+        samples = []
+        for i in range(reps):
+            t0 = time.perf_counter()
+            os.pwrite(fd, b"x" * 4096, (i % 256) * 4096)
+            os.fdatasync(fd)
+            samples.append(time.perf_counter() - t0)
+        return samples
+    finally:
+        os.close(fd)
 
 
 def _postgres_commits(reps: int) -> list[float]:
@@ -306,15 +390,50 @@ def _postgres_commits(reps: int) -> list[float]:
     return samples
 
 
-async def op_profile(reps: int, n: int = 100, store: str = "memory") -> dict[str, Any]:
-    """pyinstrument over `reps` runs of the n-step chain: self time by function and by package."""
+PROFILES = {
+    "chain": "the 100-step async chain in memory",
+    "sync": "the 100-step sync chain in memory (steps on worker threads; the loop thread is sampled)",
+    "durable": "the 3-step run on SQLite NORMAL",
+    "foreach_resume": "resuming one of 1,000 suspended foreach items (SQLite NORMAL)",
+}
+
+
+async def _profiled_work(what: str, reps: int) -> Callable[[], Any]:
+    """The work a profile samples (built, and warmed once, before the profiler starts)."""
+    if what in ("chain", "sync", "durable"):
+        n, mode, store = {"chain": (100, "async", "memory"), "sync": (100, "sync", "memory"), "durable": (3, "async", "sqlite-normal")}[
+            what
+        ]
+        wf = await workflow(f"chain-{n}-{mode}", lambda: chain(n, mode), store)
+
+        async def runs() -> None:
+            for _ in range(reps):
+                await (await wf.create_run()).start(input_data={"n": 0})
+
+        await (await wf.create_run()).start(input_data={"n": 0})
+        return runs
+    w = 1000
+    ask = create_step(id="ask", input_schema=V, output_schema=V, resume_schema=Add, execute=suspend_then_add)
+    wf = create_workflow(id=f"profile-each-{w}", input_schema=list[V]).foreach(ask, concurrency=w).commit()
+    wf = await workflow(wf.id, lambda: wf, "sqlite-normal")
+    run = await wf.create_run()
+    assert (await run.start(input_data=[{"n": i} for i in range(w)])).status == "suspended"
+
+    async def resumes() -> None:
+        for index in range(min(reps, w - 1)):
+            await run.resume(resume_data={"add": 1}, for_each_index=index)
+
+    return resumes
+
+
+async def op_profile(reps: int, what: str = "chain") -> dict[str, Any]:
+    """pyinstrument over `reps` repetitions of a hot path (PROFILES): self time by function and by layer."""
     from pyinstrument import Profiler
 
-    wf = await workflow(f"chain-{n}-async", lambda: chain(n, "async"), store)
+    work = await _profiled_work(what, reps)
     profiler = Profiler(interval=0.0001, async_mode="disabled")
     profiler.start()
-    for _ in range(reps):
-        await (await wf.create_run()).start(input_data={"n": 0})
+    await work()
     profiler.stop()
     session = profiler.last_session
     assert session is not None
@@ -336,54 +455,90 @@ async def op_profile(reps: int, n: int = 100, store: str = "memory") -> dict[str
         short = path.split("site-packages/")[-1].split("/src/")[-1]
         key = f"{frame_owner.function} ({short}:{frame_owner.line_no})"
         by_fn[key] = by_fn.get(key, 0.0) + own
-        pkg = _package(path)
+        pkg = _package(path, frame_owner.function)
         by_pkg[pkg] = by_pkg.get(pkg, 0.0) + own
     total = sum(by_pkg.values()) or 1.0
-    top = sorted(by_fn.items(), key=lambda kv: -kv[1])[:15]
+    top = sorted(by_fn.items(), key=lambda kv: -kv[1])[:12]
     return {
+        "what": [PROFILES[what]],
         "by_package": [{"name": k, "share": v / total} for k, v in sorted(by_pkg.items(), key=lambda kv: -kv[1])],
         "top": [{"name": k, "share": v / total} for k, v in top],
         "runs": [reps],
-        "n": [n],
+        "seconds": [total],
     }
 
 
-def _package(path: str) -> str:
-    """Which layer a frame's self time belongs to."""
+_BUILTINS = (
+    (("Connection.", "Cursor."), "sqlite3 (C)"),
+    (("epoll.", "select."), "waiting in epoll (loop idle: threads, I/O)"),
+    (("SchemaValidator.", "SchemaSerializer.", "to_json", "to_jsonable_python", "from_json"), "pydantic-core (C)"),
+    (("SimpleQueue.", "Lock.", "lock.", "Condition."), "thread hand-off (C)"),
+)
+
+
+def _package(path: str, function: str = "") -> str:
+    """Which layer a frame's self time belongs to (C builtins by what they are)."""
+    if path.startswith("<built-in>") or not path:
+        for prefixes, layer in _BUILTINS:
+            if function.startswith(prefixes):
+                return layer
+        return "other C builtins"
     if "/stepstream/" in path:
         return "stepstream." + path.split("/stepstream/", 1)[1].split("/")[0].removesuffix(".py")
     for name in ("pydantic_core", "pydantic", "asyncio", "opentelemetry", "typing", "json"):
         if f"/{name}/" in path or path.endswith(f"/{name}.py"):
             return name
-    return "other (interpreter, stdlib)" if path else "native / builtins"
+    return "other (stdlib, interpreter)"
 
 
 async def op_temporal_chain(reps: int, n: int, target: str) -> dict[str, Any]:
-    """stepstream on Temporal (API.md, "Execution backends"): the n-step chain with a
-    TemporalExecutor on the given dev server and a `stepstream worker` process running the steps.
-    Runs only where `stepstream.temporal` exists (the harness checks first)."""
-    from stepstream.temporal import TemporalExecutor  # type: ignore[import-not-found, unused-ignore]
+    """stepstream on Temporal: the n-step async chain with a `TemporalExecutor` on the dev server at
+    `target`, its worker (`create_worker`) in this process, as plain Temporal's worker runs in its
+    own (bench/workers/temporal_worker.py); SQLite NORMAL storage. -> {"s": [seconds per run]}.
+    The harness calls it only where `stepstream.temporal` has a TemporalExecutor."""
+    from stepstream.temporal import TemporalExecutor, create_worker  # type: ignore[attr-defined, unused-ignore]
 
-    os.environ.update(BENCH_TEMPORAL_TARGET=target, BENCH_TEMPORAL_SCHEMA=SCHEMA, BENCH_TEMPORAL_N=str(n))
-    storage = storage_for("postgres")
-    app = Stepstream(workflows=[chain(n, "async")], storage=storage, executor=TemporalExecutor(target, task_queue="bench-stepstream"))
-    await app.setup()
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "stepstream.cli", "worker", "temporal_app:app", cwd=HERE, env=dict(os.environ, PYTHONPATH=HERE)
+    queue = f"bench-stepstream-{uuid.uuid4().hex[:8]}"
+    app = Stepstream(
+        workflows=[chain(n, "async")], storage=storage_for("sqlite-normal"), executor=TemporalExecutor(target, task_queue=queue)
     )
+    await app.setup()
     try:
-        wf = app.get_workflow(f"chain-{n}-async")
+        async with await create_worker(app):
+            wf = app.get_workflow(f"chain-{n}-async")
 
-        async def one(_i: int) -> None:
-            result = await (await wf.create_run()).start(input_data={"n": 0})
-            assert result.status == "success", result.error
+            async def one(_i: int) -> None:
+                result = await (await wf.create_run()).start(input_data={"n": 0})
+                assert result.status == "success", result.error
 
-        await one(0)
-        return {"s": await timed_async(reps, one)}
+            await one(0)  # the first run pays for the worker's start
+            return {"s": await timed_async(reps, one)}
     finally:
-        worker.terminate()
-        await worker.wait()
         await app.close()
+
+
+async def op_temporal_sandbox(reps: int, target: str) -> dict[str, Any]:
+    """Per run of a workflow with no step that imports stepstream (temporal_flows.Tiny), in
+    Temporal's default sandbox and with `stepstream.temporal.workflow_runner` passing it through."""
+    from temporal_flows import Tiny
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+    from stepstream.temporal import workflow_runner
+
+    client = await Client.connect(target)
+    out: dict[str, list[float]] = {}
+    for name, runner in (("sandbox", SandboxedWorkflowRunner()), ("passthrough", workflow_runner("temporal_flows"))):
+        queue = f"bench-tiny-{uuid.uuid4().hex}"
+        async with Worker(client, task_queue=queue, workflows=[Tiny], workflow_runner=runner):
+
+            async def one(_i: int, queue: str = queue) -> None:
+                await client.execute_workflow(Tiny.run, id=f"tiny-{uuid.uuid4().hex}", task_queue=queue)
+
+            await one(0)
+            out[name] = await timed_async(reps, one)
+    return out
 
 
 def _tracing_variants() -> dict[str, Callable[[], None]]:
@@ -450,6 +605,9 @@ if __name__ == "__main__":
     serve(
         {
             "chain": op_chain,
+            "commits": op_commits,
+            "long_run": op_long_run,
+            "blocking": op_blocking,
             "resume": op_resume,
             "resume_fresh": op_resume_fresh,
             "fanout": op_fanout,
@@ -459,6 +617,7 @@ if __name__ == "__main__":
             "floor": op_floor,
             "profile": op_profile,
             "temporal_chain": op_temporal_chain,
+            "temporal_sandbox": op_temporal_sandbox,
             "tracing": op_tracing,
             "close": op_close,
         }

@@ -35,11 +35,16 @@ async def inc(n: int) -> int:
 
 @workflow.defn
 class PlainChain:
+    """`steps` trivial activities one after the other (or local activities, run by the workflow's own worker)."""
+
     @workflow.run
-    async def run(self, steps: int) -> int:
+    async def run(self, steps: int, local: bool) -> int:
         n = 0
         for _ in range(steps):
-            n = await workflow.execute_activity(inc, n, start_to_close_timeout=timedelta(seconds=30))
+            if local:
+                n = await workflow.execute_local_activity(inc, n, start_to_close_timeout=timedelta(seconds=30))
+            else:
+                n = await workflow.execute_activity(inc, n, start_to_close_timeout=timedelta(seconds=30))
         return n
 
 
@@ -95,11 +100,11 @@ async def _ready() -> Client:
     return _state["client"]  # type: ignore[no-any-return]
 
 
-async def op_chain(reps: int, n: int, mode: str = "async", store: str = "temporal") -> dict[str, Any]:
+async def op_chain(reps: int, n: int, local: bool = False) -> dict[str, Any]:
     client = await _ready()
 
     async def one(_i: int) -> None:
-        out = await client.execute_workflow(PlainChain.run, n, id=f"plain-{uuid.uuid4().hex}", task_queue=QUEUE)
+        out = await client.execute_workflow(PlainChain.run, args=[n, local], id=f"plain-{uuid.uuid4().hex}", task_queue=QUEUE)
         assert out == n
 
     await one(0)  # the first run pays for the worker's start

@@ -29,6 +29,7 @@ from .request_context import RequestContext as RequestContext
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
 from .results import WorkflowState as WorkflowState
+from .run_query import RunQuery as RunQuery
 from .state_reader import SuspendedStep as SuspendedStep
 from .state_reader import WorkflowStateReader as WorkflowStateReader
 from .state_reader import create_workflow_state_reader as create_workflow_state_reader
@@ -59,6 +60,7 @@ __all__ = [
     "RetryConfig",
     "Run",
     "RunNotFoundError",
+    "RunQuery",
     "RunStateError",
     "ScheduleError",
     "ScheduleNotFoundError",

@@ -109,8 +109,7 @@ class FunctionSignature:
 
 
 def _is_context(hint: Any) -> bool:
-    origin = typing.get_origin(hint) or hint
-    return isinstance(origin, type) and issubclass(origin, StepContext)
+    return (typing.get_origin(hint) or hint) is StepContext
 
 
 def _model_name(step_id: str) -> str:

@@ -23,6 +23,7 @@ from .engine._local import LocalExecutor, default_executor
 from .engine._runtime import EngineRuntime
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
+from .run_query import RunQuery
 from .schedules import Scheduler, SchedulerConfig, Schedules
 from .storage.base import Storage
 from .storage.memory import InMemoryStorage
@@ -163,7 +164,7 @@ class Stepstream:
             if id(wf) in seen:
                 continue
             seen.add(id(wf))
-            runs, _ = await self.storage.list_runs(workflow_id=wf.id, status=("running", "waiting"))
+            runs, _ = await self.storage.list_runs(RunQuery(workflow_id=wf.id, status=("running", "waiting")))
             mine = self.executor_id + ":"
             for record in runs:
                 if not all_executors and record.owner is not None and not record.owner.startswith(mine):

@@ -1,26 +1,25 @@
-"""Steps: `create_step(...)`, the `@step(...)` decorator, and `StepContext`.
+"""Steps: `create_step(...)`, the `@step(...)` decorator, and the `StepContext` Protocol.
 
 A step is a typed function of a `StepContext`. Its schemas are pydantic models
 or any type `TypeAdapter` accepts; the engine validates the input before the
 call, the output after it, and the suspend, resume and state data when given.
+The engine brings the context's implementation: nothing here runs a step.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, overload
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, overload
 
 from typing_extensions import TypeVar
 
 from ._schema import Schema, schema_for
-from .errors import BailSignal, StepstreamError, SuspendSignal, WorkflowDefinitionError
+from .errors import WorkflowDefinitionError
 from .request_context import RequestContext
 
 if TYPE_CHECKING:
     from .app import Stepstream
-    from .engine._executor import Execution
 
 Execute = Callable[["StepContext"], Any]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -258,7 +257,7 @@ def is_inline(fn: Any) -> bool:
     return bool(getattr(fn, "__stepstream_inline__", False))
 
 
-class AbortSignal:
+class AbortSignal(Protocol):
     """Fires when the run is canceled or a step calls `abort()`.
 
     A step awaiting `wait()` is woken, not interrupted: the code after the wait
@@ -266,151 +265,75 @@ class AbortSignal:
     awaiting anything else is interrupted there when the run is canceled.
     """
 
-    __slots__ = ("_event", "_listening")
-
-    def __init__(self, event: Any, listening: set[Any] | None = None):
-        self._event = event
-        self._listening = listening
-
     def is_set(self) -> bool:
         """True once the run was aborted."""
-        return bool(self._event.is_set())
 
     @property
     def aborted(self) -> bool:
         """Mastra's name for `is_set()`."""
-        return self.is_set()
 
     async def wait(self) -> None:
         """Waits until the run is aborted; the step then carries on (it is not interrupted)."""
-        task = asyncio.current_task() if self._listening is not None else None
-        if task is None or self._listening is None:
-            await self._event.wait()
-            return
-        self._listening.add(task)
-        try:
-            await self._event.wait()
-        finally:
-            self._listening.discard(task)
 
 
-class Writer:
+class Writer(Protocol):
     """`ctx.writer`: emits `workflow-step-output` events (and custom chunks) to stream readers."""
-
-    __slots__ = ("_ex", "_name")
-
-    def __init__(self, ex: Execution, name: str):
-        self._ex = ex
-        self._name = name
 
     def write(self, data: Any) -> Awaitable[None]:
         """Emits `data` as a `workflow-step-output` event from the current step.
 
         Emitted at once, so a sync step (in its worker thread) may call it without
         awaiting; `await ctx.writer.write(...)` reads naturally in an async one."""
-        self._ex.write_output(self._name, data)
-        return _DONE
 
     def custom(self, chunk: Mapping[str, Any]) -> Awaitable[None]:
         """Emits a custom chunk (e.g. `{"type": "data-progress", "data": ...}`) as it is."""
-        if not isinstance(chunk, Mapping) or not isinstance(chunk.get("type"), str):
-            raise ValueError(f"Step {self._name!r}: writer.custom() needs a mapping with a string 'type'")
-        self._ex.write_custom(dict(chunk))
-        return _DONE
-
-
-class _Done:
-    """An awaitable that is already done: what the eager context methods return."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return
-        yield
-
-
-_DONE = _Done()
 
 
 InputT = TypeVar("InputT", default=Any)
 ResumeT = TypeVar("ResumeT", default=Any)
 
 
-class StepContext(Generic[InputT, ResumeT]):
+class StepContext(Protocol[InputT, ResumeT]):
     """What a step's `execute` (and a condition or mapping function) receives.
 
     Annotate `ctx: StepContext[In, Resume]` to type `input_data` and `resume_data`
-    (a bare `StepContext` leaves them `Any`).
+    (a bare `StepContext` leaves them `Any`). The engine brings the implementation
+    (`engine._context.EngineStepContext`); this Protocol is the whole of what a step sees.
     """
 
-    __slots__ = (
-        "_ex",
-        "_key",
-        "_state_updates",
-        "_step",
-        "input_data",
-        "iteration_count",
-        "restart",
-        "resume_data",
-        "retry_count",
-        "suspend_data",
-    )
-
-    def __init__(
-        self,
-        ex: Execution,
-        step: Step | None,
-        key: str,
-        input_data: Any,
-        *,
-        resume_data: Any = None,
-        suspend_data: Any = None,
-        retry_count: int = 0,
-        iteration_count: int | None = None,
-        restart: bool = False,
-    ):
-        self._ex = ex
-        self._step = step
-        self._key = key
-        self._state_updates: dict[str, Any] | None = None
-        self.input_data: InputT = input_data
-        self.resume_data: ResumeT | None = resume_data
-        self.suspend_data = suspend_data
-        self.retry_count = retry_count
-        self.iteration_count = iteration_count
-        self.restart = restart
+    #: the step's input (validated by its `input_schema`)
+    input_data: InputT
+    #: the data the run was resumed with, when this call is a resume of this step
+    resume_data: ResumeT | None
+    #: what the step suspended with, when this call is a resume of this step
+    suspend_data: Any
+    #: how many times this step was retried before this attempt (-1 outside a step body)
+    retry_count: int
+    #: the loop iteration (1-based) of a `dowhile`/`dountil` step, else None
+    iteration_count: int | None
+    #: True when the run was restarted after a crash
+    restart: bool
 
     # -- identity -----------------------------------------------------------------------------
     @property
     def run_id(self) -> str:
         """The run's id."""
-        return self._ex.rs.run_id
 
     @property
     def workflow_id(self) -> str:
         """The id of the workflow this step runs in (the nested one inside a nested workflow)."""
-        return self._ex.workflow.id
 
     @property
     def resource_id(self) -> str | None:
         """The resource id the run was created with."""
-        return self._ex.rs.resource_id
 
     @property
     def request_context(self) -> RequestContext:
         """The run's request context; changes are persisted with the run."""
-        return self._ex.rs.request_context
 
     @property
     def app(self) -> Stepstream:
         """The `Stepstream` app the run belongs to (Mastra's `mastra`): `get_agent`, `get_workflow`."""
-        app: Stepstream | None = self._ex.rs.app
-        if app is None:
-            raise StepstreamError(
-                f"Step {self._key!r} in run {self.run_id!r}: ctx.app needs the workflow registered in a Stepstream app "
-                "(Stepstream(workflows=[...], agents={...}))"
-            )
-        return app
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -419,39 +342,26 @@ class StepContext(Generic[InputT, ResumeT]):
 
         This step's own `set_state()` calls show only when it has ended (Mastra's rule);
         updates of steps that ended meanwhile (parallel siblings) do show."""
-        return self._ex.state_for(self._step)
 
     def set_state(self, new_state: Any) -> Awaitable[None]:
         """Merges `new_state` into the workflow state; applied when the step ends (not if it fails).
         Until then `ctx.state` keeps showing the state without it. Takes effect at once (a sync
         step need not await it)."""
-        self._state_updates = self._ex.merge_state(self._step, self._key, self._state_updates, new_state)
-        return _DONE
-
-    async def _call(self, fn: Callable[[Any], Any]) -> Any:
-        """A user function of the walk (a map function, say) called with this context, through the run's host."""
-        return await self._ex.rs.host.call(fn, self)
 
     def get_init_data(self) -> Any:
         """The input of the workflow (of the nested workflow, inside one)."""
-        return self._ex.init_data
 
     def get_step_result(self, step: Step | str) -> Any:
         """The output of an earlier step if it succeeded, else None."""
-        if isinstance(step, str):
-            return self._ex.step_output(step)
-        return self._ex.step_output(step.id, step)
 
     @property
     def writer(self) -> Writer:
         """Emits output events to stream readers while the step runs (`stepName` is the
         step's own id, also inside a nested workflow, as in Mastra)."""
-        return Writer(self._ex, self._key)
 
     @property
     def abort_signal(self) -> AbortSignal:
         """Set when the run is canceled."""
-        return AbortSignal(self._ex.rs.abort_event, self._ex.rs.listening)
 
     # -- control ------------------------------------------------------------------------------
     def suspend(self, payload: Any = None, *, resume_label: str | list[str] | None = None) -> NoReturn:
@@ -459,16 +369,12 @@ class StepContext(Generic[InputT, ResumeT]):
 
         Nothing after it runs: the step resumes from its start with `resume_data` set.
         """
-        labels = [resume_label] if isinstance(resume_label, str) else list(resume_label or [])
-        raise SuspendSignal(payload, labels)
 
     def bail(self, value: Any = None) -> NoReturn:
         """Ends the whole run successfully with `value` as its result."""
-        raise BailSignal(value)
 
     def abort(self) -> None:
         """Cancels the run (as `run.cancel()` does)."""
-        self._ex.rs.request_abort()
 
     async def run_agent(self, agent: Any, prompt: str, **options: Any) -> Any:
         """Runs a pydantic-ai agent (or the app's agent of that name) from inside this step.
@@ -477,18 +383,9 @@ class StepContext(Generic[InputT, ResumeT]):
         as for an agent step; `options` go to `agent.iter()` (`output_type`, `deps`...,
         deps default to this context). Returns pydantic-ai's `AgentRunResult`.
         """
-        from .agents import stream_agent
-
-        if isinstance(agent, str):
-            agent = self.app.get_agent(agent)
-        return await stream_agent(self, agent, prompt, **options)
 
     def report_usage(self, input_tokens: int = 0, output_tokens: int = 0, **more: int) -> None:
         """Adds token usage to the run's `stream.usage` (e.g. `total_tokens`, `reasoning_tokens`)."""
-        self._ex.rs.add_usage(input_tokens, output_tokens, more)
-
-    def __repr__(self) -> str:
-        return f"<StepContext step={self._key!r} run={self.run_id!r}>"
 
 
 Condition = Callable[[StepContext], bool | Awaitable[bool]]

@@ -168,8 +168,8 @@ class KillingStorage(Storage):
     async def delete_steps(self, *args: Any, **kwargs: Any) -> None:
         await self.inner.delete_steps(*args, **kwargs)
 
-    async def list_runs(self, **kwargs: Any) -> Any:
-        return await self.inner.list_runs(**kwargs)
+    async def list_runs(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.inner.list_runs(*args, **kwargs)
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         return await self.inner.delete_run(workflow_id, run_id)

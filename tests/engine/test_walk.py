@@ -1,6 +1,6 @@
 """The walk on a fake host: no event loop, a fake clock, and the commands it issues.
 
-The walk (`Execution`) reaches the world only through its host, so a test can drive it
+The walk (`LevelWalk`) reaches the world only through its host, so a test can drive it
 synchronously (`coroutine.send(None)` until it returns) and read off, in order, every
 effect it asked for: step attempts, user-function calls, waits, storage writes. Run twice,
 it issues the same commands (the replay habit of Temporal and workflows-py).
@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from stepstream import StepContext, create_step, create_workflow
-from stepstream.engine._executor import Execution
+from stepstream.engine._context import EngineStepContext
+from stepstream.engine._executor import LevelWalk
 from stepstream.engine._host import AttemptRequest
-from stepstream.engine._state import RunState, _Attempt
+from stepstream.engine._state import RunExecution, _Attempt
 from stepstream.request_context import RequestContext
 from stepstream.results import StepResult
 from stepstream.storage import InMemoryStorage
@@ -27,7 +28,7 @@ START_MS = 1_700_000_000_000
 class FakeHost:
     """Records every command; the clock moves only when the walk waits."""
 
-    def __init__(self, rs: RunState):
+    def __init__(self, rs: RunExecution):
         self.rs = rs
         self.clock = START_MS
         self.ids = 0
@@ -42,7 +43,7 @@ class FakeHost:
 
     async def attempt(self, request: AttemptRequest) -> _Attempt:
         self.commands.append(("attempt", request.path, request.value, request.retry_count))
-        ctx: StepContext[Any, Any] = StepContext(request.ex, request.step, request.key, request.value, retry_count=request.retry_count)
+        ctx: StepContext[Any, Any] = EngineStepContext(request.ex, request.step, request.key, request.value, retry_count=request.retry_count)
         try:
             out = request.step.execute(ctx)
         except Exception as exc:
@@ -95,7 +96,7 @@ def drive(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 def walk(wf: Workflow, value: Any) -> tuple[tuple[str, Any], FakeHost]:
-    rs = RunState(
+    rs = RunExecution(
         run_id="run-1",
         workflow_id=wf.id,
         storage=InMemoryStorage(),
@@ -108,7 +109,7 @@ def walk(wf: Workflow, value: Any) -> tuple[tuple[str, Any], FakeHost]:
     rs.shared = True  # ask for running marks too: they are host commands
     host = FakeHost(rs)
     rs.host = host
-    outcome = drive(Execution(rs, wf, "", value).run(value))
+    outcome = drive(LevelWalk(rs, wf, "", value).run(value))
     return outcome, host
 
 

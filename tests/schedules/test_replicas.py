@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from stepstream import RunQuery
 from stepstream.app import storage_from_url
 
 from ..durability.conftest import _pg_database
@@ -51,7 +52,7 @@ async def _check(url: str, replicas: int) -> None:
     storage = storage_from_url(url)
     try:
         triggers, total = await storage.list_triggers("wf_ticker")
-        runs, run_total = await storage.list_runs(workflow_id="ticker")
+        runs, run_total = await storage.list_runs(RunQuery(workflow_id="ticker"))
     finally:
         await storage.close()
     assert total >= SECONDS - 2, f"only {total} fires in {SECONDS:g} s"

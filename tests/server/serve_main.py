@@ -16,6 +16,7 @@ import uvicorn
 
 from stepstream.app import storage_from_url
 from stepstream.server import create_app
+from stepstream.server._process import prepare_server_process
 from stepstream.storage import PostgresStorage, Storage
 
 from .flows import make_app
@@ -27,17 +28,7 @@ def _storage(url: str, pg_schema: str | None) -> Storage:
     return storage_from_url(url)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--storage", required=True)
-    parser.add_argument("--pg-schema")
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds each chain step sleeps")
-    parser.add_argument("--token")
-    args = parser.parse_args()
-    os.environ["STEPSTREAM_TEST_DELAY"] = str(args.delay)
-    app = make_app(_storage(args.storage, args.pg_schema))
-    config = uvicorn.Config(create_app(app, auth_token=args.token), host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+async def _serve(server: uvicorn.Server) -> None:
     task = asyncio.ensure_future(server.serve())
     while not server.started:
         if task.done():
@@ -50,5 +41,21 @@ async def main() -> None:
     await task
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--storage", required=True)
+    parser.add_argument("--pg-schema")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds each chain step sleeps")
+    parser.add_argument("--token")
+    args = parser.parse_args()
+    os.environ["STEPSTREAM_TEST_DELAY"] = str(args.delay)
+    app = make_app(_storage(args.storage, args.pg_schema))
+    config = uvicorn.Config(create_app(app, auth_token=args.token), host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    prepare_server_process()  # as `stepstream serve` does
+    # the event loop `uvicorn.run` (so `stepstream serve`) runs on: uvloop, from uvicorn[standard]
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(_serve(uvicorn.Server(config)))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

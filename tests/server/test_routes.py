@@ -6,7 +6,11 @@ import json
 
 import httpx
 
-from .conftest import Served
+from stepstream import Stepstream
+from stepstream.storage import SQLiteStorage
+
+from .conftest import Served, serve
+from .flows import chain_flow
 from .wire import records, stream, types
 
 APPROVAL = "/api/workflows/approval"
@@ -112,16 +116,20 @@ async def test_a_failed_step_reaches_the_stream_and_the_result(http: httpx.Async
     assert result["status"] == "failed" and "boom on w" in result["error"]["message"]
 
 
-async def test_each_record_is_flushed_when_it_happens(served: Served) -> None:
-    served.app.get_workflow("chain")
-    async with httpx.AsyncClient(base_url=served.url) as client:
-        chunks: list[bytes] = []
-        async with client.stream("POST", "/api/workflows/approval/stream?runId=chunks", json={"inputData": {"value": "x"}}) as response:
-            async for chunk in response.aiter_raw():
-                chunks.append(chunk)
-    assert len(chunks) >= 2  # not one buffered body
-    assert all(c.endswith(b"\x1e") for c in chunks)
-    assert len(records(b"".join(chunks).decode())) == 6
+async def test_each_record_is_sent_when_it_happens(db_path: str) -> None:
+    served = await serve(Stepstream(workflows=[chain_flow(delay=0.2)], storage=SQLiteStorage(db_path)))
+    try:
+        async with httpx.AsyncClient(base_url=served.url) as client:
+            chunks: list[bytes] = []
+            async with client.stream("POST", "/api/workflows/chain/stream?runId=chunks", json={"inputData": {"n": 0}}) as response:
+                async for chunk in response.aiter_raw():
+                    chunks.append(chunk)
+    finally:
+        await served.stop()
+    assert all(c.endswith(b"\x1e") for c in chunks)  # whole records only
+    first = types(records(chunks[0].decode()))
+    assert first[0] == "workflow-start" and "workflow-step-result" not in first  # not held until the step is done
+    assert types(records(b"".join(chunks).decode())) == ["workflow-start", *["workflow-step-start", "workflow-step-result"] * 3, "workflow-finish"]
 
 
 async def test_time_travel_and_restart_routes(http: httpx.AsyncClient) -> None:

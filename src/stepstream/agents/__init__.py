@@ -164,4 +164,4 @@ def _context_deps(ctx: StepContext) -> StepContext:
 def _takes_step_context(deps_type: Any) -> bool:
     if deps_type in (object, type(None), Any):
         return True
-    return isinstance(deps_type, type) and issubclass(StepContext, deps_type)
+    return deps_type in StepContext.__mro__  # StepContext itself, or a base it has (a Protocol: no issubclass)

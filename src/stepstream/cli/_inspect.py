@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine.management import run_summary, workflow_state
+from ..engine.stored_runs import run_summary, workflow_state
 from ..results import WorkflowState
+from ..run_query import RunQuery
 from ..storage.base import Storage
 from ._app import CliError
 from ._render import compact, duration
@@ -25,7 +26,7 @@ _STATUS_STYLE = {"success": "green", "failed": "red", "suspended": "yellow", "ru
 
 async def stored_runs(storage: Storage, workflow_id: str | None, status: str | None, limit: int) -> list[dict[str, Any]]:
     """Run summaries, newest first (Mastra's listWorkflowRuns items)."""
-    records, _ = await storage.list_runs(workflow_id=workflow_id, status=status, page=0, per_page=limit)
+    records, _ = await storage.list_runs(RunQuery(workflow_id=workflow_id, status=status, page=0, per_page=limit))
     return [run_summary(r) for r in records]
 
 

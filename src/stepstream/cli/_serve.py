@@ -24,8 +24,11 @@ DEFAULT_API_PORT, DEFAULT_STUDIO_PORT = 4111, 3000
 def asgi_from_env() -> Any:
     """The ASGI app for `STEPSTREAM_APP` (uvicorn's factory in a reloading worker process)."""
     from ..server import create_app
+    from ..server._process import prepare_server_process
 
-    return create_app(load_app(os.environ.get("STEPSTREAM_APP"), os.environ.get("STEPSTREAM_STORAGE_URL")))
+    asgi = create_app(load_app(os.environ.get("STEPSTREAM_APP"), os.environ.get("STEPSTREAM_STORAGE_URL")))
+    prepare_server_process()
+    return asgi
 
 
 def free_port(host: str) -> int:
@@ -46,6 +49,7 @@ def serve(spec: str | None, storage_url: str | None, *, host: str, port: int, re
         import uvicorn
 
         from ..server import create_app
+        from ..server._process import prepare_server_process
     except ImportError as exc:
         raise CliError(f"Serving needs the 'server' extra ({exc.name} is missing): pip install 'stepstream[server]'") from None
     app = load_app(spec, storage_url)  # fails here, with one line, before anything listens
@@ -59,7 +63,9 @@ def serve(spec: str | None, storage_url: str | None, *, host: str, port: int, re
         if reload:
             uvicorn.run("stepstream.cli._serve:asgi_from_env", factory=True, host=host, port=port, reload=True, reload_dirs=[os.getcwd()])
         else:
-            uvicorn.run(create_app(app), host=host, port=port)
+            asgi = create_app(app)
+            prepare_server_process()
+            uvicorn.run(asgi, host=host, port=port)
     finally:
         if studio is not None:
             studio.terminate()

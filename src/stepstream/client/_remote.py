@@ -15,6 +15,7 @@ import httpx
 
 from ..errors import RunNotFoundError
 from ..results import StepResult, WorkflowResult
+from ..run_query import RunQuery
 from ._http import Transport
 from ._schedules import ScheduleCalls
 from ._stream import RemoteStream
@@ -263,6 +264,8 @@ class RemoteWorkflow:
 
     async def list_runs(
         self,
+        query: RunQuery | None = None,
+        /,
         *,
         status: str | None = None,
         from_date: datetime | None = None,
@@ -271,15 +274,11 @@ class RemoteWorkflow:
         page: int | None = None,
         per_page: int | None = None,
     ) -> dict[str, Any]:
-        """`{"runs": [...], "total": n}`, newest first."""
-        params = {
-            "status": status,
-            "fromDate": from_date.isoformat() if from_date else None,
-            "toDate": to_date.isoformat() if to_date else None,
-            "resourceId": resource_id,
-            "page": page,
-            "perPage": per_page,
-        }
+        """`{"runs": [...], "total": n}`, newest first: the keyword filters, or one `RunQuery`."""
+        filters = RunQuery(status=status, from_date=from_date, to_date=to_date, resource_id=resource_id, page=page, per_page=per_page)
+        if query is not None and filters != RunQuery():
+            raise ValueError(f"list_runs() of workflow {self.id!r}: give a RunQuery or keyword filters, not both")
+        params = (query or filters).to_api_params()
         data: dict[str, Any] = await self._t.json("GET", f"{self._base}/runs", params=params)
         return data
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._schema import storable, to_json
 from ..errors import BailSignal, SuspendSignal
-from ..step import StepContext
+from ._context import EngineStepContext
 from ._state import _Attempt
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
     step = req.step
     rs = ex.rs
     validate = ex.workflow.validate_inputs
-    ctx: StepContext[Any, Any] = StepContext(
+    ctx: EngineStepContext[Any, Any] = EngineStepContext(
         ex,
         step,
         req.key,
@@ -68,11 +68,11 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
             out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
         # Settled data travels as JSON: the next step validates it into its own
         # schema, exactly as after a reload from storage.
-        return _Attempt("success", storable(out, f"Step {req.key!r} output"), to_json(payload), ctx._state_updates)
+        return _Attempt("success", storable(out, f"Step {req.key!r} output"), to_json(payload), ctx.state_updates)
     except SuspendSignal as sig:
-        return ex._suspended_attempt(step, sig, to_json(payload), ctx._state_updates)
+        return ex._suspended_attempt(step, sig, to_json(payload), ctx.state_updates)
     except BailSignal as sig:
-        return ex._bailed_attempt(req.key, sig, to_json(payload), ctx._state_updates)
+        return ex._bailed_attempt(req.key, sig, to_json(payload), ctx.state_updates)
     except asyncio.CancelledError:
         if not rs.aborted or task is None:
             raise

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .run import Run
 
 StepRef = Step | str | Sequence[Step | str]
-Execution = Coroutine[Any, Any, WorkflowResult]
+#: a claimed execution: the drive of its plan, not started yet
+Claimed = Coroutine[Any, Any, WorkflowResult]
 
 _POLL_SECONDS = 0.025
 _POLL_BUDGET = 2.0
@@ -52,7 +53,7 @@ async def claim_start(
     tracing_options: Mapping[str, Any] | None,
     opts: _Options,
     defer: bool = False,
-) -> Execution:
+) -> Claimed:
     """Validates the input and claims the run (`pending` -> `running`); returns the
     execution, not started. Raises (changing nothing) if the input or the run's status refuses.
     With `defer`, a fresh run's insert may ride with its first write (`_defers`)."""
@@ -169,7 +170,7 @@ async def claim_resume(
     request_context: Mapping[str, Any] | RequestContext | None,
     tracing_options: Mapping[str, Any] | None,
     opts: _Options,
-) -> Execution:
+) -> Claimed:
     """Checks the target and the resume data and claims the run (`suspended` -> `running`);
     returns the execution, not started. A refused resume raises and changes nothing."""
     wf = run.workflow
@@ -252,7 +253,7 @@ def stored_input(wf: Workflow, raw: Any) -> Any:
 # -- restart ----------------------------------------------------------------------------------
 async def claim_restart(
     run: Run, tracing_options: Mapping[str, Any] | None, request_context: Mapping[str, Any] | RequestContext | None
-) -> Execution | WorkflowResult:
+) -> Claimed | WorkflowResult:
     """Takes over a run left `running` by a crash (a new owner token); a finished run gives its stored result."""
     wf = run.workflow
     if run._active is not None:
@@ -310,7 +311,7 @@ async def claim_time_travel(
     request_context: Mapping[str, Any] | RequestContext | None,
     tracing_options: Mapping[str, Any] | None,
     opts: _Options,
-) -> Execution:
+) -> Claimed:
     """Checks the time-travel target and data, rewrites the stored records it replaces and claims the run."""
     wf = run.workflow
     if run._active is not None:
@@ -388,7 +389,7 @@ def execution(
     opts: _Options | None = None,
     next_offset: int = 0,
     claim: RunRecord | None = None,
-) -> Execution:
+) -> Claimed:
     """The plan a claim made (see `_plan.ExecutionPlan`), and its drive, not started;
     `claim` is the run's insert, deferred to its first write."""
     opts = opts or _Options()

@@ -1,7 +1,7 @@
 """Driving one execution plan in this process, and settling the run when the walk ends.
 
-`drive` sets up what every level of the walk shares (`RunState`: storage, sinks,
-interceptors, the executor's host), walks the top level (`_executor.Execution`), then
+`drive` sets up what every level of the walk shares (`RunExecution`: storage, sinks,
+interceptors, the executor's host), walks the top level (`_executor.LevelWalk`), then
 settles: the run's result, its final write (fenced by the owner token), its closing
 events, and `on_finish`.
 """
@@ -22,12 +22,12 @@ from ..results import WorkflowResult
 from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES
 from . import _intercept as intercept
-from ._executor import Execution
+from ._executor import LevelWalk
 from ._lifecycle import call_on_finish
 from ._local import default_executor
 from ._options import _Options
 from ._plan import ExecutionPlan
-from ._state import Fenced, RunState, public_labels
+from ._state import Fenced, RunExecution, public_labels
 
 if TYPE_CHECKING:
     from .run import Run
@@ -63,10 +63,10 @@ async def drive(
         run._idle.set()
 
 
-def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None) -> RunState:
+def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None) -> RunExecution:
     """What every level of the walk shares, with the execution's interceptors and the executor's host."""
     wf = run.workflow
-    rs = RunState(
+    rs = RunExecution(
         run_id=run.run_id,
         workflow_id=wf.id,
         storage=wf.storage,
@@ -92,11 +92,11 @@ def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContex
     return rs
 
 
-async def _walk(run: Run, rs: RunState, plan: ExecutionPlan, input_data: Any, opts: _Options) -> WorkflowResult:
+async def _walk(run: Run, rs: RunExecution, plan: ExecutionPlan, input_data: Any, opts: _Options) -> WorkflowResult:
     """Walks the top level, stores the outcome and tells this process's readers."""
     final: list[WorkflowEvent] = []
     targets, time_travel = plan.walk_targets(), plan.walk_time_travel()
-    ex = Execution(rs, run.workflow, "", input_data, replay=plan.replay, targets=targets, time_travel=time_travel, per_step=plan.per_step)
+    ex = LevelWalk(rs, run.workflow, "", input_data, replay=plan.replay, targets=targets, time_travel=time_travel, per_step=plan.per_step)
     try:
         try:
             status, value = await ex.run(plan.input)
@@ -116,7 +116,7 @@ async def _walk(run: Run, rs: RunState, plan: ExecutionPlan, input_data: Any, op
     return result
 
 
-def _result(run: Run, rs: RunState, ex: Execution, status: str, value: Any, input_data: Any) -> WorkflowResult:
+def _result(run: Run, rs: RunExecution, ex: LevelWalk, status: str, value: Any, input_data: Any) -> WorkflowResult:
     result_value = None
     if status == "bailed":
         status, result_value = "success", value
@@ -134,7 +134,7 @@ def _result(run: Run, rs: RunState, ex: Execution, status: str, value: Any, inpu
     suspended = ex.suspended if status == "suspended" else []
     payloads = {k: strip_meta(v) if v is not None else {} for k, v in ex.suspend_payloads.items()} if status == "suspended" else {}
     labels = ex.labels if status == "suspended" else {}
-    steps = ex.context
+    steps = ex.steps
     return WorkflowResult(
         status,  # type: ignore[arg-type]
         run_id=run.run_id,
@@ -153,7 +153,7 @@ def _result(run: Run, rs: RunState, ex: Execution, status: str, value: Any, inpu
     )
 
 
-async def _persist(run: Run, rs: RunState, result: WorkflowResult, labels: dict[str, Any]) -> None:
+async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, labels: dict[str, Any]) -> None:
     wf = run.workflow
     changes: RunChanges = {
         "status": result.status,
@@ -191,7 +191,7 @@ async def _persist(run: Run, rs: RunState, result: WorkflowResult, labels: dict[
         wf._runs.pop(run.run_id, None)
 
 
-async def _fenced(run: Run, rs: RunState) -> WorkflowResult:
+async def _fenced(run: Run, rs: RunExecution) -> WorkflowResult:
     """This execution lost the run (canceled or restarted by another process): it wrote
     nothing more. A cancel ends it as canceled; a takeover is an error for the caller."""
     wf = run.workflow
@@ -210,7 +210,7 @@ async def _fenced(run: Run, rs: RunState) -> WorkflowResult:
     )
 
 
-def _finish_events(rs: RunState, result: WorkflowResult) -> list[WorkflowEvent]:
+def _finish_events(rs: RunExecution, result: WorkflowResult) -> list[WorkflowEvent]:
     """The run's closing events, numbered but not yet delivered."""
     if not rs.emitting:
         return []
@@ -229,7 +229,7 @@ def _finish_events(rs: RunState, result: WorkflowResult) -> list[WorkflowEvent]:
     return events
 
 
-def _finished(rs: RunState, result: WorkflowResult, final: list[WorkflowEvent]) -> None:
+def _finished(rs: RunExecution, result: WorkflowResult, final: list[WorkflowEvent]) -> None:
     """Ends the run span, then delivers the closing events and the result to this process's readers."""
     if rs.interceptors:
         intercept.execution_ended(rs, result.status, result.result, result.error)

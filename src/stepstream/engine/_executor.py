@@ -1,8 +1,10 @@
-"""The executor: walks a workflow's plan, runs steps, records results, emits events.
+"""The walk: goes through a workflow's graph, runs steps, records results, emits events.
 
-One `Execution` walks one workflow level; a nested workflow gets a child
-`Execution` whose record keys and event ids carry the `outer.` prefix. All
-levels share one `RunState` (request context, state, abort signal, sinks).
+One *execution* of a run (one `start`, `resume`, `restart` or `time_travel`) is a
+`RunExecution` (`_state`): what every level of its walk shares (request context,
+workflow state, abort signal, sinks, the host). One `LevelWalk` walks one workflow
+level; a nested workflow gets a child `LevelWalk` whose record keys and event ids
+carry the `outer.` prefix.
 
 Start, resume, restart and time travel are one walk. In *replay* mode a node
 whose stored record is `success` is not run again (its stored output is used),
@@ -34,17 +36,17 @@ from ._host import AttemptRequest
 from ._nested import run_nested
 from ._records import settled_record
 from ._sleep import run_sleep
-from ._state import Fenced, RunState, Target, _Attempt, usage_from_chunk
+from ._state import Fenced, RunExecution, Target, _Attempt, usage_from_chunk
 
 log = logging.getLogger("stepstream")
 
 
-class Execution:
-    """Walks one workflow level."""
+class LevelWalk:
+    """The walk of one workflow level (the top level, or one nested workflow's)."""
 
     def __init__(
         self,
-        rs: RunState,
+        rs: RunExecution,
         workflow: Workflow,
         prefix: str,
         init_data: Any,
@@ -66,13 +68,14 @@ class Execution:
         self.replay = replay
         self.targets = targets or {}
         self.time_travel = time_travel
-        self.context: dict[str, StepResult] = {}
+        #: this level's step records by step id (`rs.records` holds every level's, by full key)
+        self.steps: dict[str, StepResult] = {}
         if replay:
             ids = _graph_ids(workflow)
             plen = len(prefix)
             for key, record in rs.records.items():
                 if key.startswith(prefix) and key[plen:] in ids:
-                    self.context[key[plen:]] = record
+                    self.steps[key[plen:]] = record
         self.suspended: list[list[str]] = []
         self.suspend_payloads: dict[str, Any] = {}
         self.labels: dict[str, dict[str, Any]] = {}
@@ -119,7 +122,7 @@ class Execution:
         """True when a replayed node already succeeded, so it will not run again."""
         if not self.replay:
             return False
-        records = [self.context.get(i) for i in node.ids]
+        records = [self.steps.get(i) for i in node.ids]
         if isinstance(node, ConditionalNode):
             records = [r for r in records if r is not None]
             return bool(records) and all(r.status == "success" for r in records if r is not None)
@@ -160,7 +163,7 @@ class Execution:
     async def run_step(self, step: Step, value: Any, replay: bool, iteration: int | None = None) -> tuple[str, Any]:
         """Runs one step (or replays its stored record). Returns (status, output | error | bail value)."""
         if replay:
-            prev = self.context.get(step.id)
+            prev = self.steps.get(step.id)
             if prev is not None:
                 status = prev.status
                 if status == "success":
@@ -383,7 +386,7 @@ class Execution:
                 self.rs.release(event)
 
     async def _save(self, key: str, record: StepResult) -> None:
-        self.context[key] = record
+        self.steps[key] = record
         rs = self.rs
         full = self.prefix + key
         rs.records[full] = record
@@ -424,12 +427,12 @@ class Execution:
         self._register_suspended(key, record.suspend_payload, labels)
 
     def has_result(self, step_id: str) -> bool:
-        record = self.context.get(step_id)
+        record = self.steps.get(step_id)
         return record is not None and record.status == "success"
 
     def step_output(self, step_id: str, step: Step | None = None) -> Any:
         """A succeeded step's output, as its `output_schema` type when it has one."""
-        record = self.context.get(step_id)
+        record = self.steps.get(step_id)
         if record is None or record.status != "success":
             return None
         step = step or self.workflow.steps_by_id.get(step_id)

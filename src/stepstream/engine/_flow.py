@@ -1,6 +1,6 @@
 """The control-flow nodes of the walk: parallel, branch, and the `dowhile`/`dountil` loops.
 
-Each runs its steps through the `Execution` of its level (`ex.run_step`) and settles
+Each runs its steps through the `LevelWalk` of its level (`ex.run_step`) and settles
 their outcomes into the node's one outcome. Conditions are user functions the host
 calls (in a worker thread when they are sync).
 """
@@ -14,24 +14,25 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
 from ..results import StepResult
-from ..step import Step, StepContext
+from ..step import Step
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, LoopNode, ParallelNode
 from . import _intercept as intercept
+from ._context import EngineStepContext
 
 if TYPE_CHECKING:
-    from ._executor import Execution
+    from ._executor import LevelWalk
 
 log = logging.getLogger("stepstream")
 
 
-async def run_parallel(ex: Execution, node: ParallelNode, value: Any) -> tuple[str, Any]:
+async def run_parallel(ex: LevelWalk, node: ParallelNode, value: Any) -> tuple[str, Any]:
     results = await asyncio.gather(*(ex.run_step(s, value, ex.replay) for s in node.steps))
     return settle(ex, node.steps, results, node.allow_failure)
 
 
 def settle(
-    ex: Execution, steps: tuple[Step, ...] | list[Step], results: list[tuple[str, Any]], allow_failure: bool = False
+    ex: LevelWalk, steps: tuple[Step, ...] | list[Step], results: list[tuple[str, Any]], allow_failure: bool = False
 ) -> tuple[str, Any]:
     output: dict[str, Any] = {}
     statuses = set()
@@ -60,8 +61,8 @@ def settle(
     return "success", output
 
 
-async def run_conditional(ex: Execution, node: ConditionalNode, value: Any) -> tuple[str, Any]:
-    chosen = [s for _, s in node.branches if s.id in ex.context] if ex.replay else []
+async def run_conditional(ex: LevelWalk, node: ConditionalNode, value: Any) -> tuple[str, Any]:
+    chosen = [s for _, s in node.branches if s.id in ex.steps] if ex.replay else []
     if ex.time_travel is not None:
         chosen += [s for _, s in node.branches if s.id == ex.time_travel[0] and s not in chosen]
     if not chosen:
@@ -76,7 +77,7 @@ async def run_conditional(ex: Execution, node: ConditionalNode, value: Any) -> t
     return settle(ex, chosen, list(results))
 
 
-def _condition_input(ex: Execution, step: Step, value: Any) -> Any:
+def _condition_input(ex: LevelWalk, step: Step, value: Any) -> Any:
     schema = step._in
     if schema.adapter is None or not ex.workflow.validate_inputs:
         return value
@@ -86,8 +87,8 @@ def _condition_input(ex: Execution, step: Step, value: Any) -> Any:
         return value
 
 
-async def check(ex: Execution, cond: Callable[..., Any], key: str, value: Any, iteration: int | None) -> bool:
-    ctx = StepContext(ex, None, key, value, retry_count=-1, iteration_count=iteration)
+async def check(ex: LevelWalk, cond: Callable[..., Any], key: str, value: Any, iteration: int | None) -> bool:
+    ctx = EngineStepContext(ex, None, key, value, retry_count=-1, iteration_count=iteration)
     try:
         return bool(await ex.rs.host.call(cond, ctx))
     except Exception as exc:
@@ -103,11 +104,11 @@ async def check(ex: Execution, cond: Callable[..., Any], key: str, value: Any, i
         return False
 
 
-async def run_loop(ex: Execution, node: LoopNode, value: Any) -> tuple[str, Any]:
+async def run_loop(ex: LevelWalk, node: LoopNode, value: Any) -> tuple[str, Any]:
     step = node.step
     iteration = 1
     replay = ex.replay
-    prev = ex.context.get(step.id) if replay else None
+    prev = ex.steps.get(step.id) if replay else None
     if prev is not None and prev.status == "success":
         iteration = (prev.metadata or {}).get("iterationCount", 1)
         value = prev.output
@@ -140,7 +141,7 @@ async def run_loop(ex: Execution, node: LoopNode, value: Any) -> tuple[str, Any]
     return status, value
 
 
-async def clear_nested(ex: Execution, key: str) -> None:
+async def clear_nested(ex: LevelWalk, key: str) -> None:
     """Drops the records of a nested workflow's previous pass (a new loop iteration
     starts clean, so a restart never replays a stale iteration)."""
     rs = ex.rs
@@ -152,7 +153,7 @@ async def clear_nested(ex: Execution, key: str) -> None:
         await rs.host.delete_steps(stale)
 
 
-def _condition_input_out(ex: Execution, step: Step, value: Any) -> Any:
+def _condition_input_out(ex: LevelWalk, step: Step, value: Any) -> Any:
     schema = step._out
     if schema.adapter is None:
         return value
@@ -162,8 +163,8 @@ def _condition_input_out(ex: Execution, step: Step, value: Any) -> Any:
         return value
 
 
-async def _loop_condition_failed(ex: Execution, step: Step, value: Any, iteration: int, exc: Exception) -> tuple[str, Any]:
-    prev = ex.context.get(step.id)
+async def _loop_condition_failed(ex: LevelWalk, step: Step, value: Any, iteration: int, exc: Exception) -> tuple[str, Any]:
+    prev = ex.steps.get(step.id)
     record = StepResult(
         "failed",
         prev.payload if prev is not None else value,

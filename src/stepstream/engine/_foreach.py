@@ -17,14 +17,14 @@ from .._serialize import serialize_error
 from .._suspend_meta import META, meta_of, strip_meta
 from ..events import STEP_RESULT, STEP_START, WorkflowEvent
 from ..results import StepResult
-from ..step import StepContext
 from ..workflow.builder import Workflow, concurrency_value
 from . import _intercept as intercept
+from ._context import EngineStepContext
 from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
     from ..workflow.plan import ForeachNode
-    from ._executor import Execution
+    from ._executor import LevelWalk
 
 
 def _item_record(att: _Attempt) -> dict[str, Any]:
@@ -40,12 +40,12 @@ def _item_record(att: _Attempt) -> dict[str, Any]:
     return {"status": att.status, "output": att.value}
 
 
-async def run_foreach(ex: Execution, node: ForeachNode, value: Any) -> tuple[str, Any]:  # noqa: C901 - one queue, kept together
+async def run_foreach(ex: LevelWalk, node: ForeachNode, value: Any) -> tuple[str, Any]:  # noqa: C901 - one queue, kept together
     step = node.step
     key = step.id
     rs = ex.rs
     name = ex.prefix + key
-    prev = ex.context.get(key) if ex.replay else None
+    prev = ex.steps.get(key) if ex.replay else None
     if prev is not None and prev.status == "success":
         return "success", prev.output
     resuming = prev is not None and prev.status == "suspended"
@@ -268,7 +268,7 @@ def _final_record(
     return record, status, result
 
 
-async def _failed_at_start(ex: Execution, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
+async def _failed_at_start(ex: LevelWalk, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
     """Records a foreach that failed before any item ran (no array, or its concurrency function raised)."""
     record = StepResult("failed", items, error=error, started_at=started, ended_at=ex.rs.host.now_ms())
     await ex.save(key, record, ex._record_event(ex.prefix + key, ex.rs.host.new_call_id(), record, "failed"))
@@ -276,12 +276,12 @@ async def _failed_at_start(ex: Execution, key: str, items: Any, started: int, er
     return "failed", error
 
 
-async def resolve_concurrency(ex: Execution, node: ForeachNode, items: list[Any]) -> int:
+async def resolve_concurrency(ex: LevelWalk, node: ForeachNode, items: list[Any]) -> int:
     """The foreach's concurrency: the int given, or what its function says for these items."""
     configured = node.concurrency
     if not callable(configured):
         return configured
-    ctx = StepContext(ex, None, node.step.id, items, retry_count=-1)
+    ctx = EngineStepContext(ex, None, node.step.id, items, retry_count=-1)
     value = await ex.rs.host.call(configured, ctx)
     resolved = concurrency_value(value)
     if ex.rs.interceptors:
@@ -300,7 +300,7 @@ class _ItemLog:
 
     def __init__(
         self,
-        ex: Execution,
+        ex: LevelWalk,
         key: str,
         items: list[Any],
         started: int,

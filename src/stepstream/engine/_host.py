@@ -8,7 +8,7 @@ records; every effect and every nondeterministic value goes through one `Host`:
 - user functions the walk evaluates: conditions, map, sleep and concurrency functions (`call`);
 - waits and sleeps (`wait`), which a cancel ends early;
 - storage writes (`save_step`, `set_run_status`, `delete_steps`);
-- events: the walk builds and numbers them (`RunState.emit`); they reach the run's
+- events: the walk builds and numbers them (`RunExecution.emit`); they reach the run's
   event log with the host's next storage write, which carries them;
 - the running mark of slow steps (`mark_running` / `settle_running`);
 - yield points (`pace`), where a host may hand the event loop to other work.
@@ -30,7 +30,7 @@ from ..storage.base import RunChanges
 if TYPE_CHECKING:
     from ..step import Step
     from ..types import RunStatus
-    from ._executor import Execution
+    from ._executor import LevelWalk
     from ._state import _Attempt
 
 
@@ -45,7 +45,7 @@ class AttemptRequest:
 
     def __init__(
         self,
-        ex: Execution,
+        ex: LevelWalk,
         step: Step,
         key: str,
         value: Any,

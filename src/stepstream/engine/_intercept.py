@@ -1,6 +1,6 @@
 """The engine's side of interceptors: which ones an execution gets, and their inputs.
 
-The walk calls these helpers only when `RunState.interceptors` is not empty, so an
+The walk calls these helpers only when `RunExecution.interceptors` is not empty, so an
 execution without interceptors pays one empty-tuple check per hook point. The
 inputs carry JSON data and ids (see `stepstream.interceptors`); nothing here hands
 an interceptor the walk itself.
@@ -39,9 +39,9 @@ from ..workflow.plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode
 
 if TYPE_CHECKING:
     from ..step import Step
-    from ._executor import Execution
+    from ._executor import LevelWalk
     from ._plan import ExecutionPlan
-    from ._state import RunState, _Attempt
+    from ._state import RunExecution, _Attempt
     from .run import Run
 
 
@@ -63,7 +63,7 @@ def open_execution(candidates: tuple[Interceptor, ...], start: StartExecutionInp
 
 def open_for(
     run: Run,
-    rs: RunState,
+    rs: RunExecution,
     candidates: tuple[Interceptor, ...],
     plan: ExecutionPlan,
     input_data: Any,
@@ -123,20 +123,20 @@ def entry(options: EntryOptions | None) -> Entry | None:
 
 
 # -- execution ---------------------------------------------------------------------------
-def execution_ended(rs: RunState, status: str, result: Any, error: Any) -> None:
+def execution_ended(rs: RunExecution, status: str, result: Any, error: Any) -> None:
     inp = EndExecutionInput(status, to_json(result) if status == "success" else None, error, dict(rs.usage))
     for i in rs.interceptors:
         i.end_execution(inp)
 
 
-def execution_closed(rs: RunState, exception: BaseException | None) -> None:
+def execution_closed(rs: RunExecution, exception: BaseException | None) -> None:
     inp = CloseExecutionInput(exception)
     for i in rs.interceptors:
         i.close_execution(inp)
 
 
 # -- steps -------------------------------------------------------------------------------
-def step_started(ex: Execution, step: Step, value: Any, index: int | None = None) -> None:
+def step_started(ex: LevelWalk, step: Step, value: Any, index: int | None = None) -> None:
     nested = step.id if isinstance(step, Workflow) else None
     options = getattr(step, "entry", None)
     inp = StartStepInput(ex.prefix + step.id, step.id, ex.prefix, value, index, entry(options) if options else None, nested)
@@ -144,7 +144,7 @@ def step_started(ex: Execution, step: Step, value: Any, index: int | None = None
         i.start_step(inp)
 
 
-def step_ended(ex: Execution, key: str, record: StepResult) -> None:
+def step_ended(ex: LevelWalk, key: str, record: StepResult) -> None:
     status = record.status
     error, exception = _error(record.error) if status == "failed" else (None, None)
     suspended = strip_meta(record.suspend_payload) if status == "suspended" else None
@@ -155,13 +155,13 @@ def step_ended(ex: Execution, key: str, record: StepResult) -> None:
         i.end_step(inp)
 
 
-def item_started(ex: Execution, step: Step, value: Any, index: int) -> None:
+def item_started(ex: LevelWalk, step: Step, value: Any, index: int) -> None:
     """`start_step` for one foreach item (the check is here: a foreach item costs far more than a call)."""
     if ex.rs.interceptors:
         step_started(ex, step, value, index)
 
 
-def item_ended(ex: Execution, key: str, index: int, att: _Attempt) -> None:
+def item_ended(ex: LevelWalk, key: str, index: int, att: _Attempt) -> None:
     if not ex.rs.interceptors:
         return
     status, value = att.status, att.value
@@ -182,7 +182,7 @@ def item_ended(ex: Execution, key: str, index: int, att: _Attempt) -> None:
 
 
 # -- parallel, conditional, loops, sleep --------------------------------------------------
-def node_started(ex: Execution, node: Node, value: Any) -> StartNodeInput | None:
+def node_started(ex: LevelWalk, node: Node, value: Any) -> StartNodeInput | None:
     """Calls `start_node` for a composite node that runs; None for a replayed one."""
     if ex.replayed(node):
         return None
@@ -196,7 +196,7 @@ def node_started(ex: Execution, node: Node, value: Any) -> StartNodeInput | None
     elif isinstance(node, ForeachNode):
         kind = "foreach"
         concurrency = node.concurrency if not callable(node.concurrency) else None  # a function's: `concurrency_resolved`
-        prev = ex.context.get(node.step.id) if ex.replay else None
+        prev = ex.steps.get(node.step.id) if ex.replay else None
         listed = prev.payload if prev is not None and prev.status == "suspended" else value
         items = len(listed) if isinstance(listed, (list, tuple)) else None
     else:
@@ -207,7 +207,7 @@ def node_started(ex: Execution, node: Node, value: Any) -> StartNodeInput | None
     return inp
 
 
-def node_ended(ex: Execution, started: StartNodeInput, status: str | None, exception: BaseException | None = None) -> None:
+def node_ended(ex: LevelWalk, started: StartNodeInput, status: str | None, exception: BaseException | None = None) -> None:
     error = None
     if status == "failed":
         error, exception = _error(ex.error)
@@ -216,7 +216,7 @@ def node_ended(ex: Execution, started: StartNodeInput, status: str | None, excep
         i.end_node(inp)
 
 
-def sleep_started(ex: Execution, node: SleepNode, seconds: float) -> None:
+def sleep_started(ex: LevelWalk, node: SleepNode, seconds: float) -> None:
     until, duration = node.until, node.duration
     inp = StartSleepInput(
         path=ex.prefix + node.id,
@@ -233,25 +233,25 @@ def sleep_started(ex: Execution, node: SleepNode, seconds: float) -> None:
         i.start_sleep(inp)
 
 
-def sleep_ended(ex: Execution, node: SleepNode, status: str) -> None:
+def sleep_ended(ex: LevelWalk, node: SleepNode, status: str) -> None:
     inp = EndSleepInput(ex.prefix + node.id, status)
     for i in ex.rs.interceptors:
         i.end_sleep(inp)
 
 
-def conditions_evaluated(ex: Execution, node: ConditionalNode, verdicts: list[bool]) -> None:
+def conditions_evaluated(ex: LevelWalk, node: ConditionalNode, verdicts: list[bool]) -> None:
     inp = ConditionsInput(ex.prefix, node.ids, tuple(bool(v) for v in verdicts))
     for i in ex.rs.interceptors:
         i.conditions_evaluated(inp)
 
 
-def loop_condition_checked(ex: Execution, node: LoopNode, iteration: int, holds: bool) -> None:
+def loop_condition_checked(ex: LevelWalk, node: LoopNode, iteration: int, holds: bool) -> None:
     inp = LoopConditionInput(ex.prefix + node.step.id, node.kind, iteration, holds)
     for i in ex.rs.interceptors:
         i.loop_condition_checked(inp)
 
 
-def concurrency_resolved(ex: Execution, node: ForeachNode, concurrency: int) -> None:
+def concurrency_resolved(ex: LevelWalk, node: ForeachNode, concurrency: int) -> None:
     inp = ConcurrencyInput(ex.prefix + node.step.id, concurrency)
     for i in ex.rs.interceptors:
         i.concurrency_resolved(inp)

@@ -12,7 +12,7 @@ from ..request_context import RequestContext
 from ..results import WorkflowResult
 
 if TYPE_CHECKING:
-    from ._state import RunState
+    from ._state import RunExecution
     from .run import Run
 
 log = logging.getLogger("stepstream")
@@ -29,7 +29,7 @@ async def call_on_start(run: Run, input_data: Any, state: dict[str, Any], rc: Re
         await out
 
 
-async def call_on_finish(run: Run, result: WorkflowResult, rs: RunState) -> None:
+async def call_on_finish(run: Run, result: WorkflowResult, rs: RunExecution) -> None:
     """Awaits `on_finish`, then `on_error` after a failure; their errors are logged, not raised."""
     if result.status == "paused":
         return  # Mastra runs no lifecycle callback for a paused run: it is not over

@@ -30,7 +30,7 @@ from ._state import new_call_id
 if TYPE_CHECKING:
     from ..interceptors import Interceptor
     from ._host import AttemptRequest
-    from ._state import RunState, _Attempt
+    from ._state import RunExecution, _Attempt
 
 log = logging.getLogger("stepstream")
 
@@ -61,7 +61,7 @@ class LocalExecutor:
     def __repr__(self) -> str:
         return f"LocalExecutor(max_threads={self.max_threads})"
 
-    def host(self, rs: RunState) -> LocalHost:
+    def host(self, rs: RunExecution) -> LocalHost:
         """The host one execution of a run walks on."""
         return LocalHost(self, rs)
 
@@ -93,7 +93,7 @@ class LocalHost:
 
     __slots__ = ("__weakref__", "_last", "_loop", "_marks", "_thread", "executor", "rs")
 
-    def __init__(self, executor: LocalExecutor, rs: RunState):
+    def __init__(self, executor: LocalExecutor, rs: RunExecution):
         self.executor = executor
         self.rs = rs
         self._loop = asyncio.get_running_loop()

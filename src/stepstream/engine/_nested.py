@@ -16,10 +16,10 @@ from ..workflow.builder import Workflow
 from ._state import Target, _Attempt
 
 if TYPE_CHECKING:
-    from ._executor import Execution
+    from ._executor import LevelWalk
 
 
-async def run_nested(ex: Execution, wf: Workflow, key: str, value: Any, target: Target | None, prev: StepResult | None) -> _Attempt:
+async def run_nested(ex: LevelWalk, wf: Workflow, key: str, value: Any, target: Target | None, prev: StepResult | None) -> _Attempt:
     payload = value
     if ex.workflow.validate_inputs:
         try:
@@ -35,7 +35,7 @@ async def run_nested(ex: Execution, wf: Workflow, key: str, value: Any, target: 
         child_travel = (travel[2][0], travel[1], travel[2][1:])
         replay = True
     base = key.split("[", 1)[0]  # a foreach item `each[2]` sits at path `each`
-    child = type(ex)(  # the child level walks with the parent's own `Execution` class
+    child = type(ex)(  # the child level walks with the parent's own `LevelWalk` class
         ex.rs,
         wf,
         ex.prefix + key + ".",

@@ -1,14 +1,14 @@
-"""The engine's side of `workflow._runtime`: what `Workflow.create_run()` and friends run."""
+"""The engine's side of `workflow._runtime`: what `Workflow.create_run()`, `list_runs()` and `get_run()` run."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..run_query import RunQuery
 from ..storage.base import Storage
-from .management import get_run, list_runs
 from .run import Run, create_run, flush_pending_runs
+from .stored_runs import run_summary, workflow_state
 
 if TYPE_CHECKING:
     from ..results import WorkflowState
@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 
 class EngineRuntime:
-    """Runs workflows with this engine; `default_storage` makes the storage of an unbound workflow."""
+    """Runs workflows with this engine; `default_storage` makes the storage of an unbound workflow.
+
+    Listing and reading first write the runs created in this process and not written
+    yet, so a run is listed as soon as `create_run()` returned it (as in Mastra)."""
 
     def __init__(self, default_storage: Callable[[], Storage]):
         self._default_storage = default_storage
@@ -27,21 +30,14 @@ class EngineRuntime:
     async def create_run(self, workflow: Workflow, run_id: str | None, resource_id: str | None) -> Run:
         return await create_run(workflow, run_id, resource_id)
 
-    async def list_runs(
-        self,
-        workflow: Workflow,
-        status: str | Sequence[str] | None,
-        from_date: datetime | None,
-        to_date: datetime | None,
-        resource_id: str | None,
-        page: int | None,
-        per_page: int | None,
-    ) -> dict[str, Any]:
+    async def list_runs(self, workflow: Workflow, query: RunQuery) -> dict[str, Any]:
         await flush_pending_runs(workflow)
-        return await list_runs(workflow, status, from_date, to_date, resource_id, page, per_page)
+        runs, total = await workflow.storage.list_runs(query.checked())
+        return {"runs": [run_summary(r) for r in runs], "total": total}
 
     async def get_run(
         self, workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Sequence[str] | None
     ) -> WorkflowState | None:
         await flush_pending_runs(workflow)
-        return await get_run(workflow, run_id, with_nested_workflows, fields)
+        record = await workflow.storage.load_run(workflow.id, run_id)
+        return None if record is None else workflow_state(record, workflow, with_nested_workflows, fields)

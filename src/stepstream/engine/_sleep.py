@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING, Any
 from .._schema import to_json
 from ..events import STEP_RESULT, STEP_WAITING
 from ..results import StepResult
-from ..step import StepContext
 from ..workflow.plan import SleepNode
 from . import _intercept as intercept
+from ._context import EngineStepContext
 
 if TYPE_CHECKING:
-    from ._executor import Execution
+    from ._executor import LevelWalk
 
 
-async def run_sleep(ex: Execution, node: SleepNode, value: Any) -> tuple[str, Any]:
+async def run_sleep(ex: LevelWalk, node: SleepNode, value: Any) -> tuple[str, Any]:
     key = node.id
     if ex.replay:
-        prev = ex.context.get(key)
+        prev = ex.steps.get(key)
         if prev is not None and prev.status == "success":
             return "success", prev.output
     rs = ex.rs
@@ -52,10 +52,10 @@ async def run_sleep(ex: Execution, node: SleepNode, value: Any) -> tuple[str, An
     return "success", value
 
 
-async def sleep_seconds(ex: Execution, node: SleepNode, value: Any) -> float:
+async def sleep_seconds(ex: LevelWalk, node: SleepNode, value: Any) -> float:
     target: Any = node.duration if node.until is None else node.until
     if callable(target):
-        ctx = StepContext(ex, None, node.id, value, retry_count=-1)
+        ctx = EngineStepContext(ex, None, node.id, value, retry_count=-1)
         target = await ex.rs.host.call(target, ctx)
     if isinstance(target, datetime):
         when = target if target.tzinfo else target.replace(tzinfo=UTC)

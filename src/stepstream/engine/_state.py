@@ -1,11 +1,11 @@
 """Run-level state the executor shares across workflow levels, and small helpers.
 
-`RunState` holds what every level of one execution shares (request context,
+`RunExecution` holds what every level of one execution shares (request context,
 state, stored records, abort signal, event sinks, usage, the owner token);
 `Target` says what a resume acts on; `Fenced` signals a write refused because another execution owns the run.
 
-The event log: `RunState.emit` numbers each event and keeps it in `pending`
-until the next write of the run takes it (`RunState.write`), so a step's events
+The event log: `RunExecution.emit` numbers each event and keeps it in `pending`
+until the next write of the run takes it (`RunExecution.write`), so a step's events
 commit with its record. Events that no write follows soon (a slow step's start,
 its writer output) are appended on their own after `FLUSH_SECONDS`.
 """
@@ -79,8 +79,9 @@ class Sink:
         """Called when one execution (start, resume, ...) ends."""
 
 
-class RunState:
-    """What every level of one execution shares."""
+class RunExecution:
+    """One execution of a run (one claimed `start`, `resume`, `restart` or `time_travel`):
+    what every level of its walk shares."""
 
     def __init__(
         self,

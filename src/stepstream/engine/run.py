@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .._suspend_meta import strip_meta
@@ -20,11 +20,11 @@ from ..storage.base import RunRecord
 from ..types import RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from . import background
-from ._claim import StepRef, claim_restart, claim_resume, claim_start, claim_time_travel
+from ._claim import Claimed, StepRef, claim_restart, claim_resume, claim_start, claim_time_travel
 from ._drive import drive
 from ._options import OutputOptions, _Options, _travel_context
 from ._plan import ExecutionPlan
-from ._state import RunState, Sink, public_labels
+from ._state import RunExecution, Sink, public_labels
 from ._watch import Watcher
 from .stream import WorkflowStream
 
@@ -75,7 +75,7 @@ class Run:
         self.status: RunStatus = status
         self.resource_id = resource_id
         self._sinks: list[Sink] = []
-        self._active: RunState | None = None
+        self._active: RunExecution | None = None
         self._idle = asyncio.Event()
         self._idle.set()
         self._last_result: WorkflowResult | None = None
@@ -127,7 +127,8 @@ class Run:
         """Runs the workflow and returns its result. Raises only for refused input;
         a failing step gives a result with status `failed`. With `per_step=True` the run
         stops `paused` after one entry of the flow (time travel to the next step continues it)."""
-        return await self._start(input_data, initial_state, request_context, tracing_options, _Options.of(output_options, per_step))
+        opts = _Options.of(output_options, per_step)
+        return await _driven(claim_start(self, input_data, initial_state, request_context, tracing_options, opts, defer=True))
 
     def stream(
         self,
@@ -142,7 +143,7 @@ class Run:
         """Starts the run and returns its event stream at once."""
         opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._start(input_data, initial_state, request_context, tracing_options, opts))
+        stream._drive(_driven(claim_start(self, input_data, initial_state, request_context, tracing_options, opts, defer=True)))
         return stream
 
     async def start_async(
@@ -170,16 +171,6 @@ class Run:
         from `await stream.result`)."""
         return background.observe(self, offset)
 
-    async def _start(
-        self,
-        input_data: Any,
-        initial_state: Any,
-        request_context: Mapping[str, Any] | RequestContext | None,
-        tracing_options: Mapping[str, Any] | None,
-        opts: _Options,
-    ) -> WorkflowResult:
-        return await (await claim_start(self, input_data, initial_state, request_context, tracing_options, opts, defer=True))
-
     # -- resume ---------------------------------------------------------------------------
     async def resume(
         self,
@@ -195,7 +186,7 @@ class Run:
         """Continues a suspended run with `resume_data` for the step named by `step` or
         `label` (or the only suspended step). A refused resume changes nothing."""
         opts = _Options.of(output_options, per_step)
-        return await self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts)
+        return await _driven(claim_resume(self, resume_data, step, label, for_each_index, request_context, tracing_options, opts))
 
     def resume_stream(
         self,
@@ -212,7 +203,7 @@ class Run:
         """`resume`, returning the event stream at once."""
         opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(self._resume(resume_data, step, label, for_each_index, request_context, tracing_options, opts))
+        stream._drive(_driven(claim_resume(self, resume_data, step, label, for_each_index, request_context, tracing_options, opts)))
         return stream
 
     async def resume_async(
@@ -231,18 +222,6 @@ class Run:
         execution = await claim_resume(self, resume_data, step, label, for_each_index, request_context, tracing_options, opts)
         background.spawn(self, execution)
         return self.run_id
-
-    async def _resume(
-        self,
-        resume_data: Any,
-        step: StepRef | None,
-        label: str | None,
-        for_each_index: int | None,
-        request_context: Mapping[str, Any] | RequestContext | None,
-        tracing_options: Mapping[str, Any] | None,
-        opts: _Options,
-    ) -> WorkflowResult:
-        return await (await claim_resume(self, resume_data, step, label, for_each_index, request_context, tracing_options, opts))
 
     # -- restart and time travel ----------------------------------------------------------
     async def restart(
@@ -275,7 +254,7 @@ class Run:
         workflow's id). With `per_step=True` it stops `paused` after the target's entry."""
         opts = _Options.of(output_options, per_step)
         travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
-        return await self._time_travel(*travel, request_context, tracing_options, opts)
+        return await _driven(claim_time_travel(self, *travel, request_context, tracing_options, opts))
 
     def time_travel_stream(
         self,
@@ -294,22 +273,8 @@ class Run:
         opts = _Options.of(output_options, per_step)
         travel = (step, input_data, resume_data, initial_state, _travel_context(self.workflow, step, context, nested_steps_context))
         stream = WorkflowStream(self, True)
-        stream._drive(self._time_travel(*travel, request_context, tracing_options, opts))
+        stream._drive(_driven(claim_time_travel(self, *travel, request_context, tracing_options, opts)))
         return stream
-
-    async def _time_travel(
-        self,
-        step: StepRef,
-        input_data: Any,
-        resume_data: Any,
-        initial_state: Any,
-        context: Mapping[str, Any] | None,
-        request_context: Mapping[str, Any] | RequestContext | None,
-        tracing_options: Mapping[str, Any] | None,
-        opts: _Options,
-    ) -> WorkflowResult:
-        travel = (step, input_data, resume_data, initial_state, context)
-        return await (await claim_time_travel(self, *travel, request_context, tracing_options, opts))
 
     # -- cancel and watch ----------------------------------------------------------------
     async def cancel(self) -> None:
@@ -374,3 +339,8 @@ class Run:
             step_execution_path=list(steps),
             resume_labels=public_labels(record.resume_labels),
         )
+
+
+async def _driven(claim: Awaitable[Claimed]) -> WorkflowResult:
+    """Claims, then drives what the claim decided; returns the run's result."""
+    return await (await claim)

@@ -145,18 +145,31 @@ class WorkflowStream(Sink):
     async def _read(self) -> AsyncIterator[WorkflowEvent]:
         index = 0
         events = self._events
-        while True:
-            if index < len(events):
-                yield events[index]
-                index += 1
-                continue
+        while index < len(events) or await self._more(index):
+            yield events[index]
+            index += 1
+
+    async def batches(self) -> AsyncIterator[list[WorkflowEvent]]:
+        """The events of `async for`, in lists: each holds every event waiting when the reader
+        got to run, so a writer (the server) sends them in one write instead of one each."""
+        index = 0
+        events = self._events
+        while index < len(events) or await self._more(index):
+            batch = events[index:]
+            index += len(batch)
+            yield batch
+
+    async def _more(self, index: int) -> bool:
+        """Waits for an event past `index`: True once there is one, False if the stream closed first."""
+        while index >= len(self._events):
             if self._closed:
                 if self._error is not None:
                     raise self._error
-                return
+                return False
             if self._wakeup is None:
                 self._wakeup = asyncio.get_running_loop().create_future()
             await asyncio.shield(self._wakeup)
+        return True
 
     @property
     def result(self) -> asyncio.Future[WorkflowResult]:

@@ -42,13 +42,16 @@ log = logging.getLogger("stepstream.server")
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str).encode
+
+
 class JSONResponse(Response):
     """A compact JSON answer (no spaces, UTF-8), as Mastra's server writes it."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str).encode()
+        return _encode(content).encode()
 
 
 class ApiError(Exception):

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..app import Stepstream
 from ._api import ApiRoute, Call, JSONResponse, Settings, error_response, read_body
@@ -56,26 +56,57 @@ def build_openapi(*, auth: bool = False, routes: Sequence[ApiRoute] = ()) -> dic
     return openapi_document(route_table(routes), auth=auth)
 
 
-def _endpoint(route: ApiRoute, app: Stepstream, settings: Settings) -> Callable[[Request], Any]:
-    handler = route.handler
-    wants_body = route.body is not None
+def _endpoint(route: ApiRoute, app: Stepstream, settings: Settings) -> ASGIApp:
+    return _Endpoint(route, app, settings)
 
-    async def endpoint(request: Request) -> Response:
+
+class _Endpoint:
+    """A route's ASGI app: the handler's answer, or the error's (a bare ASGI app, so Starlette
+    adds no wrapper of its own around each request and each chunk sent)."""
+
+    def __init__(self, route: ApiRoute, app: Stepstream, settings: Settings):
+        self.handler = route.handler
+        self.wants_body = route.body is not None
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            call = Call(request, app, settings)
-            if wants_body:
-                call.body = await read_body(request)
-            return await handler(call)
+            call = Call(Request(scope, receive), self.app, self.settings)
+            if self.wants_body:
+                call.body = await read_body(call.request)
+            response = await self.handler(call)
         except Exception as exc:
-            return error_response(exc)
-
-    return endpoint
+            response = error_response(exc)
+        await response(scope, receive, send)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     message = "Method not allowed" if status == 405 else "Not found"
     return JSONResponse({"error": f"{message}: {request.method} {request.url.path}"}, status_code=status)
+
+
+class _Routing:
+    """The router, answering an unknown path (404) or method (405) with a JSON error."""
+
+    def __init__(self, router: ASGIApp):
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.router(scope, receive, send)
+        except HTTPException as exc:
+            response = await _not_found(Request(scope), exc)
+            await response(scope, receive, send)
+
+
+class _Starlette(Starlette):
+    """Starlette without its error middleware around every request and every chunk sent:
+    each endpoint answers its own errors (`_Endpoint`), `_Routing` the router's."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _Routing(self.router)
 
 
 def _lifespan(app: Stepstream, manage_storage: bool, scheduler: bool) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -133,9 +164,8 @@ def create_app(
 
     table[-1] = ApiRoute("GET", OPENAPI_PATH, _openapi, "This document", tag="system")
 
-    starlette = Starlette(
+    starlette = _Starlette(
         routes=[Route(r.path, _endpoint(r, app, settings), methods=[r.method]) for r in table],
-        exception_handlers={404: _not_found, 405: _not_found},
         lifespan=_lifespan(app, manage_storage, scheduler),
     )
     starlette.state.stepstream = app

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from .. import Run, WorkflowStream
+from .. import Run, RunQuery, WorkflowStream
 from .._schema import schema_for
 from ..errors import RunNotFoundError
 from ..results import WorkflowState
@@ -148,21 +148,17 @@ async def workflow_details(call: Call) -> Response:
 
 async def list_runs(call: Call) -> Response:
     wf = _workflow(call)
-    per_page = call.int_query("perPage", 1) or call.int_query("limit", 1)
-    page = call.int_query("page")
-    offset = call.int_query("offset")
-    if page is None and offset is not None and per_page:
-        page = offset // per_page
     bound = call.resource_id()
-    status = call.query("status")
-    listed = await wf.list_runs(
-        status=status or None,
-        from_date=call.date_query("fromDate"),
-        to_date=call.date_query("toDate"),
-        resource_id=bound if bound is not None else call.query("resourceId") or None,
-        page=page,
-        per_page=per_page,
-    )
+    params = {
+        "perPage": call.int_query("perPage", 1) or call.int_query("limit", 1),
+        "page": call.int_query("page"),
+        "offset": call.int_query("offset"),
+        "status": call.query("status"),
+        "fromDate": call.date_query("fromDate"),
+        "toDate": call.date_query("toDate"),
+        "resourceId": bound if bound is not None else call.query("resourceId"),
+    }
+    listed = await wf.list_runs(RunQuery.from_api_params(wf.id, params))
     for run in listed["runs"]:
         # Mastra lists each run with its whole snapshot; Studio reads the status from it. The
         # listing carries the status only (GET .../runs/:runId has the whole state).

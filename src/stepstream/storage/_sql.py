@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pydantic_core
@@ -41,6 +40,9 @@ RUN_COLUMNS: tuple[str, ...] = ("workflow_id", "run_id", "status", "resource_id"
 TEXT_FIELDS = frozenset({"status", "resource_id", "owner"})
 
 _ALLOWED = frozenset(RUN_FIELDS)
+#: `json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`, without
+#: building a new encoder on every call (what `json.dumps` does when given options)
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def _finite(value: Any) -> Any:
@@ -54,11 +56,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-#: `json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`, without
-#: building an encoder per call (a third of the cost of encoding a small record).
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
 def dumps(value: Any, what: str) -> str | None:
     """Compact JSON text of a value, or None for None.
 
@@ -68,11 +65,11 @@ def dumps(value: Any, what: str) -> str | None:
     if value is None:
         return None
     try:
-        return _ENCODE(value)
+        return _encode(value)
     except (TypeError, ValueError):
         pass
     try:
-        return _ENCODE(_finite(to_json(value)))
+        return _encode(_finite(to_json(value)))
     except Exception as exc:
         raise StorageError(f"cannot store {what} as JSON: {exc}") from exc
 
@@ -126,18 +123,6 @@ def row_record(row: Iterable[Any], steps: dict[str, StepResult] | None = None) -
     for name in JSON_FIELDS:
         values[name] = loads(values[name])
     return RunRecord(steps=steps if steps is not None else {}, **values)
-
-
-def status_list(status: str | Collection[str] | None) -> list[str] | None:
-    """A `status` filter as a list (None for no filter)."""
-    if status is None:
-        return None
-    return [status] if isinstance(status, str) else list(status)
-
-
-def epoch_ms(value: datetime | None) -> int | None:
-    """A datetime as Unix epoch milliseconds (naive ones are local time, as in InMemoryStorage)."""
-    return None if value is None else int(value.timestamp() * 1000)
 
 
 def event_batch(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str]:

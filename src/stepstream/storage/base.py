@@ -30,11 +30,11 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, NamedTuple, TypedDict
 
 from ..errors import StorageError
 from ..results import StepResult
+from ..run_query import RunQuery
 from ..types import RunStatus
 from ._schedule_records import CatchUp as CatchUp
 from ._schedule_records import Schedule as Schedule
@@ -49,6 +49,9 @@ def now_ms() -> int:
     """The current time in Unix epoch milliseconds."""
     return int(time.time() * 1000)
 
+
+#: the default of `Storage.list_runs`: every run
+ALL_RUNS = RunQuery()
 
 class RunChanges(TypedDict, total=False):
     """Run-level fields that `update_run` and `save_step` may change."""
@@ -205,20 +208,10 @@ class Storage(ABC):
         """Removes step records (time travel resets the steps it re-runs)."""
 
     @abstractmethod
-    async def list_runs(
-        self,
-        *,
-        workflow_id: str | None = None,
-        status: str | Collection[str] | None = None,
-        from_date: datetime | None = None,
-        to_date: datetime | None = None,
-        resource_id: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> tuple[list[RunRecord], int]:
-        """Runs newest first (without step records) and the total matching count.
+    async def list_runs(self, query: RunQuery = ALL_RUNS) -> tuple[list[RunRecord], int]:
+        """Runs newest first (without step records) and the total matching `query`.
 
-        Pagination applies when both `page` (0-based) and `per_page` are given.
+        Pagination applies when both `query.page` (0-based) and `query.per_page` are given.
         """
 
     @abstractmethod

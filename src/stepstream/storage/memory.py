@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Sequence
-from datetime import datetime
 from typing import Any
 
 from ..errors import StorageError
 from ..results import StepResult
+from ..run_query import RunQuery
 from ._schedule_records import Schedule, ScheduleChanges, ScheduleTrigger, apply_schedule_changes
 from ._wake import Waiters
-from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
-
-
-def _ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
+from .base import ALL_RUNS, EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 
 
 class InMemoryStorage(Storage):
@@ -108,32 +104,14 @@ class InMemoryStorage(Storage):
             for key in keys:
                 run.steps.pop(key, None)
 
-    async def list_runs(
-        self,
-        *,
-        workflow_id: str | None = None,
-        status: str | Collection[str] | None = None,
-        from_date: datetime | None = None,
-        to_date: datetime | None = None,
-        resource_id: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> tuple[list[RunRecord], int]:
-        statuses = {status} if isinstance(status, str) else (set(status) if status is not None else None)
-        lo, hi = _ms(from_date), _ms(to_date)
-        found = [
-            r
-            for r in self._runs.values()
-            if (workflow_id is None or r.workflow_id == workflow_id)
-            and (statuses is None or r.status in statuses)
-            and (resource_id is None or r.resource_id == resource_id)
-            and (lo is None or r.created_at >= lo)
-            and (hi is None or r.created_at <= hi)
-        ]
+    async def list_runs(self, query: RunQuery = ALL_RUNS) -> tuple[list[RunRecord], int]:
+        found = [r for r in self._runs.values() if query.matches(r.workflow_id, r.status, r.resource_id, r.created_at)]
         found.sort(key=lambda r: r.created_at, reverse=True)
         total = len(found)
-        if page is not None and per_page is not None:
-            found = found[page * per_page : (page + 1) * per_page]
+        window = query.window
+        if window is not None:
+            limit, offset = window
+            found = found[offset : offset + limit]
         return [self._copy(r, steps=False) for r in found], total
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:

@@ -21,11 +21,11 @@ import json
 import math
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
 from ..errors import StorageError
 from ..results import StepResult
+from ..run_query import RunQuery
 from ._postgres_schedules import PostgresSchedules
 from ._sql import (
     EVENTS,
@@ -35,16 +35,14 @@ from ._sql import (
     STEPS,
     batch_events,
     encode_changes,
-    epoch_ms,
     event_batch,
     record_row,
     row_record,
-    status_list,
     step_json,
 )
 from ._sql_payloads import PostgresPayloads
 from ._wake import Waiters
-from .base import EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
+from .base import ALL_RUNS, EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
 
 try:
@@ -439,36 +437,26 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
 
         await self._run("delete_steps", fn)
 
-    async def list_runs(
-        self,
-        *,
-        workflow_id: str | None = None,
-        status: str | Collection[str] | None = None,
-        from_date: datetime | None = None,
-        to_date: datetime | None = None,
-        resource_id: str | None = None,
-        page: int | None = None,
-        per_page: int | None = None,
-    ) -> tuple[list[RunRecord], int]:
+    async def list_runs(self, query: RunQuery = ALL_RUNS) -> tuple[list[RunRecord], int]:
         where: list[str] = []
         params: list[Any] = []
         for clause, value in (
-            ("workflow_id = %s", workflow_id),
-            ("status = ANY(%s::text[])", status_list(status)),
-            ("resource_id = %s", resource_id),
-            ("created_at >= %s", epoch_ms(from_date)),
-            ("created_at <= %s", epoch_ms(to_date)),
+            ("workflow_id = %s", query.workflow_id),
+            ("status = ANY(%s::text[])", query.statuses),
+            ("resource_id = %s", query.resource_id),
+            ("created_at >= %s", query.from_ms),
+            ("created_at <= %s", query.to_ms),
         ):
             if value is not None:
                 where.append(clause)
                 params.append(value)
         filters = f" WHERE {' AND '.join(where)}" if where else ""
         limit = ""
-        if page is not None and per_page is not None:
+        if query.window is not None:
             limit = " LIMIT %s OFFSET %s"
-            params += [max(per_page, 0), max(page, 0) * max(per_page, 0)]
+            params += list(query.window)
         # One statement, one snapshot: the total, and the page (NULL columns when the page is empty).
-        query = (
+        sql = (
             f"WITH matched AS (SELECT * FROM {RUNS}{filters}) "
             f"SELECT t.total, {_SELECT_COLS} FROM (SELECT count(*) AS total FROM matched) t "
             f"LEFT JOIN LATERAL (SELECT * FROM matched ORDER BY created_at DESC, workflow_id, run_id{limit}) r ON true "
@@ -476,7 +464,7 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
         )
 
         async def fn(conn: Conn) -> list[Any]:
-            return await (await conn.execute(query, params)).fetchall()
+            return await (await conn.execute(sql, params)).fetchall()
 
         rows = await self._run("list_runs", fn)
         total = int(rows[0][0]) if rows else 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges, RunRecord, Storage
+from ._run_samples import WF, expect_storage_error
 from ._target import ContractSkip, ContractTarget
 from ._target import open_storage as _open
-from .storage_contract import WF, _expect_storage_error
 
 
 def _claim(run_id: str, owner: str = "tok") -> RunRecord:
@@ -77,7 +77,7 @@ async def check_save_step_create_is_all_or_nothing(target: ContractTarget) -> No
         step = StepResult("success", 1, 2)
         assert await storage.save_step(WF, "run-1", "a", step, expected_owner="other", create=_claim("run-1")) is False
         assert await storage.load_run(WF, "run-1") is None
-        await _expect_storage_error(
+        await expect_storage_error(
             storage.save_step(WF, "run-2", "a", step, events=_events(5, 1, "run-2"), create=_claim("run-2")), "events not at the log's start"
         )
         assert await storage.load_run(WF, "run-2") is None

@@ -6,9 +6,9 @@ import asyncio
 
 from ..results import StepResult
 from ..storage.base import LoggedEvent, RunRecord, Storage
+from ._run_samples import WF, expect_storage_error
 from ._target import ContractSkip, ContractTarget, in_processes, require_processes
 from ._target import open_storage as _open
-from .storage_contract import WF, _expect_storage_error
 
 
 def _events(first: int, count: int, run_id: str = "run-1") -> list[LoggedEvent]:
@@ -93,9 +93,9 @@ async def check_an_offset_is_never_written_twice(target: ContractTarget) -> None
     try:
         assert await storage.create_run(RunRecord(WF, "run-1", status="running"))
         assert await storage.append_events(WF, "run-1", _events(0, 2))
-        await _expect_storage_error(storage.append_events(WF, "run-1", _events(1, 2)), "append_events over offset 1")
+        await expect_storage_error(storage.append_events(WF, "run-1", _events(1, 2)), "append_events over offset 1")
         step = StepResult("success", 1, 2)
-        await _expect_storage_error(storage.save_step(WF, "run-1", "a", step, events=_events(0, 1)), "save_step over offset 0")
+        await expect_storage_error(storage.save_step(WF, "run-1", "a", step, events=_events(0, 1)), "save_step over offset 0")
         assert await _log(storage) == _events(0, 2)
         loaded = await storage.load_run(WF, "run-1")
         assert loaded is not None and "a" not in loaded.steps, "the step of a refused batch must not be written"

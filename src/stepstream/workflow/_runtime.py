@@ -9,10 +9,10 @@ definition module imports the engine (STYLE.md §5, tests/test_layers.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import StepstreamError
+from ..run_query import RunQuery
 
 if TYPE_CHECKING:
     from ..engine.run import Run
@@ -32,17 +32,8 @@ class Runtime(Protocol):
         """The run with this id (cached, or rebuilt from storage), or a new one."""
         ...
 
-    async def list_runs(
-        self,
-        workflow: Workflow,
-        status: str | Sequence[str] | None,
-        from_date: datetime | None,
-        to_date: datetime | None,
-        resource_id: str | None,
-        page: int | None,
-        per_page: int | None,
-    ) -> dict[str, Any]:
-        """The stored runs, newest first (after writing runs created and not written yet)."""
+    async def list_runs(self, workflow: Workflow, query: RunQuery) -> dict[str, Any]:
+        """The stored runs `query` finds, newest first (after writing runs created and not written yet)."""
         ...
 
     async def get_run(

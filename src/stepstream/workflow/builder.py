@@ -6,11 +6,13 @@ import copy
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
 from ..errors import ValidationError, WorkflowDefinitionError
+from ..run_query import RunQuery
 from ..schedules._declare import DeclaredSchedule, ScheduleConfig, declared_schedules
 from ..step import Condition, Step
 from ..types import TracingPolicy, check_tracing_policy
@@ -372,6 +374,8 @@ class Workflow(Step):
 
     async def list_runs(
         self,
+        query: RunQuery | None = None,
+        /,
         *,
         status: str | Sequence[str] | None = None,
         from_date: datetime | None = None,
@@ -380,8 +384,13 @@ class Workflow(Step):
         page: int | None = None,
         per_page: int | None = None,
     ) -> dict[str, Any]:
-        """`{"runs": [...], "total": n}`, newest first (Mastra's listWorkflowRuns)."""
-        return await runtime().list_runs(self, status, from_date, to_date, resource_id, page, per_page)
+        """`{"runs": [...], "total": n}`, newest first (Mastra's listWorkflowRuns). Pass the
+        filters as keywords, or as one `RunQuery` (its `workflow_id` is this workflow's)."""
+        filters = RunQuery(status=status, from_date=from_date, to_date=to_date, resource_id=resource_id, page=page, per_page=per_page)
+        if query is not None and filters != RunQuery():
+            raise ValueError(f"list_runs() of workflow {self.id!r}: give a RunQuery or keyword filters, not both")
+        query = query or filters
+        return await runtime().list_runs(self, replace(query, workflow_id=self.id))
 
     async def get_run(
         self, run_id: str, *, with_nested_workflows: bool = True, fields: Sequence[str] | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, cast
 
 from .._schema import schema_for
 from ..errors import WorkflowDefinitionError
@@ -27,9 +27,31 @@ def _walk(value: Any, path: str, where: str) -> Any:
     return value
 
 
+class MapContext(StepContext[Any, Any], Protocol):
+    """What a map step needs of the runtime beyond a step's context (the engine's context has it)."""
+
+    async def call_user(self, fn: Callable[[Any], Any]) -> Any:
+        """Calls a user function with this context through the run's host (a sync one in a worker thread)."""
+        ...
+
+    def has_step_result(self, step_id: str) -> bool:
+        """True when the step succeeded at this level."""
+        ...
+
+    @property
+    def validates(self) -> bool:
+        """True when the workflow validates data against its schemas."""
+        ...
+
+
+def _runtime(ctx: StepContext) -> MapContext:
+    """The context a map step gets: the engine's, which also implements `MapContext`."""
+    return cast(MapContext, ctx)
+
+
 async def _call(fn: Callable[[StepContext], Any], ctx: StepContext) -> Any:
     """A map function, through the run's host (a sync one runs in a worker thread)."""
-    return await ctx._call(fn)
+    return await _runtime(ctx).call_user(fn)
 
 
 def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:
@@ -37,7 +59,7 @@ def _resolve_one(key: str, spec: Mapping[str, Any], ctx: StepContext) -> Any:
         steps = spec["step"] if isinstance(spec["step"], (list, tuple)) else [spec["step"]]
         for s in steps:
             sid = s if isinstance(s, str) else s.id
-            if ctx._ex.has_result(sid):
+            if _runtime(ctx).has_step_result(sid):
                 return _walk(ctx.get_step_result(sid), spec.get("path", "."), f"step {sid}")
         return None
     if "value" in spec:
@@ -94,7 +116,7 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str, entry: EntryOptio
         for key, spec in specs.items():
             value = await _call(spec["fn"], ctx) if "fn" in spec else _resolve_one(key, spec, ctx)
             schema = schemas.get(key)
-            if schema is not None and value is not None and ctx._ex.workflow.validate_inputs:  # absent values pass, as in Mastra
+            if schema is not None and value is not None and _runtime(ctx).validates:  # absent values pass, as in Mastra
                 value = schema.validate(value, f"Mapped value {key!r} of {step_id!r} failed its schema")
             out[key] = value
         return out

@@ -1,9 +1,12 @@
-"""Run management on a workflow: list, get (Mastra's WorkflowState shape), delete."""
+"""Stored runs as the API shows them: a listed run's summary, and one run as Mastra's `WorkflowState`.
+
+Pure views of `RunRecord`s (no storage calls): the engine's runtime (`_runtime`) and
+the CLI read records and show them through these.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from .._suspend_meta import meta_of
@@ -27,31 +30,6 @@ def run_summary(record: RunRecord) -> dict[str, Any]:
         "createdAt": record.created_at,
         "updatedAt": record.updated_at,
     }
-
-
-async def list_runs(
-    workflow: Workflow,
-    status: str | Sequence[str] | None,
-    from_date: datetime | None,
-    to_date: datetime | None,
-    resource_id: str | None,
-    page: int | None,
-    per_page: int | None,
-) -> dict[str, Any]:
-    if page is not None and page < 0:
-        raise ValueError(f"page must be >= 0, got {page}")
-    if per_page is not None and per_page < 1:
-        raise ValueError(f"per_page must be a positive integer, got {per_page}")
-    runs, total = await workflow.storage.list_runs(
-        workflow_id=workflow.id,
-        status=status,
-        from_date=from_date,
-        to_date=to_date,
-        resource_id=resource_id,
-        page=page,
-        per_page=per_page,
-    )
-    return {"runs": [run_summary(r) for r in runs], "total": total}
 
 
 def workflow_state(
@@ -111,10 +89,3 @@ def _positions(workflow: Workflow) -> dict[str, list[int]]:
         for j, step_id in enumerate(ids):
             out.setdefault(step_id, [i, j] if multi else [i])
     return out
-
-
-async def get_run(
-    workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Collection[str] | None = None
-) -> WorkflowState | None:
-    record = await workflow.storage.load_run(workflow.id, run_id)
-    return None if record is None else workflow_state(record, workflow, with_nested_workflows, fields)
