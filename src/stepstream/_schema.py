@@ -11,7 +11,7 @@ from typing import Any
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
-from pydantic_core import PydanticSerializationError, to_jsonable_python
+from pydantic_core import PydanticSerializationError, SchemaValidator, to_jsonable_python
 from pydantic_core import to_json as _to_json_bytes
 
 from .errors import ValidationError
@@ -20,13 +20,15 @@ from .errors import ValidationError
 class Schema:
     """A validator and dumper for one type."""
 
-    __slots__ = ("adapter", "is_any", "model", "type")
+    __slots__ = ("_core", "adapter", "is_any", "model", "type")
 
     def __init__(self, tp: Any):
         self.type = tp
         self.is_any = tp is None or tp is Any or tp is object
         self.model: type[BaseModel] | None = tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
         self.adapter: TypeAdapter[Any] | None = None if self.is_any else TypeAdapter(tp)
+        #: pydantic-core's validator once built (skips TypeAdapter's Python wrapper on the hot path)
+        self._core: SchemaValidator | None = None
 
     def validate(self, value: Any, prefix: str, *, code: str | None = None) -> Any:
         """Returns the validated value; raises `ValidationError` naming each bad field."""
@@ -34,6 +36,18 @@ class Schema:
             return value
         if self.model is not None and type(value) is self.model:
             return value
+        if type(value) is dict:
+            # JSON data (what travels between steps): reading attributes cannot matter, so the
+            # core validator alone; anything it refuses takes the full path below.
+            core = self._core
+            if core is None:
+                found = self.adapter.validator
+                core = self._core = found if type(found) is SchemaValidator else None
+            if core is not None:
+                try:
+                    return core.validate_python(value)
+                except pydantic.ValidationError:
+                    pass
         try:
             return self.adapter.validate_python(value, from_attributes=True)
         except pydantic.ValidationError as exc:
@@ -90,7 +104,7 @@ NOT_STORABLE = "WORKFLOW_VALUE_NOT_STORABLE"
 _MAX_DEPTH = 254  # pydantic-core refuses deeper values
 
 
-def storable(value: Any, what: str) -> Any:
+def storable(value: Any, what: str, *args: Any) -> Any:
     """The JSON form of a value that storage must hold (a step's output, resume data, a
     run's input), or ValidationError naming `what` and the offending field.
 
@@ -99,6 +113,7 @@ def storable(value: Any, what: str) -> Any:
     that are not valid Unicode (a lone surrogate), bytes that are not UTF-8, nesting
     deeper than 254 levels. Two passes in pydantic-core check all of it (a step's
     output costs about what `to_json` did), before anything is claimed or written.
+    With `args`, `what` is a %-format, filled in only for an error (the hot path builds no string).
     """
     if value is None or type(value) in (int, float, bool):
         return value
@@ -109,6 +124,7 @@ def storable(value: Any, what: str) -> Any:
     except (PydanticSerializationError, ValueError, RecursionError) as exc:
         path, reason = _unstorable(value)
         reason = reason or " ".join(str(exc).split())
+        what = what % args if args else what
         raise ValidationError(f"{what} cannot be stored: \n{issue_lines([(path, reason)])}", [(path, reason)], code=NOT_STORABLE) from None
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .engine._local import LocalExecutor, default_executor
+from .engine._local import default_executor
 from .engine._runtime import EngineRuntime
 from .errors import ResumeAlreadyClaimedError, StepstreamError, WorkflowDefinitionError, WorkflowNotFoundError
 from .results import WorkflowResult
@@ -82,7 +82,7 @@ class Stepstream:
         storage: Storage | str | None = None,
         *,
         executor_id: str | None = None,
-        executor: LocalExecutor | None = None,
+        executor: Any = None,
         scheduler: SchedulerConfig | None = None,
         agents: Mapping[str, Any] | None = None,
     ):
@@ -92,8 +92,9 @@ class Stepstream:
         self.executor_id: str = executor_id or os.environ.get("STEPSTREAM_EXECUTOR_ID") or "local"
         if ":" in self.executor_id:
             raise StepstreamError(f"executor_id must not contain ':', got {self.executor_id!r}")
-        #: what runs executions (`LocalExecutor()`, in this process, unless given another)
-        self.executor: LocalExecutor = executor if executor is not None else default_executor()
+        #: what runs executions (`LocalExecutor()`, in this process, unless given another, e.g. a
+        #: `stepstream.temporal.TemporalExecutor`)
+        self.executor: Any = executor if executor is not None else default_executor()
         self._workflows: dict[str, Workflow] = {}
         #: fires due schedules (`await app.scheduler.start()`; see docs/schedules.md)
         self.scheduler: Scheduler = Scheduler(self, scheduler)

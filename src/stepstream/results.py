@@ -94,6 +94,8 @@ class StepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for a step record; absent (None) fields are left out."""
+        if self.json_ready and self.error is None:
+            return self._ready_dict()
         out: dict[str, Any] = {"status": self.status}
         for attr, key in _STEP_FIELDS:
             value = getattr(self, attr)
@@ -105,6 +107,31 @@ class StepResult:
                 out[key] = to_json(value)
             else:
                 out[key] = value
+        return out
+
+    def _ready_dict(self) -> dict[str, Any]:
+        """`to_dict` when every field is JSON already and there is no error (the engine's hot path)."""
+        out: dict[str, Any] = {"status": self.status}
+        if self.payload is not None:
+            out["payload"] = self.payload
+        if self.output is not None:
+            out["output"] = self.output
+        if self.suspend_payload is not None:
+            out["suspendPayload"] = self.suspend_payload
+        if self.suspend_output is not None:
+            out["suspendOutput"] = self.suspend_output
+        if self.resume_payload is not None:
+            out["resumePayload"] = self.resume_payload
+        if self.started_at is not None:
+            out["startedAt"] = self.started_at
+        if self.ended_at is not None:
+            out["endedAt"] = self.ended_at
+        if self.suspended_at is not None:
+            out["suspendedAt"] = self.suspended_at
+        if self.resumed_at is not None:
+            out["resumedAt"] = self.resumed_at
+        if self.metadata is not None:
+            out["metadata"] = self.metadata
         return out
 
     @classmethod

@@ -22,9 +22,7 @@ async def _module_ids(server: DevServer, runner: SandboxedWorkflowRunner) -> dic
     client = await Client.connect(server.address, namespace=server.namespace)
     queue = f"test-{uuid.uuid4().hex}"
     async with Worker(client, task_queue=queue, workflows=[sandbox_flows.ModuleIds], workflow_runner=runner):
-        result: dict[str, int] = await client.execute_workflow(
-            sandbox_flows.ModuleIds.run, id=f"ids-{uuid.uuid4().hex}", task_queue=queue
-        )
+        result: dict[str, int] = await client.execute_workflow(sandbox_flows.ModuleIds.run, id=f"ids-{uuid.uuid4().hex}", task_queue=queue)
     return result
 
 

@@ -319,3 +319,19 @@ def serve_cmd(app_arg: str | None, host: str, port: int, app_spec: str | None, s
     from ._serve import serve
 
     serve(app_arg or app_spec, storage_url, host=host, port=port, reload=False, studio_port=None)
+
+
+@cli.command("worker")
+@click.argument("app_arg", required=False, metavar="[APP]")
+@click.option("--task-queue", help="The Temporal task queue to poll (default: the app's TemporalExecutor's).")
+@click.option("--module", "modules", multiple=True, metavar="MODULE", help="A flow module to pass through Temporal's sandbox (repeatable).")
+@app_option
+@storage_option
+def worker_cmd(
+    app_arg: str | None, task_queue: str | None, modules: tuple[str, ...], app_spec: str | None, storage_url: str | None
+) -> None:
+    """Runs a Temporal worker for the app (its executor must be a TemporalExecutor): it walks
+    the app's runs and runs their steps, beside any number of other workers."""
+    from ._worker import worker
+
+    worker(app_arg or app_spec, storage_url, task_queue=task_queue, modules=modules)

@@ -60,7 +60,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
         else:
             out = await host.executor.in_thread(step.execute, ctx)
         if step.is_async or _is_awaitable(out):
-            task = asyncio.current_task()
+            task = asyncio.current_task(host._loop)
             if task is not None:
                 rs.interruptible.add(task)
             out = await out
@@ -68,7 +68,9 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
             out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
         # Settled data travels as JSON: the next step validates it into its own
         # schema, exactly as after a reload from storage.
-        return _Attempt("success", storable(out, f"Step {req.key!r} output"), to_json(payload), ctx.state_updates)
+        # The input is JSON already: dumped again only when validation made something else of it.
+        data = req.value if payload is req.value else to_json(payload)
+        return _Attempt("success", storable(out, "Step %r output", req.key), data, ctx.state_updates)
     except SuspendSignal as sig:
         return ex._suspended_attempt(step, sig, to_json(payload), ctx.state_updates)
     except BailSignal as sig:

@@ -9,7 +9,6 @@ as soon as the claim holds. A refused claim raises and changes nothing.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ from ._lifecycle import call_on_start
 from ._local import LocalExecutor, default_executor
 from ._options import _Options
 from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
-from ._state import PENDING_RESUME, Target
+from ._state import PENDING_RESUME, Target, new_call_id
 from ._targets import TravelPlan, find_step, resolve_target, time_travel_plan
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ _POLL_BUDGET = 2.0
 
 def token(executor_id: str) -> str:
     """A fresh owner token for one execution of a run: `<executor id>:<random>`."""
-    return f"{executor_id}:{uuid.uuid4().hex}"
+    return f"{executor_id}:{new_call_id()}"  # unique across processes, no system call
 
 
 # -- start ------------------------------------------------------------------------------------

@@ -102,8 +102,12 @@ class LevelWalk:
                 value = to_json(travel[1])
             done = self.per_step and self.replayed(node)
             if type(node) is StepNode:
-                self.executed.append(node.step.id)
-                status, value = await self.run_step(node.step, value, self.replay)
+                step = node.step
+                self.executed.append(step.id)
+                if self.replay or self.targets:
+                    status, value = await self.run_step(step, value, self.replay)
+                else:
+                    status, value = await self._execute(step, value)  # what run_step does then, one call shorter
             else:
                 if type(node) is SleepNode:
                     self.executed.append(node.id)
@@ -198,7 +202,11 @@ class LevelWalk:
         if rs.interceptors:
             intercept.step_started(self, step, value)
         call_id = self._emit_start(name, value, started, resumed_at, resume_data, metadata) if rs.emitting else ""
-        att = await self._run_marked(step, value, target, prev, started, metadata, iteration)
+        if prev is None and not rs.shared and not isinstance(step, Workflow):
+            base = (iteration - 1) if iteration is not None else 0  # the common case, one call shorter
+            att = await self._attempts(step, key, value, resume_data, None, base, iteration)
+        else:
+            att = await self._run_marked(step, value, target, prev, started, metadata, iteration)
         # A step that returns after the run was aborted keeps its own result (Mastra):
         # the run ends canceled at the next boundary.
         status = att.status
@@ -304,7 +312,9 @@ class LevelWalk:
         retries = step.retries if step.retries is not None else wf.retry_attempts
         attempt = 0
         while True:
-            await host.pace()
+            paced = host.pace()
+            if paced is not None:
+                await paced
             request = AttemptRequest(
                 self,
                 step,
@@ -379,23 +389,19 @@ class LevelWalk:
 
         `event`, the step's result event, is numbered already, so it is stored in the same
         transaction as the record; this process's readers get it once the record is saved."""
-        try:
-            await self._save(key, record)
-        finally:
-            if event is not None:
-                self.rs.release(event)
-
-    async def _save(self, key: str, record: StepResult) -> None:
         self.steps[key] = record
         rs = self.rs
         full = self.prefix + key
         rs.records[full] = record
-        if rs.defer_last == full:
-            rs.defer_last = None
-            rs.deferred = (full, record)
-            return
-        if not await rs.host.save_step(full, record, rs.run_changes()):
-            raise Fenced
+        try:
+            if rs.defer_last == full:
+                rs.defer_last = None
+                rs.deferred = (full, record)
+            elif not await rs.host.save_step(full, record, rs.run_changes()):
+                raise Fenced
+        finally:
+            if event is not None:
+                rs.release(event)
 
     async def set_status(self, status: RunStatus) -> None:
         """Changes the run's status (a top-level sleep: `waiting`, then `running` again)."""

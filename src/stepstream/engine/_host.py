@@ -21,7 +21,7 @@ drives the walk on a fake host with a fake clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..results import StepResult
@@ -41,7 +41,7 @@ class AttemptRequest:
     (the worker finds the step by `workflow_id` and `path`); `ex` is the in-process
     handle the local host builds the `StepContext` from."""
 
-    __slots__ = ("ex", "iteration", "key", "path", "resume_data", "retry_count", "step", "suspend_data", "value", "workflow_id")
+    __slots__ = ("ex", "iteration", "key", "resume_data", "retry_count", "step", "suspend_data", "value")
 
     def __init__(
         self,
@@ -58,14 +58,21 @@ class AttemptRequest:
         self.ex = ex
         self.step = step
         self.key = key
-        self.workflow_id = ex.workflow.id
-        #: the step's record key in the run (`outer.inner` inside nested workflows)
-        self.path = ex.prefix + key
         self.value = value
         self.resume_data = resume_data
         self.suspend_data = suspend_data
         self.retry_count = retry_count
         self.iteration = iteration
+
+    @property
+    def workflow_id(self) -> str:
+        """The id of the workflow level the step is in."""
+        return self.ex.workflow.id
+
+    @property
+    def path(self) -> str:
+        """The step's record key in the run (`outer.inner` inside nested workflows)."""
+        return self.ex.prefix + self.key
 
 
 class Host(Protocol):
@@ -79,7 +86,7 @@ class Host(Protocol):
         """A fresh UUID4-format id (a `stepCallId`)."""
         ...
 
-    async def attempt(self, request: AttemptRequest) -> _Attempt:
+    def attempt(self, request: AttemptRequest) -> Awaitable[_Attempt]:
         """Runs one attempt of a step body; never raises for the step's own errors."""
         ...
 
@@ -112,8 +119,9 @@ class Host(Protocol):
         """The step ended: no running mark for it any more (waits for a mark write in flight)."""
         ...
 
-    async def pace(self) -> None:
-        """A yield point between steps: the host may let other work run here."""
+    def pace(self) -> Awaitable[None] | None:
+        """A yield point between steps: None to go on at once, or what to await first
+        (a host may let other work run there)."""
         ...
 
     def close(self) -> None:

@@ -11,21 +11,21 @@ make progress while a long run works.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Coroutine, Sequence
+from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
 from ..step import is_inline
-from ..storage.base import RunChanges, now_ms
+from ..storage.base import RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
 from ._state import new_call_id
+from ._threads import WorkerPool
 
 if TYPE_CHECKING:
     from ..interceptors import Interceptor
@@ -55,7 +55,7 @@ class LocalExecutor:
         self.max_threads = max_threads
         self.interceptors: tuple[Interceptor, ...] = tuple(interceptors)
         self.yield_seconds = yield_ms / 1000
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -65,16 +65,15 @@ class LocalExecutor:
         """The host one execution of a run walks on."""
         return LocalHost(self, rs)
 
-    async def in_thread(self, fn: Callable[[Any], Any], arg: Any) -> Any:
-        """`fn(arg)` in a worker thread, with the caller's context variables."""
+    def in_thread(self, fn: Callable[[Any], Any], arg: Any) -> asyncio.Future[Any]:
+        """`fn(arg)` in a worker thread, with the caller's context variables (await the result)."""
         pool = self._pool
         if pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.max_threads, thread_name_prefix="stepstream-step")
+                    self._pool = WorkerPool(self.max_threads, "stepstream-step")
                 pool = self._pool
-        call = contextvars.copy_context().run
-        return await asyncio.get_running_loop().run_in_executor(pool, call, fn, arg)
+        return pool.run(fn, arg)
 
 
 _DEFAULT: LocalExecutor | None = None
@@ -104,14 +103,14 @@ class LocalHost:
 
     # -- clock and ids -------------------------------------------------------------------
     def now_ms(self) -> int:
-        return now_ms()
+        return int(_time() * 1000)
 
     def new_call_id(self) -> str:
         return new_call_id()
 
     # -- user code ----------------------------------------------------------------------
-    async def attempt(self, request: AttemptRequest) -> _Attempt:
-        return await run_attempt(self, request)
+    def attempt(self, request: AttemptRequest) -> Coroutine[Any, Any, _Attempt]:
+        return run_attempt(self, request)  # the walk awaits it: one coroutine, not two
 
     async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
         if inline or is_inline(fn) or asyncio.iscoroutinefunction(fn):
@@ -140,16 +139,30 @@ class LocalHost:
             return False
         return True
 
-    async def pace(self) -> None:
-        now = time.perf_counter()
-        if now - self._last >= self.executor.yield_seconds:
-            await asyncio.sleep(0)
-            self._last = time.perf_counter()
+    def pace(self) -> Coroutine[Any, Any, None] | None:
+        if time.perf_counter() - self._last >= self.executor.yield_seconds:
+            return self._yield()
+        return None  # no coroutine to build and await between most steps
+
+    async def _yield(self) -> None:
+        # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued
+        # behind this task's first wake-up, so they run before the walk's next stretch.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        self._last = time.perf_counter()
 
     # -- storage ------------------------------------------------------------------------
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         rs = self.rs
         storage = rs.storage
+        if rs.immediate and rs.claim is None:
+            events = rs.take_pending()
+            if events is not None:
+                try:
+                    return storage.save_step_now(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+                except BaseException:
+                    rs.untake(events)
+                    raise
         # The write carries the run's pending events (one transaction with the record).
         written = await rs.write(
             lambda events: storage.save_step(

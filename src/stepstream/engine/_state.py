@@ -16,7 +16,6 @@ import asyncio
 import itertools
 import logging
 import os
-import random
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -67,6 +66,11 @@ class Target:
         if not self.rest:
             return {}
         return {self.rest[0]: Target(self.rest[1:], self.resume_data, self.foreach_index)}
+
+
+UNSEEN = WorkflowEvent("", "", None)
+"""What `RunState.emit` returns for an event no reader in this process will see (it is
+only logged): releasing or discarding it does nothing."""
 
 
 class Sink:
@@ -128,6 +132,8 @@ class RunExecution:
         self.shared = storage.shared
         #: the storage keeps the run's event log: every event is built, numbered and written
         self.log = storage.keeps_events
+        #: the storage writes at once (in memory): step records are saved with no await
+        self.immediate = storage.immediate
         #: the offset the next event gets (set from the log when the execution claims the run)
         self.next_offset = 0
         #: numbered events not written yet; the next write of the run takes them
@@ -156,17 +162,23 @@ class RunExecution:
         caller `release`s it once it is stored (a step's result, the run's final events).
         `ready` says the payload holds JSON values already (the engine's own events), so
         its log entry needs no conversion; user data (`ready=False`) is converted.
-        From a step's worker thread the event is emitted on the loop soon after. With no
-        reader in this process, an engine event goes to the log only: no event object is made."""
-        if ready and not self.sinks and not self._outbox and threading.get_ident() == self._thread:
-            if self.log:
-                self._append({"type": type, "runId": self.run_id, "from": from_, "payload": payload})
-            return _UNSEEN
-        event = WorkflowEvent(type, self.run_id, payload, from_)
-        if threading.get_ident() != self._thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
+        From a step's worker thread the event is emitted on the loop soon after."""
+        if threading.get_ident() == self._thread or self._loop is None:
+            if ready and not self.sinks and not self._outbox:
+                # No reader in this process: only the log's entry is built (no event object).
+                if self.log:
+                    offset = self.next_offset
+                    self.next_offset = offset + 1
+                    wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
+                    self.pending.append(_logged(LoggedEvent, (offset, wire)))
+                    if self._flush is None:
+                        self._start_flush_timer()
+                return UNSEEN
+            event = WorkflowEvent(type, self.run_id, payload, from_)
+            self._emit_event(event, payload, from_, deliver, ready)
             return event
-        self._emit_event(event, payload, from_, deliver, ready)
+        event = WorkflowEvent(type, self.run_id, payload, from_)
+        self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
         return event
 
     def _emit_event(self, event: WorkflowEvent, payload: dict[str, Any], from_: Any, deliver: bool, ready: bool) -> None:
@@ -186,25 +198,28 @@ class RunExecution:
 
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         """Numbers the event and keeps its wire JSON for the next write of the run."""
-        event.offset = self._append(wire)
+        event.offset = self.next_offset
+        self._log_wire(wire)
 
-    def _append(self, wire: dict[str, Any]) -> int:
-        """Numbers an event's wire JSON and keeps it for the next write of the run; its offset."""
+    def _log_wire(self, wire: dict[str, Any]) -> None:
         offset = self.next_offset
         self.next_offset = offset + 1
-        self.pending.append(LoggedEvent(offset, wire))
+        self.pending.append(_logged(LoggedEvent, (offset, wire)))
         if self._flush is None:
-            # One timer per quiet spell, not per event: writes in between take the events.
-            self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
-        return offset
+            self._start_flush_timer()
+
+    def _start_flush_timer(self) -> None:
+        # One timer per quiet spell, not per event: writes in between take the events.
+        self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
 
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
         """Pushes an event to this process's readers, in offset order: an event emitted after
         a held one waits for it."""
         if not self._outbox:
             if ready:
-                for sink in self.sinks[:]:
-                    sink.push(event)
+                if self.sinks:
+                    for sink in self.sinks[:]:
+                        sink.push(event)
                 return
             if not self.sinks:
                 return  # held for nobody: there is nothing to release it to
@@ -262,6 +277,19 @@ class RunExecution:
     def take_claim(self) -> dict[str, Any]:
         """`save_step`'s keyword for the deferred insert of the run, if there is one."""
         return {} if self.claim is None else {"create": self.claim}
+
+    def take_pending(self) -> list[LoggedEvent] | None:
+        """For a storage whose writes complete at once (`immediate`): the pending events,
+        which the caller's write must carry (on failure it puts them back with `untake`);
+        None while a write of the run is in flight (then `await write(...)` waits its turn)."""
+        if self._write_lock.locked():
+            return None
+        events, self.pending = self.pending, []
+        return events
+
+    def untake(self, events: list[LoggedEvent]) -> None:
+        """Events taken for a write that failed: the next write of the run carries them."""
+        self.pending[:0] = events
 
     def _start_flush(self) -> None:
         self._flush = None
@@ -338,41 +366,34 @@ class RunExecution:
         return changes
 
 
+_logged = tuple.__new__  # builds a LoggedEvent without its Python-level __new__ (hot path)
+
+
 async def _true() -> bool:
     return True
 
 
-def _call_prefix() -> str:
-    h = f"{random.getrandbits(80):020x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
-
-
-#: this process's `stepCallId` prefix and counter, made on first use (not at import: Temporal's
-#: workflow sandbox re-imports modules and forbids random numbers there)
-_call_ids: tuple[str, itertools.count[int]] | None = None
-
-
-def _forget_call_ids() -> None:
-    global _call_ids
-    _call_ids = None
-
-
 def new_call_id() -> str:
-    """A UUID4-format id for `stepCallId`: a random per-process prefix and a counter. The id
-    only has to be unique, not secret, so it costs neither a system call nor random bits per id
-    (a forked child draws its own prefix)."""
-    global _call_ids
-    ids = _call_ids
-    if ids is None:
-        if not _FORK_HOOK:
-            os.register_at_fork(after_in_child=_forget_call_ids)
-            _FORK_HOOK.append(True)
-        ids = _call_ids = (_call_prefix(), itertools.count())
-    prefix, counter = ids
-    return f"{prefix}{next(counter):012x}"
+    """A UUID4-format id for `stepCallId`, unique in this process and across processes:
+    80 random bits drawn once per process (again after a fork), then a counter. An id only
+    has to be unique, not secret, so no system call or random draw per id."""
+    return f"{_ids.prefix}{next(_ids.counter) & 0xFFFFFFFFFFFF:012x}"
 
 
-_FORK_HOOK: list[bool] = []  # registered once per process
+class _CallIds:
+    __slots__ = ("counter", "prefix")
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        h = os.urandom(10).hex()
+        self.prefix = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+        self.counter = itertools.count(int.from_bytes(os.urandom(6), "big"))
+
+
+_ids = _CallIds()
+os.register_at_fork(after_in_child=_ids.reseed)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -61,7 +61,7 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
 
 async def flush_pending_runs(workflow: Workflow) -> None:
     """Writes the pending record of every run created but not yet written in this process."""
-    for run in list(workflow._runs.values()):
+    for run in list(workflow._pending_runs.values()):
         await run._ensure_created()
 
 
@@ -79,7 +79,7 @@ class Run:
         self._idle = asyncio.Event()
         self._idle.set()
         self._last_result: WorkflowResult | None = None
-        self._unsaved = False
+        self._unwritten = False
         #: created with an id the caller gave (not a fresh one): if storage lacks it, it is not found
         self._named = False
         #: this run's tracing policy (`create_run(tracing_policy=)`), else the workflow's
@@ -87,6 +87,20 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id!r} of {self.workflow_id!r} status={self.status!r}>"
+
+    @property
+    def _unsaved(self) -> bool:
+        """Created here and its pending record not written yet; the workflow holds such a run
+        (its cache is otherwise weak) so a later flush or list still writes it."""
+        return self._unwritten
+
+    @_unsaved.setter
+    def _unsaved(self, unsaved: bool) -> None:
+        self._unwritten = unsaved
+        if unsaved:
+            self.workflow._pending_runs[self.run_id] = self
+        else:
+            self.workflow._pending_runs.pop(self.run_id, None)
 
     async def _ensure_created(self) -> None:
         """Writes the run's `pending` record if it was created here and not written yet."""
@@ -102,6 +116,7 @@ class Run:
         """Drops a run created here and never written, so no later flush writes it as pending."""
         if self._unsaved:
             self.workflow._runs.pop(self.run_id, None)
+            self.workflow._pending_runs.pop(self.run_id, None)
 
     def _not_found(self) -> RunNotFoundError:
         self._forget_unsaved()
@@ -285,6 +300,9 @@ class Run:
             return
         await self._ensure_created()
         wf = self.workflow
+        remote = getattr(wf.executor, "cancel", None)
+        if remote is not None and await remote(self):
+            return  # a distributed executor delivered the cancel to the live execution
         # A run executing in another process is fenced: its next write fails and it stops.
         if await wf.storage.update_run(
             wf.id,
@@ -317,7 +335,13 @@ class Run:
         opts: _Options,
         claim: RunRecord | None = None,
     ) -> WorkflowResult:
-        """Walks the plan a claim made, in this process (see `_drive.drive`); `claim` is a deferred insert of the run."""
+        """Walks the plan a claim made, in this process (see `_drive.drive`; `claim` is a deferred
+        insert of the run), or hands it to an executor that walks it elsewhere (one with a `drive`
+        hook: stepstream.temporal)."""
+        remote = getattr(self.workflow.executor, "drive", None)
+        if remote is not None:
+            result: WorkflowResult = await remote(self, plan, input_data, rc, tracing_options, opts)
+            return result
         return await drive(self, plan, input_data, rc, tracing_options, opts, claim)
 
     # -- results from storage ------------------------------------------------------------

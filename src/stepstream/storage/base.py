@@ -149,6 +149,9 @@ class Storage(ABC):
     supports_schedules: bool = False
     #: True when the backend implements the payload methods below.
     supports_payloads: bool = False
+    #: True when `save_step_now` does what `save_step` does, at once (no I/O, nothing awaited):
+    #: the engine then writes a step record with no await, lock or task switch.
+    immediate: bool = False
 
     async def setup(self) -> None:  # noqa: B027 - optional hook
         """Prepares the backend (connects, runs migrations). Idempotent."""
@@ -202,6 +205,20 @@ class Storage(ABC):
         `folds_claim`), the run is inserted from it in the same transaction first; if a
         run with its ids exists already, nothing is written and False is returned.
         """
+
+    def save_step_now(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        record: StepResult,
+        changes: RunChanges | None = None,
+        *,
+        expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
+    ) -> bool:
+        """`save_step`, done before returning; only called when `immediate` is True."""
+        raise NotImplementedError(f"{type(self).__name__} writes only with `await save_step(...)`")
 
     @abstractmethod
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:

@@ -6,12 +6,41 @@ import copy
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, from_json, to_json
+
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
 from ._schedule_records import Schedule, ScheduleChanges, ScheduleTrigger, apply_schedule_changes
 from ._wake import Waiters
 from .base import ALL_RUNS, EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
+
+_ATOMS = (str, int, float, bool)
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of a run's JSON field (`copy.deepcopy` for anything else), several times
+    cheaper than `deepcopy` for the small dicts and lists a run holds."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is list:
+        return [_copied(v) for v in value]
+    if value is None or kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
+def _packed(data: dict[str, Any]) -> bytes | dict[str, Any]:
+    """An event's wire JSON as the log keeps it: bytes (kept as given if it is not JSON)."""
+    try:
+        return to_json(data)
+    except (PydanticSerializationError, ValueError):
+        return data
+
+
+def _unpacked(entry: bytes | dict[str, Any]) -> dict[str, Any]:
+    return from_json(entry) if type(entry) is bytes else entry  # type: ignore[return-value]
 
 
 class InMemoryStorage(Storage):
@@ -26,11 +55,15 @@ class InMemoryStorage(Storage):
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
-        self._events: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        #: each run's log; entries are kept as JSON bytes, which the garbage collector does not
+        #: track: a long history kept in memory would otherwise lengthen every full collection
+        self._events: dict[tuple[str, str], list[bytes | dict[str, Any]]] = {}
         self._waiters = Waiters()
         self._schedules: dict[str, Schedule] = {}
         self._triggers: list[ScheduleTrigger] = []
         self._payloads: dict[str, tuple[bytes, int]] = {}
+        # A subclass that changes how a step is saved (tests inject failures so) is awaited.
+        self.immediate = type(self).save_step is InMemoryStorage.save_step
 
     async def create_run(self, record: RunRecord) -> bool:
         key = (record.workflow_id, record.run_id)
@@ -88,10 +121,24 @@ class InMemoryStorage(Storage):
                 if not written:
                     del self._runs[(workflow_id, run_id)]  # all or nothing
             return written
+        return self.save_step_now(workflow_id, run_id, key, record, changes, expected_owner=expected_owner, events=events)
+
+    def save_step_now(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        record: StepResult,
+        changes: RunChanges | None = None,
+        *,
+        expected_owner: str | None = None,
+        events: Sequence[LoggedEvent] = (),
+    ) -> bool:
         run = self._runs.get((workflow_id, run_id))
         if run is None or (expected_owner is not None and run.owner != expected_owner):
             return False
-        self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
+        if events:
+            self._log(workflow_id, run_id, events)  # first: a refused batch changes nothing
         run.steps[key] = record
         if changes:
             run.apply(changes)
@@ -140,13 +187,14 @@ class InMemoryStorage(Storage):
         if not events:
             return
         log = self._events.setdefault((workflow_id, run_id), [])
-        for i, event in enumerate(events):
-            if event.offset != len(log) + i:
+        base = len(log)
+        for i, event in enumerate(events, base):
+            if event[0] != i:
                 raise StorageError(
                     f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
                     f"(the log holds {len(log)} events); nothing was written"
                 )
-        log.extend(event.data for event in events)
+        log.extend([_packed(event[1]) for event in events])
         self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
@@ -165,7 +213,7 @@ class InMemoryStorage(Storage):
         log = self._events.get((workflow_id, run_id), [])
         start = max(offset, 0)
         end = len(log) if limit is None else min(len(log), start + max(limit, 0))
-        return EventPage(run.status, [LoggedEvent(i, log[i]) for i in range(start, end)], len(log))
+        return EventPage(run.status, [LoggedEvent(i, _unpacked(log[i])) for i in range(start, end)], len(log))
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
         key = (workflow_id, run_id)
@@ -257,7 +305,7 @@ class InMemoryStorage(Storage):
     @staticmethod
     def _copy(record: RunRecord, *, steps: bool = True) -> RunRecord:
         fields: dict[str, Any] = {
-            name: copy.deepcopy(getattr(record, name))
+            name: _copied(getattr(record, name))
             for name in ("state", "request_context", "suspended", "resume_labels", "tracing_context", "input", "result", "error")
         }
         return RunRecord(

@@ -24,10 +24,26 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from ._dev_server import dev_server as dev_server
 from ._dev_server import find_cli as find_cli
+from ._executor import TemporalExecutor as TemporalExecutor
 from ._payloads import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
 from ._payloads import StoragePayloadDriver as StoragePayloadDriver
 from ._payloads import data_converter as data_converter
 from ._sandbox import PASSTHROUGH as PASSTHROUGH
 from ._sandbox import workflow_runner as workflow_runner
+from ._worker import StepstreamWorkflow as StepstreamWorkflow
+from ._worker import create_worker as create_worker
+from ._worker import run_worker as run_worker
 
-__all__ = ["DEFAULT_THRESHOLD", "PASSTHROUGH", "StoragePayloadDriver", "data_converter", "dev_server", "find_cli", "workflow_runner"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "PASSTHROUGH",
+    "StepstreamWorkflow",
+    "StoragePayloadDriver",
+    "TemporalExecutor",
+    "create_worker",
+    "data_converter",
+    "dev_server",
+    "find_cli",
+    "run_worker",
+    "workflow_runner",
+]

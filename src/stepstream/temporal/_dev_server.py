@@ -48,9 +48,7 @@ async def dev_server(*, cli: str | None = None, namespace: str = "default") -> A
         saved = {key: os.environ.get(key) for key in ("HOME", "TMPDIR")}
         os.environ.update(HOME=home, TMPDIR=home)  # read once, when the server process starts
         try:
-            env = await WorkflowEnvironment.start_local(
-                namespace=namespace, dev_server_existing_path=path, dev_server_log_level="error"
-            )
+            env = await WorkflowEnvironment.start_local(namespace=namespace, dev_server_existing_path=path, dev_server_log_level="error")
         finally:
             for key, value in saved.items():
                 if value is None:

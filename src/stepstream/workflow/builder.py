@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -124,7 +125,11 @@ class Workflow(Step):
         self.executor_id = "local"
         #: what runs this workflow's executions (`Stepstream(executor=)`); None: the process's LocalExecutor
         self.executor: Any = None
-        self._runs: dict[str, Run] = {}
+        #: this process's runs of this workflow that someone still holds (weak: a suspended run
+        #: nobody references is rebuilt from storage when asked for, not kept forever)
+        self._runs: weakref.WeakValueDictionary[str, Run] = weakref.WeakValueDictionary()
+        #: runs created here whose pending record is not written yet (held until it is)
+        self._pending_runs: dict[str, Run] = {}
 
     # -- building ----------------------------------------------------------------------------
     def _add(self, node: Node) -> Workflow:
@@ -356,6 +361,7 @@ class Workflow(Step):
         if executor is not None:
             self.executor = executor
         self._runs.clear()
+        self._pending_runs.clear()
 
     async def create_run(
         self, run_id: str | None = None, *, resource_id: str | None = None, tracing_policy: TracingPolicy | None = None
@@ -403,6 +409,7 @@ class Workflow(Step):
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
         run = self._runs.pop(run_id, None)
+        self._pending_runs.pop(run_id, None)
         if run is not None:
             await run._ensure_created()
         return await self.storage.delete_run(self.id, run_id)
@@ -499,7 +506,8 @@ def clone_workflow(workflow: WorkflowT, *, id: str) -> WorkflowT:
     clone._nodes = list(graph)
     clone._storage = None
     clone.executor_id = "local"
-    clone._runs = {}
+    clone._runs = weakref.WeakValueDictionary()
+    clone._pending_runs = {}
     clone.schedules = ()  # declared schedules belong to the original's id
     clone.commit()
     return clone
