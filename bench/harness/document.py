@@ -200,7 +200,11 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         )
         + "\n\n![fan-out](fanout.png)\n\nResuming W suspended foreach items one by one (time per resume, a sample spread over the list):\n\n"
         + r.sized_table(r.rows(results, "foreach_resume"), lambda v: v, per_x=False, label="W"),
-        f"## (f) Streaming a {results['sizes_raw']['stream_n']:,}-step run\n\nA 1 ms ticker task runs beside the run; a stall is the longest it waited past its period.\n\n"
+        f"## (f) Streaming a {results['sizes_raw']['stream_n']:,}-step run\n\nA 1 ms ticker task runs beside the run; a stall is the longest it waited past its period "
+        + '(wall). "The loop held" is that gap less the time the loop\'s thread spent waiting, runnable, for a CPU '
+        + "(Linux /proc/thread-self/schedstat): what the run held the loop for, its blocking calls included, without the "
+        + "time the OS kept the whole process off a CPU shared with other work. The 10 ms target is held to it. "
+        + "The share is when the first event arrived, as a fraction of the whole streamed run.\n\n"
         + r.stream_table(r.rows(results, "stream"))
         + "\n\nLoop fairness, beside the same ticker: a long durable run started with no reader, and four concurrent runs of "
         + f"a sync step that blocks ({results['sizes_raw'].get('block_s', 0.2) * 1000:.0f} ms of time.sleep) on worker threads "

@@ -28,6 +28,14 @@ def _style(variant: str) -> dict[str, Any]:
     return {"linewidth": 2.6, "color": "black"} if variant.startswith("stepstream") else {"linewidth": 1.4}
 
 
+def _line(variant: str) -> str:
+    """Solid: async steps; dashed: sync steps on threads; dotted: sync steps inline (plan.CHAIN_ROWS)."""
+    words = variant.replace("(", " ").replace(")", " ").split()
+    if "inline" in words or "invoke" in words or variant == "Mastra sync":
+        return ":"
+    return "--" if "sync" in words else "-"
+
+
 def chain_plot(results: dict[str, Any], path: Path) -> None:
     rs = rows(results, "chain")
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -39,14 +47,14 @@ def chain_plot(results: dict[str, Any], path: Path) -> None:
                 [y * 1e6 for y in ys],
                 marker="o",
                 label=variant,
-                linestyle="--" if variant.endswith(("sync", " invoke")) else "-",
+                linestyle=_line(variant),
                 **_style(variant),
             )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("steps in the chain (N)")
     ax.set_ylabel("µs per step (median run / N)")
-    ax.set_title("(a) engine cost per step, in memory, typed trivial steps")
+    ax.set_title("(a) engine cost per step, in memory, typed trivial steps\n(solid: async; dashed: sync on threads; dotted: sync inline)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
