@@ -20,6 +20,7 @@ from ..step import Step
 from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES
 from ._lifecycle import call_on_start
+from ._local import LocalExecutor, default_executor
 from ._options import _Options
 from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
 from ._state import PENDING_RESUME, Target, new_call_id
@@ -50,9 +51,11 @@ async def claim_start(
     request_context: Mapping[str, Any] | RequestContext | None,
     tracing_options: Mapping[str, Any] | None,
     opts: _Options,
+    defer: bool = False,
 ) -> Claimed:
     """Validates the input and claims the run (`pending` -> `running`); returns the
-    execution, not started. Raises (changing nothing) if the input or the run's status refuses."""
+    execution, not started. Raises (changing nothing) if the input or the run's status refuses.
+    With `defer`, a fresh run's insert may ride with its first write (`_defers`)."""
     wf = run.workflow
     input_data, stored_input, state, rc = _checked_start(run, input_data, initial_state, request_context)
     await call_on_start(run, input_data, state, rc)
@@ -69,8 +72,9 @@ async def claim_start(
         run._unsaved = False
         fresh = RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id)
         fresh.apply(changes)
-        if await storage.create_run(fresh):  # the insert is the claim
-            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+        deferred = fresh if defer and _defers(run) else None
+        if deferred is not None or await storage.create_run(fresh):  # the insert is the claim
+            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=deferred)
     claimed = await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",))
     if not claimed:
         stored = await storage.load_run(wf.id, run.run_id)
@@ -80,16 +84,7 @@ async def claim_start(
             if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
                 offset = await log_end(run)
                 return execution(
-                    run,
-                    input_data,
-                    state,
-                    rc,
-                    {},
-                    tracing_options=tracing_options,
-                    canceled=True,
-                    owner=owner,
-                    opts=opts,
-                    next_offset=offset,
+                    run, input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset
                 )
         if stored is not None:
             err = RunStateError(
@@ -102,6 +97,16 @@ async def claim_start(
         if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
             raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
     return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+
+
+def _defers(run: Run) -> bool:
+    """Whether a fresh run's insert can wait for its first write (`RunState.claim`): its id
+    was made here, so no other process can claim it; the storage folds the insert into a
+    step write (one commit less) and is shared, so a slow first step still shows the run at
+    once with its running mark; the executor is this process's."""
+    wf = run.workflow
+    storage = wf.storage
+    return not run._named and storage.folds_claim and storage.shared and isinstance(wf.executor or default_executor(), LocalExecutor)
 
 
 def _checked_start(
@@ -382,8 +387,10 @@ def execution(
     owner: str | None = None,
     opts: _Options | None = None,
     next_offset: int = 0,
+    claim: RunRecord | None = None,
 ) -> Claimed:
-    """The plan a claim made (see `_plan.ExecutionPlan`), and its drive, not started."""
+    """The plan a claim made (see `_plan.ExecutionPlan`), and its drive, not started;
+    `claim` is the run's insert, deferred to its first write."""
     opts = opts or _Options()
     plan = ExecutionPlan(
         workflow_id=run.workflow_id,
@@ -403,4 +410,4 @@ def execution(
         next_offset=next_offset,
         tracing_context=tracing_context,
     )
-    return run._drive(plan, input_data, rc, tracing_options, opts)
+    return run._drive(plan, input_data, rc, tracing_options, opts, claim)

@@ -19,7 +19,7 @@ from ..errors import RunStateError, StepstreamError, StorageError, ValidationErr
 from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH, WORKFLOW_PAUSED, WORKFLOW_START, WorkflowEvent
 from ..request_context import RequestContext
 from ..results import WorkflowResult
-from ..storage.base import RunChanges
+from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES
 from . import _intercept as intercept
 from ._executor import LevelWalk
@@ -34,11 +34,19 @@ if TYPE_CHECKING:
 
 
 async def drive(
-    run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None, opts: _Options
+    run: Run,
+    plan: ExecutionPlan,
+    input_data: Any,
+    rc: RequestContext,
+    tracing_options: Mapping[str, Any] | None,
+    opts: _Options,
+    claim: RunRecord | None = None,
 ) -> WorkflowResult:
     """Walks one execution: `input_data` and `rc` are the plan's input and request
-    context as the caller gave them (a typed input, a live `RequestContext`)."""
+    context as the caller gave them (a typed input, a live `RequestContext`); `claim`
+    is the run's insert, deferred to its first write (`RunState.claim`)."""
     rs = _run_state(run, plan, input_data, rc, tracing_options)
+    rs.claim = claim
     run._active = rs
     run._idle.clear()
     run.status = "running"
@@ -164,7 +172,10 @@ async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, labels: d
             key, record = rs.deferred
             rs.deferred = None
             written = await rs.write(
-                lambda events: storage.save_step(wf.id, run.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+                lambda events: storage.save_step(
+                    wf.id, run.run_id, key, record, changes, expected_owner=rs.owner, events=events, **rs.take_claim()
+                ),
+                carries_claim=True,
             )
         else:
             written = await rs.write(lambda events: storage.update_run(wf.id, run.run_id, changes, expected_owner=rs.owner, events=events))

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from time import time as _time
 from typing import TYPE_CHECKING, Any
@@ -89,7 +90,7 @@ def default_executor() -> LocalExecutor:
 class LocalHost:
     """The in-process host of one execution (see `_host.Host`)."""
 
-    __slots__ = ("_due", "_last", "_loop", "_marks", "_thread", "_watchdog", "executor", "rs")
+    __slots__ = ("__weakref__", "_last", "_loop", "_marks", "_thread", "executor", "rs")
 
     def __init__(self, executor: LocalExecutor, rs: RunExecution):
         self.executor = executor
@@ -99,8 +100,6 @@ class LocalHost:
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
         self._marks: dict[str, list[Any]] = {}
-        self._due = 0.0
-        self._watchdog: asyncio.Task[None] | None = None
 
     # -- clock and ids -------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -156,7 +155,7 @@ class LocalHost:
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         rs = self.rs
         storage = rs.storage
-        if rs.immediate:
+        if rs.immediate and rs.claim is None:
             events = rs.take_pending()
             if events is not None:
                 try:
@@ -166,7 +165,10 @@ class LocalHost:
                     raise
         # The write carries the run's pending events (one transaction with the record).
         written = await rs.write(
-            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
+            lambda events: storage.save_step(
+                rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events, **rs.take_claim()
+            ),
+            carries_claim=True,
         )
         # Only an explicit False means "fenced": backends written before fencing return None.
         return written is not False
@@ -184,12 +186,12 @@ class LocalHost:
         rs = self.rs
         await rs.storage.delete_steps(rs.workflow_id, rs.run_id, keys)
 
-    # -- running marks: one watchdog per execution, not a timer per step ------------------
+    # -- running marks: one watchdog per event loop, not a timer per step or per run -------
     def mark_running(self, key: str, record: StepResult) -> None:
-        due = time.monotonic() + RUNNING_MARK_SECONDS
-        self._marks[key] = [due, record, None]
-        if self._watchdog is None:
-            self._watchdog = self._loop.create_task(self._watch())
+        marks = self._marks
+        if not marks:
+            _watchdog(self._loop).hosts.add(self)
+        marks[key] = [time.monotonic() + RUNNING_MARK_SECONDS, record, None]
 
     async def settle_running(self, key: str) -> None:
         mark = self._marks.pop(key, None)
@@ -199,22 +201,61 @@ class LocalHost:
             except Exception:  # the final write reports storage trouble itself
                 log.debug("running mark of %r failed", key, exc_info=True)
 
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(RUNNING_MARK_SECONDS / 2)
-            now = time.monotonic()
-            for key, mark in list(self._marks.items()):
-                if mark[2] is None and mark[0] <= now:
-                    mark[2] = self._loop.create_task(self._mark(key, mark[1]))
+    def _due_marks(self, now: float) -> None:
+        """Called by the watchdog: starts the mark write of each step running past its due time."""
+        for key, mark in list(self._marks.items()):
+            if mark[2] is None and mark[0] <= now:
+                mark[2] = self._loop.create_task(self._mark(key, mark[1]))
 
     async def _mark(self, key: str, record: StepResult) -> bool | None:
         rs = self.rs
         storage = rs.storage
         return await rs.write(
-            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events)
+            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events, **rs.take_claim()),
+            carries_claim=True,
         )
 
     def close(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
+        self._marks.clear()
+
+
+class _Watchdog:
+    """Starts the running marks of every execution on one event loop: a task that ticks
+    while some host has steps running, and ends when none has (the next mark restarts it)."""
+
+    __slots__ = ("hosts", "loop", "task")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        #: hosts with steps running (each removed by the tick that finds it has none)
+        self.hosts: set[LocalHost] = set()
+        self.task: asyncio.Task[None] | None = None
+
+    def ensure(self) -> None:
+        if self.task is None:
+            self.task = self.loop.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        try:
+            while self.hosts:
+                await asyncio.sleep(RUNNING_MARK_SECONDS / 2)
+                now = time.monotonic()
+                for host in list(self.hosts):
+                    if host._marks:
+                        host._due_marks(now)
+                    else:
+                        self.hosts.discard(host)
+        finally:
+            self.task = None
+
+
+_WATCHDOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = weakref.WeakKeyDictionary()
+
+
+def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
+    """The loop's watchdog, started."""
+    dog = _WATCHDOGS.get(loop)
+    if dog is None:
+        dog = _WATCHDOGS[loop] = _Watchdog(loop)
+    dog.ensure()
+    return dog

@@ -25,7 +25,7 @@ from .._schema import to_json
 from ..events import WorkflowEvent
 from ..request_context import RequestContext
 from ..results import StepResult
-from ..storage.base import LoggedEvent, RunChanges, Storage
+from ..storage.base import LoggedEvent, RunChanges, RunRecord, Storage
 
 if TYPE_CHECKING:
     from ..interceptors import ExecutionInterceptor
@@ -46,6 +46,9 @@ class Fenced(Exception):
 
 FLUSH_SECONDS = 0.1
 """Events no write has taken after this long are appended to the log on their own."""
+
+_UNSEEN = WorkflowEvent("", "", None)
+"""What `emit` returns for an event no reader in this process gets (releasing it does nothing)."""
 
 
 class Target:
@@ -135,6 +138,7 @@ class RunExecution:
         self.next_offset = 0
         #: numbered events not written yet; the next write of the run takes them
         self.pending: list[LoggedEvent] = []
+        self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
         self._write_lock = asyncio.Lock()
         self._flush: asyncio.TimerHandle | None = None
         #: events waiting to go to this process's readers: [event, released], in offset order
@@ -246,20 +250,33 @@ class RunExecution:
             for sink in list(self.sinks):
                 sink.push(event)
 
-    async def write(self, call: Callable[[Sequence[LoggedEvent]], Awaitable[bool | None]]) -> bool | None:
+    async def write(self, call: Callable[[Sequence[LoggedEvent]], Awaitable[bool | None]], *, carries_claim: bool = False) -> bool | None:
         """Runs one storage write of this run, handing it the pending events.
 
         Writes that carry events run one at a time, so the log commits in offset order
-        even when parallel steps save at once. A refused write (fenced) keeps none."""
-        if not self.log:
+        even when parallel steps save at once. A refused write (fenced) keeps none.
+        While the run's insert is deferred (`claim`), a write that `carries_claim` reads
+        `self.claim` and inserts the run with it; any other write inserts it first."""
+        if not self.log and self.claim is None:
             return await call(())
         async with self._write_lock:
+            if self.claim is not None and not carries_claim:
+                if not await self.storage.create_run(self.claim):
+                    return False  # a run with this id exists: another execution owns it
+                self.claim = None
             events, self.pending = self.pending, []
             try:
-                return await call(events)
+                written = await call(events)
             except BaseException:
                 self.pending[:0] = events  # not written: the next write of the run carries them
                 raise
+            if written is not False:
+                self.claim = None
+            return written
+
+    def take_claim(self) -> dict[str, Any]:
+        """`save_step`'s keyword for the deferred insert of the run, if there is one."""
+        return {} if self.claim is None else {"create": self.claim}
 
     def take_pending(self) -> list[LoggedEvent] | None:
         """For a storage whose writes complete at once (`immediate`): the pending events,

@@ -143,7 +143,7 @@ class Run:
         a failing step gives a result with status `failed`. With `per_step=True` the run
         stops `paused` after one entry of the flow (time travel to the next step continues it)."""
         opts = _Options.of(output_options, per_step)
-        return await _driven(claim_start(self, input_data, initial_state, request_context, tracing_options, opts))
+        return await _driven(claim_start(self, input_data, initial_state, request_context, tracing_options, opts, defer=True))
 
     def stream(
         self,
@@ -158,7 +158,7 @@ class Run:
         """Starts the run and returns its event stream at once."""
         opts = _Options.of(output_options, per_step)
         stream = WorkflowStream(self, close_on_suspend)
-        stream._drive(_driven(claim_start(self, input_data, initial_state, request_context, tracing_options, opts)))
+        stream._drive(_driven(claim_start(self, input_data, initial_state, request_context, tracing_options, opts, defer=True)))
         return stream
 
     async def start_async(
@@ -327,15 +327,22 @@ class Run:
 
     # -- the drive ------------------------------------------------------------------------
     async def _drive(
-        self, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None, opts: _Options
+        self,
+        plan: ExecutionPlan,
+        input_data: Any,
+        rc: RequestContext,
+        tracing_options: Mapping[str, Any] | None,
+        opts: _Options,
+        claim: RunRecord | None = None,
     ) -> WorkflowResult:
-        """Walks the plan a claim made, in this process (see `_drive.drive`), or hands it to
-        an executor that walks it elsewhere (one with a `drive` hook: stepstream.temporal)."""
+        """Walks the plan a claim made, in this process (see `_drive.drive`; `claim` is a deferred
+        insert of the run), or hands it to an executor that walks it elsewhere (one with a `drive`
+        hook: stepstream.temporal)."""
         remote = getattr(self.workflow.executor, "drive", None)
         if remote is not None:
             result: WorkflowResult = await remote(self, plan, input_data, rc, tracing_options, opts)
             return result
-        return await drive(self, plan, input_data, rc, tracing_options, opts)
+        return await drive(self, plan, input_data, rc, tracing_options, opts, claim)
 
     # -- results from storage ------------------------------------------------------------
     def result_from_record(self, record: RunRecord) -> WorkflowResult:

@@ -142,6 +142,9 @@ class Storage(ABC):
     #: False for a backend that keeps no event log: the engine then builds events only for
     #: in-process readers (`stream`, `watch`), and `observe_stream` cannot be used.
     keeps_events: bool = True
+    #: True when `save_step` takes `create=`: on a `shared` backend the engine then inserts a
+    #: fresh run with its first step write (one commit less per run), not on its own before the walk.
+    folds_claim: bool = False
     #: True when the backend implements the schedule methods below.
     supports_schedules: bool = False
     #: True when the backend implements the payload methods below.
@@ -193,11 +196,14 @@ class Storage(ABC):
         *,
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
+        create: RunRecord | None = None,
     ) -> bool:
         """Upserts one step record, and run-level `changes` and log `events` in the same transaction.
 
         Returns False, writing nothing, when the run does not exist or (with
-        `expected_owner`) is owned by someone else.
+        `expected_owner`) is owned by someone else. With `create` (backends with
+        `folds_claim`), the run is inserted from it in the same transaction first; if a
+        run with its ids exists already, nothing is written and False is returned.
         """
 
     def save_step_now(

@@ -49,6 +49,7 @@ class InMemoryStorage(Storage):
     Readers waiting for events are woken in-process."""
 
     shared = False
+    folds_claim = True
     supports_schedules = True
     supports_payloads = True
 
@@ -105,7 +106,21 @@ class InMemoryStorage(Storage):
         *,
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
+        create: RunRecord | None = None,
     ) -> bool:
+        if create is not None:
+            if create.steps or (create.workflow_id, create.run_id) != (workflow_id, run_id):
+                raise StorageError("save_step(create=) takes the run's own record, without step records")
+            if (workflow_id, run_id) in self._runs:
+                return False
+            self._runs[(workflow_id, run_id)] = self._copy(create)
+            written = False
+            try:
+                written = await self.save_step(workflow_id, run_id, key, record, changes, expected_owner=expected_owner, events=events)
+            finally:
+                if not written:
+                    del self._runs[(workflow_id, run_id)]  # all or nothing
+            return written
         return self.save_step_now(workflow_id, run_id, key, record, changes, expected_owner=expected_owner, events=events)
 
     def save_step_now(

@@ -16,6 +16,7 @@ raises StorageError and nothing is changed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 import re
@@ -66,6 +67,7 @@ _INSERT_RUN = (
 )
 _INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (%s, %s, %s, %s::json)"
 _ON_CONFLICT = "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = EXCLUDED.record"
+_STEP_FROM = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT %s, %s, %s, %s::json FROM {{src}} {_ON_CONFLICT}"
 _UPSERT_STEP = (
     f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT %(w)s, %(r)s, %(k)s, %(rec)s::json "
     f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = %(w)s AND run_id = %(r)s) {_ON_CONFLICT}"
@@ -120,6 +122,7 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
     """
 
     supports_concurrent_updates = True
+    folds_claim = True
 
     def __init__(
         self,
@@ -359,14 +362,17 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
         *,
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
+        create: RunRecord | None = None,
     ) -> bool:
         text = step_json(key, record)
+        if create is not None:
+            return await self._create_with_step(create, (workflow_id, run_id, key, text), changes, expected_owner, events)
         counted = False
         if changes or expected_owner is not None or events:
             # One statement: the run update, the step upsert and the events commit together or
             # not at all, and a missing run or another owner (the UPDATE returns no row) writes nothing.
             update, params = self._update_sql(workflow_id, run_id, changes or {}, None, expected_owner)
-            upsert = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT %s, %s, %s, %s::json FROM run {_ON_CONFLICT}"
+            upsert = _STEP_FROM.format(src="run")
             query = f"WITH run AS ({update} RETURNING 1) {upsert}"
             args: Any = [*params, workflow_id, run_id, key, text]
             if events:
@@ -388,6 +394,33 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
                 return cur.rowcount == 1
             except psycopg.errors.ForeignKeyViolation:
                 return False  # the run was deleted between the EXISTS check and the insert: nothing to attach to
+
+        return self._appended(await self._run("save_step", fn), workflow_id, run_id, events)
+
+    async def _create_with_step(
+        self, create: RunRecord, ids: tuple[str, str, str, str], changes: RunChanges | None, owner: str | None, events: Sequence[LoggedEvent]
+    ) -> bool:
+        """`save_step(create=)`: one statement inserts the run (with `changes` applied), its
+        first step and the events; a run already there (ON CONFLICT) makes it write nothing."""
+        wf, run, key, text = ids
+        workflow_id, run_id = create.workflow_id, create.run_id
+        if create.steps or (workflow_id, run_id) != (wf, run):
+            raise StorageError("save_step(create=) takes the run's own record, without step records")
+        if owner is not None and create.owner != owner:
+            return False
+        fresh = dataclasses.replace(create, steps={})
+        if changes:
+            fresh.apply(changes)
+        query = f"WITH run AS ({_INSERT_RUN} RETURNING 1), step AS ({_STEP_FROM.format(src='run')} RETURNING 1)"
+        args: list[Any] = [*record_row(fresh), workflow_id, run_id, key, text]
+        if events:
+            query += f", {_LOG_EVENTS.format(src='step')}"
+            args += _log_args(workflow_id, run_id, events)
+        self._last_write_size = len(text)
+
+        async def fn(conn: Conn) -> bool:
+            row = await (await conn.execute(f"{query} SELECT count(*) FROM step", args)).fetchone()
+            return row is not None and row[0] == 1
 
         return self._appended(await self._run("save_step", fn), workflow_id, run_id, events)
 

@@ -68,11 +68,10 @@ _CHECKPOINT_EVERY = 130  # inline commits between two WAL checkpoints (a commit 
 _WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
-_INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) VALUES (?, ?, ?, ?, ?)"
-# seq = the run's max + 1 on first insert (via the (workflow_id, run_id, seq) index); an upsert keeps it.
+_INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?, ?, ?, ?)"
+# seq (the rowid, migration 0006) is given on first insert, after every other step's; an upsert keeps it.
 _UPSERT_STEP = (
-    f"INSERT INTO {STEPS} (workflow_id, run_id, key, seq, record) "
-    f"SELECT :w, :r, :k, COALESCE((SELECT MAX(seq) FROM {STEPS} WHERE workflow_id = :w AND run_id = :r), 0) + 1, :rec "
+    f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT :w, :r, :k, :rec "
     f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = :w AND run_id = :r AND (:o IS NULL OR owner = :o)) "
     "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
@@ -95,6 +94,10 @@ _SELECT_EVENTS = (
 )
 #: How often a reader waiting for events checks for appends made by other processes.
 POLL_SECONDS = 0.05
+
+
+class _Refused(Exception):
+    """Rolls a write transaction back: a condition checked inside it did not hold."""
 
 
 def _locked(exc: BaseException) -> bool:
@@ -127,6 +130,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
     """
 
     supports_concurrent_updates = True
+    folds_claim = True
 
     def __init__(
         self,
@@ -335,7 +339,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
     async def create_run(self, record: RunRecord) -> bool:
         row = record_row(record)
         wf, run = record.workflow_id, record.run_id
-        steps = [(wf, run, key, seq, step_json(key, step)) for seq, (key, step) in enumerate(record.steps.items(), 1)]
+        steps = [(wf, run, key, step_json(key, step)) for key, step in record.steps.items()]  # in order: seq = first-write order
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
@@ -415,11 +419,14 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
         *,
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
+        create: RunRecord | None = None,
     ) -> bool:
         text = step_json(key, record)
         step = {"w": workflow_id, "r": run_id, "k": key, "rec": text, "o": expected_owner}
         update = self._update_sql(workflow_id, run_id, changes, None, expected_owner) if changes else None
         self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
+        if create is not None:
+            return await self._create_with_step(create, step, update, events)
         if update is None and not events:
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
@@ -447,6 +454,32 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
             return True
 
         written = await self._run(lambda conn: _write(conn, tx), "save_step")
+        return self._appended(written, workflow_id, run_id) if batch else written
+
+    async def _create_with_step(
+        self, create: RunRecord, step: dict[str, Any], update: tuple[str, list[Any]] | None, events: Sequence[LoggedEvent]
+    ) -> bool:
+        """`save_step(create=)`: the run's insert (the claim of a fresh run), its first step,
+        run changes and events in one transaction; a run already there refuses it all."""
+        workflow_id, run_id = step["w"], step["r"]
+        if create.steps or (create.workflow_id, create.run_id) != (workflow_id, run_id):
+            raise StorageError("save_step(create=) takes the run's own record, without step records")
+        row = record_row(create)
+        batch = (workflow_id, run_id, *event_batch(run_id, events)) if events else None
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            if conn.execute(_INSERT_RUN, row).rowcount != 1:
+                return False
+            if conn.execute(_UPSERT_STEP, step).rowcount != 1 or (update is not None and conn.execute(*update).rowcount != 1):
+                raise _Refused  # another owner in `create` than `expected_owner`: roll the insert back
+            if batch is not None:
+                conn.execute(_INSERT_EVENTS, batch)
+            return True
+
+        try:
+            written = await self._run(lambda conn: _write(conn, tx), "save_step")
+        except _Refused:
+            return False
         return self._appended(written, workflow_id, run_id) if batch else written
 
     async def delete_steps(self, workflow_id: str, run_id: str, keys: Collection[str]) -> None:

@@ -40,7 +40,7 @@ from types import ModuleType
 from typing import Any
 
 from ..storage.base import Storage
-from . import _durability_checks, _event_log_checks, _record_checks
+from . import _claim_checks, _durability_checks, _event_log_checks, _record_checks
 from ._payload_checks import PAYLOAD_CHECKS
 from ._run_samples import WF, assert_same_run
 from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker
@@ -60,9 +60,10 @@ CHECKS: dict[str, Check] = {
     **_checks(_record_checks),
     **_checks(_durability_checks),
     **_checks(_event_log_checks),
+    **_checks(_claim_checks),
     **SCHEDULE_CHECKS,
 }
-"""Every check, by name: the records', durability's, the event log's, the schedules', the payloads'."""
+"""Every check, by name: the records', durability's, the event log's, `save_step(create=)`'s, the schedules', the payloads'."""
 
 CHECKS.update(PAYLOAD_CHECKS)
 
