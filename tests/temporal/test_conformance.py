@@ -38,6 +38,7 @@ DIFFERENT: dict[str, str] = {
     "abort-signal-wake": "it cancels 50 ms after the start: on Temporal that is before the first step's activity has run",
     "parallel-nested-suspend": "concurrent steps start in the order the worker picks their activities up (it logs the call order)",
     "foreach-suspend": "a foreach item may start when an earlier item's slot frees, before a sibling's suspension is seen",
+    "foreach-concurrency-fn": "it notes the most 30 ms items seen in flight at once; on Temporal an activity takes tens of ms to reach a worker, so fewer may overlap than the concurrency allows",
 }
 
 
