@@ -149,13 +149,17 @@ async def test_a_run_suspended_on_temporal_is_resumed_from_another_process(setup
 def _resume_elsewhere(env: dict[str, str], run_id: str) -> Any:
     """Resumes the run in a new process (the app's client side only) and returns its result's JSON."""
     code = (
-        "import asyncio, json\n"
+        "import asyncio, json, os, sys\n"
         "from tests.temporal.flows import app\n"
         "async def main():\n"
         f"    run = await app.get_workflow('approval').create_run(run_id={run_id!r})\n"
         "    result = await run.resume({'ok': True})\n"
         "    print(json.dumps(result.to_dict()))\n"
         "asyncio.run(main())\n"
+        # temporalio/sdk-python#300: the client's Rust threads can abort interpreter teardown
+        # (docs/temporal.md, "Short-lived client processes"); leave as docs tell users to.
+        "sys.stdout.flush()\n"
+        "os._exit(0)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
