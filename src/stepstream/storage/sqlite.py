@@ -40,25 +40,22 @@ from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
 from ._sql import (
-    EVENTS,
     RUN_COLUMNS,
     RUNS,
     STEPS,
-    batch_events,
     encode_changes,
-    event_batch,
-    loads,
     record_row,
     row_record,
     step_from_json,
     step_json,
 )
 from ._sql_payloads import SQLitePayloads
+from ._sqlite_events import APPEND_EVENTS, WRITE_STEP, SQLiteEvents, event_row
 from ._sqlite_schedules import SQLiteSchedules
 from ._sqlite_tx import read_tx as _read
 from ._sqlite_tx import write_tx as _write
 from ._wake import Waiters
-from .base import ALL_RUNS, EventPage, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
+from .base import ALL_RUNS, LoggedEvent, RunChanges, RunRecord, Storage, now_ms
 from .migrations import VERSION_TABLE, load_migrations
 
 T = TypeVar("T")
@@ -76,24 +73,8 @@ _UPSERT_STEP = (
     "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
 _SELECT_RUN = f"SELECT {_COLS} FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
-_SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq"
-_INSERT_EVENTS = f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) VALUES (?, ?, ?, ?, ?)"
-_APPEND_EVENTS = (
-    f"INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) SELECT ?, ?, ?, ?, ? "
-    f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = ? AND run_id = ? AND (? IS NULL OR owner = ?))"
-)
-_WRITE_STEP = (
-    "INSERT INTO stepstream_step_writes (workflow_id, run_id, key, record, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_RUN_STATUS = f"SELECT status FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
-_LOG_END = f"SELECT next_seq FROM {EVENTS} WHERE workflow_id = ? AND run_id = ? ORDER BY seq DESC LIMIT 1"
-# The batches holding offsets from `offset` on: from the one that contains it.
-_SELECT_EVENTS = (
-    f"SELECT seq, events FROM {EVENTS} WHERE workflow_id = :w AND run_id = :r AND next_seq > :o AND seq >= COALESCE("
-    f"(SELECT MAX(seq) FROM {EVENTS} WHERE workflow_id = :w AND run_id = :r AND seq <= :o), 0) ORDER BY seq LIMIT :n"
-)
-#: How often a reader waiting for events checks for appends made by other processes.
-POLL_SECONDS = 0.05
+# Step records only (TEXT keys): the table also holds the run's event batches (INTEGER keys, see _sqlite_events).
+_SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND key >= '' ORDER BY seq"
 
 
 class _Refused(Exception):
@@ -122,7 +103,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
+class SQLiteStorage(SQLiteEvents, SQLiteSchedules, SQLitePayloads, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;
@@ -377,21 +358,15 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
         if not events:
             return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
-        batch = (workflow_id, run_id, *event_batch(run_id, events))
+        batch = (workflow_id, run_id, None, *event_row(run_id, events))
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(sql, params).rowcount != 1:
                 return False
-            conn.execute(_INSERT_EVENTS, batch)
+            conn.execute(APPEND_EVENTS, batch)
             return True
 
         return self._appended(await self._run(lambda conn: _write(conn, tx), "update_run"), workflow_id, run_id)
-
-    def _appended(self, written: bool, workflow_id: str, run_id: str) -> bool:
-        """Wakes this process's readers of the run once events were committed."""
-        if written:
-            self._waiters.wake(workflow_id, run_id)
-        return written
 
     @staticmethod
     def _update_sql(
@@ -431,15 +406,15 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
-        batch = (workflow_id, run_id, *event_batch(run_id, events)) if events else None
+        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
         if update is None and batch is not None:
             # Also one statement: the view's trigger checks the run, upserts the step and
-            # appends the events (see migration 0004). It changed rows only if it wrote.
-            row = (workflow_id, run_id, key, text, expected_owner, *batch[2:])
+            # appends the events (see migration 0007). It changed rows only if it wrote.
+            row = (workflow_id, run_id, key, text, expected_owner, *batch[3:])
 
             def write(conn: sqlite3.Connection) -> bool:
                 before = conn.total_changes
-                conn.execute(_WRITE_STEP, row)
+                conn.execute(WRITE_STEP, row)
                 return conn.total_changes > before
 
             return self._appended(await self._run(write, "save_step"), workflow_id, run_id)
@@ -450,7 +425,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
             if conn.execute(_UPSERT_STEP, step).rowcount != 1:
                 return False
             if batch is not None:
-                conn.execute(_INSERT_EVENTS, batch)
+                conn.execute(APPEND_EVENTS, batch)
             return True
 
         written = await self._run(lambda conn: _write(conn, tx), "save_step")
@@ -465,7 +440,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
         if create.steps or (create.workflow_id, create.run_id) != (workflow_id, run_id):
             raise StorageError("save_step(create=) takes the run's own record, without step records")
         row = record_row(create)
-        batch = (workflow_id, run_id, *event_batch(run_id, events)) if events else None
+        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
@@ -473,7 +448,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
             if conn.execute(_UPSERT_STEP, step).rowcount != 1 or (update is not None and conn.execute(*update).rowcount != 1):
                 raise _Refused  # another owner in `create` than `expected_owner`: roll the insert back
             if batch is not None:
-                conn.execute(_INSERT_EVENTS, batch)
+                conn.execute(APPEND_EVENTS, batch)
             return True
 
         try:
@@ -523,51 +498,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
 
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         def tx(conn: sqlite3.Connection) -> bool:
-            conn.execute(f"DELETE FROM {EVENTS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             conn.execute(f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             return conn.execute(f"DELETE FROM {RUNS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id)).rowcount == 1
 
         return await self._run(lambda conn: _write(conn, tx), "delete_run")
-
-    # -- the event log -------------------------------------------------------------
-
-    async def append_events(
-        self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None
-    ) -> bool:
-        if not events:
-            return await self.read_events(workflow_id, run_id, limit=0) is not None
-        row = (workflow_id, run_id, *event_batch(run_id, events), workflow_id, run_id, expected_owner, expected_owner)
-        # One statement: the batch goes in only if the run exists (and is the caller's).
-        written = await self._run(lambda conn: conn.execute(_APPEND_EVENTS, row).rowcount == 1, "append_events")
-        return self._appended(written, workflow_id, run_id)
-
-    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
-        key = (workflow_id, run_id)
-        start = max(offset, 0)
-        args = {"w": workflow_id, "r": run_id, "o": start, "n": -1 if limit is None else max(limit, 0)}
-
-        def tx(conn: sqlite3.Connection) -> tuple[Any, int, list[Any]]:
-            row = conn.execute(_RUN_STATUS, key).fetchone()
-            if row is None:
-                return None, 0, []
-            end = conn.execute(_LOG_END, key).fetchone()
-            return row[0], end[0] if end else 0, conn.execute(_SELECT_EVENTS, args).fetchall() if args["n"] else []
-
-        status, following, rows = await self._run(lambda conn: _read(conn, tx), "read_events")
-        if status is None:
-            return None
-        events = [event for seq, text in rows for event in batch_events(seq, loads(text), start)]
-        return EventPage(status, events if limit is None else events[: max(limit, 0)], following)
-
-    async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
-        key = (workflow_id, run_id)
-
-        def has_events(conn: sqlite3.Connection) -> bool:
-            end = conn.execute(_LOG_END, key).fetchone()
-            return end is not None and end[0] > offset
-
-        async def check() -> bool:
-            return await self._run(has_events, "wait_events")
-
-        # This process's appends wake the reader at once; other processes' are seen by polling.
-        await self._waiters.wait(key, check, POLL_SECONDS)
