@@ -7,7 +7,7 @@ state, stored records, abort signal, event sinks, usage, the owner token);
 The event log: `RunExecution.emit` numbers each event and keeps it in `pending`
 until the next write of the run takes it (`RunExecution.write`), so a step's events
 commit with its record. Events that no write follows soon (a slow step's start,
-its writer output) are appended on their own after `FLUSH_SECONDS`.
+its writer output) are appended on their own within `_flush.FLUSH_SECONDS`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..events import WorkflowEvent
 from ..request_context import RequestContext
 from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges, RunRecord, Storage
+from ._flush import flush_clock
 
 if TYPE_CHECKING:
     from ..interceptors import ExecutionInterceptor
@@ -43,9 +44,6 @@ after a crash re-runs the resumed step with the resume data the caller was told 
 class Fenced(Exception):
     """A write was refused because another execution now owns the run."""
 
-
-FLUSH_SECONDS = 0.1
-"""Events no write has taken after this long are appended to the log on their own."""
 
 _UNSEEN = WorkflowEvent("", "", None)
 """What `emit` returns for an event no reader in this process gets (releasing it does nothing)."""
@@ -140,7 +138,7 @@ class RunExecution:
         self.pending: list[LoggedEvent] = []
         self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
         self._write_lock = asyncio.Lock()
-        self._flush: asyncio.TimerHandle | None = None
+        self._flush = False  # registered with the loop's flush clock (see _flush)
         #: events waiting to go to this process's readers: [event, released], in offset order
         self._outbox: deque[list[Any]] = deque()
         self._flushing: asyncio.Task[Any] | None = None
@@ -171,7 +169,7 @@ class RunExecution:
                     self.next_offset = offset + 1
                     wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
                     self.pending.append(_logged(LoggedEvent, (offset, wire)))
-                    if self._flush is None:
+                    if not self._flush:
                         self._start_flush_timer()
                 return UNSEEN
             event = WorkflowEvent(type, self.run_id, payload, from_)
@@ -205,12 +203,13 @@ class RunExecution:
         offset = self.next_offset
         self.next_offset = offset + 1
         self.pending.append(_logged(LoggedEvent, (offset, wire)))
-        if self._flush is None:
+        if not self._flush:
             self._start_flush_timer()
 
     def _start_flush_timer(self) -> None:
-        # One timer per quiet spell, not per event: writes in between take the events.
-        self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
+        # One clock per loop, not a timer per run: writes in between take the events.
+        self._flush = True
+        flush_clock(self._loop or asyncio.get_running_loop()).add(self)
 
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
         """Pushes an event to this process's readers, in offset order: an event emitted after
@@ -292,14 +291,10 @@ class RunExecution:
         self.pending[:0] = events
 
     def _start_flush(self) -> None:
-        self._flush = None
-        if not self.pending:
-            return
-        loop = asyncio.get_running_loop()
-        if self._flushing is not None and not self._flushing.done():
-            self._flush = loop.call_later(FLUSH_SECONDS, self._start_flush)  # one append at a time
-        else:
-            self._flushing = loop.create_task(self._flush_pending())
+        """Called by the flush clock: appends the pending events (one append at a time: while
+        one runs, the clock's next tick calls again)."""
+        if self.pending and (self._flushing is None or self._flushing.done()):
+            self._flushing = asyncio.get_running_loop().create_task(self._flush_pending())
 
     async def _flush_pending(self) -> None:
         try:
@@ -313,9 +308,9 @@ class RunExecution:
 
     def stop_flushing(self) -> None:
         """Ends the flush timer (the execution is over; its last write took the events)."""
-        if self._flush is not None:
-            self._flush.cancel()
-            self._flush = None
+        if self._flush:
+            self._flush = False
+            flush_clock(self._loop or asyncio.get_running_loop()).discard(self)
 
     def request_abort(self) -> None:
         """Sets the abort signal and interrupts steps waiting in an await (from any thread)."""
