@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import statistics
@@ -16,8 +17,8 @@ import pytest
 from stepstream import RunQuery
 from stepstream.errors import StorageError
 from stepstream.results import StepResult
-from stepstream.storage.base import RunRecord
-from stepstream.storage.migrations import VERSION_TABLE, latest_version
+from stepstream.storage.base import LoggedEvent, RunRecord
+from stepstream.storage.migrations import VERSION_TABLE, latest_version, load_migrations
 from stepstream.storage.sqlite import SQLiteStorage, _statements
 
 RECORD = StepResult("success", {"prompt": "p" * 200}, {"text": "o" * 200}, started_at=1, ended_at=2)
@@ -121,6 +122,50 @@ async def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
     finally:
         for s in storages:
             await s.close()
+    assert _versions(path) == list(range(1, latest_version("sqlite") + 1))
+
+
+def _database_at(path: Path, version: int) -> sqlite3.Connection:
+    """A database with stepstream's schema at `version` (an older release's file)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+    for number, _name, sql in load_migrations("sqlite")[:version]:
+        for statement in _statements(sql):
+            conn.execute(statement)
+        conn.execute(f"INSERT INTO {VERSION_TABLE} (version, applied_at) VALUES (?, 0)", (number,))
+    return conn
+
+
+async def test_a_v6_database_migrates_keeping_its_steps_and_events(tmp_path: Path) -> None:
+    """v7 moved the event log into stepstream_steps: records keep their order, events their offsets."""
+    path = tmp_path / "runs.db"
+    conn = _database_at(path, 6)
+    wire = [{"type": "workflow-step-start", "runId": "r1", "from": "WORKFLOW", "payload": {"i": i}} for i in range(3)]
+    conn.execute("INSERT INTO stepstream_runs (workflow_id, run_id, status, created_at, updated_at) VALUES ('wf', 'r1', 'running', 1, 1)")
+    for key in ("b", "a"):  # first-write order, not key order
+        conn.execute("INSERT INTO stepstream_steps (workflow_id, run_id, key, record) VALUES ('wf', 'r1', ?, ?)", (key, '{"status":"success"}'))
+    for seq, next_seq in ((0, 2), (2, 3)):
+        batch = json.dumps(wire[seq:next_seq])
+        conn.execute("INSERT INTO stepstream_events VALUES ('wf', 'r1', ?, ?, ?)", (seq, next_seq, batch))
+    conn.close()
+    storage = SQLiteStorage(path)
+    try:
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and list(loaded.steps) == ["b", "a"]
+        page = await storage.read_events("wf", "r1", 1)
+        assert page is not None and page.next_offset == 3
+        assert page.events == [LoggedEvent(1, wire[1]), LoggedEvent(2, wire[2])]
+        more = [LoggedEvent(3, {"type": "workflow-finish", "runId": "r1", "from": "WORKFLOW", "payload": {}})]
+        with pytest.raises(StorageError):
+            await storage.append_events("wf", "r1", [LoggedEvent(2, more[0].data)])
+        assert await storage.update_run("wf", "r1", {"status": "success"}, events=more)
+        page = await storage.read_events("wf", "r1")
+        assert page is not None and [e.data for e in page.events] == [*wire, more[0].data]
+        assert await storage.delete_run("wf", "r1")
+        rows = await storage._run(lambda c: c.execute("SELECT COUNT(*) FROM stepstream_steps").fetchone()[0], "test")
+        assert rows == 0, "a run's events go with it"
+    finally:
+        await storage.close()
     assert _versions(path) == list(range(1, latest_version("sqlite") + 1))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from ..results import StepResult
 from ..storage.base import LoggedEvent, RunRecord, Storage
@@ -58,6 +59,59 @@ async def check_event_log_appends_and_reads_from_an_offset(target: ContractTarge
         assert await storage.read_events(WF, "nope") is None
         assert not await storage.append_events(WF, "nope", _events(0, 1)), "appending to a missing run must be refused"
         assert await storage.read_events(WF, "nope") is None
+    finally:
+        await storage.close()
+
+
+async def check_event_log_pages_cut_batches(target: ContractTarget) -> None:
+    """Reads starting inside a batch, and limits that end inside one, return exactly the asked events."""
+    storage = await _open(target)
+    try:
+        assert await storage.create_run(RunRecord(WF, "run-1", status="running"))
+        assert await storage.append_events(WF, "run-1", _events(0, 5))
+        assert await storage.save_step(WF, "run-1", "a", StepResult("success", 1, 2), events=_events(5, 4))
+        assert await storage.update_run(WF, "run-1", {"status": "waiting"}, events=_events(9, 1))
+        for offset in range(11):
+            for limit in (None, 0, 1, 2, 3, 6, 20):
+                page = await storage.read_events(WF, "run-1", offset, limit=limit)
+                expected = _events(offset, max(10 - offset, 0))
+                assert page is not None and page.next_offset == 10, (offset, limit)
+                assert page.events == (expected if limit is None else expected[:limit]), (offset, limit)
+        # Paging through the log a few events at a time sees every event once, in order.
+        seen: list[LoggedEvent] = []
+        while True:
+            page = await storage.read_events(WF, "run-1", len(seen), limit=3)
+            assert page is not None
+            if not page.events:
+                break
+            seen += page.events
+        assert seen == _events(0, 10)
+    finally:
+        await storage.close()
+
+
+async def check_events_of_any_shape_round_trip(target: ContractTarget) -> None:
+    """Every event reads back as written, key order included: the engine's shape, another
+    `from`, another run's id, custom chunks with more, fewer or reordered keys."""
+    shapes: list[dict[str, Any]] = [
+        {"type": "workflow-step-start", "runId": "run-1", "from": "WORKFLOW", "payload": {"id": "a", "n": [1, 2.5, None]}},
+        {"type": "workflow-step-output", "runId": "run-1", "from": "USER", "payload": {"output": "ü ✓ 日本 🚀"}},
+        {"type": "workflow-step-start", "runId": "other-run", "from": "WORKFLOW", "payload": {}},
+        {"type": "custom", "payload": {"x": 1}, "from": "USER", "runId": "run-1"},
+        {"type": "custom", "runId": "run-1", "from": "USER", "payload": {"x": 1}, "extra": True},
+        {"type": "text-delta", "text": "hi", "runId": "run-1"},
+        {"type": "workflow-finish", "runId": "run-1", "from": "WORKFLOW", "payload": None},
+        {"type": "workflow-finish", "runId": "run-1", "from": "WORKFLOW", "payload": [1, {"a": "b"}]},
+    ]
+    logged = [LoggedEvent(i, data) for i, data in enumerate(shapes)]
+    storage = await _open(target)
+    try:
+        assert await storage.create_run(RunRecord(WF, "run-1", status="running"))
+        assert await storage.append_events(WF, "run-1", logged[:3])
+        assert await storage.save_step(WF, "run-1", "a", StepResult("success", 1, 2), events=logged[3:])
+        read = await _log(storage)
+        assert read == logged
+        assert [list(e.data) for e in read] == [list(d) for d in shapes], "key order must round-trip"
     finally:
         await storage.close()
 
