@@ -56,19 +56,22 @@ def event_row(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str
     dicts) takes them; anything it cannot encode goes through `dumps`."""
     first = events[0].offset
     items: list[Any] = []
-    for i, (offset, data) in enumerate(events):
-        if offset != first + i:
+    append = items.append
+    expected = first
+    for offset, data in events:
+        if offset != expected:
             raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
-        if len(data) == 4 and data.get("runId") == run_id and tuple(data) == _WIRE:
+        expected += 1
+        if data.get("runId") == run_id and len(data) == 4 and tuple(data) == _WIRE:
             source = data["from"]
-            items.append([data["type"], data["payload"]] if source == "WORKFLOW" else [data["type"], data["payload"], source])
+            append([data["type"], data["payload"]] if source == "WORKFLOW" else [data["type"], data["payload"], source])
         else:
-            items.append(data)
+            append(data)
     try:
         text = pydantic_core.to_json(items, inf_nan_mode="null").decode()
     except (pydantic_core.PydanticSerializationError, ValueError, UnicodeError):
         text = dumps(items, f"events {first}.. of run {run_id!r}") or "[]"
-    return first, first + len(events), text
+    return first, expected, text
 
 
 def row_events(run_id: str, end: int, text: str, offset: int) -> list[LoggedEvent]:
