@@ -44,6 +44,7 @@ from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._errors import rebuild_error
+from ._order import Ordering
 
 ATTEMPT = "stepstream.attempt"
 WRITE = "stepstream.write"
@@ -109,9 +110,8 @@ class TemporalHost:
         self.carrying = False
         #: the next writes may have been done by an activity that did not report back
         self.maybe_done = False
-        #: attempts in flight, by start order (a suspended one settles after those started before it)
-        self._started = 0
-        self._inflight: set[int] = set()
+        #: numbers the attempts; hands their results back in the in-process order (`_order`)
+        self.order = Ordering()
 
     def now_ms(self) -> int:
         return int(workflow.now().timestamp() * 1000)
@@ -163,9 +163,8 @@ class TemporalHost:
         }
         carrier = bool(args["ops"])
         self.carrying = self.carrying or carrier
-        number = self._started
-        self._started += 1
-        self._inflight.add(number)
+        number, args["after"], args["pending"] = self.order.begin()
+        args["number"] = number
         try:
             handle = self._start(ATTEMPT, args, self.config.step_timeout, heartbeat=True)
             # A cancel of the run cancels the activity; the step may still return its own result.
@@ -173,15 +172,15 @@ class TemporalHost:
             if not handle.done():
                 handle.cancel()
             out = await handle
-            if out.get("status") == "suspended":
-                # Concurrent steps suspend in the order they started, as in-process (where they
-                # suspend at once), not in the order their activities happened to report back.
-                await workflow.wait_condition(lambda: min(self._inflight) == number)
+            if carrier:
+                self.carrying = False
+                carrier = False
+            await self.order.reported(number, out.get("ranMs"))
         except (ActivityError, CancelledError) as exc:
             self.requeue(args["ops"])
             return self._attempt_error(exc, request)
         finally:
-            self._inflight.discard(number)
+            self.order.taken_back(number)
             if carrier:
                 self.carrying = False
         if out.get("fenced"):
