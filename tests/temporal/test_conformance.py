@@ -33,8 +33,6 @@ from .conftest import DevServer
 
 #: scenarios whose transcript differs on Temporal by design (see docs/temporal.md), with why
 DIFFERENT: dict[str, str] = {
-    "cancel-sleep": "it cancels 50 ms after the start: on Temporal that is before the first step's activity has run",
-    "abort-signal-wake": "it cancels 50 ms after the start: on Temporal that is before the first step's activity has run",
     "foreach-concurrency-fn": "it notes the most 30 ms items seen in flight at once; on Temporal an activity takes tens of ms to reach a worker, so fewer may overlap than the concurrency allows",
 }
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from ..engine._lifecycle import call_on_finish
 from ..engine._plan import ExecutionPlan
@@ -41,6 +41,9 @@ CANCEL = "stepstream.cancel"
 """The signal that cancels a run's live execution."""
 
 _TAIL_WAIT = 1.0
+
+START_WAIT = 5.0
+"""How long a cancel waits for a run being started to have a running Temporal execution."""
 
 
 def with_converter(client: Client, storage: Storage) -> Client:
@@ -127,16 +130,16 @@ class TemporalExecutor:
     ) -> WorkflowResult:
         """Starts the execution on Temporal and waits for it (`Run._drive`'s hook)."""
         wf = run.workflow
-        client = await self.client(wf.storage)
+        key = (wf.id, run.run_id)
+        self._driving[key] = None  # a cancel from now on is signaled once the execution starts
         args = {"plan": plan.to_dict(), "resourceId": run.resource_id, "config": self.config(), "taskQueue": self.task_queue}
         run.status = "running"
         run._idle.clear()
-        key = (wf.id, run.run_id)
-        self._driving[key] = None
         traced = open_execution(run, plan, input_data, rc, tracing_options)  # the run span is current while it starts
         if traced is not None and traced.trace is not None:
             args["trace"] = {"traceId": traced.trace[0], "spanId": traced.trace[1]}
         try:
+            client = await self.client(wf.storage)
             handle = await client.start_workflow(
                 WORKFLOW,
                 args,
@@ -175,27 +178,44 @@ class TemporalExecutor:
 
     async def cancel(self, run: Run) -> bool:
         """Cancels the run's live Temporal execution (`Run.cancel`'s hook); False if there is none
-        (a suspended run, or one whose execution has not started), so storage marks it canceled."""
+        (a suspended run, or one never started), so storage marks it canceled.
+
+        A run being started (its claim or its Temporal start under way, here or in another
+        process) gets the cancel once its execution runs: within `START_WAIT` seconds, else
+        storage marks it canceled and the execution, if it comes, stops at its first write."""
         wf = run.workflow
         key = (wf.id, run.run_id)
-        if key in self._driving:  # this process drives it: cancel its execution (once started)
-            handle = self._driving[key]
-            self._cancels.add(key)
-            if handle is not None:
-                await handle.signal(CANCEL)
-            return True
-        record = await wf.storage.load_run(wf.id, run.run_id)
-        if record is None or record.status not in ("running", "waiting"):
-            return False
-        client = await self.client(wf.storage)
-        handle = client.get_workflow_handle(temporal_id(wf.id, run.run_id, record.owner))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_WAIT
+        while True:
+            if key in self._driving:  # this process drives it: cancel its execution (once started)
+                handle = self._driving[key]
+                self._cancels.add(key)
+                if handle is not None:
+                    await handle.signal(CANCEL)
+                return True
+            record = await wf.storage.load_run(wf.id, run.run_id)
+            if record is not None and record.status not in ("running", "waiting"):
+                return False
+            signaled = await self._signal(wf.storage, temporal_id(wf.id, run.run_id, record.owner)) if record is not None else None
+            if signaled is not None:
+                return signaled
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.02)  # no record yet (its insert is under way) or no execution yet
+
+    async def _signal(self, storage: Storage, workflow_id: str) -> bool | None:
+        """Signals the cancel to Temporal workflow `workflow_id`; False if it is not running,
+        None if there is no such workflow (yet)."""
+        client = await self.client(storage)
+        handle = client.get_workflow_handle(workflow_id)
         try:
             description = await handle.describe()
             if description.status is None or description.status.name != "RUNNING":
                 return False
             await handle.signal(CANCEL)
-        except RPCError:
-            return False
+        except RPCError as exc:
+            return None if exc.status == RPCStatusCode.NOT_FOUND else False
         return True
 
     async def _settle(self, run: Run, out: dict[str, Any], input_data: Any, rc: RequestContext, opts: _Options) -> WorkflowResult:
