@@ -95,9 +95,8 @@ class TemporalExecutor:
         self.max_attempts = max_attempts
         self.local_steps = local_steps
         self._clients: dict[int, Client] = {}
-        #: runs this process drives now: (workflow id, run id) -> their handle (None: starting)
-        self._driving: dict[tuple[str, str], Any] = {}
-        self._cancels: set[tuple[str, str]] = set()
+        #: runs this process drives now: (workflow id, run id) -> the execution driven
+        self._driving: dict[tuple[str, str], _Drive] = {}
 
     def __repr__(self) -> str:
         return f"TemporalExecutor(task_queue={self.task_queue!r})"
@@ -131,7 +130,10 @@ class TemporalExecutor:
         """Starts the execution on Temporal and waits for it (`Run._drive`'s hook)."""
         wf = run.workflow
         key = (wf.id, run.run_id)
-        self._driving[key] = None  # a cancel from now on is signaled once the execution starts
+        previous = self._driving.get(key)
+        if previous is not None and previous.tail is not None:
+            previous.tail.end = plan.next_offset  # it is settling: what follows is this execution's
+        drive = self._driving[key] = _Drive()  # a cancel from now on is signaled once the execution starts
         args = {"plan": plan.to_dict(), "resourceId": run.resource_id, "config": self.config(), "taskQueue": self.task_queue}
         run.status = "running"
         run._idle.clear()
@@ -147,10 +149,10 @@ class TemporalExecutor:
                 task_queue=self.task_queue,
                 result_type=dict,
             )
-            self._driving[key] = handle
-            if key in self._cancels:  # canceled while it was starting
+            drive.handle = handle
+            if drive.canceled:  # canceled while it was starting
                 await handle.signal(CANCEL)
-            tail = _Tail(run, plan.next_offset) if run._sinks and wf.storage.keeps_events else None
+            tail = drive.tail = _Tail(run, plan.next_offset) if run._sinks and wf.storage.keeps_events else None
             following = asyncio.ensure_future(tail.follow()) if tail is not None else None
             try:
                 out = await handle.result()
@@ -172,8 +174,8 @@ class TemporalExecutor:
         finally:
             if traced is not None:  # the execution did not settle here (an error)
                 close_execution(traced, "failed", None, None, None)
-            self._driving.pop(key, None)
-            self._cancels.discard(key)
+            if self._driving.get(key) is drive:
+                del self._driving[key]
             run._idle.set()
 
     async def cancel(self, run: Run) -> bool:
@@ -188,11 +190,11 @@ class TemporalExecutor:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_WAIT
         while True:
-            if key in self._driving:  # this process drives it: cancel its execution (once started)
-                handle = self._driving[key]
-                self._cancels.add(key)
-                if handle is not None:
-                    await handle.signal(CANCEL)
+            drive = self._driving.get(key)
+            if drive is not None:  # this process drives it: cancel its execution (once started)
+                drive.canceled = True
+                if drive.handle is not None:
+                    await drive.handle.signal(CANCEL)
                 return True
             record = await wf.storage.load_run(wf.id, run.run_id)
             if record is not None and record.status not in ("running", "waiting"):
@@ -273,17 +275,35 @@ class _Finished:
         self.request_context = rc
 
 
+class _Drive:
+    """One execution this process drives: its handle once started, a cancel sent meanwhile,
+    and the tail that follows its events."""
+
+    __slots__ = ("canceled", "handle", "tail")
+
+    def __init__(self) -> None:
+        self.handle: Any = None
+        self.canceled = False
+        self.tail: _Tail | None = None
+
+
 class _Tail:
-    """Pushes a run's logged events to this process's readers as the worker writes them."""
+    """Pushes a run's logged events to this process's readers as the worker writes them,
+    up to `end` once known: the events from there on are the next execution's (a resume
+    started while this one settles), which its own tail pushes."""
 
     def __init__(self, run: Run, offset: int):
         self.run = run
         self.offset = offset
+        self.end: int | None = None
 
     async def read(self) -> bool:
         """Pushes the events logged from `offset` on (one page); True if there were any."""
         run = self.run
-        page = await run.workflow.storage.read_events(run.workflow_id, run.run_id, self.offset, 500)
+        limit = 500 if self.end is None else min(500, self.end - self.offset)
+        if limit <= 0:
+            return False
+        page = await run.workflow.storage.read_events(run.workflow_id, run.run_id, self.offset, limit)
         if page is None or not page.events:
             return False
         for logged in page.events:
