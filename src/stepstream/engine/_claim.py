@@ -17,7 +17,7 @@ from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, Stor
 from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, WorkflowResult
 from ..step import Step
-from ..storage.base import RunChanges, RunRecord
+from ..storage.base import RunChanges, RunRecord, Storage
 from ..types import TERMINAL_STATUSES
 from ._lifecycle import call_on_start
 from ._local import LocalExecutor, default_executor
@@ -84,7 +84,16 @@ async def claim_start(
             if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
                 offset = await log_end(run)
                 return execution(
-                    run, input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset
+                    run,
+                    input_data,
+                    state,
+                    rc,
+                    {},
+                    tracing_options=tracing_options,
+                    canceled=True,
+                    owner=owner,
+                    opts=opts,
+                    next_offset=offset,
                 )
         if stored is not None:
             err = RunStateError(
@@ -218,14 +227,23 @@ async def _load_settled(run: Run) -> RunRecord | None:
     """The stored run, waiting briefly while another execution is still writing it."""
     if run._active is not None:
         await run._idle.wait()
-    storage = run.workflow.storage
-    record = await storage.load_run(run.workflow_id, run.run_id)
+    record = await _load_for_walk(run)
     waited = 0.0
     while record is not None and record.status in ("running", "pending") and waited < _POLL_BUDGET and record.steps:
         await asyncio.sleep(_POLL_SECONDS)
         waited += _POLL_SECONDS
-        record = await storage.load_run(run.workflow_id, run.run_id)
+        record = await _load_for_walk(run)
     return record
+
+
+async def _load_for_walk(run: Run) -> RunRecord | None:
+    """The stored run as the walk needs it: foreach records thin (without their item entries,
+    which the foreach reads one by one, see `storage._items`) when this process walks it."""
+    wf = run.workflow
+    storage = wf.storage
+    if isinstance(storage, Storage) and storage.supports_items and isinstance(wf.executor or default_executor(), LocalExecutor):
+        return await storage.load_run_thin(wf.id, run.run_id)
+    return await storage.load_run(wf.id, run.run_id)
 
 
 def merge_context(stored: dict[str, Any], given: Mapping[str, Any] | RequestContext | None) -> RequestContext:

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
+from ._items import ITEMS, PostgresItems
 from ._postgres_schedules import PostgresSchedules
 from ._sql import (
     EVENTS,
@@ -80,10 +81,7 @@ _LOAD_RUN = (
 )
 
 # The events of a write, one row, inserted FROM the CTE that proves the write happened (`{src}`).
-_LOG_EVENTS = (
-    f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) "
-    "SELECT %s, %s, %s, %s, %s::json FROM {src})"
-)
+_LOG_EVENTS = f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) SELECT %s, %s, %s, %s, %s::json FROM {{src}})"
 _LOG_END = f"(SELECT e.next_seq FROM {EVENTS} e WHERE e.workflow_id = %(w)s AND e.run_id = %(r)s ORDER BY e.seq DESC LIMIT 1)"
 # One statement, one snapshot: the status, the log's end, and the batches holding offsets from %(o)s on.
 _READ_EVENTS = (
@@ -113,7 +111,7 @@ def _describe(dsn: str, schema: str | None) -> str:
     return f"{where} schema {schema}" if schema else where
 
 
-class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
+class PostgresStorage(PostgresItems, PostgresSchedules, PostgresPayloads, Storage):
     """Runs in PostgreSQL, one row per run and one per step.
 
     `schema` puts the tables in that schema (created if missing) instead of the
@@ -198,9 +196,7 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
         database, connection refused), which StorageError then carries."""
         try:
             conn = await asyncio.wait_for(
-                psycopg.AsyncConnection.connect(
-                    self._conninfo(), autocommit=True, connect_timeout=max(2, math.ceil(self.connect_timeout))
-                ),
+                psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True, connect_timeout=max(2, math.ceil(self.connect_timeout))),
                 self.connect_timeout,
             )
         except psycopg.Error as exc:
@@ -294,7 +290,7 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
 
         return await self._run("create_run", fn)
 
-    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
         async def fn(conn: Conn) -> Any:
             return await (await conn.execute(_LOAD_RUN, (workflow_id, run_id))).fetchone()
 
@@ -398,7 +394,12 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
         return self._appended(await self._run("save_step", fn), workflow_id, run_id, events)
 
     async def _create_with_step(
-        self, create: RunRecord, ids: tuple[str, str, str, str], changes: RunChanges | None, owner: str | None, events: Sequence[LoggedEvent]
+        self,
+        create: RunRecord,
+        ids: tuple[str, str, str, str],
+        changes: RunChanges | None,
+        owner: str | None,
+        events: Sequence[LoggedEvent],
     ) -> bool:
         """`save_step(create=)`: one statement inserts the run (with `changes` applied), its
         first step and the events; a run already there (ON CONFLICT) makes it write nothing."""
@@ -430,10 +431,15 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
             return
 
         async def fn(conn: Conn) -> None:
-            await conn.execute(
-                f"DELETE FROM {STEPS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
-                (workflow_id, run_id, key_list),
-            )
+            async with conn.transaction():
+                await conn.execute(
+                    f"DELETE FROM {STEPS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
+                    (workflow_id, run_id, key_list),
+                )
+                await conn.execute(
+                    f"DELETE FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
+                    (workflow_id, run_id, key_list),
+                )
 
         await self._run("delete_steps", fn)
 
@@ -539,7 +545,9 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
 
     async def _listen_loop(self, ready: asyncio.Future[bool]) -> None:
         try:
-            conn = await psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True, connect_timeout=max(int(self.connect_timeout), 1))
+            conn = await psycopg.AsyncConnection.connect(
+                self._conninfo(), autocommit=True, connect_timeout=max(int(self.connect_timeout), 1)
+            )
         except psycopg.Error:
             ready.set_result(False)
             return
