@@ -121,6 +121,15 @@ class RunExecution:
         self.rc_version = request_context._version
         self.state_dirty = False
         self.stored_labels: dict[str, Any] = {}
+        #: where the walk's effects go (set by the executor before the walk starts)
+        self.host: Host = None  # type: ignore[assignment]
+        #: the loop the walk runs on (None when a test drives the walk without one)
+        self._loop: asyncio.AbstractEventLoop | None = _running_loop()
+        self._thread = threading.get_ident()
+        self._init_writes(storage)
+
+    def _init_writes(self, storage: Storage) -> None:
+        """What the execution's writes to storage and its event log keep."""
         #: the last top-level step's record, written with the run's final status
         self.defer_last: str | None = None
         self.deferred: tuple[str, StepResult] | None = None
@@ -144,11 +153,6 @@ class RunExecution:
         #: events waiting to go to this process's readers: [event, released], in offset order
         self._outbox: deque[list[Any]] = deque()
         self._flushing: asyncio.Task[Any] | None = None
-        #: where the walk's effects go (set by the executor before the walk starts)
-        self.host: Host = None  # type: ignore[assignment]
-        #: the loop the walk runs on (None when a test drives the walk without one)
-        self._loop: asyncio.AbstractEventLoop | None = _running_loop()
-        self._thread = threading.get_ident()
 
     @property
     def emitting(self) -> bool:

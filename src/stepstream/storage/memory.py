@@ -6,8 +6,6 @@ import copy
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from pydantic_core import PydanticSerializationError, from_json, to_json
-
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
@@ -31,21 +29,10 @@ def _copied(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _packed(data: dict[str, Any]) -> bytes | dict[str, Any]:
-    """An event's wire JSON as the log keeps it: bytes (kept as given if it is not JSON)."""
-    try:
-        return to_json(data)
-    except (PydanticSerializationError, ValueError):
-        return data
-
-
-def _unpacked(entry: bytes | dict[str, Any]) -> dict[str, Any]:
-    return from_json(entry) if type(entry) is bytes else entry  # type: ignore[return-value]
-
-
 class InMemoryStorage(Storage):
     """Keeps runs in a dict. Step records and logged events are stored by reference:
-    the engine never mutates them once saved, so no copy is needed on the hot path.
+    the engine never mutates them once saved, so no copy is needed on the hot path
+    (a reader of the log gets copies, so it cannot change what others read).
     Readers waiting for events are woken in-process."""
 
     shared = False
@@ -194,7 +181,7 @@ class InMemoryStorage(Storage):
                     f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
                     f"(the log holds {len(log)} events); nothing was written"
                 )
-        log.extend([_packed(event[1]) for event in events])
+        log.extend([event[1] for event in events])
         self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
@@ -213,7 +200,7 @@ class InMemoryStorage(Storage):
         log = self._events.get((workflow_id, run_id), [])
         start = max(offset, 0)
         end = len(log) if limit is None else min(len(log), start + max(limit, 0))
-        return EventPage(run.status, [LoggedEvent(i, _unpacked(log[i])) for i in range(start, end)], len(log))
+        return EventPage(run.status, [LoggedEvent(i, _copied(log[i])) for i in range(start, end)], len(log))
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
         key = (workflow_id, run_id)

@@ -63,6 +63,17 @@ def _as_step(workflow_id: str, value: Any, where: str) -> Step:
     return value
 
 
+def _retry_config(workflow_id: str, retry_config: RetryConfig | None) -> tuple[int, float]:
+    """The workflow's `retry_config` as (attempts, delay in ms), checked."""
+    retry = dict(retry_config or {})
+    attempts, delay = retry.get("attempts", 0), retry.get("delay", 0)
+    if not isinstance(attempts, int) or attempts < 0:
+        raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: retry_config['attempts'] must be a non-negative int")
+    if not isinstance(delay, (int, float)) or delay < 0:
+        raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: retry_config['delay'] must be a non-negative number of ms")
+    return attempts, delay
+
+
 class Workflow(Step):
     """A flow of steps. A committed workflow is also a step, so it can be nested."""
 
@@ -96,12 +107,7 @@ class Workflow(Step):
         unknown = set(opts) - _OPTION_KEYS
         if unknown:
             raise WorkflowDefinitionError(f"Workflow {id!r}: unknown options {sorted(unknown)}; known: {sorted(_OPTION_KEYS)}")
-        retry = dict(retry_config or {})
-        attempts, delay = retry.get("attempts", 0), retry.get("delay", 0)
-        if not isinstance(attempts, int) or attempts < 0:
-            raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['attempts'] must be a non-negative int")
-        if not isinstance(delay, (int, float)) or delay < 0:
-            raise WorkflowDefinitionError(f"Workflow {id!r}: retry_config['delay'] must be a non-negative number of ms")
+        attempts, delay = _retry_config(id, retry_config)
         try:
             self.tracing_policy: TracingPolicy | None = check_tracing_policy(opts.get("tracing_policy"), f"Workflow {id!r}")
         except ValueError as exc:
