@@ -220,6 +220,7 @@ async def claim_resume(
         tracing_context=record.tracing_context,
         opts=opts,
         next_offset=await log_end(run),
+        json_input=record.input,
     )
 
 
@@ -406,14 +407,16 @@ def execution(
     opts: _Options | None = None,
     next_offset: int = 0,
     claim: RunRecord | None = None,
+    json_input: Any = None,
 ) -> Claimed:
     """The plan a claim made (see `_plan.ExecutionPlan`), and its drive, not started;
-    `claim` is the run's insert, deferred to its first write."""
+    `claim` is the run's insert, deferred to its first write; `json_input`, the input in
+    stored form when the claim read it (not converted again: a large input costs O(size))."""
     opts = opts or _Options()
     plan = ExecutionPlan(
         workflow_id=run.workflow_id,
         run_id=run.run_id,
-        input=to_json(input_data),
+        input=json_input if json_input is not None else to_json(input_data),
         state=dict(state),
         request_context=rc.all,
         records=dict(records),

@@ -354,9 +354,9 @@ class _Foreach:
                 data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
             common["suspended_at"] = now
             self.first_payload = first_payload
-            return StepResult("suspended", items, suspend_payload=data, **common), "suspended", None
+            return _ready(StepResult("suspended", items, suspend_payload=data, **common)), "suspended", None
         output = [(self.outs.get(i) or {}).get("output") for i in range(len(items))]
-        return StepResult("success", items, output, ended_at=now, **common), "success", output
+        return _ready(StepResult("success", items, output, ended_at=now, **common)), "success", output
 
     async def _result_event(self, record: StepResult, status: str, result: Any) -> WorkflowEvent | None:
         """The foreach's closing event, held until its record is stored. As in Mastra: a success
@@ -389,6 +389,13 @@ class _Foreach:
         await ex.save(self.key, record, ex._record_event(self.name, host.new_call_id(), record, "failed"))
         ex.error = error
         return "failed", error
+
+
+def _ready(record: StepResult) -> StepResult:
+    """The record, marked as holding JSON values only: the items, entries, outputs and resume
+    data a foreach keeps are all in stored form (storage still converts anything that is not)."""
+    record.json_ready = True
+    return record
 
 
 async def resolve_concurrency(ex: LevelWalk, node: ForeachNode, items: list[Any]) -> int:
