@@ -16,7 +16,6 @@ Elsewhere the record carries every item's entry (`foreachOutput`), as Mastra's d
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
@@ -26,7 +25,19 @@ from ..results import StepResult
 from ..workflow.builder import Workflow, concurrency_value
 from . import _intercept as intercept
 from ._context import EngineStepContext
-from ._foreach_items import SUCCESSES_ONLY, ItemLog, ThinView, entry_json, item_host, item_record, letter, positions, thin_meta
+from ._foreach_items import (
+    SUCCESSES_ONLY,
+    ItemLog,
+    ThinView,
+    earlier_view,
+    entry_json,
+    item_host,
+    item_record,
+    letter,
+    positions,
+    remember,
+    thin_meta,
+)
 from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
@@ -78,6 +89,8 @@ class _Foreach:
         self.call_id = ""
         self.log: ItemLog | None = None
         self.first_payload: Any = None  # the first suspended item's suspend payload
+        self.written: dict[int, Any] = {}  # entries this execution stored
+        self.replaced = False  # ... after dropping every stored one
 
     # -- the run ----------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:
@@ -273,8 +286,10 @@ class _Foreach:
         entries = {i: self.entry(i) for i in sorted(indexes) if i in self.outs or i in self.stored}
         if not await self.store.save_items(self.key, entries, self.replace):
             raise Fenced
+        self.replaced = self.replaced or self.replace
         self.replace = False
         self.changed -= indexes
+        self.written.update(entries)
 
     def meta_entries(self, codes: bytes | None = None) -> dict[str, Any]:
         """The meta that stands for the entries: thin (letters) or inline (`foreachOutput`)."""
@@ -303,11 +318,20 @@ class _Foreach:
         if status == "failed":
             ex.error = result
         await ex.save(self.key, record, await self._result_event(record, status, result))
+        if status in ("suspended", "failed") and self.store is not None and not ex.prefix:
+            self._show(record)
         if status == "suspended":
             payload = record.suspend_payload
             ex._register_suspended(self.key, payload, payload[META]["resumeLabels"])
             return "suspended", None
         return status, result
+
+    def _show(self, record: StepResult) -> None:
+        """The record as the run's result shows it, when this process knows every entry: all were
+        stored here, or an earlier view showed the record this execution started from."""
+        base = None if self.replaced else earlier_view(self.ex, self.key, self.prev)
+        if self.replaced or base is not None:
+            self.ex.steps[self.key] = remember(self.ex, self.key, ThinView.of(record, base=base, patch=self.written))
 
     async def _load_outputs(self) -> None:
         """Every item succeeded: the outputs of those kept in storage are read (once, at the end)."""
@@ -378,7 +402,7 @@ class _Foreach:
             }
             return rs.emit(STEP_SUSPENDED, {**head, **suspended}, deliver=False)
         if status == "failed" and self.store is not None:
-            record = ThinView.of(record, json.dumps({str(i): e for i, e in (await self.store.load_items(self.key)).items()}))
+            record = ThinView.of(record, patch=await self.store.load_items(self.key))
         return ex._record_event(self.name, self.call_id, record, status)
 
     async def _failed_at_start(self, items: Any, error: Exception) -> tuple[str, Any]:

@@ -4,6 +4,7 @@ persists finished items as they finish, and the result's view of a thin record."
 from __future__ import annotations
 
 import json
+import weakref
 from typing import TYPE_CHECKING, Any, cast
 
 from .._schema import to_json
@@ -117,30 +118,54 @@ SUCCESSES_ONLY = bytes.maketrans(LETTERS.replace(b"S", b""), b"." * (len(LETTERS
 
 class ThinView(StepResult):
     """A thin foreach record as a run's result shows it: every item's entry back in
-    `foreachOutput`, parsed from the stored entries' JSON text when first looked at."""
+    `foreachOutput`, built when first looked at from the stored entries (one JSON text
+    read after the foreach settled) or, when this process showed the same foreach before
+    and nobody changed it since, from that view's entries and the items this execution
+    changed (`VIEWS`): then nothing is read at all."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("__weakref__", "_known", "_map", "_patch", "_raw", "thin")
 
-    _entries: str | None
+    thin: Any  # the record's thin suspend payload, as stored
+    _raw: str | None  # the stored entries' JSON text (`{"0": entry, ...}`), not parsed yet
+    _known: dict[int, Any] | None  # entries an earlier view built (shared, never changed)
+    _patch: dict[int, Any]  # entries changed since `_raw` / `_known`
+    _map: dict[int, Any] | None  # every entry, once built
 
     @classmethod
-    def of(cls, record: StepResult, entries: str) -> ThinView:
+    def of(
+        cls, record: StepResult, *, raw: str | None = None, base: ThinView | None = None, patch: dict[int, Any] | None = None
+    ) -> ThinView:
         view = cls.__new__(cls)
-        view._entries = None
+        view._map = None
+        view.thin = None
         for name in StepResult.__slots__:
             setattr(view, name, getattr(record, name))
-        view._entries = entries
+        view.thin = record.suspend_payload
+        view._raw, view._known, view._patch = raw, None, dict(patch or {})
+        if base is not None:
+            if base._map is not None:
+                view._known = base._map
+            else:
+                view._raw, view._known, view._patch = base._raw, base._known, {**base._patch, **view._patch}
         return view
+
+    def shows(self, record: StepResult) -> bool:
+        """True when `record` (as stored) is the record this view was built from."""
+        return self.thin == record.suspend_payload and self.suspended_at == record.suspended_at
+
+    def entries(self) -> dict[int, Any]:
+        if self._map is None:
+            built = {int(i): e for i, e in json.loads(self._raw).items()} if self._raw is not None else dict(self._known or {})
+            built.update(self._patch)
+            self._map, self._raw, self._known, self._patch = built, None, None, {}
+        return self._map
 
     @property
     def suspend_payload(self) -> Any:
         raw = _PAYLOAD.__get__(self)
-        text = self._entries
-        if text is not None:
-            self._entries = None
-            if thin_of(raw) is not None:
-                raw = with_entries(raw, {int(i): e for i, e in json.loads(text).items()})
-                _PAYLOAD.__set__(self, raw)
+        if self.thin is not None and raw is self.thin:
+            raw = with_entries(raw, self.entries())
+            _PAYLOAD.__set__(self, raw)
         return raw
 
     @suspend_payload.setter
@@ -150,6 +175,21 @@ class ThinView(StepResult):
 
 _PAYLOAD = StepResult.__dict__["suspend_payload"]
 
+#: the last view of each thin foreach this process showed, by (workflow id, run id, key)
+VIEWS: weakref.WeakValueDictionary[tuple[str, str, str], ThinView] = weakref.WeakValueDictionary()
+
+
+def earlier_view(ex: LevelWalk, key: str, record: StepResult | None) -> ThinView | None:
+    """The view this process last showed of the foreach at `key`, if `record` (the stored
+    record an execution started from) is still what it showed."""
+    view = VIEWS.get((ex.rs.workflow_id, ex.rs.run_id, ex.prefix + key))
+    return view if view is not None and record is not None and view.shows(record) else None
+
+
+def remember(ex: LevelWalk, key: str, view: ThinView) -> ThinView:
+    VIEWS[(ex.rs.workflow_id, ex.rs.run_id, ex.prefix + key)] = view
+    return view
+
 
 async def show_items(ex: LevelWalk) -> None:
     """The walk's top-level thin foreach records, as the run's result shows them (`ThinView`)."""
@@ -158,4 +198,6 @@ async def show_items(ex: LevelWalk) -> None:
         return
     for key, record in list(ex.steps.items()):
         if not isinstance(record, ThinView) and thin_of(record.suspend_payload) is not None:
-            ex.steps[key] = ThinView.of(record, await host.load_items_json(ex.prefix + key))
+            base = earlier_view(ex, key, record)
+            raw = None if base is not None else await host.load_items_json(ex.prefix + key)
+            ex.steps[key] = remember(ex, key, ThinView.of(record, raw=raw, base=base))
