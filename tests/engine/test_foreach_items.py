@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from stepstream import StepContext, create_step, create_workflow
+from stepstream.engine._foreach_items import VIEWS
 from stepstream.storage import SQLiteStorage
 
 W = 30
@@ -39,6 +40,7 @@ class Spy(SQLiteStorage):
         self.supports_items = items
         self.written: list[set[int]] = []
         self.read: list[list[int] | None] = []
+        self.read_all = 0
 
     async def save_items(self, workflow_id: str, run_id: str, key: str, entries: Mapping[int, Any], **kw: Any) -> bool:
         self.written.append(set(entries))
@@ -47,6 +49,10 @@ class Spy(SQLiteStorage):
     async def load_items(self, workflow_id: str, run_id: str, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
         self.read.append(None if indexes is None else sorted(indexes))
         return await super().load_items(workflow_id, run_id, key, indexes)
+
+    async def load_items_json(self, workflow_id: str, run_id: str, key: str) -> str:
+        self.read_all += 1
+        return await super().load_items_json(workflow_id, run_id, key)
 
 
 def _workflow(storage: SQLiteStorage) -> Any:
@@ -119,3 +125,31 @@ async def test_a_record_with_its_entries_inline_resumes_and_is_stored_thin(tmp_p
     done = await again.resume(resume_data={"add": 1})
     assert done.result == [V(n=i + (5 if i == 2 else 1)) for i in range(W)]
     await after.close()
+
+
+async def test_the_result_shows_every_entry_without_reading_them_while_this_process_holds_them(tmp_path: Path) -> None:
+    """Resumed item by item, the result's entries come from the previous result and the items
+    the resume stored; after another instance resumed the run, they are read again."""
+    path = tmp_path / "runs.db"
+    storage = Spy(path)
+    run = await _workflow(storage).create_run()
+    await run.start(input_data=[{"n": i} for i in range(W)])
+    first = await run.resume(for_each_index=4, resume_data={"add": 1})
+    second = await run.resume(for_each_index=9, resume_data={"add": 2})
+    assert storage.read_all == 0
+    stored = await storage.load_run("each-items", run.run_id)
+    assert stored is not None
+    assert second.steps["ask"] == stored.steps["ask"]
+    assert [e["status"] for e in first.steps["ask"].suspend_payload["__workflow_meta"]["foreachOutput"]].count("success") == 1
+
+    held = VIEWS[("each-items", run.run_id, "ask")]
+    other = Spy(path)
+    elsewhere = await _workflow(other).create_run(run.run_id)
+    await elsewhere.resume(for_each_index=11, resume_data={"add": 3})
+    VIEWS[("each-items", run.run_id, "ask")] = held  # as if that resume ran in another process
+    third = await run.resume(for_each_index=12, resume_data={"add": 4})
+    assert storage.read_all == 1  # the view it held no longer shows the stored record
+    entries = third.steps["ask"].suspend_payload["__workflow_meta"]["foreachOutput"]
+    assert [i for i, e in enumerate(entries) if e["status"] == "success"] == [4, 9, 11, 12]
+    await other.close()
+    await storage.close()
