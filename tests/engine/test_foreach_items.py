@@ -78,7 +78,7 @@ async def test_resuming_one_item_reads_and_writes_that_item_only(tmp_path: Path)
     result = await run.resume(for_each_index=7, resume_data={"add": 100})
     assert result.status == "suspended"
     assert storage.written == [{7}]
-    assert storage.read == [[7], [0]]  # the resumed item, then the first one still suspended
+    assert storage.read == [[0, 7]]  # the resumed item and the first one that stays suspended, in one read
     stored = _stored_record(tmp_path / "runs.db", run.run_id)
     meta = stored["suspendPayload"]["__workflow_meta"]
     assert "foreachOutput" not in meta

@@ -168,10 +168,19 @@ class _Foreach:
 
     async def _load_queued(self) -> None:
         """Reads the stored entries the queued items need (a thin record's): a suspended item's
-        suspend payload. An item found finished (stored just before a crash) is kept, not run."""
+        suspend payload; with them, in the same read, the first item that stays suspended
+        (the record shows its payload). An item found finished (stored just before a crash)
+        is kept, not run."""
         if self.store is None or self.replace or not self.queue:
             return
-        wanted = [i for i in self.queue if self.codes[i] == ord("s")] if not self.interrupted else self.queue
+        wanted = [i for i in self.queue if self.codes[i] == ord("s")] if not self.interrupted else list(self.queue)
+        target = self.target
+        if target is not None and target.foreach_index is not None:
+            first = self.codes.find(b"s")
+            if first == target.foreach_index:
+                first = self.codes.find(b"s", first + 1)
+            if first >= 0:
+                wanted.append(first)
         if not wanted:
             return
         for i, entry in (await self.store.load_items(self.key, wanted)).items():
