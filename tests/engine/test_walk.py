@@ -43,9 +43,7 @@ class FakeHost:
 
     async def attempt(self, request: AttemptRequest) -> _Attempt:
         self.commands.append(("attempt", request.path, request.value, request.retry_count))
-        ctx: StepContext[Any, Any] = EngineStepContext(
-            request.ex, request.step, request.key, request.value, retry_count=request.retry_count
-        )
+        ctx: StepContext[Any, Any] = EngineStepContext(request.ex, request.step, request.key, request.value, retry_count=request.retry_count)
         try:
             out = request.step.execute(ctx)
         except Exception as exc:

@@ -234,9 +234,7 @@ class LocalHost:
         rs = self.rs
         storage = rs.storage
         return await rs.write(
-            lambda events: storage.save_step(
-                rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events, **rs.take_claim()
-            ),
+            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events, **rs.take_claim()),
             carries_claim=True,
         )
 

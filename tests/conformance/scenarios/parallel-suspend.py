@@ -1,6 +1,5 @@
 """Two parallel branches both suspend; resuming one leaves the run suspended on the other,
 resuming the other completes the block with outputs keyed by step id."""
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,4 @@
 """A tool as a step: schemas from the function's signature; a tool that suspends through its context, resumed."""
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
