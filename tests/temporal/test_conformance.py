@@ -33,11 +33,6 @@ from .conftest import DevServer
 
 #: scenarios whose transcript differs on Temporal by design (see docs/temporal.md), with why
 DIFFERENT: dict[str, str] = {
-    "state-snapshot": "a step on Temporal sees the state as it was when its activity started, not a parallel sibling's later update",
-    "cancel-sleep": "it cancels 50 ms after the start: on Temporal that is before the first step's activity has run",
-    "abort-signal-wake": "it cancels 50 ms after the start: on Temporal that is before the first step's activity has run",
-    "parallel-nested-suspend": "concurrent steps start in the order the worker picks their activities up (it logs the call order)",
-    "foreach-suspend": "a foreach item may start when an earlier item's slot frees, before a sibling's suspension is seen",
     "foreach-concurrency-fn": "it notes the most 30 ms items seen in flight at once; on Temporal an activity takes tens of ms to reach a worker, so fewer may overlap than the concurrency allows",
 }
 

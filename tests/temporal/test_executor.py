@@ -117,6 +117,24 @@ async def test_cancel_interrupts_the_running_step_and_ends_the_execution(app: St
     assert stored is not None and stored.status == "canceled"
 
 
+async def test_a_cancel_right_after_the_start_lands_in_the_running_step(app: Stepstream, tmp_path: Path) -> None:
+    """Sent once the run is claimed, while its Temporal execution is starting, the cancel waits
+    for the execution, which holds it until its first step runs (as in-process, where a run is
+    under way the moment it starts): the step is interrupted, the next one never runs."""
+    journal = _journal(tmp_path)
+    run = await app.get_workflow("slow").create_run()
+    stream = run.stream({"journal": journal})
+    while (record := await app.storage.load_run("slow", run.run_id)) is None or record.status != "running":
+        await asyncio.sleep(0.005)
+    await run.cancel()
+    types = [event.type async for event in stream]
+    result = await asyncio.wait_for(stream.result, 30)
+    assert result.status == "canceled"
+    notes = [line.rsplit(" ", 1)[0] for line in (await asyncio.to_thread(Path(journal).read_text)).splitlines()]
+    assert notes == ["start wait", "interrupted wait"]
+    assert "after" not in result.steps and types[-2:] == ["workflow-canceled", "workflow-finish"]
+
+
 @pytest.mark.timeout(240)  # tens of MB cross Temporal and storage; slow on a loaded 2-core machine
 async def test_a_ten_megabyte_output_travels_by_reference(temporal_server: DevServer, pg_dsn: str, pg_schema: str) -> None:
     async with _served(temporal_server, pg_dsn, pg_schema, heartbeat_timeout=timedelta(seconds=30)) as app:

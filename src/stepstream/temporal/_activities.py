@@ -35,6 +35,7 @@ from ..results import StepResult
 from ..step import Step
 from ..storage.base import LoggedEvent, Storage
 from ..workflow.builder import Workflow
+from ._siblings import Siblings, siblings
 from ._tracing import step_outcome, step_span
 
 HEARTBEAT_SECONDS = 10.0
@@ -132,6 +133,18 @@ class Activities:
         return await _heartbeating(aborts, self._attempt(args, aborts))
 
     async def _attempt(self, args: dict[str, Any], aborts: list[RunExecution]) -> dict[str, Any]:
+        number = args.get("number")
+        if number is None:  # scheduled by an older walk
+            return await self._run(args, aborts, None)
+        info = activity.info()
+        with siblings(f"{info.workflow_id}/{info.workflow_run_id}") as sib:
+            sib.arrived(number)
+            try:
+                return await self._run(args, aborts, sib)
+            finally:
+                sib.entered(number)
+
+    async def _run(self, args: dict[str, Any], aborts: list[RunExecution], sib: Siblings | None) -> dict[str, Any]:
         top = self._workflow(args["workflowId"])
         if not await apply_ops(top.storage, top.id, args["runId"], args.get("owner"), args["ops"]):
             return {"fenced": True}
@@ -147,10 +160,17 @@ class Activities:
             retry_count=int(args.get("retryCount") or 0),
             iteration=args.get("iteration"),
         )
+        number = args.get("number")
+        if sib is not None and number is not None:
+            after = args.get("after")
+            if after is not None:
+                await sib.wait_entered(after)  # bodies enter in the walk's order, as in-process
+            sib.watch(number, ex.rs.state, args.get("pending") or [])
         aborts.append(ex.rs)  # a cancel from now on interrupts the step (see `_heartbeating`)
         with step_span(args.get("trace"), args["key"], args["prefix"] + args["key"], args["value"]) as span:
-            att = await run_attempt(ex.rs.host, request)  # type: ignore[arg-type]
+            att, ran = await _timed(request, sib if number is not None else None, number or 0)
             out = _attempt_json(ex, args["key"], att, sink)
+            out["ranMs"] = ran
             step_outcome(span, att.status, out["value"])
         return out
 
@@ -183,6 +203,27 @@ class Activities:
             except ValidationError:
                 pass
         return LevelWalk(rs, level, prefix, init, replay=True), sink
+
+
+async def _timed(request: AttemptRequest, sib: Siblings | None, number: int) -> tuple[_Attempt, float]:
+    """Runs the attempt; returns it and how long it ran (ms). With `sib`, the next sibling
+    may enter its body once this one's first stretch has run, and its state updates reach
+    the siblings running here when it ends."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    body = asyncio.ensure_future(run_attempt(request.ex.rs.host, request))  # type: ignore[arg-type]
+    if sib is None:
+        att = await body
+        return att, (loop.time() - began) * 1000
+    try:
+        await asyncio.sleep(0)  # the body's first stretch runs before the next sibling's
+        sib.entered(number)
+        att = await body
+    except BaseException:
+        sib.ended_with(number, "canceled", None)
+        raise
+    sib.ended_with(number, att.status, att.state_updates)
+    return att, (loop.time() - began) * 1000
 
 
 def _resume_data(level: Workflow, step: Step, data: Any) -> Any:

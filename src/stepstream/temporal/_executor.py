@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from ..engine._lifecycle import call_on_finish
 from ..engine._plan import ExecutionPlan
@@ -41,6 +41,9 @@ CANCEL = "stepstream.cancel"
 """The signal that cancels a run's live execution."""
 
 _TAIL_WAIT = 1.0
+
+START_WAIT = 5.0
+"""How long a cancel waits for a run being started to have a running Temporal execution."""
 
 
 def with_converter(client: Client, storage: Storage) -> Client:
@@ -92,9 +95,8 @@ class TemporalExecutor:
         self.max_attempts = max_attempts
         self.local_steps = local_steps
         self._clients: dict[int, Client] = {}
-        #: runs this process drives now: (workflow id, run id) -> their handle (None: starting)
-        self._driving: dict[tuple[str, str], Any] = {}
-        self._cancels: set[tuple[str, str]] = set()
+        #: runs this process drives now: (workflow id, run id) -> the execution driven
+        self._driving: dict[tuple[str, str], _Drive] = {}
 
     def __repr__(self) -> str:
         return f"TemporalExecutor(task_queue={self.task_queue!r})"
@@ -127,16 +129,19 @@ class TemporalExecutor:
     ) -> WorkflowResult:
         """Starts the execution on Temporal and waits for it (`Run._drive`'s hook)."""
         wf = run.workflow
-        client = await self.client(wf.storage)
+        key = (wf.id, run.run_id)
+        previous = self._driving.get(key)
+        if previous is not None and previous.tail is not None:
+            previous.tail.end = plan.next_offset  # it is settling: what follows is this execution's
+        drive = self._driving[key] = _Drive()  # a cancel from now on is signaled once the execution starts
         args = {"plan": plan.to_dict(), "resourceId": run.resource_id, "config": self.config(), "taskQueue": self.task_queue}
         run.status = "running"
         run._idle.clear()
-        key = (wf.id, run.run_id)
-        self._driving[key] = None
         traced = open_execution(run, plan, input_data, rc, tracing_options)  # the run span is current while it starts
         if traced is not None and traced.trace is not None:
             args["trace"] = {"traceId": traced.trace[0], "spanId": traced.trace[1]}
         try:
+            client = await self.client(wf.storage)
             handle = await client.start_workflow(
                 WORKFLOW,
                 args,
@@ -144,10 +149,10 @@ class TemporalExecutor:
                 task_queue=self.task_queue,
                 result_type=dict,
             )
-            self._driving[key] = handle
-            if key in self._cancels:  # canceled while it was starting
+            drive.handle = handle
+            if drive.canceled:  # canceled while it was starting
                 await handle.signal(CANCEL)
-            tail = _Tail(run, plan.next_offset) if run._sinks and wf.storage.keeps_events else None
+            tail = drive.tail = _Tail(run, plan.next_offset) if run._sinks and wf.storage.keeps_events else None
             following = asyncio.ensure_future(tail.follow()) if tail is not None else None
             try:
                 out = await handle.result()
@@ -169,33 +174,50 @@ class TemporalExecutor:
         finally:
             if traced is not None:  # the execution did not settle here (an error)
                 close_execution(traced, "failed", None, None, None)
-            self._driving.pop(key, None)
-            self._cancels.discard(key)
+            if self._driving.get(key) is drive:
+                del self._driving[key]
             run._idle.set()
 
     async def cancel(self, run: Run) -> bool:
         """Cancels the run's live Temporal execution (`Run.cancel`'s hook); False if there is none
-        (a suspended run, or one whose execution has not started), so storage marks it canceled."""
+        (a suspended run, or one never started), so storage marks it canceled.
+
+        A run being started (its claim or its Temporal start under way, here or in another
+        process) gets the cancel once its execution runs: within `START_WAIT` seconds, else
+        storage marks it canceled and the execution, if it comes, stops at its first write."""
         wf = run.workflow
         key = (wf.id, run.run_id)
-        if key in self._driving:  # this process drives it: cancel its execution (once started)
-            handle = self._driving[key]
-            self._cancels.add(key)
-            if handle is not None:
-                await handle.signal(CANCEL)
-            return True
-        record = await wf.storage.load_run(wf.id, run.run_id)
-        if record is None or record.status not in ("running", "waiting"):
-            return False
-        client = await self.client(wf.storage)
-        handle = client.get_workflow_handle(temporal_id(wf.id, run.run_id, record.owner))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_WAIT
+        while True:
+            drive = self._driving.get(key)
+            if drive is not None:  # this process drives it: cancel its execution (once started)
+                drive.canceled = True
+                if drive.handle is not None:
+                    await drive.handle.signal(CANCEL)
+                return True
+            record = await wf.storage.load_run(wf.id, run.run_id)
+            if record is not None and record.status not in ("running", "waiting"):
+                return False
+            signaled = await self._signal(wf.storage, temporal_id(wf.id, run.run_id, record.owner)) if record is not None else None
+            if signaled is not None:
+                return signaled
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.02)  # no record yet (its insert is under way) or no execution yet
+
+    async def _signal(self, storage: Storage, workflow_id: str) -> bool | None:
+        """Signals the cancel to Temporal workflow `workflow_id`; False if it is not running,
+        None if there is no such workflow (yet)."""
+        client = await self.client(storage)
+        handle = client.get_workflow_handle(workflow_id)
         try:
             description = await handle.describe()
             if description.status is None or description.status.name != "RUNNING":
                 return False
             await handle.signal(CANCEL)
-        except RPCError:
-            return False
+        except RPCError as exc:
+            return None if exc.status == RPCStatusCode.NOT_FOUND else False
         return True
 
     async def _settle(self, run: Run, out: dict[str, Any], input_data: Any, rc: RequestContext, opts: _Options) -> WorkflowResult:
@@ -253,17 +275,35 @@ class _Finished:
         self.request_context = rc
 
 
+class _Drive:
+    """One execution this process drives: its handle once started, a cancel sent meanwhile,
+    and the tail that follows its events."""
+
+    __slots__ = ("canceled", "handle", "tail")
+
+    def __init__(self) -> None:
+        self.handle: Any = None
+        self.canceled = False
+        self.tail: _Tail | None = None
+
+
 class _Tail:
-    """Pushes a run's logged events to this process's readers as the worker writes them."""
+    """Pushes a run's logged events to this process's readers as the worker writes them,
+    up to `end` once known: the events from there on are the next execution's (a resume
+    started while this one settles), which its own tail pushes."""
 
     def __init__(self, run: Run, offset: int):
         self.run = run
         self.offset = offset
+        self.end: int | None = None
 
     async def read(self) -> bool:
         """Pushes the events logged from `offset` on (one page); True if there were any."""
         run = self.run
-        page = await run.workflow.storage.read_events(run.workflow_id, run.run_id, self.offset, 500)
+        limit = 500 if self.end is None else min(500, self.end - self.offset)
+        if limit <= 0:
+            return False
+        page = await run.workflow.storage.read_events(run.workflow_id, run.run_id, self.offset, limit)
         if page is None or not page.events:
             return False
         for logged in page.events:

@@ -44,9 +44,14 @@ from ..results import StepResult
 from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._errors import rebuild_error
+from ._order import Ordering
 
 ATTEMPT = "stepstream.attempt"
 WRITE = "stepstream.write"
+
+CANCEL_SETTLE_SECONDS = 1.0
+"""How long after its walk begins a cancel may wait for the execution to reach a sleep or a
+suspension (`TemporalHost.cancel`)."""
 
 
 class WalkConfig:
@@ -109,9 +114,14 @@ class TemporalHost:
         self.carrying = False
         #: the next writes may have been done by an activity that did not report back
         self.maybe_done = False
-        #: attempts in flight, by start order (a suspended one settles after those started before it)
-        self._started = 0
-        self._inflight: set[int] = set()
+        #: numbers the attempts; hands their results back in the in-process order (`_order`)
+        self.order = Ordering()
+        #: the walk has reached a sleep or a suspension, or has run `CANCEL_SETTLE_SECONDS`
+        self.settled = False
+        self._began = workflow.now()
+        #: a cancel waits for the walk to settle (`cancel`)
+        self._held = False
+        self._landing: asyncio.Task[None] | None = None
 
     def now_ms(self) -> int:
         return int(workflow.now().timestamp() * 1000)
@@ -163,9 +173,8 @@ class TemporalHost:
         }
         carrier = bool(args["ops"])
         self.carrying = self.carrying or carrier
-        number = self._started
-        self._started += 1
-        self._inflight.add(number)
+        number, args["after"], args["pending"] = self.order.begin()
+        args["number"] = number
         try:
             handle = self._start(ATTEMPT, args, self.config.step_timeout, heartbeat=True)
             # A cancel of the run cancels the activity; the step may still return its own result.
@@ -173,15 +182,17 @@ class TemporalHost:
             if not handle.done():
                 handle.cancel()
             out = await handle
+            if carrier:
+                self.carrying = False
+                carrier = False
+            await self.order.reported(number, out.get("ranMs"))
             if out.get("status") == "suspended":
-                # Concurrent steps suspend in the order they started, as in-process (where they
-                # suspend at once), not in the order their activities happened to report back.
-                await workflow.wait_condition(lambda: min(self._inflight) == number)
+                self._settle()
         except (ActivityError, CancelledError) as exc:
             self.requeue(args["ops"])
             return self._attempt_error(exc, request)
         finally:
-            self._inflight.discard(number)
+            self.order.taken_back(number)
             if carrier:
                 self.carrying = False
         if out.get("fenced"):
@@ -241,8 +252,34 @@ class TemporalHost:
             out = await out
         return out
 
+    def cancel(self) -> None:
+        """`Run.cancel()` reached the execution. In-process a run is under way the moment it
+        starts; on Temporal its first steps come tens of milliseconds later. So a cancel in
+        the execution's first `CANCEL_SETTLE_SECONDS` lands where it would in-process: past
+        the quick first steps, at the first sleep or suspension, or when that time is up."""
+        if self.settled or self.rs.aborted:
+            self.rs.request_abort()
+        elif not self._held:
+            self._held = True
+            remaining = CANCEL_SETTLE_SECONDS - (workflow.now() - self._began).total_seconds()
+            self._landing = asyncio.create_task(self._land(remaining))
+
+    async def _land(self, remaining: float) -> None:
+        try:
+            await workflow.wait_condition(lambda: self.settled, timeout=max(remaining, 0.001))
+        except TimeoutError:
+            self._settle()
+
+    def _settle(self) -> None:
+        """The walk waits (a sleep), suspends, or is past its start: a held cancel lands now."""
+        self.settled = True
+        if self._held:
+            self._held = False
+            self.rs.request_abort()
+
     async def wait(self, seconds: float) -> bool:
         rs = self.rs
+        self._settle()
         if seconds <= 0:
             return rs.aborted
         try:
@@ -321,8 +358,10 @@ async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     rs.host = host
     rs.stored_labels = dict(plan.stored_labels)
     control.rs = rs
-    if plan.canceled or control.canceled:
+    if plan.canceled:
         rs.abort_event.set()
+    elif control.canceled:
+        host.cancel()
     task = asyncio.create_task(_walk(run, rs, host, plan, input_data))
     while True:
         try:
