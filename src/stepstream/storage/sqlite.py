@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
+from ._items import ITEMS, SQLiteItems
 from ._sql import (
     EVENTS,
     RUN_COLUMNS,
@@ -122,7 +123,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
+class SQLiteStorage(SQLiteItems, SQLiteSchedules, SQLitePayloads, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;
@@ -351,7 +352,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
             return await self._run(lambda conn: conn.execute(_INSERT_RUN, row).rowcount == 1, "create_run")
         return await self._run(lambda conn: _write(conn, tx), "create_run")
 
-    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
         def tx(conn: sqlite3.Connection) -> tuple[Any, list[Any]]:
             row = conn.execute(_SELECT_RUN, (workflow_id, run_id)).fetchone()
             return row, ([] if row is None else conn.execute(_SELECT_STEPS, (workflow_id, run_id)).fetchall())
@@ -487,7 +488,8 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
         if not params:
             return
         sql = f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
-        await self._run(lambda conn: _write(conn, lambda c: c.executemany(sql, params)), "delete_steps")
+        items = f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
+        await self._run(lambda conn: _write(conn, lambda c: (c.executemany(sql, params), c.executemany(items, params))), "delete_steps")
 
     async def list_runs(self, query: RunQuery = ALL_RUNS) -> tuple[list[RunRecord], int]:
         where: list[str] = []
@@ -525,6 +527,7 @@ class SQLiteStorage(SQLiteSchedules, SQLitePayloads, Storage):
         def tx(conn: sqlite3.Connection) -> bool:
             conn.execute(f"DELETE FROM {EVENTS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             conn.execute(f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
+            conn.execute(f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             return conn.execute(f"DELETE FROM {RUNS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id)).rowcount == 1
 
         return await self._run(lambda conn: _write(conn, tx), "delete_run")
