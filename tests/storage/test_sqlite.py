@@ -137,7 +137,7 @@ def _database_at(path: Path, version: int) -> sqlite3.Connection:
 
 
 async def test_a_v6_database_migrates_keeping_its_steps_and_events(tmp_path: Path) -> None:
-    """v7 moved the event log into stepstream_steps: records keep their order, events their offsets."""
+    """v8 moved the event log into stepstream_steps: records keep their order, events their offsets."""
     path = tmp_path / "runs.db"
     conn = _database_at(path, 6)
     wire = [{"type": "workflow-step-start", "runId": "r1", "from": "WORKFLOW", "payload": {"i": i}} for i in range(3)]

@@ -17,7 +17,7 @@ from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, Stor
 from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, WorkflowResult
 from ..step import Step
-from ..storage.base import RunChanges, RunRecord
+from ..storage.base import RunChanges, RunRecord, Storage
 from ..types import TERMINAL_STATUSES
 from ._lifecycle import call_on_start
 from ._local import LocalExecutor, default_executor
@@ -211,6 +211,7 @@ async def claim_resume(
         tracing_context=record.tracing_context,
         opts=opts,
         next_offset=await log_end(run),
+        json_input=record.input,
     )
 
 
@@ -218,14 +219,23 @@ async def _load_settled(run: Run) -> RunRecord | None:
     """The stored run, waiting briefly while another execution is still writing it."""
     if run._active is not None:
         await run._idle.wait()
-    storage = run.workflow.storage
-    record = await storage.load_run(run.workflow_id, run.run_id)
+    record = await _load_for_walk(run)
     waited = 0.0
     while record is not None and record.status in ("running", "pending") and waited < _POLL_BUDGET and record.steps:
         await asyncio.sleep(_POLL_SECONDS)
         waited += _POLL_SECONDS
-        record = await storage.load_run(run.workflow_id, run.run_id)
+        record = await _load_for_walk(run)
     return record
+
+
+async def _load_for_walk(run: Run) -> RunRecord | None:
+    """The stored run as the walk needs it: foreach records thin (without their item entries,
+    which the foreach reads one by one, see `storage._items`) when this process walks it."""
+    wf = run.workflow
+    storage = wf.storage
+    if isinstance(storage, Storage) and storage.supports_items and isinstance(wf.executor or default_executor(), LocalExecutor):
+        return await storage.load_run_thin(wf.id, run.run_id)
+    return await storage.load_run(wf.id, run.run_id)
 
 
 def merge_context(stored: dict[str, Any], given: Mapping[str, Any] | RequestContext | None) -> RequestContext:
@@ -388,14 +398,16 @@ def execution(
     opts: _Options | None = None,
     next_offset: int = 0,
     claim: RunRecord | None = None,
+    json_input: Any = None,
 ) -> Claimed:
     """The plan a claim made (see `_plan.ExecutionPlan`), and its drive, not started;
-    `claim` is the run's insert, deferred to its first write."""
+    `claim` is the run's insert, deferred to its first write; `json_input`, the input in
+    stored form when the claim read it (not converted again: a large input costs O(size))."""
     opts = opts or _Options()
     plan = ExecutionPlan(
         workflow_id=run.workflow_id,
         run_id=run.run_id,
-        input=to_json(input_data),
+        input=json_input if json_input is not None else to_json(input_data),
         state=dict(state),
         request_context=rc.all,
         records=dict(records),

@@ -23,6 +23,7 @@ from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES
 from . import _intercept as intercept
 from ._executor import LevelWalk
+from ._foreach_items import show_items
 from ._lifecycle import call_on_finish
 from ._local import default_executor
 from ._options import _Options
@@ -103,6 +104,7 @@ async def _walk(run: Run, rs: RunExecution, plan: ExecutionPlan, input_data: Any
         except StepstreamError as exc:
             status, value = "failed", None
             ex.error = exc
+        await show_items(ex)
         result = _result(run, rs, ex, status, value, input_data)
         result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
         final = _finish_events(rs, result)  # numbered now, stored with the final status

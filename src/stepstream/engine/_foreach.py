@@ -5,6 +5,12 @@ Up to `concurrency` items run at once; a free slot takes the next item at once
 (those in flight finish). On resume, items that already succeeded are kept,
 the targeted suspended items run with the resume data, other suspended items
 stay suspended, and items that never started run too (Mastra drops them, #24581).
+
+Where the storage keeps items in rows of their own (`_host.ItemHost`), the foreach's
+record is stored thin: one status letter per item stands for the entries, and an
+execution reads only the entries of the items it runs and writes only those it
+changed, so resuming one of W suspended items costs the same whatever W is.
+Elsewhere the record carries every item's entry (`foreachOutput`), as Mastra's does.
 """
 
 from __future__ import annotations
@@ -13,267 +19,416 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
-from .._serialize import serialize_error
-from .._suspend_meta import META, meta_of, strip_meta
-from ..events import STEP_RESULT, STEP_START, WorkflowEvent
+from .._suspend_meta import META, THIN, meta_of, strip_meta
+from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED, WorkflowEvent
 from ..results import StepResult
 from ..workflow.builder import Workflow, concurrency_value
 from . import _intercept as intercept
 from ._context import EngineStepContext
+from ._foreach_items import (
+    SUCCESSES_ONLY,
+    ItemLog,
+    ThinView,
+    earlier_view,
+    entry_json,
+    item_host,
+    item_record,
+    letter,
+    positions,
+    remember,
+    thin_meta,
+)
 from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
     from ..workflow.plan import ForeachNode
     from ._executor import LevelWalk
+    from ._host import ItemHost
 
 
-def _item_record(att: _Attempt) -> dict[str, Any]:
-    if att.status == "success":
-        return {"status": "success", "output": att.value}
-    if att.status == "suspended":
-        out: dict[str, Any] = {"status": "suspended", "payload": att.payload}
-        if att.value is not None:
-            out["suspendPayload"] = att.value
-        return out
-    if att.status == "failed":
-        return {"status": "failed", "error": att.value}
-    return {"status": att.status, "output": att.value}
-
-
-async def run_foreach(ex: LevelWalk, node: ForeachNode, value: Any) -> tuple[str, Any]:  # noqa: C901 - one queue, kept together
-    step = node.step
-    key = step.id
-    rs = ex.rs
-    name = ex.prefix + key
-    prev = ex.steps.get(key) if ex.replay else None
+async def run_foreach(ex: LevelWalk, node: ForeachNode, value: Any) -> tuple[str, Any]:
+    """Runs (or resumes, or replays) one foreach node; returns (status, output | error | bail value)."""
+    prev = ex.steps.get(node.step.id) if ex.replay else None
     if prev is not None and prev.status == "success":
         return "success", prev.output
-    resuming = prev is not None and prev.status == "suspended"
-    # A restart after a crash finds the items that finished before it (see `_ItemLog`).
-    interrupted = prev is not None and prev.status == "running" and rs.restarting
-    target: Target | None = ex.targets.get(key) if resuming else None
-    items = prev.payload if (resuming or interrupted) and prev is not None else value
-    started = prev.started_at if (resuming or interrupted) and prev is not None and prev.started_at else rs.host.now_ms()
-    resumed_at = rs.host.now_ms() if target is not None else None
-    resume_data = to_json(target.resume_data) if target is not None else None
+    return await _Foreach(ex, node, prev).run(value)
 
-    if not isinstance(items, (list, tuple)):
-        error = TypeError(f"foreach step {name!r} in run {rs.run_id!r} needs an array input, got {type(items).__name__}")
-        return await _failed_at_start(ex, key, items, started, error)
-    items = list(items)
-    try:
-        concurrency = await resolve_concurrency(ex, node, items)
-    except Exception as exc:
-        return await _failed_at_start(ex, key, items, started, exc)
-    total = len(items)
-    kept = (
-        "all"
-        if resuming
-        else "successes"
-        if interrupted or (prev is not None and prev.status == "failed" and ex.time_travel is not None and ex.time_travel[0] == key)
-        else None
-    )
-    outs, stored_json = _kept_entries(prev if kept else None, key, total, kept == "all")
 
-    call_id = rs.host.new_call_id() if rs.emitting else ""
-    if rs.emitting:
-        start: dict[str, Any] = {
-            "stepName": name,
-            "id": name,
-            "stepCallId": call_id,
-            "payload": to_json(items),
-            "startedAt": started,
-            "status": "running",
-        }
-        if resumed_at is not None:
-            start["resumePayload"] = resume_data
-            start["resumedAt"] = resumed_at
-        rs.emit(STEP_START, start)
+class _Foreach:
+    """One execution of a foreach node: what it keeps of an earlier execution, its queue,
+    and its record."""
 
-    def wanted(i: int) -> bool:
-        entry = outs[i]
-        if entry is None:
-            return True
-        if entry.get("status") != "suspended" or target is None:
-            return False
-        return target.foreach_index is None or target.foreach_index == i
+    def __init__(self, ex: LevelWalk, node: ForeachNode, prev: StepResult | None):
+        rs = ex.rs
+        host = rs.host
+        self.ex, self.node, self.step, self.prev = ex, node, node.step, prev
+        self.key = node.step.id
+        self.name = ex.prefix + self.key
+        self.resuming = prev is not None and prev.status == "suspended"
+        # A restart after a crash finds the items that finished before it (see `ItemLog`).
+        self.interrupted = prev is not None and prev.status == "running" and rs.restarting
+        self.target: Target | None = ex.targets.get(self.key) if self.resuming else None
+        carried = prev is not None and (self.resuming or self.interrupted)
+        self.started = prev.started_at if carried and prev is not None and prev.started_at else host.now_ms()
+        self.resumed_at = host.now_ms() if self.target is not None else None
+        self.resume_data = to_json(self.target.resume_data) if self.target is not None else None
+        self.store: ItemHost | None = item_host(ex)
+        self.items: list[Any] = []
+        #: entries of the items known here (kept from storage or run now), by index
+        self.outs: dict[int, dict[str, Any]] = {}
+        #: their stored JSON form, for those read from storage (not converted again)
+        self.stored: dict[int, dict[str, Any]] = {}
+        self.codes = bytearray()  # one status letter per item (`LETTERS`)
+        self.labels: dict[int, dict[str, Any]] = {}  # resume labels of suspended items
+        self.changed: set[int] = set()  # items whose entry is not stored yet
+        self.replace = True  # the stored entries (if any) are dropped on the next write
+        self.completed = 0
+        self.stop = False
+        self.queue: list[int] = []
+        self.position = 0
+        self.call_id = ""
+        self.log: ItemLog | None = None
+        self.first_payload: Any = None  # the first suspended item's suspend payload
+        self.written: dict[int, Any] = {}  # entries this execution stored
+        self.replaced = False  # ... after dropping every stored one
 
-    queue = [i for i in range(total) if wanted(i)]
-    completed = sum(1 for o in outs if o is not None and o.get("status") == "success")
-    stop = False
-    position = 0
-    is_workflow = isinstance(step, Workflow)
-    # Worth it when other items may still run after one finishes (not for a one-item resume).
-    item_log = _ItemLog(ex, key, items, started, outs, stored_json) if rs.shared and len(queue) > 1 else None
+    # -- the run ----------------------------------------------------------------------------
+    async def run(self, value: Any) -> tuple[str, Any]:
+        prev = self.prev
+        items = prev.payload if prev is not None and (self.resuming or self.interrupted) else value
+        if not isinstance(items, (list, tuple)):
+            error = TypeError(f"foreach step {self.name!r} in run {self.ex.rs.run_id!r} needs an array input, got {type(items).__name__}")
+            return await self._failed_at_start(items, error)
+        self.items = list(items)
+        try:
+            concurrency = await resolve_concurrency(self.ex, self.node, self.items)
+        except Exception as exc:
+            return await self._failed_at_start(self.items, exc)
+        self._keep()
+        self._emit_start()
+        self.queue = self._queued()
+        await self._load_queued()
+        self.completed = self.codes.count(b"S")
+        rs = self.ex.rs
+        # Worth it when other items may still run after one finishes (not for a one-item resume).
+        if rs.shared and len(self.queue) > 1:
+            self.log = ItemLog(self)
+        await self._drain(concurrency)
+        return await self._settle()
 
-    async def run_item(i: int) -> None:
-        nonlocal completed, stop
-        entry = outs[i]
-        item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
-        intercept.item_started(ex, step, items[i], i)
-        if is_workflow:
-            assert isinstance(step, Workflow)
-            sub_target = None
-            if item_resume and target is not None and entry is not None:
-                # The item's own nested path (from its stored suspend meta) when the caller named only the foreach.
-                rest = list(target.rest)
-                inner = entry.get("suspendPayload")
-                inner_meta = meta_of(inner)
-                if not rest and isinstance(inner_meta, dict):
-                    rest = list(inner_meta.get("path") or [])
-                sub_target = Target(rest, target.resume_data, None)
-            att = await ex._run_nested(step, f"{key}[{i}]", items[i], sub_target, StepResult("suspended") if item_resume else None)
+    def _kept_mode(self) -> str | None:
+        """What an earlier execution left that this one keeps: all entries on a resume, the
+        successes on a restart after a crash or a time travel to a failed foreach, or nothing."""
+        ex, prev = self.ex, self.prev
+        if self.resuming:
+            return "all"
+        failed_travel = prev is not None and prev.status == "failed" and ex.time_travel is not None and ex.time_travel[0] == self.key
+        return "successes" if self.interrupted or failed_travel else None
+
+    def _keep(self) -> None:
+        """Takes the kept entries' letters (and labels) from the earlier record; a thin record's
+        entries stay in storage until an item needs its own."""
+        total = len(self.items)
+        mode = self._kept_mode()
+        meta = meta_of(self.prev.suspend_payload) if mode is not None and self.prev is not None else None
+        self.codes = bytearray(b"." * total)
+        if meta is None:
+            return
+        thin = meta.get(THIN)
+        if isinstance(thin, dict) and self.store is not None:
+            codes = str(thin.get("codes") or "").encode()[:total]
+            self.codes[: len(codes)] = codes
+            self.replace = False
         else:
-            att = await ex._attempts(
-                step,
-                key,
-                items[i],
-                target.resume_data if item_resume and target is not None else None,
-                strip_meta(entry.get("suspendPayload")) if item_resume and entry is not None else None,
-                0,
-                None,
-            )
-        if att.state_updates and att.status in ("success", "suspended", "bailed"):
-            rs.state.update(att.state_updates)
-            rs.state_dirty = True
-        intercept.item_ended(ex, key, i, att)
-        record = _item_record(att)
-        if att.status == "suspended" and att.labels:
-            record["labels"] = {label: where.get("path") or [key] for label, where in att.labels.items()}
-        outs[i] = record
-        stored_json[i] = None
-        if att.status != "suspended":
-            completed += 1  # a failed, bailed or canceled item counts as completed (Mastra)
-        if att.status != "success":
-            stop = True
-        # Mastra's iterationStatus values: success, suspended, failed (also for a bail or a cancel).
-        progress = att.status if att.status in ("success", "suspended") else "failed"
-        ex.emit_progress(key, completed, total, i, progress, att.value)
-        if item_log is not None and att.status == "success" and not stop:
-            await item_log.finished()
-
-    def take() -> int | None:
-        nonlocal position
-        if stop or position >= len(queue) or rs.aborted:
-            return None
-        position += 1
-        return queue[position - 1]
-
-    async def worker(first: int | None) -> None:
-        i = first
-        while i is not None:
-            await run_item(i)
-            i = take()
-
-    # Each slot takes its first item before any item runs, so `concurrency`
-    # items are in flight at once even when they finish without awaiting.
-    firsts = [take() for _ in range(min(concurrency, len(queue)))]
-    if len(firsts) == 1:
-        await worker(firsts[0])
-    elif firsts:
-        await asyncio.gather(*(worker(i) for i in firsts))
-
-    common: dict[str, Any] = {
-        "started_at": started,
-        "resume_payload": resume_data,
-        "resumed_at": resumed_at,
-        "suspended_at": prev.suspended_at if resuming and prev is not None else None,
-    }
-    record, status, result = _final_record(key, items, outs, _serial(outs, stored_json), common, rs.aborted, rs.host.now_ms())
-    if status == "failed":
-        ex.error = result
-    event: WorkflowEvent | None
-    if status == "success" and rs.emitting:  # Mastra's foreach result carries its output, no payload (times kept)
-        done = {"status": "success", "output": to_json(result), "startedAt": started, "endedAt": record.ended_at}
-        event = rs.emit(STEP_RESULT, {"stepName": name, "id": name, "stepCallId": call_id, **done}, deliver=False)
-    else:
-        event = ex._record_event(name, call_id, record, status)
-    await ex.save(key, record, event)
-    if status == "suspended":
-        ex._register_suspended(key, record.suspend_payload, record.suspend_payload[META]["resumeLabels"])
-        return "suspended", None
-    return status, result
-
-
-def _kept_entries(
-    prev: StepResult | None, key: str, total: int, keep_all: bool
-) -> tuple[list[dict[str, Any] | None], list[dict[str, Any] | None]]:
-    """The item entries an earlier execution stored: all of them on a resume (with the labels of
-    items that stay suspended), only the successes on a restart after a crash or a time travel
-    to a failed foreach. Also their stored JSON form, so they are not converted again."""
-    outs: list[dict[str, Any] | None] = [None] * total
-    stored_json: list[dict[str, Any] | None] = [None] * total
-    meta = meta_of(prev.suspend_payload) if prev is not None else None
-    if meta is None:
-        return outs, stored_json
-    for i, entry in enumerate((meta.get("foreachOutput") or [])[:total]):
-        if isinstance(entry, dict) and (keep_all or entry.get("status") == "success"):
-            outs[i] = dict(entry)
-            stored_json[i] = entry
-    if keep_all:
+            for i, entry in enumerate((meta.get("foreachOutput") or [])[:total]):
+                if isinstance(entry, dict):
+                    self.outs[i], self.stored[i] = dict(entry), entry
+                    self.codes[i] = letter(entry.get("status"))
+                    self.changed.add(i)  # a thin record takes them all, once
+        if mode == "successes":
+            self.codes = bytearray(bytes(self.codes).translate(SUCCESSES_ONLY))
+            return
         # Labels of items that stay suspended must survive a resume of their siblings.
         for label, where in (meta.get("resumeLabels") or {}).items():
             at = where.get("foreachIndex") if isinstance(where, dict) else None
-            entry = outs[at] if isinstance(at, int) and 0 <= at < total else None
-            if entry is not None and entry.get("status") == "suspended":
-                entry.setdefault("labels", {})[label] = where.get("path") or [key]
-    return outs, stored_json
+            if isinstance(at, int) and 0 <= at < total and self.codes[at] == ord("s"):
+                self.labels.setdefault(at, {})[label] = where.get("path") or [self.key]
+
+    def _queued(self) -> list[int]:
+        """The items this execution runs, in order: those never run, and the targeted suspended ones."""
+        codes = bytes(self.codes)
+        queue = positions(codes, ord("."))
+        target = self.target
+        if target is not None:
+            if target.foreach_index is None:
+                queue += positions(codes, ord("s"))
+            elif 0 <= target.foreach_index < len(codes) and codes[target.foreach_index] == ord("s"):
+                queue.append(target.foreach_index)
+        return sorted(queue)
+
+    async def _load_queued(self) -> None:
+        """Reads the stored entries the queued items need (a thin record's): a suspended item's
+        suspend payload; with them, in the same read, the first item that stays suspended
+        (the record shows its payload). An item found finished (stored just before a crash)
+        is kept, not run."""
+        if self.store is None or self.replace or not self.queue:
+            return
+        wanted = [i for i in self.queue if self.codes[i] == ord("s")] if not self.interrupted else list(self.queue)
+        target = self.target
+        if target is not None and target.foreach_index is not None:
+            first = self.codes.find(b"s")
+            if first == target.foreach_index:
+                first = self.codes.find(b"s", first + 1)
+            if first >= 0:
+                wanted.append(first)
+        if not wanted:
+            return
+        for i, entry in (await self.store.load_items(self.key, wanted)).items():
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("status") == "success":
+                self.codes[i] = ord("S")
+            elif self.codes[i] == ord("s"):
+                self.outs[i], self.stored[i] = dict(entry), entry
+        self.queue = [i for i in self.queue if self.codes[i] != ord("S")]
+
+    def _emit_start(self) -> None:
+        rs = self.ex.rs
+        if not rs.emitting:
+            return
+        self.call_id = rs.host.new_call_id()
+        start: dict[str, Any] = {
+            "stepName": self.name,
+            "id": self.name,
+            "stepCallId": self.call_id,
+            "payload": self.items if self.resuming or self.interrupted else to_json(self.items),  # stored items are JSON
+            "startedAt": self.started,
+            "status": "running",
+        }
+        if self.resumed_at is not None:
+            start["resumePayload"] = self.resume_data
+            start["resumedAt"] = self.resumed_at
+        rs.emit(STEP_START, start)
+
+    # -- the queue --------------------------------------------------------------------------
+    def _take(self) -> int | None:
+        if self.stop or self.position >= len(self.queue) or self.ex.rs.aborted:
+            return None
+        self.position += 1
+        return self.queue[self.position - 1]
+
+    async def _worker(self, first: int | None) -> None:
+        i = first
+        while i is not None:
+            await self._run_item(i)
+            i = self._take()
+
+    async def _drain(self, concurrency: int) -> None:
+        # Each slot takes its first item before any item runs, so `concurrency`
+        # items are in flight at once even when they finish without awaiting.
+        firsts = [self._take() for _ in range(min(concurrency, len(self.queue)))]
+        if len(firsts) == 1:
+            await self._worker(firsts[0])
+        elif firsts:
+            await asyncio.gather(*(self._worker(i) for i in firsts))
+
+    async def _attempt(self, i: int, entry: dict[str, Any] | None) -> _Attempt:
+        """Runs item `i` (a resumed one with its resume data and stored suspend payload)."""
+        ex, step, target = self.ex, self.step, self.target
+        item_resume = target is not None and entry is not None and entry.get("status") == "suspended"
+        suspend_payload = entry.get("suspendPayload") if entry is not None else None
+        if isinstance(step, Workflow):
+            sub_target = None
+            if item_resume and target is not None:
+                # The item's own nested path (from its stored suspend meta) when the caller named only the foreach.
+                rest = list(target.rest)
+                inner_meta = meta_of(suspend_payload)
+                if not rest and isinstance(inner_meta, dict):
+                    rest = list(inner_meta.get("path") or [])
+                sub_target = Target(rest, target.resume_data, None)
+            prev = StepResult("suspended") if item_resume else None
+            return await ex._run_nested(step, f"{self.key}[{i}]", self.items[i], sub_target, prev)
+        resume_data = target.resume_data if item_resume and target is not None else None
+        suspend_data = strip_meta(suspend_payload) if item_resume else None
+        return await ex._attempts(step, self.key, self.items[i], resume_data, suspend_data, 0, None)
+
+    async def _run_item(self, i: int) -> None:
+        ex = self.ex
+        rs = ex.rs
+        intercept.item_started(ex, self.step, self.items[i], i)
+        att = await self._attempt(i, self.outs.get(i))
+        if att.state_updates and att.status in ("success", "suspended", "bailed"):
+            rs.state.update(att.state_updates)
+            rs.state_dirty = True
+        intercept.item_ended(ex, self.key, i, att)
+        self.outs[i] = item_record(att)
+        self.stored.pop(i, None)
+        self.changed.add(i)
+        self.codes[i] = letter(att.status)
+        self.labels.pop(i, None)
+        if att.status == "suspended" and att.labels:
+            self.labels[i] = {label: where.get("path") or [self.key] for label, where in att.labels.items()}
+        if att.status != "suspended":
+            self.completed += 1  # a failed, bailed or canceled item counts as completed (Mastra)
+        if att.status != "success":
+            self.stop = True
+        # Mastra's iterationStatus values: success, suspended, failed (also for a bail or a cancel).
+        progress = att.status if att.status in ("success", "suspended") else "failed"
+        ex.emit_progress(self.key, self.completed, len(self.items), i, progress, att.value)
+        if self.log is not None and att.status == "success" and not self.stop:
+            await self.log.finished(i)
+
+    # -- entries ----------------------------------------------------------------------------
+    def entry(self, i: int) -> dict[str, Any] | None:
+        """Item `i`'s entry in stored (JSON) form, if known here."""
+        kept = self.stored.get(i)
+        return kept if kept is not None else entry_json(self.outs.get(i))
+
+    def serial(self) -> list[dict[str, Any] | None]:
+        """Every item's entry in stored form (all are known here: a record with them inline)."""
+        return [self.entry(i) if self.codes[i] != ord(".") else None for i in range(len(self.items))]
+
+    async def write_items(self, indexes: set[int]) -> None:
+        """Stores the entries of `indexes` (all known ones, the first time after a fresh start)."""
+        if self.store is None or (not indexes and not self.replace):
+            return
+        entries = {i: self.entry(i) for i in sorted(indexes) if i in self.outs or i in self.stored}
+        if not await self.store.save_items(self.key, entries, self.replace):
+            raise Fenced
+        self.replaced = self.replaced or self.replace
+        self.replace = False
+        self.changed -= indexes
+        self.written.update(entries)
+
+    def meta_entries(self, codes: bytes | None = None) -> dict[str, Any]:
+        """The meta that stands for the entries: thin (letters) or inline (`foreachOutput`)."""
+        if self.store is not None:
+            return {THIN: thin_meta(len(self.items), codes if codes is not None else bytes(self.codes))}
+        serial = self.serial()
+        if codes is not None:
+            serial = [e if c == ord("S") else None for e, c in zip(serial, codes, strict=True)]
+        return {"foreachOutput": serial}
+
+    # -- the record -------------------------------------------------------------------------
+    async def _settle(self) -> tuple[str, Any]:
+        ex = self.ex
+        rs = ex.rs
+        common: dict[str, Any] = {
+            "started_at": self.started,
+            "resume_payload": self.resume_data,
+            "resumed_at": self.resumed_at,
+            "suspended_at": self.prev.suspended_at if self.resuming and self.prev is not None else None,
+        }
+        codes = bytes(self.codes)
+        if self.store is not None and not any(codes.find(c) >= 0 for c in (b"F", b"B", b"s", b".")):
+            await self._load_outputs()
+        await self.write_items(set(self.changed))
+        record, status, result = await self._final_record(codes, common, rs.host.now_ms())
+        if status == "failed":
+            ex.error = result
+        await ex.save(self.key, record, await self._result_event(record, status, result))
+        if status in ("suspended", "failed") and self.store is not None and not ex.prefix:
+            self._show(record)
+        if status == "suspended":
+            payload = record.suspend_payload
+            ex._register_suspended(self.key, payload, payload[META]["resumeLabels"])
+            return "suspended", None
+        return status, result
+
+    def _show(self, record: StepResult) -> None:
+        """The record as the run's result shows it, when this process knows every entry: all were
+        stored here, or an earlier view showed the record this execution started from."""
+        base = None if self.replaced else earlier_view(self.ex, self.key, self.prev)
+        if self.replaced or base is not None:
+            self.ex.steps[self.key] = remember(self.ex, self.key, ThinView.of(record, base=base, patch=self.written))
+
+    async def _load_outputs(self) -> None:
+        """Every item succeeded: the outputs of those kept in storage are read (once, at the end)."""
+        missing = [i for i in range(len(self.items)) if i not in self.outs and i not in self.stored]
+        if missing and self.store is not None:
+            for i, entry in (await self.store.load_items(self.key)).items():
+                if i in missing and isinstance(entry, dict):
+                    self.stored[i] = entry
+                    self.outs[i] = dict(entry)
+
+    async def _first_suspended(self, first: int) -> Any:
+        """The suspend payload of the first suspended item (read from storage if not known here)."""
+        entry = self.outs.get(first)
+        if entry is None and self.store is not None:
+            loaded = (await self.store.load_items(self.key, [first])).get(first)
+            entry = loaded if isinstance(loaded, dict) else None
+        return entry.get("suspendPayload") if entry is not None else None
+
+    async def _final_record(self, codes: bytes, common: dict[str, Any], now: int) -> tuple[StepResult, str, Any]:
+        """The foreach's record once its items settled: failed (first failure), bailed, canceled,
+        suspended (with what a resume needs) or success (the outputs in order)."""
+        items = self.items
+        failed, bailed, first = codes.find(b"F"), codes.find(b"B"), codes.find(b"s")
+        if failed >= 0:
+            err = self.outs[failed]["error"]
+            record = StepResult("failed", items, error=err, ended_at=now, suspend_payload={META: self.meta_entries()}, **common)
+            return record, "failed", err
+        if bailed >= 0:
+            value_out = self.outs[bailed]["output"]
+            return StepResult("success", items, value_out, ended_at=now, **common), "bailed", value_out
+        if self.ex.rs.aborted and (first >= 0 or codes.find(b".") >= 0):
+            return StepResult("canceled", items, ended_at=now, started_at=self.started), "canceled", None
+        if first >= 0:
+            first_payload = await self._first_suspended(first)
+            labels: dict[str, Any] = {}
+            for i in sorted(self.labels):
+                if codes[i] == ord("s"):
+                    for label, path in self.labels[i].items():
+                        labels[label] = {"stepId": self.key, "foreachIndex": i, "path": path}
+            data = dict(strip_meta(first_payload) or {}) if isinstance(first_payload, dict) or first_payload is None else {}
+            data[META] = {"foreachIndex": first, **self.meta_entries(), "resumeLabels": labels}
+            inner_meta = meta_of(first_payload)
+            if isinstance(inner_meta, dict) and inner_meta.get("path"):
+                data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
+            common["suspended_at"] = now
+            self.first_payload = first_payload
+            return _ready(StepResult("suspended", items, suspend_payload=data, **common)), "suspended", None
+        output = [(self.outs.get(i) or {}).get("output") for i in range(len(items))]
+        return _ready(StepResult("success", items, output, ended_at=now, **common)), "success", output
+
+    async def _result_event(self, record: StepResult, status: str, result: Any) -> WorkflowEvent | None:
+        """The foreach's closing event, held until its record is stored. As in Mastra: a success
+        carries its output (no payload), a suspension the first suspended item's own payload."""
+        ex = self.ex
+        rs = ex.rs
+        if not rs.emitting:
+            return None
+        head = {"stepName": self.name, "id": self.name, "stepCallId": self.call_id}
+        if status == "success":
+            done = {"status": "success", "output": to_json(result), "startedAt": self.started, "endedAt": record.ended_at}
+            return rs.emit(STEP_RESULT, {**head, **done}, deliver=False)
+        if status == "suspended":
+            payload = self.first_payload
+            suspended = {
+                "status": "suspended",
+                "suspendPayload": payload if payload is not None else {},
+                "suspendedAt": record.suspended_at,
+            }
+            return rs.emit(STEP_SUSPENDED, {**head, **suspended}, deliver=False)
+        if status == "failed" and self.store is not None:
+            record = ThinView.of(record, patch=await self.store.load_items(self.key))
+        return ex._record_event(self.name, self.call_id, record, status)
+
+    async def _failed_at_start(self, items: Any, error: Exception) -> tuple[str, Any]:
+        """Records a foreach that failed before any item ran (no array, or its concurrency function raised)."""
+        ex = self.ex
+        host = ex.rs.host
+        record = StepResult("failed", items, error=error, started_at=self.started, ended_at=host.now_ms())
+        await ex.save(self.key, record, ex._record_event(self.name, host.new_call_id(), record, "failed"))
+        ex.error = error
+        return "failed", error
 
 
-def _final_record(
-    key: str,
-    items: list[Any],
-    outs: list[dict[str, Any] | None],
-    serial: list[dict[str, Any] | None],
-    common: dict[str, Any],
-    aborted: bool,
-    now: int,
-) -> tuple[StepResult, str, Any]:
-    """The foreach's record once its items settled: failed (first failure), bailed, canceled,
-    suspended (with every item's entry, for the resume) or success (the outputs in order)."""
-    statuses = [o.get("status") if o is not None else None for o in outs]
-    failed = [i for i, s in enumerate(statuses) if s == "failed"]
-    suspended = [i for i, s in enumerate(statuses) if s == "suspended"]
-    bailed = [i for i, s in enumerate(statuses) if s == "bailed"]
-    if failed:
-        err = outs[failed[0]]["error"]  # type: ignore[index]
-        record = StepResult("failed", items, error=err, ended_at=now, suspend_payload={META: {"foreachOutput": serial}}, **common)
-        status, result = "failed", err
-    elif bailed:
-        value_out = outs[bailed[0]]["output"]  # type: ignore[index]
-        record = StepResult("success", items, value_out, ended_at=now, **common)
-        status, result = "bailed", value_out
-    elif aborted and (suspended or None in statuses):
-        record = StepResult("canceled", items, ended_at=now, **{k: v for k, v in common.items() if k == "started_at"})
-        status, result = "canceled", None
-    elif suspended:
-        first = suspended[0]
-        first_payload = outs[first].get("suspendPayload")  # type: ignore[union-attr]
-        labels: dict[str, Any] = {}
-        for i in suspended:
-            for label, path in outs[i].get("labels", {}).items():  # type: ignore[union-attr]
-                labels[label] = {"stepId": key, "foreachIndex": i, "path": path}
-        data = dict(strip_meta(first_payload) or {}) if isinstance(first_payload, dict) or first_payload is None else {}
-        data[META] = {"foreachIndex": first, "foreachOutput": serial, "resumeLabels": labels}
-        inner_meta = meta_of(first_payload)
-        if isinstance(inner_meta, dict) and inner_meta.get("path"):
-            data[META]["path"] = inner_meta["path"]  # a nested workflow's suspended step: [foreach, ...inner]
-        common["suspended_at"] = now
-        record = StepResult("suspended", items, suspend_payload=data, **common)
-        status, result = "suspended", None
-    else:
-        output = [o.get("output") if o is not None else None for o in outs]
-        record = StepResult("success", items, output, ended_at=now, **common)
-        status, result = "success", output
-    return record, status, result
-
-
-async def _failed_at_start(ex: LevelWalk, key: str, items: Any, started: int, error: Exception) -> tuple[str, Any]:
-    """Records a foreach that failed before any item ran (no array, or its concurrency function raised)."""
-    record = StepResult("failed", items, error=error, started_at=started, ended_at=ex.rs.host.now_ms())
-    await ex.save(key, record, ex._record_event(ex.prefix + key, ex.rs.host.new_call_id(), record, "failed"))
-    ex.error = error
-    return "failed", error
+def _ready(record: StepResult) -> StepResult:
+    """The record, marked as holding JSON values only: the items, entries, outputs and resume
+    data a foreach keeps are all in stored form (storage still converts anything that is not)."""
+    record.json_ready = True
+    return record
 
 
 async def resolve_concurrency(ex: LevelWalk, node: ForeachNode, items: list[Any]) -> int:
@@ -287,63 +442,3 @@ async def resolve_concurrency(ex: LevelWalk, node: ForeachNode, items: list[Any]
     if ex.rs.interceptors:
         intercept.concurrency_resolved(ex, node, resolved)
     return resolved
-
-
-class _ItemLog:
-    """Persists finished items as they finish, so a crash re-runs only the items in flight.
-
-    The foreach's record is written as `running` with the outputs of the items that
-    succeeded so far (a restart keeps them). One write is in flight at a time; the next
-    one takes every item that finished meanwhile, so a fast foreach batches its commits."""
-
-    __slots__ = ("busy", "dirty", "ex", "full", "items", "outs", "started", "stored_json")
-
-    def __init__(
-        self,
-        ex: LevelWalk,
-        key: str,
-        items: list[Any],
-        started: int,
-        outs: list[dict[str, Any] | None],
-        stored_json: list[dict[str, Any] | None],
-    ):
-        self.ex = ex
-        self.full = ex.prefix + key
-        self.items = items
-        self.started = started
-        self.outs = outs
-        self.stored_json = stored_json
-        self.busy = False
-        self.dirty = False
-
-    async def finished(self) -> None:
-        self.dirty = True
-        if self.busy:
-            return  # the write in flight is followed by one that takes this item
-        self.busy = True
-        rs = self.ex.rs
-        try:
-            while self.dirty:
-                self.dirty = False
-                done = [e if e is not None and e.get("status") == "success" else None for e in _serial(self.outs, self.stored_json)]
-                record = StepResult("running", self.items, started_at=self.started, suspend_payload={META: {"foreachOutput": done}})
-                if not await rs.host.save_step(self.full, record, rs.run_changes()):
-                    raise Fenced
-        finally:
-            self.busy = False
-
-
-def _serial(outs: list[dict[str, Any] | None], stored_json: list[dict[str, Any] | None]) -> list[dict[str, Any] | None]:
-    """The entries in stored (JSON) form: those kept from storage as they were, the others converted."""
-    return [kept if kept is not None else _serial_entry(entry) for entry, kept in zip(outs, stored_json, strict=True)]
-
-
-def _serial_entry(entry: dict[str, Any] | None) -> dict[str, Any] | None:
-    if entry is None:
-        return None
-    out: dict[str, Any] = {}
-    for k, v in entry.items():
-        if k == "labels":
-            continue
-        out[k] = serialize_error(v) if k == "error" else to_json(v)
-    return out

@@ -7,7 +7,8 @@ records; every effect and every nondeterministic value goes through one `Host`:
 - one step attempt (`attempt`): validation, the step body, output validation;
 - user functions the walk evaluates: conditions, map, sleep and concurrency functions (`call`);
 - waits and sleeps (`wait`), which a cancel ends early;
-- storage writes (`save_step`, `set_run_status`, `delete_steps`);
+- storage writes (`save_step`, `set_run_status`, `delete_steps`; a foreach's single items
+  with `ItemHost`, where the storage keeps them in rows of their own);
 - events: the walk builds and numbers them (`RunExecution.emit`); they reach the run's
   event log with the host's next storage write, which carries them;
 - the running mark of slow steps (`mark_running` / `settle_running`);
@@ -21,7 +22,7 @@ drives the walk on a fake host with a fake clock.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..results import StepResult
@@ -126,4 +127,23 @@ class Host(Protocol):
 
     def close(self) -> None:
         """The execution ended: stop any background work of this host."""
+        ...
+
+
+class ItemHost(Host, Protocol):
+    """A host whose storage keeps a foreach's items in rows of their own (`keeps_items`):
+    the foreach then writes and reads single items (see `storage._items`)."""
+
+    keeps_items: bool
+
+    async def load_items(self, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
+        """Stored item entries of the foreach at `key`, by index (only `indexes`, if given)."""
+        ...
+
+    async def load_items_json(self, key: str) -> str:
+        """Every stored item entry of the foreach at `key`, as one JSON object text keyed by index."""
+        ...
+
+    async def save_items(self, key: str, entries: Mapping[int, Any], replace: bool) -> bool:
+        """Writes item entries (after dropping the stored ones, with `replace`); False if fenced."""
         ...

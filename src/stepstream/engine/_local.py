@@ -15,13 +15,13 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
 from ..step import is_inline
-from ..storage.base import RunChanges
+from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
 from ._state import new_call_id
@@ -185,6 +185,29 @@ class LocalHost:
     async def delete_steps(self, keys: list[str]) -> None:
         rs = self.rs
         await rs.storage.delete_steps(rs.workflow_id, rs.run_id, keys)
+
+    # -- a foreach's items (a storage with `supports_items`; see `_host.ItemHost`) --------
+    @property
+    def keeps_items(self) -> bool:
+        return self.rs.storage.supports_items
+
+    async def load_items(self, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
+        rs = self.rs
+        return await rs.storage.load_items(rs.workflow_id, rs.run_id, key, indexes)
+
+    async def load_items_json(self, key: str) -> str:
+        rs = self.rs
+        return await rs.storage.load_items_json(rs.workflow_id, rs.run_id, key)
+
+    async def save_items(self, key: str, entries: Mapping[int, Any], replace: bool) -> bool:
+        rs = self.rs
+        storage = rs.storage
+
+        async def write(events: Sequence[LoggedEvent]) -> bool:
+            rs.untake(list(events))  # the foreach's record, written next, carries them
+            return await storage.save_items(rs.workflow_id, rs.run_id, key, entries, replace=replace, expected_owner=rs.owner)
+
+        return await rs.write(write) is not False  # after the run's deferred insert, if any
 
     # -- running marks: one watchdog per event loop, not a timer per step or per run -------
     def mark_running(self, key: str, record: StepResult) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._suspend_meta import meta_of
+from .._suspend_meta import THIN, meta_of
 from ..errors import ResumeError, RunStateError
 from ..results import StepResult
 from ..step import Step
@@ -91,10 +91,14 @@ def resolve_target(
             if record_ is not None and isinstance(record_.suspend_payload, dict)
             else {}
         )
-        outputs = meta.get("foreachOutput")
-        if not isinstance(outputs, list):
+        outputs, thin = meta.get("foreachOutput"), meta.get(THIN)
+        if isinstance(thin, dict):  # entries in rows of their own: one status letter per item
+            codes = str(thin.get("codes") or "")
+            if not 0 <= index < len(codes) or codes[index] != "s":
+                raise ResumeError(f'Item {index} of foreach step "{full[0]}" is not suspended')
+        elif not isinstance(outputs, list):
             raise ResumeError(f'for_each_index given, but step "{full[0]}" is not a suspended foreach')
-        if not 0 <= index < len(outputs) or not isinstance(outputs[index], dict) or outputs[index].get("status") != "suspended":
+        elif not 0 <= index < len(outputs) or not isinstance(outputs[index], dict) or outputs[index].get("status") != "suspended":
             raise ResumeError(f'Item {index} of foreach step "{full[0]}" is not suspended')
     return full, index, find_step(workflow, full)
 

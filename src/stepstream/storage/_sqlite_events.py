@@ -1,6 +1,6 @@
 """SQLiteStorage's event log (a mixin; SQLiteStorage supplies `_run` and its waiters).
 
-Since schema v7 a write's events are one row of `stepstream_steps`, beside the step
+Since schema v8 a write's events are one row of `stepstream_steps`, beside the step
 records: `key` is the batch's end offset (an INTEGER, so it sorts before every TEXT
 step key), `record` the batch as one JSON array. Reading from an offset is one range
 of the (workflow_id, run_id, key) index: the batches whose end is past the offset.
@@ -29,9 +29,9 @@ from .base import EventPage, LoggedEvent
 
 T = TypeVar("T")
 
-#: Appends a batch if the run exists (and, with an owner, is that owner's); see migration 0007.
+#: Appends a batch if the run exists (and, with an owner, is that owner's); see migration 0008.
 APPEND_EVENTS = "INSERT INTO stepstream_event_writes (workflow_id, run_id, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?)"
-#: A step record and its events in one statement (migration 0007's view).
+#: A step record and its events in one statement (migration 0008's view).
 WRITE_STEP = (
     "INSERT INTO stepstream_step_writes (workflow_id, run_id, key, record, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )

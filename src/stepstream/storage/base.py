@@ -26,9 +26,10 @@ snapshot) and `wait_events` for more. Deleting a run deletes its events.
 
 from __future__ import annotations
 
+import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypedDict
 
@@ -52,6 +53,7 @@ def now_ms() -> int:
 
 #: the default of `Storage.list_runs`: every run
 ALL_RUNS = RunQuery()
+
 
 class RunChanges(TypedDict, total=False):
     """Run-level fields that `update_run` and `save_step` may change."""
@@ -149,6 +151,10 @@ class Storage(ABC):
     supports_schedules: bool = False
     #: True when the backend implements the payload methods below.
     supports_payloads: bool = False
+    #: True when the backend keeps a foreach's item entries in rows of their own
+    #: (`load_run_thin`, `load_items`, `save_items`; see `_items`): then resuming one item
+    #: reads and writes that item's row and the foreach's record, not every item's entry.
+    supports_items: bool = False
     #: True when `save_step_now` does what `save_step` does, at once (no I/O, nothing awaited):
     #: the engine then writes a step record with no await, lock or task switch.
     immediate: bool = False
@@ -166,6 +172,35 @@ class Storage(ABC):
     @abstractmethod
     async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
         """The run with all its step records, or None."""
+
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        """`load_run`, except that foreach records stored thin (`supports_items`) come without
+        their item entries: the engine reads those it needs with `load_items`."""
+        return await self.load_run(workflow_id, run_id)
+
+    async def load_items(self, workflow_id: str, run_id: str, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
+        """The stored entries of a foreach's items by index (those of `indexes` only, if given)."""
+        raise StorageError(f"{type(self).__name__} does not store foreach items")
+
+    async def load_items_json(self, workflow_id: str, run_id: str, key: str) -> str:
+        """Every stored entry of a foreach's items as one JSON object text keyed by index
+        (`{"0": entry, ...}`): read in one piece, parsed only if someone looks."""
+        entries = await self.load_items(workflow_id, run_id, key)
+        return json.dumps({str(i): e for i, e in entries.items()})
+
+    async def save_items(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        entries: Mapping[int, Any],
+        *,
+        replace: bool = False,
+        expected_owner: str | None = None,
+    ) -> bool:
+        """Upserts item entries of a foreach (after dropping all its stored ones, with `replace`);
+        False, writing nothing, when the run does not exist or is owned by someone else."""
+        raise StorageError(f"{type(self).__name__} does not store foreach items")
 
     @abstractmethod
     async def update_run(

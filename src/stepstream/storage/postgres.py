@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
+from ._items import ITEMS, PostgresItems
 from ._postgres_schedules import PostgresSchedules
 from ._sql import (
     EVENTS,
@@ -113,7 +114,7 @@ def _describe(dsn: str, schema: str | None) -> str:
     return f"{where} schema {schema}" if schema else where
 
 
-class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
+class PostgresStorage(PostgresItems, PostgresSchedules, PostgresPayloads, Storage):
     """Runs in PostgreSQL, one row per run and one per step.
 
     `schema` puts the tables in that schema (created if missing) instead of the
@@ -294,7 +295,7 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
 
         return await self._run("create_run", fn)
 
-    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
         async def fn(conn: Conn) -> Any:
             return await (await conn.execute(_LOAD_RUN, (workflow_id, run_id))).fetchone()
 
@@ -430,10 +431,15 @@ class PostgresStorage(PostgresSchedules, PostgresPayloads, Storage):
             return
 
         async def fn(conn: Conn) -> None:
-            await conn.execute(
-                f"DELETE FROM {STEPS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
-                (workflow_id, run_id, key_list),
-            )
+            async with conn.transaction():
+                await conn.execute(
+                    f"DELETE FROM {STEPS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
+                    (workflow_id, run_id, key_list),
+                )
+                await conn.execute(
+                    f"DELETE FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s AND key = ANY(%s::text[])",
+                    (workflow_id, run_id, key_list),
+                )
 
         await self._run("delete_steps", fn)
 

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
+from ._items import ITEMS, SQLiteItems
 from ._sql import (
     RUN_COLUMNS,
     RUNS,
@@ -103,7 +104,7 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-class SQLiteStorage(SQLiteEvents, SQLiteSchedules, SQLitePayloads, Storage):
+class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, Storage):
     """Runs in a SQLite file (or ":memory:"), one row per run and one per step.
 
     `busy_timeout` is how long SQLite itself waits for a lock per attempt;
@@ -332,7 +333,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteSchedules, SQLitePayloads, Storage):
             return await self._run(lambda conn: conn.execute(_INSERT_RUN, row).rowcount == 1, "create_run")
         return await self._run(lambda conn: _write(conn, tx), "create_run")
 
-    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
         def tx(conn: sqlite3.Connection) -> tuple[Any, list[Any]]:
             row = conn.execute(_SELECT_RUN, (workflow_id, run_id)).fetchone()
             return row, ([] if row is None else conn.execute(_SELECT_STEPS, (workflow_id, run_id)).fetchall())
@@ -409,7 +410,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteSchedules, SQLitePayloads, Storage):
         batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
         if update is None and batch is not None:
             # Also one statement: the view's trigger checks the run, upserts the step and
-            # appends the events (see migration 0007). It changed rows only if it wrote.
+            # appends the events (see migration 0008). It changed rows only if it wrote.
             row = (workflow_id, run_id, key, text, expected_owner, *batch[3:])
 
             def write(conn: sqlite3.Connection) -> bool:
@@ -462,7 +463,8 @@ class SQLiteStorage(SQLiteEvents, SQLiteSchedules, SQLitePayloads, Storage):
         if not params:
             return
         sql = f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
-        await self._run(lambda conn: _write(conn, lambda c: c.executemany(sql, params)), "delete_steps")
+        items = f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
+        await self._run(lambda conn: _write(conn, lambda c: (c.executemany(sql, params), c.executemany(items, params))), "delete_steps")
 
     async def list_runs(self, query: RunQuery = ALL_RUNS) -> tuple[list[RunRecord], int]:
         where: list[str] = []
@@ -499,6 +501,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteSchedules, SQLitePayloads, Storage):
     async def delete_run(self, workflow_id: str, run_id: str) -> bool:
         def tx(conn: sqlite3.Connection) -> bool:
             conn.execute(f"DELETE FROM {STEPS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
+            conn.execute(f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id))
             return conn.execute(f"DELETE FROM {RUNS} WHERE workflow_id = ? AND run_id = ?", (workflow_id, run_id)).rowcount == 1
 
         return await self._run(lambda conn: _write(conn, tx), "delete_run")

@@ -41,6 +41,7 @@ from typing import Any
 
 from ..storage.base import Storage
 from . import _claim_checks, _durability_checks, _event_log_checks, _record_checks
+from ._item_checks import ITEM_CHECKS
 from ._payload_checks import PAYLOAD_CHECKS
 from ._run_samples import WF, assert_same_run
 from ._target import ContractSkip, ContractTarget, FaultTable, StorageMaker
@@ -63,9 +64,11 @@ CHECKS: dict[str, Check] = {
     **_checks(_claim_checks),
     **SCHEDULE_CHECKS,
 }
-"""Every check, by name: the records', durability's, the event log's, `save_step(create=)`'s, the schedules', the payloads'."""
+"""Every check, by name: the records', durability's, the event log's, `save_step(create=)`'s, the schedules',
+the payloads', the foreach items'."""
 
 CHECKS.update(PAYLOAD_CHECKS)
+CHECKS.update(ITEM_CHECKS)
 
 
 async def run_storage_contract(target: ContractTarget) -> list[str]:

@@ -1,4 +1,4 @@
--- stepstream schema v7 (SQLite): the event log moves into stepstream_steps. A commit's
+-- stepstream schema v8 (SQLite): the event log moves into stepstream_steps. A commit's
 -- events are one row there, beside the step record they ride with: `key` is the offset
 -- after the batch's last event (an INTEGER; step records keep TEXT keys, and SQLite sorts
 -- every integer before every text), `record` the batch's events as one JSON array. The
@@ -11,7 +11,7 @@
 DROP TRIGGER stepstream_step_writes_insert;
 DROP VIEW stepstream_step_writes;
 
-CREATE TABLE stepstream_steps_v7 (
+CREATE TABLE stepstream_steps_v8 (
     seq         INTEGER PRIMARY KEY,
     workflow_id TEXT    NOT NULL,
     run_id      TEXT    NOT NULL,
@@ -21,13 +21,13 @@ CREATE TABLE stepstream_steps_v7 (
     FOREIGN KEY (workflow_id, run_id) REFERENCES stepstream_runs (workflow_id, run_id) ON DELETE CASCADE
 );
 -- Step records keep their seq (the first-write order); event batches follow, in log order.
-INSERT INTO stepstream_steps_v7 (seq, workflow_id, run_id, key, record)
+INSERT INTO stepstream_steps_v8 (seq, workflow_id, run_id, key, record)
     SELECT seq, workflow_id, run_id, key, record FROM stepstream_steps;
-INSERT INTO stepstream_steps_v7 (workflow_id, run_id, key, record)
+INSERT INTO stepstream_steps_v8 (workflow_id, run_id, key, record)
     SELECT workflow_id, run_id, next_seq, events FROM stepstream_events ORDER BY workflow_id, run_id, seq;
 DROP TABLE stepstream_events;
 DROP TABLE stepstream_steps;
-ALTER TABLE stepstream_steps_v7 RENAME TO stepstream_steps;
+ALTER TABLE stepstream_steps_v8 RENAME TO stepstream_steps;
 
 -- Appends an event batch (offsets `seq` to `next_seq - 1`) to a run's log, if the run exists
 -- and (with `owner`) is owned by that token; whether it did shows in the connection's total

@@ -1,0 +1,202 @@
+"""A foreach's items in rows of their own (migration 0007 on SQLite, 0006 on PostgreSQL).
+
+A foreach over W items used to store every item's entry inside its record
+(`__workflow_meta.foreachOutput`), so resuming one item read, checked and rewrote all W.
+On a backend with `supports_items`, the engine stores the record *thin*: its meta holds
+`foreachItems` (`{"n": W, "codes": one status letter per item}`) in place of
+`foreachOutput`, and each item's entry is one row of `stepstream_items`, written when the
+item settles. `load_run` puts the entries back (readers see Mastra's shape); the engine's
+resume reads the thin record (`load_run_thin`) and only the rows it needs (`load_items`).
+Records stored before the table existed keep their entries inline and are read as they are.
+
+These are mixins: each storage supplies `_run` and its thin `load_run_thin`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._suspend_meta import thin_of, with_entries
+from ..results import StepResult
+from ._sql import dumps
+from ._sqlite_tx import write_tx
+from .base import RunRecord
+
+if TYPE_CHECKING:
+    import psycopg
+
+    Conn = psycopg.AsyncConnection[Any]
+
+T = TypeVar("T")
+
+ITEMS = "stepstream_items"
+
+
+def thin_count(record: StepResult) -> int | None:
+    """How many items a thin foreach record has (None for any other record)."""
+    thin = thin_of(record.suspend_payload)
+    return int(thin["n"]) if thin is not None else None
+
+
+def assemble_run(record: RunRecord, rows: Iterable[tuple[str, int, str]]) -> RunRecord:
+    """`record` (read thin) with the entries of its thin foreach records put back."""
+    by_key: dict[str, dict[int, Any]] = {}
+    for key, idx, text in rows:
+        by_key.setdefault(key, {})[idx] = json.loads(text)
+    for key, step in record.steps.items():
+        if thin_count(step) is not None:
+            record.steps[key] = step.copy(suspend_payload=with_entries(step.suspend_payload, by_key.get(key, {})))
+    return record
+
+
+def has_thin(record: RunRecord | None) -> bool:
+    return record is not None and any(thin_count(step) is not None for step in record.steps.values())
+
+
+def entry_rows(workflow_id: str, run_id: str, key: str, entries: Mapping[int, Any]) -> list[tuple[str, str, str, int, str]]:
+    return [(workflow_id, run_id, key, idx, dumps(entry, f"item {idx} of {key!r}") or "null") for idx, entry in entries.items()]
+
+
+class SQLiteItems:
+    """Foreach item rows on SQLite."""
+
+    supports_items = True
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], what: str) -> T:
+        raise NotImplementedError  # pragma: no cover - provided by SQLiteStorage
+
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        raise NotImplementedError  # pragma: no cover - provided by SQLiteStorage
+
+    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        record = await self.load_run_thin(workflow_id, run_id)
+        if record is None or not has_thin(record):
+            return record
+        sql = f"SELECT key, idx, entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ?"
+        rows = await self._run(lambda conn: conn.execute(sql, (workflow_id, run_id)).fetchall(), "load_run")
+        return assemble_run(record, rows)
+
+    async def load_items(self, workflow_id: str, run_id: str, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
+        sql = f"SELECT idx, entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
+        args: list[Any] = [workflow_id, run_id, key]
+        if indexes is not None:
+            wanted = list(indexes)
+            if not wanted:
+                return {}
+            sql += f" AND idx IN ({', '.join('?' * len(wanted))})"
+            args += wanted
+        rows = await self._run(lambda conn: conn.execute(sql, args).fetchall(), "load_items")
+        return {idx: json.loads(text) for idx, text in rows}
+
+    async def load_items_json(self, workflow_id: str, run_id: str, key: str) -> str:
+        sql = f"SELECT '{{' || COALESCE(group_concat('\"' || idx || '\":' || entry, ','), '') || '}}' FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
+        row = await self._run(lambda conn: conn.execute(sql, (workflow_id, run_id, key)).fetchone(), "load_items")
+        return str(row[0])
+
+    async def save_items(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        entries: Mapping[int, Any],
+        *,
+        replace: bool = False,
+        expected_owner: str | None = None,
+    ) -> bool:
+        rows = entry_rows(workflow_id, run_id, key, entries)
+        owned = "SELECT 1 FROM stepstream_runs WHERE workflow_id = ? AND run_id = ? AND (? IS NULL OR owner = ?)"
+        upsert = (
+            f"INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry"
+        )
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            if conn.execute(owned, (workflow_id, run_id, expected_owner, expected_owner)).fetchone() is None:
+                return False
+            if replace:
+                conn.execute(f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?", (workflow_id, run_id, key))
+            conn.executemany(upsert, rows)
+            return True
+
+        return await self._run(lambda conn: write_tx(conn, tx), "save_items")
+
+
+class PostgresItems:
+    """Foreach item rows on PostgreSQL."""
+
+    supports_items = True
+
+    async def _run(self, what: str, fn: Callable[[Conn], Awaitable[T]]) -> T:
+        raise NotImplementedError  # pragma: no cover - provided by PostgresStorage
+
+    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        raise NotImplementedError  # pragma: no cover - provided by PostgresStorage
+
+    async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        record = await self.load_run_thin(workflow_id, run_id)
+        if record is None or not has_thin(record):
+            return record
+
+        async def fn(conn: Conn) -> list[Any]:
+            sql = f"SELECT key, idx, entry FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s"
+            return await (await conn.execute(sql, (workflow_id, run_id))).fetchall()
+
+        return assemble_run(record, await self._run("load_run", fn))
+
+    async def load_items(self, workflow_id: str, run_id: str, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
+        sql = f"SELECT idx, entry FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s AND key = %s"
+        args: list[Any] = [workflow_id, run_id, key]
+        if indexes is not None:
+            sql += " AND idx = ANY(%s::integer[])"
+            args.append(list(indexes))
+
+        async def fn(conn: Conn) -> list[Any]:
+            return await (await conn.execute(sql, args)).fetchall()
+
+        return {idx: json.loads(text) for idx, text in await self._run("load_items", fn)}
+
+    async def load_items_json(self, workflow_id: str, run_id: str, key: str) -> str:
+        sql = (
+            "SELECT '{' || COALESCE(string_agg('\"' || idx || '\":' || entry, ','), '') || '}' "
+            f"FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s AND key = %s"
+        )
+
+        async def fn(conn: Conn) -> Any:
+            return await (await conn.execute(sql, (workflow_id, run_id, key))).fetchone()
+
+        return str((await self._run("load_items", fn))[0])
+
+    async def save_items(
+        self,
+        workflow_id: str,
+        run_id: str,
+        key: str,
+        entries: Mapping[int, Any],
+        *,
+        replace: bool = False,
+        expected_owner: str | None = None,
+    ) -> bool:
+        rows = entry_rows(workflow_id, run_id, key, entries)
+        owned = "SELECT 1 FROM stepstream_runs WHERE workflow_id = %s AND run_id = %s AND (%s::text IS NULL OR owner = %s) FOR SHARE"
+        upsert = (
+            f"INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry"
+        )
+
+        async def fn(conn: Conn) -> bool:
+            async with conn.transaction():
+                if await (await conn.execute(owned, (workflow_id, run_id, expected_owner, expected_owner))).fetchone() is None:
+                    return False
+                if replace:
+                    await conn.execute(
+                        f"DELETE FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s AND key = %s", (workflow_id, run_id, key)
+                    )
+                if rows:
+                    async with conn.cursor() as cur:
+                        await cur.executemany(upsert, rows)
+                return True
+
+        return await self._run("save_items", fn)
