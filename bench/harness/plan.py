@@ -262,7 +262,10 @@ def eventlog_cases(sizes: Sizes) -> list[Case]:
         ("stepstream SQLite FULL, with the log", "sqlite-full"),
         ("stepstream SQLite FULL, no log", "sqlite-full-nolog"),
     ]
-    return [Case("eventlog", "stepstream", v, "chain", {"n": 3, "mode": "async", "store": s}, reps=sizes.reps(15, 1)) for v, s in rows]
+    # 120 runs per case and round (not 15 as in `durable`): a log's cost is a difference of
+    # two medians, and a busy machine moves a median of 30 runs by 10% either way.
+    reps = sizes.reps(120, 1, cap=120)
+    return [Case("eventlog", "stepstream", v, "chain", {"n": 3, "mode": "async", "store": s}, reps=reps) for v, s in rows]
 
 
 def tracing_cases(sizes: Sizes) -> list[Case]:
