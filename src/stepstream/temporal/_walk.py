@@ -79,6 +79,10 @@ class TemporalRunState(RunExecution):
     def _thread(self, value: int) -> None:
         pass
 
+    def _start_flush_timer(self) -> None:
+        """None: the next activity takes the events (a timer's flush would be storage I/O in
+        the workflow, which Temporal's event loop cannot do)."""
+
     def _log(self, event: WorkflowEvent, wire: dict[str, Any]) -> None:
         event.offset = self.next_offset
         self.next_offset += 1
