@@ -147,7 +147,7 @@ class RunExecution:
         self.pending: list[LoggedEvent] = []
         self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
         self._write_lock = asyncio.Lock()
-        self._flush = False  # registered with the loop's flush clock (see _flush)
+        self._flush: bool | None = None  # True while registered with the loop's flush clock (see _flush)
         #: events waiting to go to this process's readers: [event, released], in offset order
         self._outbox: deque[list[Any]] = deque()
         self._flushing: asyncio.Task[Any] | None = None
@@ -173,7 +173,7 @@ class RunExecution:
                     self.next_offset = offset + 1
                     wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
                     self.pending.append(_logged(LoggedEvent, (offset, wire)))
-                    if not self._flush:
+                    if self._flush is None:
                         self._start_flush_timer()
                 return UNSEEN
             event = WorkflowEvent(type, self.run_id, payload, from_)
@@ -207,7 +207,7 @@ class RunExecution:
         offset = self.next_offset
         self.next_offset = offset + 1
         self.pending.append(_logged(LoggedEvent, (offset, wire)))
-        if not self._flush:
+        if self._flush is None:
             self._start_flush_timer()
 
     def _start_flush_timer(self) -> None:
@@ -312,8 +312,8 @@ class RunExecution:
 
     def stop_flushing(self) -> None:
         """Ends the flush timer (the execution is over; its last write took the events)."""
-        if self._flush:
-            self._flush = False
+        if self._flush is not None:
+            self._flush = None
             flush_clock(self._loop or asyncio.get_running_loop()).discard(self)
 
     def request_abort(self) -> None:
