@@ -153,3 +153,24 @@ async def test_the_result_shows_every_entry_without_reading_them_while_this_proc
     assert [i for i, e in enumerate(entries) if e["status"] == "success"] == [4, 9, 11, 12]
     await other.close()
     await storage.close()
+
+
+async def test_a_foreach_smaller_than_items_from_keeps_its_entries_inline(tmp_path: Path) -> None:
+    """Below the storage's `items_from`, entries stay in the record; a record already thin stays thin."""
+    path = tmp_path / "runs.db"
+    storage = Spy(path)
+    storage.items_from = W + 1
+    small = await _workflow(storage).create_run()
+    await small.start(input_data=[{"n": i} for i in range(W)])
+    await small.resume(for_each_index=1, resume_data={"add": 1})
+    assert storage.written == []
+    assert "foreachOutput" in _stored_record(path, small.run_id)["suspendPayload"]["__workflow_meta"]
+
+    storage.items_from = 0
+    thin = await _workflow(storage).create_run()
+    await thin.start(input_data=[{"n": i} for i in range(W)])
+    storage.items_from = W + 1
+    await thin.resume(for_each_index=1, resume_data={"add": 1})
+    assert storage.written == [set(range(W)), {1}]
+    assert "foreachItems" in _stored_record(path, thin.run_id)["suspendPayload"]["__workflow_meta"]
+    await storage.close()

@@ -19,7 +19,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .._schema import to_json
-from .._suspend_meta import META, THIN, meta_of, strip_meta
+from .._suspend_meta import META, THIN, meta_of, strip_meta, thin_of
 from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED, WorkflowEvent
 from ..results import StepResult
 from ..workflow.builder import Workflow, concurrency_value
@@ -100,6 +100,8 @@ class _Foreach:
             error = TypeError(f"foreach step {self.name!r} in run {self.ex.rs.run_id!r} needs an array input, got {type(items).__name__}")
             return await self._failed_at_start(items, error)
         self.items = list(items)
+        if self.store is not None and len(self.items) < self.store.items_from and (prev is None or thin_of(prev.suspend_payload) is None):
+            self.store = None  # a small foreach keeps its entries in its record (`Storage.items_from`)
         try:
             concurrency = await resolve_concurrency(self.ex, self.node, self.items)
         except Exception as exc:

@@ -135,6 +135,8 @@ class ItemHost(Host, Protocol):
     the foreach then writes and reads single items (see `storage._items`)."""
 
     keeps_items: bool
+    #: the fewest items for which the foreach keeps its entries in rows (`Storage.items_from`)
+    items_from: int
 
     async def load_items(self, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
         """Stored item entries of the foreach at `key`, by index (only `indexes`, if given)."""

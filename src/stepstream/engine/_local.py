@@ -191,6 +191,10 @@ class LocalHost:
     def keeps_items(self) -> bool:
         return self.rs.storage.supports_items
 
+    @property
+    def items_from(self) -> int:
+        return self.rs.storage.items_from
+
     async def load_items(self, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:
         rs = self.rs
         return await rs.storage.load_items(rs.workflow_id, rs.run_id, key, indexes)

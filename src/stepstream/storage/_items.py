@@ -180,23 +180,27 @@ class PostgresItems:
         expected_owner: str | None = None,
     ) -> bool:
         rows = entry_rows(workflow_id, run_id, key, entries)
-        owned = "SELECT 1 FROM stepstream_runs WHERE workflow_id = %s AND run_id = %s AND (%s::text IS NULL OR owner = %s) FOR SHARE"
-        upsert = (
-            f"INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry"
-        )
+        indexes, texts = [row[3] for row in rows], [row[4] for row in rows]
+        args = {"w": workflow_id, "r": run_id, "k": key, "o": expected_owner, "i": indexes, "e": texts, "replace": replace}
 
         async def fn(conn: Conn) -> bool:
-            async with conn.transaction():
-                if await (await conn.execute(owned, (workflow_id, run_id, expected_owner, expected_owner))).fetchone() is None:
-                    return False
-                if replace:
-                    await conn.execute(
-                        f"DELETE FROM {ITEMS} WHERE workflow_id = %s AND run_id = %s AND key = %s", (workflow_id, run_id, key)
-                    )
-                if rows:
-                    async with conn.cursor() as cur:
-                        await cur.executemany(upsert, rows)
-                return True
+            row = await (await conn.execute(_PG_SAVE_ITEMS, args)).fetchone()
+            return bool(row and row[0])
 
         return await self._run("save_items", fn)
+
+
+# One statement (one round trip): the run's owner checked, the other stored rows dropped
+# (with `replace`; never the rows this write upserts, so no row is touched twice), the
+# entries upserted. It returns whether the run was there and the caller's.
+_PG_SAVE_ITEMS = (
+    "WITH owned AS (SELECT 1 FROM stepstream_runs WHERE workflow_id = %(w)s AND run_id = %(r)s "
+    "AND (%(o)s::text IS NULL OR owner = %(o)s) FOR SHARE), "
+    f"dropped AS (DELETE FROM {ITEMS} WHERE %(replace)s AND workflow_id = %(w)s AND run_id = %(r)s AND key = %(k)s "
+    "AND idx <> ALL(%(i)s::integer[]) AND EXISTS (SELECT 1 FROM owned)), "
+    f"upserted AS (INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry) "
+    "SELECT %(w)s, %(r)s, %(k)s, x.idx, x.entry FROM unnest(%(i)s::integer[], %(e)s::text[]) AS x(idx, entry) "
+    "WHERE EXISTS (SELECT 1 FROM owned) "
+    "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry) "
+    "SELECT EXISTS (SELECT 1 FROM owned)"
+)

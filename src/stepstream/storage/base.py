@@ -155,6 +155,10 @@ class Storage(ABC):
     #: (`load_run_thin`, `load_items`, `save_items`; see `_items`): then resuming one item
     #: reads and writes that item's row and the foreach's record, not every item's entry.
     supports_items: bool = False
+    #: The fewest items for which a foreach's entries go in rows of their own (with
+    #: `supports_items`): a smaller foreach keeps them inline in its record, one write
+    #: instead of two, where a round trip costs more than rewriting a few dozen entries.
+    items_from: int = 0
     #: True when `save_step_now` does what `save_step` does, at once (no I/O, nothing awaited):
     #: the engine then writes a step record with no await, lock or task switch.
     immediate: bool = False
