@@ -117,10 +117,10 @@ async def test_cancel_interrupts_the_running_step_and_ends_the_execution(app: St
     assert stored is not None and stored.status == "canceled"
 
 
-async def test_a_cancel_right_after_the_start_lands_in_the_running_step(app: Stepstream, tmp_path: Path) -> None:
+async def test_a_cancel_right_after_the_start_is_not_lost(app: Stepstream, tmp_path: Path) -> None:
     """Sent once the run is claimed, while its Temporal execution is starting, the cancel waits
-    for the execution, which holds it until its first step runs (as in-process, where a run is
-    under way the moment it starts): the step is interrupted, the next one never runs."""
+    for the execution and lands at once: the run ends canceled, the step it reached (if any)
+    is interrupted, and the next one never runs."""
     journal = _journal(tmp_path)
     run = await app.get_workflow("slow").create_run()
     stream = run.stream({"journal": journal})
@@ -130,8 +130,9 @@ async def test_a_cancel_right_after_the_start_lands_in_the_running_step(app: Ste
     types = [event.type async for event in stream]
     result = await asyncio.wait_for(stream.result, 30)
     assert result.status == "canceled"
-    notes = [line.rsplit(" ", 1)[0] for line in (await asyncio.to_thread(Path(journal).read_text)).splitlines()]
-    assert notes == ["start wait", "interrupted wait"]
+    text = await asyncio.to_thread(lambda: Path(journal).read_text() if Path(journal).exists() else "")
+    notes = [line.rsplit(" ", 1)[0] for line in text.splitlines()]
+    assert notes in ([], ["start wait", "interrupted wait"])
     assert "after" not in result.steps and types[-2:] == ["workflow-canceled", "workflow-finish"]
 
 

@@ -49,10 +49,6 @@ from ._order import Ordering
 ATTEMPT = "stepstream.attempt"
 WRITE = "stepstream.write"
 
-CANCEL_SETTLE_SECONDS = 1.0
-"""How long after its walk begins a cancel may wait for the execution to reach a sleep or a
-suspension (`TemporalHost.cancel`)."""
-
 
 class WalkConfig:
     """The activity options the walk schedules with (from `TemporalExecutor`, via the workflow input)."""
@@ -120,12 +116,6 @@ class TemporalHost:
         self.maybe_done = False
         #: numbers the attempts; hands their results back in the in-process order (`_order`)
         self.order = Ordering()
-        #: the walk has reached a sleep or a suspension, or has run `CANCEL_SETTLE_SECONDS`
-        self.settled = False
-        self._began = workflow.now()
-        #: a cancel waits for the walk to settle (`cancel`)
-        self._held = False
-        self._landing: asyncio.Task[None] | None = None
 
     def now_ms(self) -> int:
         return int(workflow.now().timestamp() * 1000)
@@ -190,8 +180,6 @@ class TemporalHost:
                 self.carrying = False
                 carrier = False
             await self.order.reported(number, out.get("ranMs"))
-            if out.get("status") == "suspended":
-                self._settle()
         except (ActivityError, CancelledError) as exc:
             self.requeue(args["ops"])
             return self._attempt_error(exc, request)
@@ -256,34 +244,8 @@ class TemporalHost:
             out = await out
         return out
 
-    def cancel(self) -> None:
-        """`Run.cancel()` reached the execution. In-process a run is under way the moment it
-        starts; on Temporal its first steps come tens of milliseconds later. So a cancel in
-        the execution's first `CANCEL_SETTLE_SECONDS` lands where it would in-process: past
-        the quick first steps, at the first sleep or suspension, or when that time is up."""
-        if self.settled or self.rs.aborted:
-            self.rs.request_abort()
-        elif not self._held:
-            self._held = True
-            remaining = CANCEL_SETTLE_SECONDS - (workflow.now() - self._began).total_seconds()
-            self._landing = asyncio.create_task(self._land(remaining))
-
-    async def _land(self, remaining: float) -> None:
-        try:
-            await workflow.wait_condition(lambda: self.settled, timeout=max(remaining, 0.001))
-        except TimeoutError:
-            self._settle()
-
-    def _settle(self) -> None:
-        """The walk waits (a sleep), suspends, or is past its start: a held cancel lands now."""
-        self.settled = True
-        if self._held:
-            self._held = False
-            self.rs.request_abort()
-
     async def wait(self, seconds: float) -> bool:
         rs = self.rs
-        self._settle()
         if seconds <= 0:
             return rs.aborted
         try:
@@ -362,10 +324,8 @@ async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     rs.host = host
     rs.stored_labels = dict(plan.stored_labels)
     control.rs = rs
-    if plan.canceled:
+    if plan.canceled or control.canceled:
         rs.abort_event.set()
-    elif control.canceled:
-        host.cancel()
     task = asyncio.create_task(_walk(run, rs, host, plan, input_data))
     while True:
         try:
