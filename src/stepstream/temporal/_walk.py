@@ -166,6 +166,10 @@ class TemporalHost:
             "trace": self.trace,
         }
         carrier = bool(args["ops"])
+        if rs.log and not self.order.inflight and not self.carrying:
+            # The only activity in flight, and the walk numbers nothing until it reports: its
+            # writer output takes the log's next offsets, appended live (`_Collect`).
+            args["liveFrom"] = rs.next_offset
         self.carrying = self.carrying or carrier
         number, args["after"], args["pending"] = self.order.begin()
         args["number"] = number
@@ -182,11 +186,17 @@ class TemporalHost:
             await self.order.reported(number, out.get("ranMs"))
         except (ActivityError, CancelledError) as exc:
             self.requeue(args["ops"])
-            return self._attempt_error(exc, request)
+            failed: BaseException | None = exc
+        else:
+            failed = None
         finally:
             self.order.taken_back(number)
             if carrier:
                 self.carrying = False
+        if failed is not None:
+            if "liveFrom" in args:
+                await self._resync()  # the failed attempt may have appended output live
+            return self._attempt_error(failed, request)
         if out.get("fenced"):
             raise Fenced
         return self._attempt_of(out)
@@ -221,6 +231,9 @@ class TemporalHost:
 
     def _attempt_of(self, out: dict[str, Any]) -> _Attempt:
         rs = self.rs
+        logged_to = out.get("loggedTo")
+        if logged_to is not None:
+            rs.next_offset = max(rs.next_offset, int(logged_to))  # the activity appended its events
         for wire in out.get("events") or ():
             rs.relay(wire)
         for key, value in (out.get("usage") or {}).items():
@@ -279,6 +292,22 @@ class TemporalHost:
             self.carrying = False
         self.fenced_status = out.get("status")
         return not out.get("fenced")
+
+    async def _resync(self) -> None:
+        """Does the deferred writes and numbers the next events after the log's end (an
+        attempt that failed after appending output live did not say how far it got)."""
+        rs = self.rs
+        if self.carrying:
+            await workflow.wait_condition(lambda: not self.carrying)
+        args = {"workflowId": rs.workflow_id, "runId": rs.run_id, "owner": rs.owner, "ops": self.take_ops(), "logEnd": True}
+        self.carrying = True
+        try:
+            out = await self._start(WRITE, args, self.config.write_timeout)
+        finally:
+            self.carrying = False
+        if out.get("fenced"):
+            raise Fenced
+        rs.next_offset = max(rs.next_offset, int(out.get("logEnd") or 0))
 
     def mark_running(self, key: str, record: StepResult) -> None:
         """No `running` record on Temporal: the step's start event is written when its activity starts."""
