@@ -94,8 +94,26 @@ def slow() -> Workflow:
     return create_workflow(id="slow").then(create_step(id="wait", execute=wait)).then(after).commit()
 
 
+def talk() -> Workflow:
+    """A step whose writer output must reach the stream while it runs: it says "first", then
+    waits (at most 15 s) for the reader to create the flag file, then says "second"."""
+
+    async def speak(ctx: StepContext) -> dict[str, Any]:
+        flag = ctx.input_data["flag"]
+        await ctx.writer.write({"text": "first"})
+        for _ in range(300):
+            if await asyncio.to_thread(os.path.exists, flag):
+                break
+            await asyncio.sleep(0.05)
+        saw = await asyncio.to_thread(os.path.exists, flag)
+        await ctx.writer.write({"text": "second"})
+        return {"saw": saw}
+
+    return create_workflow(id="talk").then(create_step(id="speak", execute=speak)).commit()
+
+
 def workflows() -> list[Workflow]:
-    return [chain(), approval(), big(), slow()]
+    return [chain(), approval(), big(), slow(), talk()]
 
 
 def build_app(storage: Storage, address: str | Client, queue: str, **options: Any) -> Stepstream:

@@ -33,6 +33,8 @@ from .conftest import DevServer
 
 #: scenarios whose transcript differs on Temporal by design (see docs/temporal.md), with why
 DIFFERENT: dict[str, str] = {
+    "cancel-sleep": "it cancels 50 ms after the start, when an in-process run is asleep already; on Temporal the first step's activity may not have run yet, so the cancel lands before it (a cancel is never held back)",
+    "abort-signal-wake": "it cancels 50 ms after the start, when the in-process step awaits its abort signal; on Temporal that step's activity may not have started yet, so it never runs",
     "foreach-concurrency-fn": "it notes the most 30 ms items seen in flight at once; on Temporal an activity takes tens of ms to reach a worker, so fewer may overlap than the concurrency allows",
 }
 

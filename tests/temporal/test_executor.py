@@ -117,10 +117,10 @@ async def test_cancel_interrupts_the_running_step_and_ends_the_execution(app: St
     assert stored is not None and stored.status == "canceled"
 
 
-async def test_a_cancel_right_after_the_start_lands_in_the_running_step(app: Stepstream, tmp_path: Path) -> None:
+async def test_a_cancel_right_after_the_start_is_not_lost(app: Stepstream, tmp_path: Path) -> None:
     """Sent once the run is claimed, while its Temporal execution is starting, the cancel waits
-    for the execution, which holds it until its first step runs (as in-process, where a run is
-    under way the moment it starts): the step is interrupted, the next one never runs."""
+    for the execution and lands at once: the run ends canceled, the step it reached (if any)
+    is interrupted, and the next one never runs."""
     journal = _journal(tmp_path)
     run = await app.get_workflow("slow").create_run()
     stream = run.stream({"journal": journal})
@@ -130,9 +130,53 @@ async def test_a_cancel_right_after_the_start_lands_in_the_running_step(app: Ste
     types = [event.type async for event in stream]
     result = await asyncio.wait_for(stream.result, 30)
     assert result.status == "canceled"
-    notes = [line.rsplit(" ", 1)[0] for line in (await asyncio.to_thread(Path(journal).read_text)).splitlines()]
-    assert notes == ["start wait", "interrupted wait"]
+    text = await asyncio.to_thread(lambda: Path(journal).read_text() if Path(journal).exists() else "")
+    notes = [line.rsplit(" ", 1)[0] for line in text.splitlines()]
+    assert notes in ([], ["start wait", "interrupted wait"])
     assert "after" not in result.steps and types[-2:] == ["workflow-canceled", "workflow-finish"]
+
+
+async def test_a_step_s_writer_output_reaches_the_stream_while_the_step_runs(app: Stepstream, tmp_path: Path) -> None:
+    """The step waits for its reader to have seen its first output: only a live stream lets it go on."""
+    flag = tmp_path / "seen"
+    run = await app.get_workflow("talk").create_run()
+    stream = run.stream({"flag": str(flag)})
+    said: list[str] = []
+    async for event in stream:
+        if event.type == "workflow-step-output":
+            said.append(event.payload["output"]["text"])
+            if said == ["first"]:
+                await asyncio.to_thread(flag.touch)
+    result = await asyncio.wait_for(stream.result, 30)
+    assert result.status == "success", result.error
+    assert result.result == {"saw": True}
+    assert said == ["first", "second"]
+    logged = await app.storage.read_events("talk", run.run_id)
+    assert logged is not None
+    offsets = [e.offset for e in logged.events]
+    assert offsets == list(range(len(offsets)))
+    types = [e.data["type"] for e in logged.events]
+    assert types.count("workflow-step-output") == 2
+    assert types.index("workflow-step-start") < types.index("workflow-step-output") < types.index("workflow-step-result")
+
+
+async def test_a_run_canceled_after_live_output_keeps_one_unbroken_log(app: Stepstream, tmp_path: Path) -> None:
+    """The output a step appended live stays, and what the walk writes after the cancel is
+    numbered after it (no offset taken twice, none skipped)."""
+    run = await app.get_workflow("talk").create_run()
+    stream = run.stream({"flag": str(tmp_path / "never")})
+    types: list[str] = []
+    async for event in stream:
+        types.append(event.type)
+        if event.type == "workflow-step-output" and types.count("workflow-step-output") == 1:
+            await run.cancel()
+    result = await asyncio.wait_for(stream.result, 30)
+    assert result.status == "canceled"
+    logged = await app.storage.read_events("talk", run.run_id)
+    assert logged is not None
+    assert [e.offset for e in logged.events] == list(range(len(logged.events)))
+    assert [e.data["type"] for e in logged.events] == types
+    assert types[-2:] == ["workflow-canceled", "workflow-finish"] and "workflow-step-output" in types
 
 
 @pytest.mark.timeout(240)  # tens of MB cross Temporal and storage; slow on a loaded 2-core machine

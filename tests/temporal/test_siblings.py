@@ -69,3 +69,23 @@ async def test_an_execution_entry_is_shared_while_its_attempts_run() -> None:
         assert a is b
         with siblings("wf/other") as c:
             assert c is not a
+
+
+def test_what_the_walk_had_taken_is_forgotten() -> None:
+    """A long execution on one worker keeps nothing of the attempts its walk has taken."""
+    sib = Siblings()
+    for number in range(100):
+        sib.arrived(number)
+        sib.watch(number, {}, [])  # a chain: the walk took each result before the next attempt
+        sib.entered(number)
+        sib.ended_with(number, "success", {"n": number})
+    assert (sib.present, sib.started, list(sib.ended)) == ({99}, {99}, [99])
+    late: dict[str, int] = {}
+    sib.watch(101, late, [100])  # 100 is in flight: 99 was taken
+    assert late == {} and not sib.ended
+
+
+async def test_an_attempt_the_walk_has_taken_counts_as_entered() -> None:
+    sib = Siblings()
+    sib.watch(5, {}, [])
+    await asyncio.wait_for(sib.wait_entered(3), 0.01)  # no wait: 3 ended before 5 was started

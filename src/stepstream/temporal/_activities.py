@@ -48,13 +48,51 @@ activity reports the cancel without its result."""
 
 
 class _Collect(Sink):
-    """Keeps the events a step emits in its activity (writer output), for the walk to number."""
+    """The events a step emits in its activity (writer output): kept for the walk to number,
+    or, when the walk hands the log's next offsets to this attempt (`live`), appended to the
+    run's log as they come, so streams show them while the step runs."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
+        #: (storage, workflow id, run id, owner) when live
+        self.live: tuple[Storage, str, str, str | None] | None = None
+        #: the offset the next live event gets
+        self.next = 0
+        self.fenced = False
+        self._buffer: list[dict[str, Any]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def go_live(self, storage: Storage, workflow_id: str, run_id: str, owner: str | None, offset: int) -> None:
+        """Appends from `offset` on (after what an earlier try of this attempt appended)."""
+        if activity.info().attempt > 1:
+            page = await storage.read_events(workflow_id, run_id, limit=0)
+            offset = max(offset, page.next_offset if page is not None else 0)
+        self.live, self.next = (storage, workflow_id, run_id, owner), offset
 
     def push(self, event: WorkflowEvent) -> None:
-        self.events.append(event.to_dict())
+        if self.live is None:
+            self.events.append(event.to_dict())
+            return
+        self._buffer.append(event.to_dict())
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        """Appends what is buffered, in order, one batch per write."""
+        assert self.live is not None
+        storage, workflow_id, run_id, owner = self.live
+        while self._buffer and not self.fenced:
+            batch, self._buffer = self._buffer, []
+            events = [LoggedEvent(self.next + i, data) for i, data in enumerate(batch)]
+            if await storage.append_events(workflow_id, run_id, events, expected_owner=owner) is False:
+                self.fenced = True  # another execution owns the run now
+                return
+            self.next += len(batch)
+
+    async def close(self) -> None:
+        """Waits for the live appends (a failed one fails the activity, which is retried)."""
+        if self._flusher is not None:
+            await self._flusher
 
 
 async def apply_ops(storage: Storage, workflow_id: str, run_id: str, owner: str | None, ops: list[dict[str, Any]]) -> bool:
@@ -119,6 +157,9 @@ class Activities:
         wf = self._workflow(args["workflowId"])
         storage = wf.storage
         if await apply_ops(storage, wf.id, args["runId"], args.get("owner"), args["ops"]):
+            if args.get("logEnd"):
+                page = await storage.read_events(wf.id, args["runId"], limit=0)
+                return {"logEnd": page.next_offset if page is not None else 0}
             return {}
         out: dict[str, Any] = {"fenced": True}
         if args.get("load"):
@@ -166,11 +207,19 @@ class Activities:
             if after is not None:
                 await sib.wait_entered(after)  # bodies enter in the walk's order, as in-process
             sib.watch(number, ex.rs.state, args.get("pending") or [])
+        live = args.get("liveFrom")
+        if live is not None and top.storage.keeps_events:
+            await sink.go_live(top.storage, top.id, args["runId"], args.get("owner"), int(live))
         aborts.append(ex.rs)  # a cancel from now on interrupts the step (see `_heartbeating`)
         with step_span(args.get("trace"), args["key"], args["prefix"] + args["key"], args["value"]) as span:
             att, ran = await _timed(request, sib if number is not None else None, number or 0)
+            await sink.close()
+            if sink.fenced:
+                return {"fenced": True}
             out = _attempt_json(ex, args["key"], att, sink)
             out["ranMs"] = ran
+            if sink.live is not None:
+                out["loggedTo"] = sink.next
             step_outcome(span, att.status, out["value"])
         return out
 

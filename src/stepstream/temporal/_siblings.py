@@ -42,6 +42,8 @@ class Siblings:
         self.started: set[int] = set()
         self.ended: dict[int, dict[str, Any]] = {}
         self.running: dict[int, dict[str, Any]] = {}
+        #: attempts below this number were taken by the walk (so they ended): nothing is kept of them
+        self.floor = 0
         self.users = 0
         self._changed = asyncio.Event()
 
@@ -65,7 +67,7 @@ class Siblings:
         not run in this process."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GATE_SECONDS
-        while number not in self.started:
+        while number not in self.started and number >= self.floor:
             limit = None if number in self.present else deadline - loop.time()
             if limit is not None and limit <= 0:
                 return
@@ -79,10 +81,21 @@ class Siblings:
         """`state` (attempt `number`'s walk snapshot) follows its siblings from now on: the
         updates it lacks of those that ended already are applied to it now."""
         missing = set(pending)
+        self._forget_below(min(missing | {number}))
         for other, updates in self.ended.items():
             if other in missing or other > number:
                 state.update(updates)
         self.running[number] = state
+
+    def _forget_below(self, floor: int) -> None:
+        """The walk had taken every attempt below `floor` when it started a new one: no later
+        attempt lacks their updates or waits for them."""
+        if floor <= self.floor:
+            return
+        self.floor = floor
+        self.present = {n for n in self.present if n >= floor}
+        self.started = {n for n in self.started if n >= floor}
+        self.ended = {n: u for n, u in self.ended.items() if n >= floor}
 
     def ended_with(self, number: int, status: str, updates: dict[str, Any] | None) -> None:
         """Attempt `number` ended: its state updates reach the siblings running here."""

@@ -49,10 +49,6 @@ from ._order import Ordering
 ATTEMPT = "stepstream.attempt"
 WRITE = "stepstream.write"
 
-CANCEL_SETTLE_SECONDS = 1.0
-"""How long after its walk begins a cancel may wait for the execution to reach a sleep or a
-suspension (`TemporalHost.cancel`)."""
-
 
 class WalkConfig:
     """The activity options the walk schedules with (from `TemporalExecutor`, via the workflow input)."""
@@ -120,12 +116,6 @@ class TemporalHost:
         self.maybe_done = False
         #: numbers the attempts; hands their results back in the in-process order (`_order`)
         self.order = Ordering()
-        #: the walk has reached a sleep or a suspension, or has run `CANCEL_SETTLE_SECONDS`
-        self.settled = False
-        self._began = workflow.now()
-        #: a cancel waits for the walk to settle (`cancel`)
-        self._held = False
-        self._landing: asyncio.Task[None] | None = None
 
     def now_ms(self) -> int:
         return int(workflow.now().timestamp() * 1000)
@@ -176,6 +166,10 @@ class TemporalHost:
             "trace": self.trace,
         }
         carrier = bool(args["ops"])
+        if rs.log and not self.order.inflight and not self.carrying:
+            # The only activity in flight, and the walk numbers nothing until it reports: its
+            # writer output takes the log's next offsets, appended live (`_Collect`).
+            args["liveFrom"] = rs.next_offset
         self.carrying = self.carrying or carrier
         number, args["after"], args["pending"] = self.order.begin()
         args["number"] = number
@@ -190,15 +184,19 @@ class TemporalHost:
                 self.carrying = False
                 carrier = False
             await self.order.reported(number, out.get("ranMs"))
-            if out.get("status") == "suspended":
-                self._settle()
         except (ActivityError, CancelledError) as exc:
             self.requeue(args["ops"])
-            return self._attempt_error(exc, request)
+            failed: BaseException | None = exc
+        else:
+            failed = None
         finally:
             self.order.taken_back(number)
             if carrier:
                 self.carrying = False
+        if failed is not None:
+            if "liveFrom" in args:
+                await self._resync()  # the failed attempt may have appended output live
+            return self._attempt_error(failed, request)
         if out.get("fenced"):
             raise Fenced
         return self._attempt_of(out)
@@ -233,6 +231,9 @@ class TemporalHost:
 
     def _attempt_of(self, out: dict[str, Any]) -> _Attempt:
         rs = self.rs
+        logged_to = out.get("loggedTo")
+        if logged_to is not None:
+            rs.next_offset = max(rs.next_offset, int(logged_to))  # the activity appended its events
         for wire in out.get("events") or ():
             rs.relay(wire)
         for key, value in (out.get("usage") or {}).items():
@@ -256,34 +257,8 @@ class TemporalHost:
             out = await out
         return out
 
-    def cancel(self) -> None:
-        """`Run.cancel()` reached the execution. In-process a run is under way the moment it
-        starts; on Temporal its first steps come tens of milliseconds later. So a cancel in
-        the execution's first `CANCEL_SETTLE_SECONDS` lands where it would in-process: past
-        the quick first steps, at the first sleep or suspension, or when that time is up."""
-        if self.settled or self.rs.aborted:
-            self.rs.request_abort()
-        elif not self._held:
-            self._held = True
-            remaining = CANCEL_SETTLE_SECONDS - (workflow.now() - self._began).total_seconds()
-            self._landing = asyncio.create_task(self._land(remaining))
-
-    async def _land(self, remaining: float) -> None:
-        try:
-            await workflow.wait_condition(lambda: self.settled, timeout=max(remaining, 0.001))
-        except TimeoutError:
-            self._settle()
-
-    def _settle(self) -> None:
-        """The walk waits (a sleep), suspends, or is past its start: a held cancel lands now."""
-        self.settled = True
-        if self._held:
-            self._held = False
-            self.rs.request_abort()
-
     async def wait(self, seconds: float) -> bool:
         rs = self.rs
-        self._settle()
         if seconds <= 0:
             return rs.aborted
         try:
@@ -317,6 +292,22 @@ class TemporalHost:
             self.carrying = False
         self.fenced_status = out.get("status")
         return not out.get("fenced")
+
+    async def _resync(self) -> None:
+        """Does the deferred writes and numbers the next events after the log's end (an
+        attempt that failed after appending output live did not say how far it got)."""
+        rs = self.rs
+        if self.carrying:
+            await workflow.wait_condition(lambda: not self.carrying)
+        args = {"workflowId": rs.workflow_id, "runId": rs.run_id, "owner": rs.owner, "ops": self.take_ops(), "logEnd": True}
+        self.carrying = True
+        try:
+            out = await self._start(WRITE, args, self.config.write_timeout)
+        finally:
+            self.carrying = False
+        if out.get("fenced"):
+            raise Fenced
+        rs.next_offset = max(rs.next_offset, int(out.get("logEnd") or 0))
 
     def mark_running(self, key: str, record: StepResult) -> None:
         """No `running` record on Temporal: the step's start event is written when its activity starts."""
@@ -362,10 +353,8 @@ async def walk(app: Any, data: dict[str, Any], control: Any) -> dict[str, Any]:
     rs.host = host
     rs.stored_labels = dict(plan.stored_labels)
     control.rs = rs
-    if plan.canceled:
+    if plan.canceled or control.canceled:
         rs.abort_event.set()
-    elif control.canceled:
-        host.cancel()
     task = asyncio.create_task(_walk(run, rs, host, plan, input_data))
     while True:
         try:

@@ -46,7 +46,7 @@ class StepstreamWorkflow:
         """`Run.cancel()`: the walk stops at its next boundary, the running step's activity is canceled."""
         self.canceled = True
         if self.rs is not None:
-            self.rs.host.cancel()
+            self.rs.request_abort()
 
 
 def _executor_of(app: Any) -> TemporalExecutor | None:
