@@ -281,33 +281,30 @@ class TemporalHost:
     async def flush(self, *, load: bool = False) -> bool:
         """Does the deferred writes now (one activity); False if another execution owns the run.
         With `load`, a refused write also says what the run is now (`self.fenced_status`)."""
+        out = await self._write({"load": load})
+        self.fenced_status = out.get("status")
+        return not out.get("fenced")
+
+    async def _write(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The deferred writes, in one `WRITE` activity (after any activity carrying writes)."""
         rs = self.rs
         if self.carrying:
             await workflow.wait_condition(lambda: not self.carrying)
-        args = {"workflowId": rs.workflow_id, "runId": rs.run_id, "owner": rs.owner, "ops": self.take_ops(), "load": load}
+        args = {"workflowId": rs.workflow_id, "runId": rs.run_id, "owner": rs.owner, "ops": self.take_ops(), **options}
         self.carrying = True
         try:
-            out = await self._start(WRITE, args, self.config.write_timeout)
+            out: dict[str, Any] = await self._start(WRITE, args, self.config.write_timeout)
         finally:
             self.carrying = False
-        self.fenced_status = out.get("status")
-        return not out.get("fenced")
+        return out
 
     async def _resync(self) -> None:
         """Does the deferred writes and numbers the next events after the log's end (an
         attempt that failed after appending output live did not say how far it got)."""
-        rs = self.rs
-        if self.carrying:
-            await workflow.wait_condition(lambda: not self.carrying)
-        args = {"workflowId": rs.workflow_id, "runId": rs.run_id, "owner": rs.owner, "ops": self.take_ops(), "logEnd": True}
-        self.carrying = True
-        try:
-            out = await self._start(WRITE, args, self.config.write_timeout)
-        finally:
-            self.carrying = False
+        out = await self._write({"logEnd": True})
         if out.get("fenced"):
             raise Fenced
-        rs.next_offset = max(rs.next_offset, int(out.get("logEnd") or 0))
+        self.rs.next_offset = max(self.rs.next_offset, int(out.get("logEnd") or 0))
 
     def mark_running(self, key: str, record: StepResult) -> None:
         """No `running` record on Temporal: the step's start event is written when its activity starts."""
