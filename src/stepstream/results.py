@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -161,6 +162,30 @@ class StepResult:
         return f"StepResult({self.to_dict()!r})"
 
 
+class StoredInput:
+    """A run's input as storage holds it (JSON), typed by the workflow's input schema only
+    when someone reads it: a resume needs none of it to walk, and validating a large input
+    (a foreach's list) on every resume would make each resume cost O(input)."""
+
+    __slots__ = ("_typed", "_value", "raw")
+
+    def __init__(self, raw: Any, typed: Callable[[Any], Any]):
+        self.raw = raw
+        self._typed: Callable[[Any], Any] | None = typed
+        self._value: Any = None
+
+    def get(self) -> Any:
+        """The typed input (validated once, on first use)."""
+        if self._typed is not None:
+            self._value, self._typed = self._typed(self.raw), None
+        return self._value
+
+
+def typed_input(value: Any) -> Any:
+    """`value`, or the typed input a `StoredInput` stands for."""
+    return value.get() if type(value) is StoredInput else value
+
+
 class WorkflowResult:
     """The outcome of a run (or of one start/resume of it).
 
@@ -168,10 +193,10 @@ class WorkflowResult:
     carries them only when the call asked for them with `output_options`."""
 
     __slots__ = (
+        "_input",
         "error",
         "include_resume_labels",
         "include_state",
-        "input",
         "result",
         "resume_labels",
         "run_id",
@@ -212,7 +237,7 @@ class WorkflowResult:
         self.run_id = run_id
         self.workflow_id = workflow_id
         self.steps = steps
-        self.input = input
+        self._input = input
         self.result = result
         self.error = error
         self.suspended = suspended or []
@@ -227,15 +252,29 @@ class WorkflowResult:
         self.include_state = include_state
         self.include_resume_labels = include_resume_labels
 
+    @property
+    def input(self) -> Any:
+        """The run's input (typed by the workflow's input schema when it validates)."""
+        value = self._input
+        if type(value) is StoredInput:
+            value = self._input = value.get()
+        return value
+
+    @input.setter
+    def input(self, value: Any) -> None:
+        self._input = value
+
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for a workflow result."""
-        steps: dict[str, Any] = {"input": to_json(self.input)}
+        stored = self._input
+        data = stored.raw if type(stored) is StoredInput else to_json(stored)
+        steps: dict[str, Any] = {"input": data}
         for key, record in self.steps.items():
             steps[key] = record.to_dict()
         out: dict[str, Any] = {
             "status": self.status,
             "steps": steps,
-            "input": to_json(self.input),
+            "input": data,
             "stepExecutionPath": list(self.step_execution_path),
         }
         if self.status == "success":

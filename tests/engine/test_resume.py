@@ -646,3 +646,55 @@ async def test_resume_data_is_validated_into_the_resume_schema_model() -> None:
     assert done.result == Reply(reply="yes")
     with pytest.raises(ResumeError):
         await run.resume(resume_data={"reply": "again"})
+
+
+class _Counted(BaseModel):
+    """An input model that counts how often it is validated."""
+
+    items: list[int]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def counted(value: Any, nxt: Any) -> Any:
+            _VALIDATIONS["n"] += 1
+            return nxt(value)
+
+        return core_schema.no_info_wrap_validator_function(counted, handler(source))
+
+
+_VALIDATIONS = {"n": 0}
+
+
+async def test_a_resume_types_the_stored_input_only_when_it_is_read() -> None:
+    """A resume walks without the run's input (a foreach's list can be large): it is typed by
+    the input schema when a step, the result or a callback reads it, and stays what was stored."""
+
+    async def ask(ctx: StepContext[Any, Any]) -> dict[str, Any]:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return {"ok": True}
+
+    async def reads_init(ctx: StepContext[Any, Any]) -> dict[str, Any]:
+        init = ctx.get_init_data()
+        return {"kind": type(init).__name__, "total": sum(init.items)}
+
+    wf = create_workflow(id="lazy-input", input_schema=_Counted).then(create_step(id="ask", execute=ask)).commit()
+    run = await wf.create_run()
+    assert (await run.start(input_data={"items": [1, 2, 3]})).status == "suspended"
+    before = _VALIDATIONS["n"]
+    result = await run.resume(resume_data={})
+    assert result.status == "success"
+    assert _VALIDATIONS["n"] == before  # nothing read the input yet
+    assert result.to_dict()["input"] == {"items": [1, 2, 3]} and _VALIDATIONS["n"] == before
+    assert isinstance(result.input, _Counted) and result.input.items == [1, 2, 3]
+    assert _VALIDATIONS["n"] == before + 1
+    assert result.input is result.input  # typed once
+
+    wf2 = create_workflow(id="lazy-input-read", input_schema=_Counted)
+    wf2 = wf2.then(create_step(id="ask", execute=ask)).then(create_step(id="reads", execute=reads_init)).commit()
+    run2 = await wf2.create_run()
+    await run2.start(input_data={"items": [4, 5]})
+    resumed = await run2.resume(resume_data={})
+    assert resumed.result == {"kind": "_Counted", "total": 9}

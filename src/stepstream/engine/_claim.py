@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .._schema import storable, to_json
 from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, StorageError, ValidationError
 from ..request_context import RequestContext, as_request_context
-from ..results import StepResult, WorkflowResult
+from ..results import StepResult, StoredInput, WorkflowResult
 from ..step import Step
 from ..storage.base import RunChanges, RunRecord, Storage
 from ..types import TERMINAL_STATUSES
@@ -199,7 +199,7 @@ async def claim_resume(
         raise ResumeAlreadyClaimedError(f"Run {run.run_id!r} of workflow {wf.id!r} was resumed by another caller first; nothing ran here")
     return execution(
         run,
-        stored_input(wf, record.input),
+        stored_input_later(wf, record.input),
         record.state,
         rc,
         record.steps,
@@ -249,6 +249,13 @@ def merge_context(stored: dict[str, Any], given: Mapping[str, Any] | RequestCont
     return rc
 
 
+def stored_input_later(wf: Workflow, raw: Any) -> Any:
+    """The run's stored input, typed (as `stored_input`) only when someone reads it."""
+    if not wf.validate_inputs or wf._in.adapter is None:
+        return raw
+    return StoredInput(raw, lambda data: stored_input(wf, data))
+
+
 def stored_input(wf: Workflow, raw: Any) -> Any:
     """The run's stored input, typed by the input schema when it still validates."""
     if not wf.validate_inputs:
@@ -284,7 +291,7 @@ async def claim_restart(
     pending = labels.pop(PENDING_RESUME, None)
     return execution(
         run,
-        stored_input(wf, record.input),
+        stored_input_later(wf, record.input),
         record.state,
         merge_context(record.request_context, request_context),
         record.steps,
@@ -407,7 +414,7 @@ def execution(
     plan = ExecutionPlan(
         workflow_id=run.workflow_id,
         run_id=run.run_id,
-        input=json_input if json_input is not None else to_json(input_data),
+        input=json_input if json_input is not None else input_data.raw if type(input_data) is StoredInput else to_json(input_data),
         state=dict(state),
         request_context=rc.all,
         records=dict(records),

@@ -25,7 +25,7 @@ from .._schema import storable, to_json
 from .._suspend_meta import meta_of, strip_meta
 from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationError
 from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, WorkflowEvent
-from ..results import StepResult
+from ..results import StepResult, StoredInput
 from ..step import Step
 from ..types import RunStatus
 from ..workflow.builder import Workflow
@@ -64,7 +64,7 @@ class LevelWalk:
         self.prefix = prefix
         #: step ids from the top-level workflow down to this level (as in suspended paths)
         self.path: list[str] = path or []
-        self.init_data = init_data
+        self._init = init_data
         self.replay = replay
         self.targets = targets or {}
         self.time_travel = time_travel
@@ -83,6 +83,14 @@ class LevelWalk:
         #: Mastra's stepExecutionPath: the `then`/`map`/nested-workflow and sleep entries reached,
         #: in order and with repeats (parallel, branch, loop and foreach entries are not listed)
         self.executed: list[str] = []
+
+    @property
+    def init_data(self) -> Any:
+        """The level's input (`ctx.get_init_data()`); a resumed run's is typed when first read."""
+        value = self._init
+        if type(value) is StoredInput:
+            value = self._init = value.get()
+        return value
 
     # -- the walk ---------------------------------------------------------------------------
     async def run(self, value: Any) -> tuple[str, Any]:

@@ -33,7 +33,7 @@ from ..interceptors import (
     StartSleepInput,
     StartStepInput,
 )
-from ..results import StepResult
+from ..results import StepResult, typed_input
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode
 
@@ -93,7 +93,7 @@ def start_input(
         run_id=run.run_id,
         resource_id=run.resource_id,
         operation=operation,
-        input=to_json(input_data),
+        input=to_json(typed_input(input_data)),
         tracing_options=dict(tracing_options or {}),
         request_context=request_context,
         tracing_context=plan.tracing_context,
