@@ -116,3 +116,37 @@ def test_studio_whole_flow_twice_in_a_row_on_sqlite(dev: Dev) -> None:
     shots = sorted(p.name for p in ARTIFACTS.glob("round2-*.png"))
     assert "round2-07-stored-run.png" in shots, shots
     assert dev.process.poll() is None, dev.log.read_text()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_studio_ends_with_the_dev_server(tmp_path: Path, sig: signal.Signals) -> None:
+    """Studio runs in a session of its own, so it does not get the server's signals: it still
+    ends when the server does, stopped on a SIGTERM, and by the kernel on a SIGKILL."""
+    require(shutil.which("node") is not None and shutil.which("npm") is not None, "Studio needs Node.js (node and npm)")
+    log = tmp_path / "dev.log"
+    command = [sys.executable, "-m", "stepstream.cli", "dev", "tests.studio.flows:app", "--port", "0", "--studio-port", "0", "--no-reload"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEPSTREAM_")}
+    env["STEPSTREAM_STORAGE_URL"] = f"sqlite:///{tmp_path / 'runs.db'}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        studio = wait_for_line(log, r"Studio: (http://\S+)", process, timeout=600).group(1)
+        wait_for_http(studio + "/", timeout=60)
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _answers(studio + "/") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _answers(studio + "/"), f"Studio at {studio} outlived the server ({sig.name})"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)

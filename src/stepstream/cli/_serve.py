@@ -8,6 +8,7 @@ the production form: no reload, no Studio.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 from typing import Any
@@ -46,10 +47,9 @@ def say(message: str) -> None:
 def serve(spec: str | None, storage_url: str | None, *, host: str, port: int, reload: bool, studio_port: int | None) -> None:
     """Serves the app until interrupted; `studio_port` None means no Studio."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401
 
-        from ..server import create_app
-        from ..server._process import prepare_server_process
+        from ..server import create_app  # noqa: F401
     except ImportError as exc:
         raise CliError(f"Serving needs the 'server' extra ({exc.name} is missing): pip install 'stepstream[server]'") from None
     app = load_app(spec, storage_url)  # fails here, with one line, before anything listens
@@ -59,6 +59,23 @@ def serve(spec: str | None, storage_url: str | None, *, host: str, port: int, re
         os.environ["STEPSTREAM_STORAGE_URL"] = storage_url
     studio = open_studio(host, port, studio_port) if studio_port is not None else None
     say(f"API: http://{host}:{port}/api  (workflows: {', '.join(sorted(app.workflows))})")
+    # uvicorn re-raises the SIGTERM it shut down on: leave through `finally` (Studio is stopped),
+    # then end by that signal as uvicorn meant to.
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        _serve(app, studio, host=host, port=port, reload=reload)
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _serve(app: Any, studio: subprocess.Popen[bytes] | None, *, host: str, port: int, reload: bool) -> None:
+    """Runs uvicorn until it stops; Studio, if any, is stopped with it."""
+    import uvicorn  # checked by `serve`
+
+    from ..server import create_app
+    from ..server._process import prepare_server_process
+
     try:
         if reload:
             uvicorn.run("stepstream.cli._serve:asgi_from_env", factory=True, host=host, port=port, reload=True, reload_dirs=[os.getcwd()])
@@ -73,6 +90,14 @@ def serve(spec: str | None, storage_url: str | None, *, host: str, port: int, re
                 studio.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 studio.kill()
+
+
+class _Terminated(BaseException):
+    """SIGTERM reached `stepstream serve`/`dev` (after uvicorn's own shutdown, or before it ran)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def open_studio(host: str, api_port: int, studio_port: int) -> subprocess.Popen[bytes] | None:

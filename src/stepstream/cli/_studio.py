@@ -8,9 +8,12 @@ Studio's files are never copied into this project: on first use, npm installs th
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,4 +63,12 @@ def start_studio(script: Path, *, port: int, api_host: str, api_port: int) -> su
     node = shutil.which("node") or "node"
     command = [node, str(script), "studio", "--port", str(port), "--server-host", api_host, "--server-port", str(api_port)]
     env = {**os.environ, "MASTRA_TELEMETRY_DISABLED": "1"}
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    ends_with_us = _end_with_parent if sys.platform == "linux" else None
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True, preexec_fn=ends_with_us)
+
+
+def _end_with_parent() -> None:
+    """In the Studio child, before it runs node: Linux sends it SIGTERM when this process dies,
+    however it dies (SIGKILL included), so no Studio outlives the server it points at."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
