@@ -70,18 +70,23 @@ def wait_for_http(url: str, timeout: float) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
-    require(shutil.which("node") is not None and shutil.which("npm") is not None, "Studio needs Node.js (node and npm)")
-    require(Path(CHROMIUM).exists(), f"chromium is not installed at {CHROMIUM}: apt-get install chromium")
-    require((HERE / "node_modules" / "playwright-core").is_dir(), "playwright-core is not installed: npm ci --prefix tests/studio")
-    tmp = tmp_path_factory.mktemp("studio")
+def start_dev(tmp: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """`stepstream dev` with Studio on SQLite in `tmp`, in a session of its own; its log file."""
     log = tmp / "dev.log"
     command = [sys.executable, "-m", "stepstream.cli", "dev", "tests.studio.flows:app", "--port", "0", "--studio-port", "0", "--no-reload"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("STEPSTREAM_")}
     env["STEPSTREAM_STORAGE_URL"] = f"sqlite:///{tmp / 'runs.db'}"
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return process, log
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
+    require(shutil.which("node") is not None and shutil.which("npm") is not None, "Studio needs Node.js (node and npm)")
+    require(Path(CHROMIUM).exists(), f"chromium is not installed at {CHROMIUM}: apt-get install chromium")
+    require((HERE / "node_modules" / "playwright-core").is_dir(), "playwright-core is not installed: npm ci --prefix tests/studio")
+    process, log = start_dev(tmp_path_factory.mktemp("studio"))
     try:
         studio = wait_for_line(log, r"Studio: (http://\S+)", process, timeout=600).group(1)  # first use installs it
         api = wait_for_line(log, r"API: (http://\S+)/api", process, timeout=60).group(1)
@@ -132,12 +137,7 @@ def test_studio_ends_with_the_dev_server(tmp_path: Path, sig: signal.Signals) ->
     """Studio runs in a session of its own, so it does not get the server's signals: it still
     ends when the server does, stopped on a SIGTERM, and by the kernel on a SIGKILL."""
     require(shutil.which("node") is not None and shutil.which("npm") is not None, "Studio needs Node.js (node and npm)")
-    log = tmp_path / "dev.log"
-    command = [sys.executable, "-m", "stepstream.cli", "dev", "tests.studio.flows:app", "--port", "0", "--studio-port", "0", "--no-reload"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STEPSTREAM_")}
-    env["STEPSTREAM_STORAGE_URL"] = f"sqlite:///{tmp_path / 'runs.db'}"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    process, log = start_dev(tmp_path)
     try:
         studio = wait_for_line(log, r"Studio: (http://\S+)", process, timeout=600).group(1)
         wait_for_http(studio + "/", timeout=60)
