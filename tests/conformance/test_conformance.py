@@ -48,9 +48,9 @@ def test_every_scenario_is_recorded() -> None:
     assert not missing, f"scenarios without a .py or a golden transcript: {missing}"
 
 
-@pytest.mark.parametrize("name", NAMES)
-async def test_matches_mastra(name: str) -> None:
-    """The scenario's normalized transcript equals Mastra's."""
+async def check_scenario(name: str, where: str = "") -> None:
+    """Runs scenario `name` and fails the test unless its normalized transcript equals
+    Mastra's; `where` ("on Temporal") goes into the failure message."""
     module = load_scenario(name)
     order = getattr(module, "ORDER", "exact")
     timeout = getattr(module, "TIMEOUT", 20)
@@ -62,4 +62,11 @@ async def test_matches_mastra(name: str) -> None:
     expected = normalize(json.loads((GOLDEN / f"{name}.json").read_text()), order)
     actual = normalize(log.records, order)
     if actual != expected:
-        pytest.fail(f"transcript of {name!r} differs from Mastra's (- mastra, + stepstream):\n{diff(expected, actual)}", pytrace=False)
+        at = f" {where}" if where else ""
+        pytest.fail(f"transcript of {name!r}{at} differs from Mastra's (- mastra, + stepstream):\n{diff(expected, actual)}", pytrace=False)
+
+
+@pytest.mark.parametrize("name", NAMES)
+async def test_matches_mastra(name: str) -> None:
+    """The scenario's normalized transcript equals Mastra's."""
+    await check_scenario(name)

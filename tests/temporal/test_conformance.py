@@ -10,9 +10,6 @@ do in-process, except the scenarios listed in `DIFFERENT`, which are not run her
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -27,8 +24,7 @@ from stepstream.temporal import TemporalExecutor, create_worker
 from stepstream.workflow import _runtime
 from stepstream.workflow.builder import Workflow
 
-from ..conformance._transcript import Log, diff, normalize
-from ..conformance.test_conformance import GOLDEN, NAMES, load_scenario
+from ..conformance.test_conformance import NAMES, check_scenario
 from .conftest import DevServer
 
 #: scenarios whose transcript differs on Temporal by design (see docs/temporal.md), with why
@@ -103,17 +99,4 @@ def test_the_differences_name_scenarios() -> None:
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in DIFFERENT])
 async def test_matches_mastra_on_temporal(name: str, on_temporal: None) -> None:
     """The scenario's transcript on Temporal equals Mastra's."""
-    module = load_scenario(name)
-    order = getattr(module, "ORDER", "exact")
-    timeout = getattr(module, "TIMEOUT", 20)
-    log = Log()
-    try:
-        await asyncio.wait_for(module.scenario(log), timeout=timeout)
-    finally:
-        sys.modules.pop(module.__name__, None)
-    expected = normalize(json.loads((GOLDEN / f"{name}.json").read_text()), order)
-    actual = normalize(log.records, order)
-    if actual != expected:
-        pytest.fail(
-            f"transcript of {name!r} on Temporal differs from Mastra's (- mastra, + stepstream):\n{diff(expected, actual)}", pytrace=False
-        )
+    await check_scenario(name, "on Temporal")
