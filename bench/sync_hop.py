@@ -78,7 +78,9 @@ def measure(mode: str, runs: int) -> dict[str, float]:
 
 def spawn(src: Path, mode: str, runs: int) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1")
-    out = subprocess.run([sys.executable, __file__, "--measure", mode, "--runs", str(runs)], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", mode, "--runs", str(runs)], env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
@@ -101,16 +103,20 @@ async def fairness() -> None:
             results = await asyncio.gather(*(r.start() for r in runs))
             wall = time.perf_counter() - t0
         assert all(r.status == "success" for r in results)
-        print(f"4 x 200 ms sync steps: wall {wall * 1e3:6.1f} ms, worst stall {ticker.worst * 1e3:5.2f} ms (held {ticker.worst_held * 1e3:5.2f} ms)")
-    for n in (1, 4):
-        wf = _chain("sync", 1000)
+        print(
+            f"4 x 200 ms sync steps: wall {wall * 1e3:6.1f} ms, worst stall {ticker.worst * 1e3:5.2f} ms (held {ticker.worst_held * 1e3:5.2f} ms)"
+        )
+    for mode, n in (("async", 1), ("async", 4), ("sync", 1), ("sync", 4)):
+        wf = _chain(mode, 1000)
         await (await wf.create_run()).start(input_data={"n": 0})
         async with Ticker() as ticker:
             t0 = time.perf_counter()
             results = await asyncio.gather(*[(await wf.create_run()).start(input_data={"n": 0}) for _ in range(n)])
             wall = time.perf_counter() - t0
         assert all(r.status == "success" for r in results)
-        print(f"{n} x 1000-step sync chain: wall {wall * 1e3:6.1f} ms, worst stall {ticker.worst * 1e3:5.2f} ms (held {ticker.worst_held * 1e3:5.2f} ms)")
+        print(
+            f"{n} x 1000-step {mode} chain: wall {wall * 1e3:6.1f} ms, worst stall {ticker.worst * 1e3:5.2f} ms (held {ticker.worst_held * 1e3:5.2f} ms)"
+        )
 
 
 def main() -> None:
@@ -141,7 +147,10 @@ def main() -> None:
     print(f"µs/step, median of {args.rounds} rounds (each: median of 9 batches of {args.runs} runs of a {STEPS}-step chain)")
     print(f"{'mode':<14}" + "".join(f"{t + ' wall':>14}{t + ' cpu':>14}" for t in trees))
     for mode in modes:
-        cells = "".join(f"{statistics.median(f['wall'] for f in found[t, mode]):>14.1f}{statistics.median(f['cpu'] for f in found[t, mode]):>14.1f}" for t in trees)
+        cells = "".join(
+            f"{statistics.median(f['wall'] for f in found[t, mode]):>14.1f}{statistics.median(f['cpu'] for f in found[t, mode]):>14.1f}"
+            for t in trees
+        )
         print(f"{mode:<14}" + cells)
 
 
