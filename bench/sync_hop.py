@@ -2,10 +2,11 @@
 
     python bench/sync_hop.py [--before SRC_DIR] [--rounds 7] [--runs 50] [--fairness]
 
-Each measurement is a fresh process (one source tree, one mode) timing `--runs` runs of
-the chain, 9 batches after a warm-up; per step, the median batch's wall time and process
-CPU time (all threads). Processes alternate between trees and modes round after round, so
-drift hits all alike; the table gives the median over rounds. `--before` is another
+Each measurement is a fresh process (one source tree) timing `--runs` runs of each
+mode's chain, 9 batches per mode after a warm-up, the modes' batches interleaved; per
+step, the median batch's wall time and process CPU time (all threads), and `hop`, the
+median of a sync batch less the async batch beside it. Processes alternate between trees
+round after round; the table gives the median (and the least) over rounds. `--before` is another
 checkout's `src` (e.g. main's: `git archive main src | tar -x -C /tmp/before`).
 
 Modes (as `op_chain` in bench/workers/stepstream_worker.py):
@@ -57,30 +58,43 @@ def _chain(mode: str, steps: int = STEPS) -> Any:
     return wf.commit()
 
 
-def measure(mode: str, runs: int) -> dict[str, float]:
-    """µs per step, wall and CPU, of the median of 9 batches of `runs` runs."""
-    wf = _chain(mode)
+def measure(runs: int) -> dict[str, dict[str, float]]:
+    """µs per step, wall and CPU, per mode: the median of 9 batches of `runs` runs each,
+    the modes' batches interleaved (a, s, i, a, s, i, ...) so that the machine's drift hits all
+    alike; `hop` is the median of the sync batch less the async batch next to it."""
+    chains = {mode: _chain(mode) for mode in MODES}
     loop = asyncio.new_event_loop()
 
-    async def batch() -> tuple[float, float]:
+    async def batch(wf: Any) -> tuple[float, float]:
         w0, c0 = time.perf_counter(), time.process_time()
         for _ in range(runs):
             result = await (await wf.create_run()).start(input_data={"n": 0})
             assert result.status == "success" and result.result.n == STEPS, result.error
         return time.perf_counter() - w0, time.process_time() - c0
 
-    loop.run_until_complete(batch())  # warm up
-    samples = [loop.run_until_complete(batch()) for _ in range(9)]
+    for wf in chains.values():
+        loop.run_until_complete(batch(wf))  # warm up
+    samples: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
+    for _ in range(9):
+        for mode, wf in chains.items():
+            samples[mode].append(loop.run_until_complete(batch(wf)))
     loop.close()
     per = runs * STEPS / 1e6
-    return {"wall": statistics.median(s[0] for s in samples) / per, "cpu": statistics.median(s[1] for s in samples) / per}
+    found = {
+        mode: {"wall": statistics.median(s[0] for s in got) / per, "cpu": statistics.median(s[1] for s in got) / per}
+        for mode, got in samples.items()
+    }
+    pairs = list(zip(samples["sync"], samples["async"], strict=True))
+    found["hop"] = {
+        "wall": statistics.median(s[0] - a[0] for s, a in pairs) / per,
+        "cpu": statistics.median(s[1] - a[1] for s, a in pairs) / per,
+    }
+    return found
 
 
-def spawn(src: Path, mode: str, runs: int) -> dict[str, float]:
+def spawn(src: Path, runs: int) -> dict[str, dict[str, float]]:
     env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1")
-    out = subprocess.run(
-        [sys.executable, __file__, "--measure", mode, "--runs", str(runs)], env=env, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, __file__, "--measure", "--runs", str(runs)], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
@@ -123,35 +137,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, help="another checkout's src/ to measure side by side")
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--fairness", action="store_true")
-    parser.add_argument("--measure", choices=MODES, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.runs)))
+        print(json.dumps(measure(args.runs)))
         return
     if args.fairness:
         asyncio.run(fairness())
         return
-    modes = args.modes.split(",")
     trees = {"after": HERE.parent / "src"}
     if args.before:
         trees = {"before": args.before, **trees}
-    found: dict[tuple[str, str], list[dict[str, float]]] = {(t, m): [] for t in trees for m in modes}
+    found: dict[str, list[dict[str, dict[str, float]]]] = {t: [] for t in trees}
     for r in range(args.rounds):
-        order = [(t, m) for m in modes for t in trees]
-        order = order[r % len(order) :] + order[: r % len(order)]  # rotate, so no pair always goes first
-        for tree, mode in order:
-            found[tree, mode].append(spawn(trees[tree], mode, args.runs))
-    print(f"µs/step, median of {args.rounds} rounds (each: median of 9 batches of {args.runs} runs of a {STEPS}-step chain)")
-    print(f"{'mode':<14}" + "".join(f"{t + ' wall':>14}{t + ' cpu':>14}" for t in trees))
-    for mode in modes:
-        cells = "".join(
-            f"{statistics.median(f['wall'] for f in found[t, mode]):>14.1f}{statistics.median(f['cpu'] for f in found[t, mode]):>14.1f}"
-            for t in trees
-        )
-        print(f"{mode:<14}" + cells)
+        for tree in list(trees)[r % len(trees) :] + list(trees)[: r % len(trees)]:  # alternate which goes first
+            found[tree].append(spawn(trees[tree], args.runs))
+    print(f"µs/step, median (min) of {args.rounds} rounds; each round: median of 9 batches of {args.runs} runs of a {STEPS}-step chain")
+    print(f"{'mode':<12}" + "".join(f"{t + ' wall':>18}{t + ' cpu':>18}" for t in trees))
+    for mode in (*MODES, "hop"):
+        cells = ""
+        for tree in trees:
+            for what in ("wall", "cpu"):
+                got = [f[mode][what] for f in found[tree]]
+                cells += f"{statistics.median(got):>11.1f} ({min(got):4.1f})"
+        print(f"{mode:<12}" + cells)
 
 
 if __name__ == "__main__":

@@ -6,22 +6,26 @@ is one tuple on a `SimpleQueue`. Like a `ThreadPoolExecutor`, at most `size` thr
 at once (started as needed, then kept); more jobs wait their turn.
 
 The way back. Most sync steps are quick, and for those the costly part of a hop was the
-return: `call_soon_threadsafe` writes to the loop's self-pipe, the loop wakes from
-`select`, runs the callback that settles the future, then the task's wake-up. So when an
-idle worker takes a job, the loop's thread waits for it, blocked with the GIL released
-(a lock the worker releases), for at most `wait` seconds (100 µs): a job done by then
-settles its future at once, on the loop's thread, and the step goes on without passing
-through the loop. A job still running then is left to settle through the loop as before;
-a one-item token decides which side delivers, so a job finishing just as the wait ends
-is delivered exactly once. A function that overran the wait is not waited for again but
-for one call in `REPROBE` (a foreach of slow items is handed out without delay), and no
-wait happens when no worker is idle. What the job handed to the loop meanwhile
-(`ctx.writer`, events, `ctx.abort()`: `call_soon_threadsafe` callbacks) still runs
-before the step's result is seen: when the loop's queue grew during the wait (or cannot
-be seen: a loop other than asyncio's own), the result is settled by `call_soon`, behind
-them. On the 2-core machine measured (bench/sync_hop.py) the round trip went from ~40 µs
-to ~20 µs, which is what two threads waking each other through a lock cost there at all.
-The loop is held at most `wait` per hop, inside the engine's ~2 ms between yields.
+return through the loop: `call_soon_threadsafe` writes to the self-pipe, the loop wakes
+from `select`, runs the callback that settles the future, then the task's wake-up. So
+when an idle worker takes a job, the loop's thread waits for it, blocked with the GIL
+released (on a lock the worker releases), for at most `wait` seconds (100 µs, beyond the
+slowest round trips measured under load): a job done by then settles its future at once,
+and the step goes on without a pass through the loop. A job still running is left to
+settle through the loop as before; a one-item token (a list: `pop` is atomic) decides
+which side delivers, so a job finishing just as the wait ends is delivered exactly once.
+A function that overran the wait is waited for again only once in `REPROBE` calls (a
+foreach of slow items is handed out without delay); no wait when no worker is idle.
+Callbacks the job handed to the loop meanwhile (`ctx.writer`, events, `ctx.abort()`)
+still run before its result is seen: if the loop's queue grew during the wait, or cannot
+be seen (a loop other than asyncio's own), the result is settled by `call_soon`, behind them.
+
+bench/sync_hop.py, 2-core shared machine: a hop went from ~47 µs to ~20 µs per step
+(`run_in_executor`: ~65 µs). What is left is two threads waking each other in the
+kernel (the worker's wake-up alone is ~10 µs there; a bare lock round trip 13-20 µs):
+with the GIL one of the two threads always sleeps, so no pure-Python hand-off does better.
+Keeping a worker polling (`time.sleep(0)`) or a shorter `sys.setswitchinterval` did not
+help (no better, often worse). The loop is held at most `wait` per hop, inside the engine's ~2 ms between yields.
 """
 
 from __future__ import annotations
