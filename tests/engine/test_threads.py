@@ -16,7 +16,7 @@ import uvloop
 
 from stepstream import create_step, create_workflow
 from stepstream.engine import _threads
-from stepstream.engine._threads import REPROBE, WorkerPool
+from stepstream.engine._threads import MAX_SKIP, WorkerPool
 
 LONG = 30.0  # no quick job outlasts this wait
 SHORT = 0.001  # a job held by an event outlasts this one
@@ -137,26 +137,39 @@ def test_on_a_loop_whose_queue_cannot_be_seen_the_result_still_comes_after_the_j
     assert value == "uv" and thread != threading.get_ident()
 
 
-async def test_a_function_that_outlasted_the_wait_is_handed_out_without_one_but_retried_now_and_then() -> None:
+async def test_a_function_that_overran_the_wait_is_skipped_for_1_2_4_calls_then_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
     pool = await started(WorkerPool(4, "t", wait=SHORT))
-    release = threading.Event()
+    waited: list[int] = []  # the number of each call waited for
+    made = 0
+    hand_and_wait = WorkerPool._hand_and_wait
 
-    def sometimes_held(hold: bool) -> bool:
-        return release.wait(LONG) if hold else True
+    def spy(self: WorkerPool, *args: Any) -> Any:
+        waited.append(made)
+        return hand_and_wait(self, *args)
 
-    first = pool.run(sometimes_held, True)
-    assert not first.done()
-    release.set()
-    assert await first
-    pool.wait = LONG  # from now on, any job waited for is done on return
+    monkeypatch.setattr(WorkerPool, "_hand_and_wait", spy)
+    gate = threading.Event()
+
+    def sometimes_slow(slow: bool) -> bool:
+        return gate.wait(LONG) if slow else True  # a slow call lasts until run() returned
+
+    while made < 40:  # each awaited: a worker is idle for the next
+        fut = pool.run(sometimes_slow, True)
+        gate.set()
+        assert await fut
+        gate.clear()
+        made += 1
+    assert waited == [0, 2, 5, 10, 19, 36]  # skipped 1, 2, 4, 8, then at most MAX_SKIP calls
+    assert MAX_SKIP == 16
+    pool.wait = LONG  # any call waited for is done on return from now on
     done_on_return = []
-    for _ in range(REPROBE):
-        fut = pool.run(sometimes_held, False)
+    while made < 60:
+        fut = pool.run(sometimes_slow, False)
         done_on_return.append(fut.done())
         assert await fut
-    assert done_on_return == [False] * (REPROBE - 1) + [True]  # the retry found it quick again
-    fut = pool.run(sometimes_held, False)
-    assert fut.done()
+        made += 1
+    assert waited[6:] == list(range(53, 60))  # tried again after 16 skips: quick, so waited for since
+    assert done_on_return == [False] * 13 + [True] * 7
 
 
 async def test_jobs_beyond_the_idle_workers_are_not_waited_for_and_the_bound_holds() -> None:

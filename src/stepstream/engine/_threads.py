@@ -14,8 +14,9 @@ slowest round trips measured under load): a job done by then settles its future 
 and the step goes on without a pass through the loop. A job still running is left to
 settle through the loop as before; a one-item token (a list: `pop` is atomic) decides
 which side delivers, so a job finishing just as the wait ends is delivered exactly once.
-A function that overran the wait is waited for again only once in `REPROBE` calls (a
-foreach of slow items is handed out without delay); no wait when no worker is idle.
+A function that overran the wait is not waited for in its next call, then 2, 4 ... up to
+`MAX_SKIP` calls while it keeps overrunning (a foreach of slow items is handed out without
+delay; a mostly quick one loses one call per overrun); no wait when no worker is idle.
 Callbacks the job handed to the loop meanwhile (`ctx.writer`, events, `ctx.abort()`)
 still run before its result is seen: if the loop's queue grew during the wait, or cannot
 be seen (a loop other than asyncio's own), the result is settled by `call_soon`, behind them.
@@ -43,8 +44,8 @@ from typing import Any
 
 WAIT = 100e-6
 """How long the loop's thread waits for a job an idle worker took, in seconds."""
-REPROBE = 16
-"""A function that overran the wait is waited for again once in this many calls."""
+MAX_SKIP = 16
+"""A function that overran the wait is not waited for in its next 1, 2, 4 ... calls, at most this many."""
 
 
 class WorkerPool:
@@ -58,8 +59,8 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._threads = 0
         self._idle = 0
-        #: functions that overran the wait -> calls since (not waited for but one in REPROBE)
-        self._slow: dict[Any, int] = {}
+        #: functions that overran the wait -> (calls still not to wait for, how many that was)
+        self._slow: dict[Any, tuple[int, int]] = {}
         _POOLS.add(self)
 
     def run(self, fn: Callable[[Any], Any], arg: Any) -> asyncio.Future[Any]:
@@ -117,20 +118,22 @@ class WorkerPool:
         if not slow:
             return True
         try:
-            calls = slow.get(fn)
+            entry = slow.get(fn)
         except TypeError:  # an unhashable callable: always waited for
             return True
-        if calls is None:
-            return True
-        slow[fn] = calls + 1
-        return (calls + 1) % REPROBE == 0
+        if entry is None or not entry[0]:
+            return True  # not slow, or its turn to be tried again
+        slow[fn] = (entry[0] - 1, entry[1])
+        return False
 
     def _overran(self, fn: Callable[[Any], Any]) -> None:
         slow = self._slow
         if len(slow) >= 1024:
             slow.clear()  # functions of workflows long gone, most likely
         try:
-            slow.setdefault(fn, 0)
+            entry = slow.get(fn)
+            span = 1 if entry is None else min(2 * entry[1], MAX_SKIP)
+            slow[fn] = (span, span)
         except TypeError:
             pass
 
