@@ -39,13 +39,35 @@ import weakref
 from _thread import allocate_lock
 from collections import deque
 from collections.abc import Callable
-from queue import SimpleQueue
 from typing import Any
 
 WAIT = 100e-6
 """How long the loop's thread waits for a job an idle worker took, in seconds."""
 MAX_SKIP = 16
 """A function that overran the wait is not waited for in its next 1, 2, 4 ... calls, at most this many."""
+
+
+class _Worker:
+    """One worker thread: its next job, and the pipe it sleeps on between jobs."""
+
+    __slots__ = ("job", "sleep", "wake")
+
+    def __init__(self, job: tuple[Any, ...]):
+        self.job = job
+        self.sleep, self.wake = os.pipe()
+
+    def hand(self, job: tuple[Any, ...]) -> None:
+        """Gives the parked worker its next job, and wakes it (call it once per park)."""
+        self.job = job
+        os.write(self.wake, b"\0")
+
+    def next_job(self) -> tuple[Any, ...]:
+        os.read(self.sleep, 1)  # parked: until `hand`
+        return self.job
+
+    def close(self) -> None:
+        os.close(self.sleep)
+        os.close(self.wake)
 
 
 class WorkerPool:
@@ -55,10 +77,10 @@ class WorkerPool:
         self.size = size
         self.name = name
         self.wait = wait
-        self._jobs: SimpleQueue[tuple[Any, ...]] = SimpleQueue()
         self._lock = threading.Lock()
-        self._threads = 0
-        self._idle = 0
+        self._workers: list[_Worker] = []
+        self._idle: list[_Worker] = []  # parked, the last parked last (taken first: its CPU is warm)
+        self._queued: deque[tuple[Any, ...]] = deque()  # jobs for the next worker free, when none is
         #: functions that overran the wait -> (calls still not to wait for, how many that was)
         self._slow: dict[Any, tuple[int, int]] = {}
         _POOLS.add(self)
@@ -69,31 +91,32 @@ class WorkerPool:
         The future may be done already: the job was done within the wait."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
-        start = False
+        ctx = contextvars.copy_context()
         with self._lock:
-            idle = self._idle
-            if idle:
-                self._idle = idle - 1  # an idle worker takes this job
-            elif self._threads < self.size:
-                self._threads += 1
-                start = True
-        if idle and self.wait and self._waits_for(fn):
-            return self._hand_and_wait(loop, fut, fn, arg)
-        self._jobs.put((loop, fut, contextvars.copy_context(), fn, arg, _NOBODY, None, None))
-        if start:
-            threading.Thread(target=self._work, name=f"{self.name}_{self._threads}", daemon=True).start()
+            worker = self._idle.pop() if self._idle else None
+            if worker is None:
+                job = (loop, fut, ctx, fn, arg, _NOBODY, None, None)
+                if len(self._workers) >= self.size:
+                    self._queued.append(job)
+                    return fut
+                worker = _Worker(job)
+                self._workers.append(worker)
+                name = f"{self.name}_{len(self._workers)}"
+                threading.Thread(target=self._work, args=(worker,), name=name, daemon=True).start()
+                return fut
+        if self.wait and self._waits_for(fn):
+            return self._hand_and_wait(worker, loop, fut, ctx, fn, arg)
+        worker.hand((loop, fut, ctx, fn, arg, _NOBODY, None, None))
         return fut
 
-    def _hand_and_wait(
-        self, loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], fn: Callable[[Any], Any], arg: Any
-    ) -> asyncio.Future[Any]:
+    def _hand_and_wait(self, worker: _Worker, loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], *call: Any) -> asyncio.Future[Any]:
         done = allocate_lock()
         done.acquire()
         waiting = [True]  # the token: whoever pops it (this thread giving up, or the worker) decides
         out: list[Any] = []
         ready = getattr(loop, "_ready", None)  # asyncio's own loops: the callbacks queued to run
         queued = len(ready) if type(ready) is deque else -1
-        self._jobs.put((loop, fut, contextvars.copy_context(), fn, arg, waiting, done, out))
+        worker.hand((loop, fut, *call, waiting, done, out))
         try:
             finished = done.acquire(True, self.wait)
         except BaseException:  # a signal handler raised: the worker settles through the loop
@@ -101,11 +124,11 @@ class WorkerPool:
             raise
         if not finished:
             if _take(waiting):
-                self._overran(fn)
+                self._overran(call[1])
                 return fut  # the worker settles it through the loop
             done.acquire()  # the worker took the token just now: its outcome comes here
         elif self._slow:
-            self._forget(fn)
+            self._forget(call[1])
         settle, value = out
         if queued >= 0 and len(ready) == queued:  # type: ignore[arg-type]
             settle(fut, value)
@@ -143,29 +166,37 @@ class WorkerPool:
         except TypeError:
             pass
 
-    def _work(self) -> None:
-        jobs = self._jobs
+    def _work(self, worker: _Worker) -> None:
+        lock, idle, queued = self._lock, self._idle, self._queued
+        job = worker.job
         while True:
-            loop, fut, ctx, fn, arg, waiting, done, out = jobs.get()
+            loop, fut, ctx, fn, arg, waiting, done, out = job
             settle: Callable[[asyncio.Future[Any], Any], None]
             try:
                 settle, value = _done, ctx.run(fn, arg)
             except BaseException as exc:  # handed to the awaiting step, as an executor would
                 settle, value = _fail, exc
-            with self._lock:
-                self._idle += 1
+            with lock:  # free before the outcome is out: the loop's next job finds this worker
+                parked = not queued
+                if parked:
+                    idle.append(worker)
+                else:
+                    job = queued.popleft()
             if _take(waiting):  # the loop's thread waits: the outcome is for it
                 out += (settle, value)
                 done.release()
             else:
                 _deliver(loop, settle, fut, value)
             del loop, fut, ctx, fn, arg, waiting, done, out, settle, value
+            if parked:
+                job = worker.next_job()
 
     def _forget_threads(self) -> None:
         """In a forked child: the parent's threads do not exist here."""
+        for worker in self._workers:
+            worker.close()
         self._lock = threading.Lock()
-        self._jobs = SimpleQueue()
-        self._threads = self._idle = 0
+        self._workers, self._idle, self._queued = [], [], deque()
 
 
 _NOBODY: list[bool] = []
