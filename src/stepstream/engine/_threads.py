@@ -1,32 +1,37 @@
 """Worker threads for sync user code: the hand-off from the event loop and back.
 
-`loop.run_in_executor` goes through a `concurrent.futures.Future`, a work item, a
-semaphore and `wrap_future`'s callbacks; a sync step pays that on every call. Here a job
-is one tuple on a `SimpleQueue`. Like a `ThreadPoolExecutor`, at most `size` threads run
-at once (started as needed, then kept); more jobs wait their turn.
+Like a `ThreadPoolExecutor`, at most `size` threads run at once (started as needed, then
+kept); more jobs wait their turn in a deque. `loop.run_in_executor` costs a
+`concurrent.futures.Future`, a work item, a semaphore, `wrap_future`'s callbacks and a
+pass through the loop per call; a sync step pays the hop on every call, so it is cut down:
 
-The way back. Most sync steps are quick, and for those the costly part of a hop was the
-return through the loop: `call_soon_threadsafe` writes to the self-pipe, the loop wakes
-from `select`, runs the callback that settles the future, then the task's wake-up. So
-when an idle worker takes a job, the loop's thread waits for it, blocked with the GIL
-released (on a lock the worker releases), for at most `wait` seconds (100 µs, beyond the
-slowest round trips measured under load): a job done by then settles its future at once,
-and the step goes on without a pass through the loop. A job still running is left to
-settle through the loop as before; a one-item token (a list: `pop` is atomic) decides
-which side delivers, so a job finishing just as the wait ends is delivered exactly once.
-A function that overran the wait is not waited for in its next call, then 2, 4 ... up to
-`MAX_SKIP` calls while it keeps overrunning (a foreach of slow items is handed out without
-delay; a mostly quick one loses one call per overrun); no wait when no worker is idle.
-Callbacks the job handed to the loop meanwhile (`ctx.writer`, events, `ctx.abort()`)
-still run before its result is seen: if the loop's queue grew during the wait, or cannot
-be seen (a loop other than asyncio's own), the result is settled by `call_soon`, behind them.
+- The way there. A parked worker sleeps on a pipe of its own; the job is set on the
+  worker and one byte written to its pipe. Measured, that wakes the worker in about half
+  the time a lock or a `SimpleQueue` takes. Likely why: a pipe write wakes its reader with
+  the kernel's "sync" hint (the writer is about to sleep), so the worker does not preempt
+  the loop's thread, which still holds the GIL, but runs once it blocks.
+- The way back. When an idle worker took the job, the loop's thread waits for it, blocked
+  with the GIL released (on a lock the worker releases), for at most `wait` seconds
+  (100 µs, beyond the slowest round trips measured under load): a job done by then
+  settles its future at once, and the step goes on without a pass through the loop (no
+  `call_soon_threadsafe`, self-pipe wake-up and callback round). A job still running is
+  left to settle through the loop as before; a one-item token (a list: `pop` is atomic)
+  decides which side delivers, so a job finishing just as the wait ends is delivered
+  exactly once. A function that overran the wait is not waited for in its next call,
+  then 2, 4 ... up to `MAX_SKIP` calls while it keeps overrunning (a foreach of slow
+  items is handed out without delay; a mostly quick one loses one call per overrun).
+  Callbacks the job handed to the loop meanwhile (`ctx.writer`, events, `ctx.abort()`)
+  still run before its result is seen: if the loop's queue grew during the wait, or
+  cannot be seen (a loop other than asyncio's own), the result is settled by
+  `call_soon`, behind them.
 
-bench/sync_hop.py, 2-core shared machine: a hop went from ~47 µs to ~20 µs per step
-(`run_in_executor`: ~65 µs). What is left is two threads waking each other in the
-kernel (the worker's wake-up alone is ~10 µs there; a bare lock round trip 13-20 µs):
-with the GIL one of the two threads always sleeps, so no pure-Python hand-off does better.
-Keeping a worker polling (`time.sleep(0)`) or a shorter `sys.setswitchinterval` did not
-help (no better, often worse). The loop is held at most `wait` per hop, inside the engine's ~2 ms between yields.
+bench/sync_hop.py (100-step chain, a shared 2-core machine): the hop went from ~45-60 µs
+to ~12-18 µs per step, ~7 µs back to back (`run_in_executor`: ~65-90 µs). A lock or
+`SimpleQueue` wake-up instead of the pipe: ~20 µs; the bare lock round trip between two
+threads is 13-20 µs there. A worker polling (`time.sleep(0)`) or a shorter
+`sys.setswitchinterval` did not help (no better, often worse): with the GIL one of the two
+threads always sleeps. The loop is held at most `wait` per hop, inside the engine's ~2 ms
+between yields. Each worker holds two file descriptors (its pipe).
 """
 
 from __future__ import annotations
