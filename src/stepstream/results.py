@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ._raw_json import unraw
 from ._schema import to_json
 from ._serialize import serialize_error
 from .types import RunStatus, StepStatus
@@ -163,9 +164,10 @@ class StepResult:
 
 
 class StoredInput:
-    """A run's input as storage holds it (JSON), typed by the workflow's input schema only
-    when someone reads it: a resume needs none of it to walk, and validating a large input
-    (a foreach's list) on every resume would make each resume cost O(input)."""
+    """A run's input as storage holds it (JSON, or its text: `RawJSON`), parsed and typed by
+    the workflow's input schema only when someone reads it: a resume needs none of it to walk,
+    and parsing or validating a large input (a foreach's list) on every resume would make
+    each resume cost O(input)."""
 
     __slots__ = ("_typed", "_value", "raw")
 
@@ -177,7 +179,7 @@ class StoredInput:
     def get(self) -> Any:
         """The typed input (validated once, on first use)."""
         if self._typed is not None:
-            self._value, self._typed = self._typed(self.raw), None
+            self._value, self._typed = self._typed(unraw(self.raw)), None
         return self._value
 
 
@@ -267,7 +269,7 @@ class WorkflowResult:
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for a workflow result."""
         stored = self._input
-        data = stored.raw if type(stored) is StoredInput else to_json(stored)
+        data = unraw(stored.raw) if type(stored) is StoredInput else to_json(stored)
         steps: dict[str, Any] = {"input": data}
         for key, record in self.steps.items():
             steps[key] = record.to_dict()

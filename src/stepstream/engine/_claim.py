@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._raw_json import RawJSON
 from .._schema import storable, to_json
 from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, StorageError, ValidationError
 from ..request_context import RequestContext, as_request_context
@@ -84,7 +85,16 @@ async def claim_start(
             if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
                 offset = await log_end(run)
                 return execution(
-                    run, input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset
+                    run,
+                    input_data,
+                    state,
+                    rc,
+                    {},
+                    tracing_options=tracing_options,
+                    canceled=True,
+                    owner=owner,
+                    opts=opts,
+                    next_offset=offset,
                 )
         if stored is not None:
             err = RunStateError(
@@ -250,10 +260,15 @@ def merge_context(stored: dict[str, Any], given: Mapping[str, Any] | RequestCont
 
 
 def stored_input_later(wf: Workflow, raw: Any) -> Any:
-    """The run's stored input, typed (as `stored_input`) only when someone reads it."""
+    """The run's stored input, parsed (if storage gave its text, `RawJSON`) and typed (as
+    `stored_input`) only when someone reads it."""
     if not wf.validate_inputs or wf._in.adapter is None:
-        return raw
+        return StoredInput(raw, _as_is) if type(raw) is RawJSON else raw
     return StoredInput(raw, lambda data: stored_input(wf, data))
+
+
+def _as_is(data: Any) -> Any:
+    return data
 
 
 def stored_input(wf: Workflow, raw: Any) -> Any:

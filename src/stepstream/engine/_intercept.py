@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import tracing
+from .._raw_json import RawJSON
 from .._schema import to_json
 from .._serialize import serialize_error
 from .._suspend_meta import strip_meta
@@ -150,7 +151,9 @@ def step_ended(ex: LevelWalk, key: str, record: StepResult) -> None:
     suspended = strip_meta(record.suspend_payload) if status == "suspended" else None
     iteration = record.metadata.get("iterationCount") if record.metadata else None
     # positional: this runs for every step while tracing is on
-    inp = EndStepInput(ex.prefix + key, key, ex.prefix, status, record.output, suspended, error, exception, None, record.resumed_at is not None, iteration)
+    inp = EndStepInput(
+        ex.prefix + key, key, ex.prefix, status, record.output, suspended, error, exception, None, record.resumed_at is not None, iteration
+    )
     for i in ex.rs.interceptors:
         i.end_step(inp)
 
@@ -198,7 +201,7 @@ def node_started(ex: LevelWalk, node: Node, value: Any) -> StartNodeInput | None
         concurrency = node.concurrency if not callable(node.concurrency) else None  # a function's: `concurrency_resolved`
         prev = ex.steps.get(node.step.id) if ex.replay else None
         listed = prev.payload if prev is not None and prev.status == "suspended" else value
-        items = len(listed) if isinstance(listed, (list, tuple)) else None
+        items = len(listed) if isinstance(listed, (list, tuple, RawJSON)) else None
     else:
         return None
     inp = StartNodeInput(kind, ex.prefix, node.ids, entry(node.entry), concurrency, items)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import pydantic_core
 
+from .._raw_json import splice_json
 from ..errors import StorageError
 from ._sql import RUNS, STEPS, dumps
 from ._sqlite_tx import read_tx
@@ -68,8 +69,8 @@ def event_row(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str
         else:
             append(data)
     try:
-        text = pydantic_core.to_json(items, inf_nan_mode="null").decode()
-    except (pydantic_core.PydanticSerializationError, ValueError, UnicodeError):
+        text = splice_json(items)  # a RawJSON in an event (a foreach's items) is written as its text
+    except (pydantic_core.PydanticSerializationError, TypeError, ValueError, UnicodeError):
         text = dumps(items, f"events {first}.. of run {run_id!r}") or "[]"
     return first, expected, text
 
