@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._suspend_meta import thin_of, with_entries
@@ -45,11 +45,28 @@ APART = -1
 INPUT_KEY = ""
 #: a run's input longer than this (its JSON text) is kept apart from the run's row
 INPUT_APART = 2048
-#: SQLite: a value kept apart, upserted
-UPSERT_APART = (
-    f"INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry, entry_index) VALUES (?, ?, ?, {APART}, ?, ?) "
+#: SQLite: a value kept apart, upserted; a foreach's items that are the run's input (kept apart,
+#: the same text: a foreach that comes first) are stored as '' (read once, with the input)
+_UPSERT_APART = (
+    f"INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry, entry_index) VALUES (?1, ?2, ?3, {APART}, "
+    f"CASE WHEN ?3 <> '{INPUT_KEY}' AND ?4 = (SELECT entry FROM {ITEMS} WHERE workflow_id = ?1 AND run_id = ?2 "
+    f"AND key = '{INPUT_KEY}' AND idx = {APART}) THEN '' ELSE ?4 END, ?5) "
     "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry, entry_index = excluded.entry_index"
 )
+#: SQLite: before a run's input kept apart changes, the items stored as '' take its text
+_DETACH_INPUT = (
+    f"UPDATE {ITEMS} SET entry = (SELECT i.entry FROM {ITEMS} i WHERE i.workflow_id = ?1 AND i.run_id = ?2 "
+    f"AND i.key = '{INPUT_KEY}' AND i.idx = {APART}) WHERE workflow_id = ?1 AND run_id = ?2 AND idx = {APART} "
+    f"AND key <> '{INPUT_KEY}' AND entry = ''"
+)
+
+
+def write_apart(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, str, bytes | None]]) -> None:
+    """SQLite, in a write transaction: stores values kept apart, `(workflow_id, run_id, key, text, index)`."""
+    for row in sorted(rows, key=lambda r: r[2] != INPUT_KEY):  # the input first: items may be stored as ''
+        if row[2] == INPUT_KEY:
+            conn.execute(_DETACH_INPUT, row[:2])
+        conn.execute(_UPSERT_APART, row)
 #: SQLite: the payloads kept apart of a run's step records (one lookup per record)
 SELECT_APART = (
     f"SELECT s.key, i.entry, i.entry_index FROM {STEPS} s JOIN {ITEMS} i ON i.workflow_id = s.workflow_id "

@@ -41,7 +41,7 @@ from .._raw_json import RawJSON
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
-from ._items import INPUT_APART, INPUT_KEY, ITEMS, SELECT_APART, UPSERT_APART, SQLiteItems, input_apart, input_column
+from ._items import INPUT_APART, INPUT_KEY, ITEMS, SELECT_APART, SQLiteItems, input_apart, input_column, write_apart
 from ._sql import (
     RUN_COLUMNS,
     RUNS,
@@ -79,6 +79,7 @@ _UPSERT_STEP = (
 # A run's columns as read: its input from its row or, kept apart (migration 0009), from its item row.
 _READ_COLS = ", ".join(input_column("r") if c == "input" else c for c in RUN_COLUMNS)
 _SELECT_RUN = f"SELECT {_READ_COLS} FROM {RUNS} r WHERE workflow_id = ? AND run_id = ?"
+_INPUT_AT = RUN_COLUMNS.index("input")
 # Step records only (TEXT keys): the table also holds the run's event batches (INTEGER keys, see _sqlite_events).
 _SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND key >= '' ORDER BY seq"
 
@@ -333,7 +334,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
                 return False
             conn.executemany(_INSERT_STEP, steps)
-            conn.executemany(UPSERT_APART, aparts)
+            write_apart(conn, aparts)
             return True
 
         if not steps and not aparts:  # one statement: atomic on its own, no explicit transaction needed
@@ -359,6 +360,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             return None
         records = {key: step_from_json(text) for key, text in steps}
         for key, text, index in aparts:
+            text = text or row[_INPUT_AT]  # '': the items are the run's input (see `_items`)
             records[key].payload = RawJSON(text, index, (self, workflow_id, run_id, key)) if raw else json.loads(text)
         return row_record(row, records, raw)
 
@@ -394,7 +396,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(sql, params).rowcount != 1:
                 return False
-            conn.executemany(UPSERT_APART, aparts)
+            write_apart(conn, aparts)
             if batch is not None:
                 conn.execute(APPEND_EVENTS, batch)
             return True
@@ -464,7 +466,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                 return False  # no such run, or another owner: write nothing
             if conn.execute(_UPSERT_STEP, step).rowcount != 1:
                 return False
-            conn.executemany(UPSERT_APART, aparts)
+            write_apart(conn, aparts)
             if batch is not None:
                 conn.execute(APPEND_EVENTS, batch)
             return True
@@ -495,7 +497,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                 return False
             if conn.execute(_UPSERT_STEP, step).rowcount != 1 or (update is not None and conn.execute(*update).rowcount != 1):
                 raise _Refused  # another owner in `create` than `expected_owner`: roll the insert back
-            conn.executemany(UPSERT_APART, aparts)
+            write_apart(conn, aparts)
             if batch is not None:
                 conn.execute(APPEND_EVENTS, batch)
             return True
