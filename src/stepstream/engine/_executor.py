@@ -36,6 +36,7 @@ from ._host import AttemptRequest
 from ._nested import run_nested
 from ._records import settled_record
 from ._sleep import run_sleep
+from ._step_events import StepSettled, StepStarted, result_payload
 from ._state import Fenced, RunExecution, Target, _Attempt, usage_from_chunk
 
 log = logging.getLogger("stepstream")
@@ -246,7 +247,11 @@ class LevelWalk:
         self, name: str, value: Any, started: int, resumed_at: int | None, resume_data: Any, metadata: dict[str, Any] | None
     ) -> str:
         """Emits the step's start event; returns its `stepCallId`."""
-        call_id = self.rs.host.new_call_id()
+        rs = self.rs
+        call_id = rs.host.new_call_id()
+        if resumed_at is None and metadata is None and rs.quiet:
+            rs.pend(StepStarted(rs.next_offset, rs.run_id, name, call_id, value, started))
+            return call_id
         # `value` is JSON already: outputs are stored in JSON form and passed on as such
         start: dict[str, Any] = {
             "stepName": name,
@@ -294,15 +299,14 @@ class LevelWalk:
 
     def _record_event(self, name: str, call_id: str, record: StepResult, status: str) -> WorkflowEvent | None:
         """The event of a settled step, held until its record is saved (see `save`)."""
-        if not self.rs.emitting:
+        rs = self.rs
+        if rs.quiet:
+            rs.pend(StepSettled(rs.next_offset, rs.run_id, name, call_id, record, status == "bailed"))
             return None
-        payload = record.to_dict()
-        payload["stepName"] = name
-        payload["id"] = name
-        payload["stepCallId"] = call_id
-        if status == "bailed":
-            payload["status"] = "bailed"
-        return self.rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload, deliver=False)
+        if not rs.emitting:
+            return None
+        payload = result_payload(record, name, call_id, status == "bailed")
+        return rs.emit(STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT, payload, deliver=False)
 
     async def _attempts(
         self,

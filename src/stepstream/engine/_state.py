@@ -172,7 +172,7 @@ class RunExecution:
                     offset = self.next_offset
                     self.next_offset = offset + 1
                     wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
-                    self.pending.append(_logged(LoggedEvent, (offset, wire)))
+                    self.pending.append(LoggedEvent(offset, wire))
                     if self._flush is None:
                         self._start_flush_timer()
                 return UNSEEN
@@ -206,7 +206,20 @@ class RunExecution:
     def _log_wire(self, wire: dict[str, Any]) -> None:
         offset = self.next_offset
         self.next_offset = offset + 1
-        self.pending.append(_logged(LoggedEvent, (offset, wire)))
+        self.pending.append(LoggedEvent(offset, wire))
+        if self._flush is None:
+            self._start_flush_timer()
+
+    @property
+    def quiet(self) -> bool:
+        """True when the log is the events' only reader: no reader in this process waits for
+        them, so a step's events may be logged as `_step_events` entries, built when read."""
+        return self.log and not self.sinks and not self._outbox
+
+    def pend(self, entry: LoggedEvent) -> None:
+        """Logs an entry built with `next_offset` (see `quiet`); the next write takes it."""
+        self.next_offset = entry.offset + 1
+        self.pending.append(entry)
         if self._flush is None:
             self._start_flush_timer()
 
@@ -363,9 +376,6 @@ class RunExecution:
                 changes = {}
             changes["request_context"] = to_json(rc.all)
         return changes
-
-
-_logged = tuple.__new__  # builds a LoggedEvent without its Python-level __new__ (hot path)
 
 
 async def _true() -> bool:

@@ -26,7 +26,7 @@ from ..errors import StorageError
 from ._sql import RUNS, STEPS, dumps
 from ._sqlite_tx import read_tx
 from ._wake import Waiters
-from .base import EventPage, LoggedEvent
+from .base import EventPage, LoggedEvent, expand
 
 T = TypeVar("T")
 
@@ -44,7 +44,6 @@ _LOG_END = f"SELECT key FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND {B
 _SELECT_EVENTS = (
     f"SELECT key, record FROM {STEPS} WHERE workflow_id = :w AND run_id = :r AND key > :o AND {BATCHES} ORDER BY key LIMIT :n"
 )
-_WIRE = ("type", "runId", "from", "payload")
 #: How often a reader waiting for events checks for appends made by other processes.
 POLL_SECONDS = 0.05
 
@@ -59,15 +58,11 @@ def event_row(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str
     items: list[Any] = []
     append = items.append
     expected = first
-    for offset, data in events:
-        if offset != expected:
+    for event in events:
+        if event.offset != expected:
             raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
         expected += 1
-        if data.get("runId") == run_id and len(data) == 4 and tuple(data) == _WIRE:
-            source = data["from"]
-            append([data["type"], data["payload"]] if source == "WORKFLOW" else [data["type"], data["payload"], source])
-        else:
-            append(data)
+        append(event.compact(run_id))
     try:
         text = splice_json(items)  # a RawJSON in an event (a foreach's items) is written as its text
     except (pydantic_core.PydanticSerializationError, TypeError, ValueError, UnicodeError):
@@ -81,10 +76,7 @@ def row_events(run_id: str, end: int, text: str, offset: int) -> list[LoggedEven
     first = end - len(items)
     out: list[LoggedEvent] = []
     for i, item in enumerate(items[max(offset - first, 0) :], start=max(offset, first)):
-        if type(item) is list:
-            data = {"type": item[0], "runId": run_id, "from": item[2] if len(item) > 2 else "WORKFLOW", "payload": item[1]}
-        else:
-            data = item
+        data = expand(run_id, item)
         out.append(LoggedEvent(i, data))
     return out
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, TypedDict
 
 from ..errors import StorageError
 from ..results import StepResult
@@ -113,11 +113,63 @@ class RunRecord:
             setattr(self, key, value)
 
 
-class LoggedEvent(NamedTuple):
-    """One entry of a run's event log: its offset (from 0) and the event's wire JSON."""
+class LoggedEvent:
+    """One entry of a run's event log: its offset (from 0) and the event's wire JSON (`data`).
 
-    offset: int
-    data: dict[str, Any]
+    It unpacks as `offset, data`. The engine may hand a backend a subclass that builds
+    `data` only when it is read (a step's events, when no reader in this process waits
+    for them): building and keeping three dicts per event was most of a step's cost in
+    memory. A backend reads `offset` and `data`, or `compact(run_id)` for a shorter form."""
+
+    __slots__ = ("_data", "offset")
+
+    def __init__(self, offset: int, data: dict[str, Any]):
+        self.offset = offset
+        self._data = data
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The event's wire JSON: `{"type", "runId", "from", "payload"}` for the engine's events."""
+        return self._data
+
+    def compact(self, run_id: str) -> Any:
+        """The event without what its run repeats: `[type, payload]` (`[type, payload, from]`
+        when `from` is not "WORKFLOW") for an event of the engine's shape in run `run_id`,
+        else its whole `data`. `expand` turns it back, key for key in the same order."""
+        data = self.data
+        if data.get("runId") == run_id and len(data) == 4 and tuple(data) == _WIRE:
+            source = data["from"]
+            return [data["type"], data["payload"]] if source == "WORKFLOW" else [data["type"], data["payload"], source]
+        return data
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.offset, self.data))
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.offset, self.data)[index]
+
+    def __len__(self) -> int:
+        return 2
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LoggedEvent | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LoggedEvent(offset={self.offset!r}, data={self.data!r})"
+
+
+_WIRE = ("type", "runId", "from", "payload")
+
+
+def expand(run_id: str, item: Any) -> dict[str, Any]:
+    """An event's wire JSON from its `LoggedEvent.compact` form."""
+    if type(item) is list:
+        return {"type": item[0], "runId": run_id, "from": item[2] if len(item) > 2 else "WORKFLOW", "payload": item[1]}
+    return item  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

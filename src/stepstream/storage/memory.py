@@ -42,9 +42,8 @@ class InMemoryStorage(Storage):
 
     def __init__(self) -> None:
         self._runs: dict[tuple[str, str], RunRecord] = {}
-        #: each run's log; entries are kept as JSON bytes, which the garbage collector does not
-        #: track: a long history kept in memory would otherwise lengthen every full collection
-        self._events: dict[tuple[str, str], list[bytes | dict[str, Any]]] = {}
+        #: each run's log, as the engine handed it (a step's events build their JSON when read)
+        self._events: dict[tuple[str, str], list[LoggedEvent]] = {}
         self._waiters = Waiters()
         self._schedules: dict[str, Schedule] = {}
         self._triggers: list[ScheduleTrigger] = []
@@ -176,12 +175,12 @@ class InMemoryStorage(Storage):
         log = self._events.setdefault((workflow_id, run_id), [])
         base = len(log)
         for i, event in enumerate(events, base):
-            if event[0] != i:
+            if event.offset != i:
                 raise StorageError(
                     f"event offset {event.offset} of run {run_id!r} of workflow {workflow_id!r} is taken or not next "
                     f"(the log holds {len(log)} events); nothing was written"
                 )
-        log.extend([event[1] for event in events])
+        log.extend(events)
         self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
@@ -200,7 +199,7 @@ class InMemoryStorage(Storage):
         log = self._events.get((workflow_id, run_id), [])
         start = max(offset, 0)
         end = len(log) if limit is None else min(len(log), start + max(limit, 0))
-        return EventPage(run.status, [LoggedEvent(i, _copied(log[i])) for i in range(start, end)], len(log))
+        return EventPage(run.status, [LoggedEvent(i, _copied(log[i].data)) for i in range(start, end)], len(log))
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:
         key = (workflow_id, run_id)

@@ -1,0 +1,81 @@
+"""A step's start and result events as log entries that build their JSON when read.
+
+When the log is a run's only reader (`RunExecution.quiet`), a step's two events go to
+storage as these entries instead of wire dicts: each keeps references to what it is
+made of (the step's input, its record), so emitting one is one small object. The wire
+JSON is built when storage encodes the entry (SQLite, PostgreSQL) or a reader reads it
+(memory), key for key as `_executor` builds it for a live reader. A record is never
+changed once saved, so an entry reads the same whenever it is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED
+from ..results import StepResult
+from ..storage.base import LoggedEvent
+
+
+class StepStarted(LoggedEvent):
+    """A step's `workflow-step-start` event (a first start: no resume, no metadata)."""
+
+    __slots__ = ("call_id", "name", "run_id", "started", "value")
+
+    def __init__(self, offset: int, run_id: str, name: str, call_id: str, value: Any, started: int):
+        self.offset = offset
+        self.run_id = run_id
+        self.name = name
+        self.call_id = call_id
+        self.value = value
+        self.started = started
+
+    def payload(self) -> dict[str, Any]:
+        name = self.name
+        return {"stepName": name, "id": name, "stepCallId": self.call_id, "payload": self.value, "startedAt": self.started, "status": "running"}
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"type": STEP_START, "runId": self.run_id, "from": "WORKFLOW", "payload": self.payload()}
+
+    def compact(self, run_id: str) -> Any:
+        return [STEP_START, self.payload()] if run_id == self.run_id else self.data
+
+
+class StepSettled(LoggedEvent):
+    """A settled step's `workflow-step-result` (or `-suspended`) event, from its record."""
+
+    __slots__ = ("bailed", "call_id", "name", "record", "run_id")
+
+    def __init__(self, offset: int, run_id: str, name: str, call_id: str, record: StepResult, bailed: bool):
+        self.offset = offset
+        self.run_id = run_id
+        self.name = name
+        self.call_id = call_id
+        self.record = record
+        self.bailed = bailed
+
+    @property
+    def type(self) -> str:
+        return STEP_SUSPENDED if self.record.status == "suspended" else STEP_RESULT
+
+    def payload(self) -> dict[str, Any]:
+        return result_payload(self.record, self.name, self.call_id, self.bailed)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"type": self.type, "runId": self.run_id, "from": "WORKFLOW", "payload": self.payload()}
+
+    def compact(self, run_id: str) -> Any:
+        return [self.type, self.payload()] if run_id == self.run_id else self.data
+
+
+def result_payload(record: StepResult, name: str, call_id: str, bailed: bool) -> dict[str, Any]:
+    """The payload of a settled step's event: its record's JSON, named (a bail shows as `bailed`)."""
+    payload = record.to_dict()
+    payload["stepName"] = name
+    payload["id"] = name
+    payload["stepCallId"] = call_id
+    if bailed:
+        payload["status"] = "bailed"
+    return payload
