@@ -52,14 +52,16 @@ class RawJSON:
     """A JSON value as its text (`text`), parsed once, when `value` is first read; an array
     may carry its `index` (each element's end in `text`, as 32-bit little-endian offsets).
     `origin` says where a storage read it from, so that writing it back there unchanged
-    can be skipped."""
+    can be skipped; `alias`, where else that storage keeps the same text (it may then
+    write a reference to it, see `splice_json`)."""
 
-    __slots__ = ("_ends", "_parsed", "_value", "index", "origin", "text")
+    __slots__ = ("_ends", "_parsed", "_value", "alias", "index", "origin", "text")
 
-    def __init__(self, text: str, index: bytes | None = None, origin: Any = None):
+    def __init__(self, text: str, index: bytes | None = None, origin: Any = None, alias: Any = None):
         self.text = text
         self.index = index
         self.origin = origin
+        self.alias = alias
         self._ends: array[int] | None = None
         self._parsed = False
         self._value: Any = None
@@ -123,9 +125,11 @@ def unraw(value: Any) -> Any:
     return value.value if type(value) is RawJSON else value
 
 
-def _marker(found: list[RawJSON]) -> Callable[[Any], Any]:
+def _marker(found: list[RawJSON], alias: Any = None, reference: str = "") -> Callable[[Any], Any]:
     def mark(obj: Any) -> Any:
         if type(obj) is RawJSON:
+            if alias is not None and obj.alias == alias:
+                return reference
             found.append(obj)
             return f"{_MARK}{len(found) - 1}"
         raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
@@ -139,12 +143,13 @@ def _spliced(text: str, found: list[RawJSON]) -> str:
     return text
 
 
-def splice_json(value: Any) -> str:
+def splice_json(value: Any, alias: Any = None, reference: str = "") -> str:
     """Compact JSON text of `value` (dicts, lists and JSON scalars) with each RawJSON in it
-    written as its text. pydantic-core encodes; NaN and infinities become null. Raises
-    TypeError (or pydantic-core's error) for anything else it holds."""
+    written as its text, or, for one whose `alias` is `alias`, as the string `reference`.
+    pydantic-core encodes; NaN and infinities become null. Raises TypeError (or
+    pydantic-core's error) for anything else it holds."""
     found: list[RawJSON] = []
-    return _spliced(pydantic_core.to_json(value, fallback=_marker(found), inf_nan_mode="null").decode(), found)
+    return _spliced(pydantic_core.to_json(value, fallback=_marker(found, alias, reference), inf_nan_mode="null").decode(), found)
 
 
 def splice_dumps(value: Any) -> str:

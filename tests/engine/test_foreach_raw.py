@@ -17,7 +17,7 @@ from stepstream._raw_json import RawJSON, array_json, splice_json, unraw
 from stepstream._schema import to_json
 from stepstream.results import StepResult
 from stepstream.storage import InMemoryStorage, SQLiteStorage
-from stepstream.storage.base import RunRecord
+from stepstream.storage.base import LoggedEvent, RunRecord
 
 W = 200  # the input's JSON text is over 2 KiB: SQLite keeps it apart from the run's row
 
@@ -125,11 +125,21 @@ async def test_changing_a_long_input_leaves_items_stored_as_the_input_unchanged(
     await storage.create_run(RunRecord(workflow_id="wf", run_id="r", input=ITEMS, status="running"))
     thin = {"__workflow_meta": {"foreachIndex": 0, "foreachItems": {"n": W, "codes": "s" * W}}}
     assert await storage.save_step("wf", "r", "each", StepResult("suspended", list(ITEMS), suspend_payload=thin))
+    thin_read = await storage.load_run_thin("wf", "r")
+    assert thin_read is not None
+    items = thin_read.steps["each"].payload  # the run's input: the log refers to it
+    event = {"type": "workflow-step-start", "runId": "r", "from": "WORKFLOW", "payload": {"payload": items}}
+    assert await storage.append_events("wf", "r", [LoggedEvent(0, event)])
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        (batch,) = conn.execute("SELECT record FROM stepstream_steps WHERE key < ''").fetchone()
+    assert len(batch) < 200  # a reference, not the items
     changed = [{"n": -i} for i in range(W)]
     for new_input in (changed, {"small": 1}, ITEMS):
         assert await storage.update_run("wf", "r", {"input": new_input})
         loaded = await storage.load_run("wf", "r")
         assert loaded is not None and loaded.input == new_input and loaded.steps["each"].payload == ITEMS
+        page = await storage.read_events("wf", "r")
+        assert page is not None and [e.data["payload"]["payload"] for e in page.events] == [ITEMS]
     assert await storage.delete_run("wf", "r")
     assert await storage.load_run("wf", "r") is None
     await storage.close()

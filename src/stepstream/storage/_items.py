@@ -53,6 +53,18 @@ _UPSERT_APART = (
     f"AND key = '{INPUT_KEY}' AND idx = {APART}) THEN '' ELSE ?4 END, ?5) "
     "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry, entry_index = excluded.entry_index"
 )
+#: What an event batch holds in place of a run's input kept apart that an event carries (a
+#: foreach's items stored as ''); read back as the input (SQLite, `_sqlite_events`).
+INPUT_REFERENCE = "\x00stepstream:run-input"
+INPUT_REFERENCE_JSON = '"\\u0000stepstream:run-input"'
+#: SQLite: a run's input kept apart
+SELECT_INPUT_APART = f"SELECT entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = '{INPUT_KEY}' AND idx = {APART}"
+_INPUT_ROW = f"(SELECT i.entry FROM {ITEMS} i WHERE i.workflow_id = ?1 AND i.run_id = ?2 AND i.key = '{INPUT_KEY}' AND i.idx = {APART})"
+#: SQLite: before a run's input kept apart changes, the event batches referring to it take its text
+_DETACH_EVENTS = (
+    f"UPDATE {STEPS} SET record = replace(record, '{INPUT_REFERENCE_JSON}', {_INPUT_ROW}) WHERE workflow_id = ?1 "
+    f"AND run_id = ?2 AND key < '' AND instr(record, '{INPUT_REFERENCE_JSON}') > 0 AND {_INPUT_ROW} IS NOT NULL"
+)
 #: SQLite: before a run's input kept apart changes, the items stored as '' take its text
 _DETACH_INPUT = (
     f"UPDATE {ITEMS} SET entry = (SELECT i.entry FROM {ITEMS} i WHERE i.workflow_id = ?1 AND i.run_id = ?2 "
@@ -65,6 +77,7 @@ def write_apart(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, st
     """SQLite, in a write transaction: stores values kept apart, `(workflow_id, run_id, key, text, index)`."""
     for row in sorted(rows, key=lambda r: r[2] != INPUT_KEY):  # the input first: items may be stored as ''
         if row[2] == INPUT_KEY:
+            conn.execute(_DETACH_EVENTS, row[:2])
             conn.execute(_DETACH_INPUT, row[:2])
         conn.execute(_UPSERT_APART, row)
 #: SQLite: the payloads kept apart of a run's step records (one lookup per record)

@@ -360,8 +360,9 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             return None
         records = {key: step_from_json(text) for key, text in steps}
         for key, text, index in aparts:
-            text = text or row[_INPUT_AT]  # '': the items are the run's input (see `_items`)
-            records[key].payload = RawJSON(text, index, (self, workflow_id, run_id, key)) if raw else json.loads(text)
+            alias = None if text else self._input_alias(workflow_id, run_id)  # '': the items are the run's input (see `_items`)
+            text = text or row[_INPUT_AT]
+            records[key].payload = RawJSON(text, index, (self, workflow_id, run_id, key), alias) if raw else json.loads(text)
         return row_record(row, records, raw)
 
     def _step_text(self, workflow_id: str, run_id: str, key: str, record: StepResult, aparts: list[Any]) -> str:
@@ -391,7 +392,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner, aparts)
         if not events and not aparts:
             return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
-        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
+        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(sql, params).rowcount != 1:
@@ -448,7 +449,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
-        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
+        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
         if update is None and batch is not None and not aparts:
             # Also one statement: the view's trigger checks the run, upserts the step and
             # appends the events (see migration 0008). It changed rows only if it wrote.
@@ -490,7 +491,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         row, long_input = input_apart(record_row(create))
         if long_input is not None:
             aparts.append((workflow_id, run_id, INPUT_KEY, long_input, None))
-        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
+        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
