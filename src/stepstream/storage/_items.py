@@ -80,6 +80,8 @@ def write_apart(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, st
             conn.execute(_DETACH_EVENTS, row[:2])
             conn.execute(_DETACH_INPUT, row[:2])
         conn.execute(_UPSERT_APART, row)
+
+
 #: SQLite: the payloads kept apart of a run's step records (one lookup per record)
 SELECT_APART = (
     f"SELECT s.key, i.entry, i.entry_index FROM {STEPS} s JOIN {ITEMS} i ON i.workflow_id = s.workflow_id "
@@ -190,7 +192,9 @@ class SQLiteItems:
             if conn.execute(owned, (workflow_id, run_id, expected_owner, expected_owner)).fetchone() is None:
                 return False
             if replace:
-                conn.execute(f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ? AND idx >= 0", (workflow_id, run_id, key))
+                conn.execute(
+                    f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ? AND idx >= 0", (workflow_id, run_id, key)
+                )
             conn.executemany(upsert, rows)
             return True
 

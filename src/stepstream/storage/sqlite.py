@@ -328,7 +328,9 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         row, long_input = input_apart(record_row(record))
         wf, run = record.workflow_id, record.run_id
         aparts = [] if long_input is None else [(wf, run, INPUT_KEY, long_input, None)]
-        steps = [(wf, run, key, self._step_text(wf, run, key, step, aparts)) for key, step in record.steps.items()]  # in order: seq = first-write order
+        steps = [
+            (wf, run, key, self._step_text(wf, run, key, step, aparts)) for key, step in record.steps.items()
+        ]  # in order: seq = first-write order
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
