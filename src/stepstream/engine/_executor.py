@@ -36,8 +36,8 @@ from ._host import AttemptRequest
 from ._nested import run_nested
 from ._records import settled_record
 from ._sleep import run_sleep
-from ._step_events import StepSettled, StepStarted, result_payload
 from ._state import Fenced, RunExecution, Target, _Attempt, usage_from_chunk
+from ._step_events import StepSettled, StepStarted, result_payload
 
 log = logging.getLogger("stepstream")
 
