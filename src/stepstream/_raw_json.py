@@ -15,7 +15,6 @@ Anything that needs the value itself (a reader of the run, `to_json`) gets it pa
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from array import array
 from collections.abc import Callable
@@ -26,9 +25,10 @@ import pydantic_core
 
 #: `json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-#: what stands for a RawJSON while the value around it is encoded: a string no caller's data
-#: holds (NUL and a random token drawn once per process), numbered by position
-_MARK = f"\x00stepstream-raw-{secrets.token_hex(8)}:"
+#: what stands for a RawJSON while the value around it is encoded (numbered by position): a
+#: string no caller's data holds (it starts with NUL). Fixed, not drawn at random: this module
+#: is also imported inside Temporal's workflow sandbox, which refuses randomness.
+_MARK = "\x00stepstream-raw-value:"
 _MARK_JSON = _encode(_MARK)[:-1]  # its encoded form, without the closing quote
 
 
