@@ -154,9 +154,11 @@ async def test_list_get_delete_runs(tmp_path: Path) -> None:
 
 
 async def test_get_run_flattens_nested_steps_and_can_leave_them_out() -> None:
-    inner = create_workflow(id="inner", input_schema=N, output_schema=N).then(
-        create_step(id="x", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n * 2))
-    ).commit()
+    inner = (
+        create_workflow(id="inner", input_schema=N, output_schema=N)
+        .then(create_step(id="x", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n * 2)))
+        .commit()
+    )
     outer = create_workflow(id="outer", input_schema=N, output_schema=N).then(inner).commit()
     app = Stepstream(workflows=[outer], storage=InMemoryStorage())
     run = await app.get_workflow("outer").create_run("r")
@@ -227,7 +229,9 @@ def only(ctx: StepContext) -> N:
 async def test_restart_active_runs_continues_interrupted_runs_of_every_workflow() -> None:
     storage = InMemoryStorage()
     calls: Counter[str] = Counter()
-    app = Stepstream(workflows=[chain(calls=calls), create_workflow(id="solo", input_schema=N, output_schema=N).then(only).commit()], storage=storage)
+    app = Stepstream(
+        workflows=[chain(calls=calls), create_workflow(id="solo", input_schema=N, output_schema=N).then(only).commit()], storage=storage
+    )
     run = await app.get_workflow("wf").create_run("interrupted")
     await run.start(input_data={"n": 0})
     # Rewind it to "a finished, b and c never stored", as after a crash.

@@ -50,7 +50,25 @@ def test_storage_and_server_modules() -> None:
 def test_predicate_module() -> None:
     predicate = importlib.import_module("stepstream.predicate")
     assert predicate.__all__ == sorted(predicate.__all__)
-    for name in ("Predicate", "path", "eq", "ne", "lt", "lte", "gt", "gte", "in_", "not_in", "exists", "not_exists", "truthy", "falsy", "and_", "or_", "not_"):
+    for name in (
+        "Predicate",
+        "path",
+        "eq",
+        "ne",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "in_",
+        "not_in",
+        "exists",
+        "not_exists",
+        "truthy",
+        "falsy",
+        "and_",
+        "or_",
+        "not_",
+    ):
         assert name in predicate.__all__, name
     assert predicate.Predicate is stepstream.Predicate
 
@@ -69,7 +87,9 @@ def test_signals_are_not_exceptions() -> None:
 
 
 def test_run_methods_take_the_contract_keywords() -> None:
-    params = {name: set(inspect.signature(getattr(stepstream.Run, name)).parameters) for name in dir(stepstream.Run) if not name.startswith("_")}
+    params = {
+        name: set(inspect.signature(getattr(stepstream.Run, name)).parameters) for name in dir(stepstream.Run) if not name.startswith("_")
+    }
     assert {"input_data", "initial_state", "request_context", "tracing_options"} <= params["start"]
     assert {"input_data", "initial_state", "request_context", "tracing_options", "close_on_suspend"} <= params["stream"]
     for name in ("resume", "resume_stream"):

@@ -162,7 +162,10 @@ def _unstorable(value: Any, path: tuple[str, ...] = (), seen: frozenset[int] = f
     try:
         to_jsonable_python(value)
     except (PydanticSerializationError, ValueError, RecursionError):
-        return where, f"a value of type {type(value).__name__!r} is not JSON data (use dicts, lists, strings, numbers, booleans, None or pydantic models)"
+        return (
+            where,
+            f"a value of type {type(value).__name__!r} is not JSON data (use dicts, lists, strings, numbers, booleans, None or pydantic models)",
+        )
     return "", ""
 
 

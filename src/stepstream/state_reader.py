@@ -60,9 +60,7 @@ def _state_dict(state: Any) -> Mapping[str, Any]:
         data = to_dict()
         if isinstance(data, Mapping):
             return data
-    raise TypeError(
-        f"create_workflow_state_reader() takes a run's state (what workflow.get_run() returns), got {type(state).__name__}"
-    )
+    raise TypeError(f"create_workflow_state_reader() takes a run's state (what workflow.get_run() returns), got {type(state).__name__}")
 
 
 def _first(record: Any) -> Any:

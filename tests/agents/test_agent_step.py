@@ -137,7 +137,9 @@ async def test_a_failing_tool_streams_a_tool_error_and_the_model_goes_on() -> No
 
 async def test_structured_output_is_the_step_output_and_is_streamed_as_object_result() -> None:
     agent = output_agent("formatter", '{"title": "Otters", "points": ["a", "b"]}')
-    wf = create_workflow(id="typed", input_schema=Prompt, output_schema=Outline).then(create_step(agent, structured_output=Outline)).commit()
+    wf = (
+        create_workflow(id="typed", input_schema=Prompt, output_schema=Outline).then(create_step(agent, structured_output=Outline)).commit()
+    )
     run = await wf.create_run()
     stream = run.stream(input_data={"prompt": "outline"})
     events = await events_of(stream)

@@ -11,6 +11,7 @@ Both transcripts are normalized by :func:`normalize` before they are compared:
 - a step record keeps ``status``, ``output``, ``suspendPayload``, ``resumePayload`` and ``error``;
 - with ``order="per-step"`` events are grouped by step id (stable), so concurrent steps may interleave.
 """
+
 from __future__ import annotations
 
 import difflib

@@ -4,6 +4,7 @@ For every ``scenarios/NAME.mjs`` (the scenario on Mastra's engine) there is ``sc
 (the same with stepstream) and ``golden/NAME.json`` (Mastra's transcript). A scenario module may set
 ``ORDER = "per-step"`` (concurrent steps may interleave) and ``TIMEOUT`` (seconds, default 20).
 """
+
 from __future__ import annotations
 
 import asyncio

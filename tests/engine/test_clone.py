@@ -16,7 +16,9 @@ class N(BaseModel):
 
 
 def inc() -> Any:
-    return create_step(id="inc", input_schema=N, output_schema=N, retries=2, metadata={"team": "a"}, execute=lambda ctx: N(n=ctx.input_data.n + 1))
+    return create_step(
+        id="inc", input_schema=N, output_schema=N, retries=2, metadata={"team": "a"}, execute=lambda ctx: N(n=ctx.input_data.n + 1)
+    )
 
 
 def test_clone_step_keeps_everything_but_the_id() -> None:
@@ -29,7 +31,13 @@ def test_clone_step_keeps_everything_but_the_id() -> None:
 
 async def test_clone_workflow_keeps_config_and_has_its_own_runs() -> None:
     wf = create_workflow(
-        id="orig", input_schema=N, output_schema=N, state_schema=dict[str, Any], description="d", retry_config={"attempts": 1}, metadata={"m": 1}
+        id="orig",
+        input_schema=N,
+        output_schema=N,
+        state_schema=dict[str, Any],
+        description="d",
+        retry_config={"attempts": 1},
+        metadata={"m": 1},
     )
     wf.then(inc()).commit()
     twin = clone_workflow(wf, id="twin")

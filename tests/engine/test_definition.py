@@ -323,7 +323,10 @@ def test_bad_builder_calls_are_refused() -> None:
         wf.parallel([make_step1(), "step2"])  # type: ignore[list-item]
     with pytest.raises(WorkflowDefinitionError, match=r"branch\(\) needs at least one \(condition, step\) pair"):
         wf.branch([])
-    with pytest.raises(WorkflowDefinitionError, match=r"branch\(\) item 0 needs a condition: a function, a Predicate or \{'predicate': \{\.\.\.\}\}; got True"):
+    with pytest.raises(
+        WorkflowDefinitionError,
+        match=r"branch\(\) item 0 needs a condition: a function, a Predicate or \{'predicate': \{\.\.\.\}\}; got True",
+    ):
         wf.branch([(True, make_step1())])  # type: ignore[list-item]
     with pytest.raises(WorkflowDefinitionError, match=r"dowhile\(\) needs a condition: a function, a Predicate"):
         wf.dowhile(make_step1(), True)  # type: ignore[arg-type]

@@ -63,7 +63,12 @@ async def test_a_chain_gets_execution_and_step_hooks_in_order() -> None:
     assert result.result == 12
     (start,) = rec.starts
     assert (start.workflow_id, start.run_id, start.operation, start.input) == ("chain", "r1", "start", 1)
-    assert (start.tracing_options, start.request_context, start.tracing_context, start.internal_spans) == ({"tags": ["x"]}, {"user": "u"}, None, 0)
+    assert (start.tracing_options, start.request_context, start.tracing_context, start.internal_spans) == (
+        {"tags": ["x"]},
+        {"user": "u"},
+        None,
+        0,
+    )
     assert hooks(rec) == ["start_step", "end_step", "start_step", "end_step", "end_execution", "close_execution"]
     first, ended = rec.calls[0][1], rec.calls[1][1]
     assert (first.path, first.step_id, first.prefix, first.input, first.foreach_index) == ("a", "a", "", 1, None)
@@ -95,8 +100,18 @@ async def test_composite_entries_nested_workflows_and_sleeps() -> None:
     assert result.status == "success" and result.result == [2, 3]
     inputs = {name: [i for n, i in rec.calls if n == name] for name, _ in rec.calls}
     nodes = [(i.kind, i.step_ids, i.entry.id if i.entry else None) for i in inputs["start_node"]]
-    assert nodes == [("parallel", ("p1", "p2"), "both"), ("conditional", ("big", "small"), None), ("dountil", ("up",), None), ("foreach", ("item",), None)]
-    assert [(i.kind, i.status) for i in inputs["end_node"]] == [("parallel", "success"), ("conditional", "success"), ("dountil", "success"), ("foreach", "success")]
+    assert nodes == [
+        ("parallel", ("p1", "p2"), "both"),
+        ("conditional", ("big", "small"), None),
+        ("dountil", ("up",), None),
+        ("foreach", ("item",), None),
+    ]
+    assert [(i.kind, i.status) for i in inputs["end_node"]] == [
+        ("parallel", "success"),
+        ("conditional", "success"),
+        ("dountil", "success"),
+        ("foreach", "success"),
+    ]
     assert inputs["conditions_evaluated"] == [I.ConditionsInput("", ("big", "small"), (False, True))]
     assert [(i.iteration, i.holds) for i in inputs["loop_condition_checked"]] == [(1, False), (2, False), (3, True)]
     assert inputs["concurrency_resolved"] == [I.ConcurrencyInput("item", 2)]

@@ -29,9 +29,7 @@ def ask_step() -> Any:
 async def test_on_start_runs_once_per_run_not_on_resume() -> None:
     starts: list[WorkflowStartInfo] = []
     finishes: list[WorkflowFinishInfo] = []
-    wf = create_workflow(
-        "gate-once", options={"on_start": starts.append, "on_finish": finishes.append}
-    ).then(ask_step()).commit()
+    wf = create_workflow("gate-once", options={"on_start": starts.append, "on_finish": finishes.append}).then(ask_step()).commit()
     run = await wf.create_run(resource_id="r1")
     await run.start(input_data={"x": 1}, request_context={"k": "v"})
     done = await run.resume(resume_data={"ok": True})
@@ -75,7 +73,11 @@ async def test_on_error_only_after_a_failure_and_callback_errors_are_logged(capl
     def fail(ctx: StepContext) -> None:
         raise ValueError("bad input")
 
-    wf = create_workflow("errors", options={"on_finish": broken_finish, "on_error": errors.append}).then(create_step("f", execute=fail)).commit()
+    wf = (
+        create_workflow("errors", options={"on_finish": broken_finish, "on_error": errors.append})
+        .then(create_step("f", execute=fail))
+        .commit()
+    )
     with caplog.at_level(logging.ERROR, logger="stepstream"):
         result = await (await wf.create_run()).start(input_data={})
     assert result.status == "failed"
@@ -89,9 +91,11 @@ async def test_on_error_only_after_a_failure_and_callback_errors_are_logged(capl
 async def test_workflow_request_context_schema_refuses_a_bad_start_before_anything_runs() -> None:
     ran: list[str] = []
     starts: list[Any] = []
-    wf = create_workflow("rc-wf", request_context_schema=Tenant, options={"on_start": starts.append}).then(
-        create_step("s", execute=lambda ctx: ran.append("s"))
-    ).commit()
+    wf = (
+        create_workflow("rc-wf", request_context_schema=Tenant, options={"on_start": starts.append})
+        .then(create_step("s", execute=lambda ctx: ran.append("s")))
+        .commit()
+    )
     run = await wf.create_run()
     with pytest.raises(ValidationError) as info:
         await run.start(input_data={}, request_context=RequestContext({"tenant": 3}))

@@ -217,7 +217,8 @@ async def test_map_function_that_raises_fails_the_run() -> None:
 def test_bad_mapping_forms_are_refused() -> None:
     wf = create_workflow(id="map-bad", input_schema=Any, output_schema=Any)
     with pytest.raises(
-        WorkflowDefinitionError, match=r"map key 'x' must be a dict with one of step, value, init_data, request_context_path, fn, template; got 5"
+        WorkflowDefinitionError,
+        match=r"map key 'x' must be a dict with one of step, value, init_data, request_context_path, fn, template; got 5",
     ):
         wf.map({"x": 5})
     with pytest.raises(WorkflowDefinitionError, match=r"map\(\) takes a function or a dict, got list"):
@@ -266,7 +267,11 @@ async def test_template_renders_typed_inputs_and_both_spellings() -> None:
 async def test_a_failing_placeholder_fails_the_map_step_with_a_stepstream_error() -> None:
     from stepstream import StepstreamError
 
-    wf = create_workflow(id="tpl-bad", input_schema=Any, output_schema=Any).map({"v": {"template": "${input_data.a.b}"}}, id="render").commit()
+    wf = (
+        create_workflow(id="tpl-bad", input_schema=Any, output_schema=Any)
+        .map({"v": {"template": "${input_data.a.b}"}}, id="render")
+        .commit()
+    )
     result = await (await wf.create_run()).start(input_data={"a": "text"})
     assert result.status == "failed"
     error = result.steps["render"].error

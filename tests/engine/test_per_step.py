@@ -147,7 +147,9 @@ async def test_nested_steps_context_names_only_nested_workflows_on_the_path() ->
     now = 1
     out = await run.time_travel(
         step="inner.step3",
-        nested_steps_context={"inner": {"step2": {"status": "success", "payload": {}, "output": {"step2Result": 41}, "startedAt": now, "endedAt": now}}},
+        nested_steps_context={
+            "inner": {"step2": {"status": "success", "payload": {}, "output": {"step2Result": 41}, "startedAt": now, "endedAt": now}}
+        },
     )
     assert (out.status, out.result) == ("success", {"final": 42})
 

@@ -172,11 +172,7 @@ async def test_request_context_reaches_nested_workflows_and_map() -> None:
         seen.append(ctx.request_context.get("tenant"))
         return ctx.request_context.get("tenant")
 
-    inner = (
-        create_workflow(id="rc-inner", input_schema=Any, output_schema=Any)
-        .then(create_step(id="inner", execute=read_tenant))
-        .commit()
-    )
+    inner = create_workflow(id="rc-inner", input_schema=Any, output_schema=Any).then(create_step(id="inner", execute=read_tenant)).commit()
     wf = (
         create_workflow(id="rc-nested", input_schema=Any, output_schema=Any)
         .then(inner)

@@ -30,7 +30,9 @@ async def crash_during(run: Run, crash: Crash, **start_kwargs: Any) -> None:
         await task
 
 
-def chain(calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str, bool]] | None = None, wf_id: str = "restartable") -> Workflow:
+def chain(
+    calls: Counter[str], crash: Crash | None = None, flags: list[tuple[str, bool]] | None = None, wf_id: str = "restartable"
+) -> Workflow:
     """step1 (+2) -> step2 (+1, may crash) -> step3 (+1)."""
     return three_steps(calls, wf_id, crash=crash, flags=flags)
 

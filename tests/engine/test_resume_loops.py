@@ -173,7 +173,9 @@ class Resume(BaseModel):
     resumeValue: int
 
 
-def foreach_workflow(calls: Counter[str], concurrency: int, *, only_above: int | None = None, labels: bool = False, delay: float = 0.0) -> Workflow:
+def foreach_workflow(
+    calls: Counter[str], concurrency: int, *, only_above: int | None = None, labels: bool = False, delay: float = 0.0
+) -> Workflow:
     """Each item suspends (only items above `only_above` if given); on resume it returns value + 11 + resumeValue."""
 
     async def body(ctx: StepContext) -> Item:

@@ -288,7 +288,10 @@ async def test_state_must_be_an_object() -> None:
     result = await run.start(input_data={})
     assert result.status == "failed"
     assert result.error is not None
-    assert result.error["message"] == f"Step state data validation failed: \n- state must be an object\n(step 's' of workflow 'state-not-dict', run '{run.run_id}')"
+    assert (
+        result.error["message"]
+        == f"Step state data validation failed: \n- state must be an object\n(step 's' of workflow 'state-not-dict', run '{run.run_id}')"
+    )
 
 
 async def test_state_updates_of_a_failed_step_are_dropped() -> None:

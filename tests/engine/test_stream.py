@@ -467,7 +467,11 @@ async def test_writer_output_from_a_nested_workflow_reaches_the_parent_stream() 
     out = [e for e in events if e["type"] == "workflow-step-output"]
     assert len(out) == 1
     assert out[0]["from"] == "USER"
-    assert out[0]["payload"] == {"output": {"from": "inside"}, "runId": run.run_id, "stepName": "inner-step"}  # the bare id, as in Mastra 1.71
+    assert out[0]["payload"] == {
+        "output": {"from": "inside"},
+        "runId": run.run_id,
+        "stepName": "inner-step",
+    }  # the bare id, as in Mastra 1.71
     custom = [e for e in events if e["type"] == "data-inner"]
     assert custom == [{"type": "data-inner", "data": {"deep": True}, "runId": run.run_id, "from": "WORKFLOW"}]
 

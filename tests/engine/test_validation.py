@@ -48,7 +48,10 @@ async def test_invalid_workflow_input_raises(first: str) -> None:
         await run.start(input_data={"required": "test", "nested": {"value": "not-a-number"}})
     err = info.value
     assert isinstance(err, ValueError) and isinstance(err, StepstreamError)
-    assert without_where(str(err)) == "Invalid input data: \n- nested.value: Input should be a valid integer, unable to parse string as an integer"
+    assert (
+        without_where(str(err))
+        == "Invalid input data: \n- nested.value: Input should be a valid integer, unable to parse string as an integer"
+    )
     assert err.issues == [("nested.value", "Input should be a valid integer, unable to parse string as an integer")]
     assert err.code == "WORKFLOW_SCHEMA_VALIDATION_FAILED"
     assert calls == []

@@ -43,7 +43,9 @@ class FakeHost:
 
     async def attempt(self, request: AttemptRequest) -> _Attempt:
         self.commands.append(("attempt", request.path, request.value, request.retry_count))
-        ctx: StepContext[Any, Any] = EngineStepContext(request.ex, request.step, request.key, request.value, retry_count=request.retry_count)
+        ctx: StepContext[Any, Any] = EngineStepContext(
+            request.ex, request.step, request.key, request.value, retry_count=request.retry_count
+        )
         try:
             out = request.step.execute(ctx)
         except Exception as exc:
@@ -61,6 +63,9 @@ class FakeHost:
         self.commands.append(("wait", seconds))
         self.clock += int(seconds * 1000)
         return False
+
+    def save_now(self, key: str, record: StepResult, changes: Any) -> bool | None:
+        return None  # every save is a command the test reads (`save_step`)
 
     async def save_step(self, key: str, record: StepResult, changes: Any) -> bool:
         self.commands.append(("save", key, record.status, record.started_at, record.ended_at))

@@ -83,6 +83,7 @@ async def test_mastra_client_js_drives_the_server(guarded: Served) -> None:
     assert out["observe"] == stream + resumed
     assert out["observeFrom"] == (stream + resumed)[3:]
 
+
 async def test_mastra_client_js_drives_the_schedule_routes(guarded: Served) -> None:
     out = await drive(guarded.url, "schedules.mjs")
     created = out["created"]

@@ -112,7 +112,9 @@ async def test_unknown_step_and_a_run_that_is_not_suspended(http: httpx.AsyncCli
 async def test_bad_run_options_are_refused_by_name(http: httpx.AsyncClient) -> None:
     response = await http.post(f"{APPROVAL}/start-async?runId=p", json={"inputData": {"value": "x"}, "perStep": "yes"})
     assert response.status_code == 400 and response.json()["issues"][0]["field"] == "perStep"
-    response = await http.post(f"{APPROVAL}/start-async?runId=p", json={"inputData": {"value": "x"}, "outputOptions": {"includeStat": True}})
+    response = await http.post(
+        f"{APPROVAL}/start-async?runId=p", json={"inputData": {"value": "x"}, "outputOptions": {"includeStat": True}}
+    )
     assert response.status_code == 400 and "output_options: unknown key 'includeStat'" in response.json()["error"]
 
 

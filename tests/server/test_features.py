@@ -42,13 +42,21 @@ async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_per_step_and_output_options_over_http(http: httpx.AsyncClient) -> None:
     base = "/api/workflows/walk"
-    first = (await http.post(f"{base}/start-async?runId=r1", json={"inputData": {"n": 0}, "perStep": True, "outputOptions": {"includeState": True}})).json()
+    first = (
+        await http.post(
+            f"{base}/start-async?runId=r1", json={"inputData": {"n": 0}, "perStep": True, "outputOptions": {"includeState": True}}
+        )
+    ).json()
     assert (first["status"], first["state"], "result" not in first) == ("paused", {}, True)
     assert (await http.get(f"{base}/runs/r1")).json()["status"] == "paused"
     recs = await stream(http, f"{base}/time-travel-stream?runId=r1", {"step": "small", "perStep": True})
     assert types(recs)[-2:] == ["workflow-paused", "workflow-finish"]
     last: dict[str, Any] = (await http.post(f"{base}/time-travel-async?runId=r1", json={"step": "nap"})).json()
-    assert (last["status"], last["result"], "state" not in last) == ("success", {"small": "small"}, True)  # time travel into a branch runs that branch only
+    assert (last["status"], last["result"], "state" not in last) == (
+        "success",
+        {"small": "small"},
+        True,
+    )  # time travel into a branch runs that branch only
 
 
 async def test_step_graph_shows_predicates_and_entry_options(http: httpx.AsyncClient) -> None:

@@ -49,7 +49,9 @@ async def test_observe_errors(http: httpx.AsyncClient) -> None:
 
 
 async def test_start_then_observe_and_resume_no_wait(http: httpx.AsyncClient, served: Served) -> None:
-    assert (await http.post("/api/workflows/chain/start?runId=bg2", json={"inputData": {"n": 5}})).json() == {"message": "Workflow run started"}
+    assert (await http.post("/api/workflows/chain/start?runId=bg2", json={"inputData": {"n": 5}})).json() == {
+        "message": "Workflow run started"
+    }
     events = await _observe(http, "chain", "bg2")
     assert types(events)[-1] == "workflow-finish" and events[-1]["payload"]["finalWorkflowResult"] == {"n": 8}
     await http.post(f"{APPROVAL}/start-async?runId=nw", json={"inputData": {"value": "n"}})
@@ -66,7 +68,9 @@ async def _first_records(url: str, path: str, body: dict[str, Any], count: int) 
     host, port = url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     data = json.dumps(body).encode()
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data
+    )
     assert b" 200 " in await reader.readline()
     await reader.readuntil(b"\r\n\r\n")
     got: list[dict[str, Any]] = []

@@ -129,7 +129,11 @@ async def test_each_record_is_sent_when_it_happens(db_path: str) -> None:
     assert all(c.endswith(b"\x1e") for c in chunks)  # whole records only
     first = types(records(chunks[0].decode()))
     assert first[0] == "workflow-start" and "workflow-step-result" not in first  # not held until the step is done
-    assert types(records(b"".join(chunks).decode())) == ["workflow-start", *["workflow-step-start", "workflow-step-result"] * 3, "workflow-finish"]
+    assert types(records(b"".join(chunks).decode())) == [
+        "workflow-start",
+        *["workflow-step-start", "workflow-step-result"] * 3,
+        "workflow-finish",
+    ]
 
 
 async def test_time_travel_and_restart_routes(http: httpx.AsyncClient) -> None:

@@ -22,7 +22,9 @@ S = "/api/schedules"
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Served]]:
     every_second = {"cron": "* * * * * *", "timezone": "UTC", "input_data": {"team": "declared"}}
-    app = Stepstream(workflows=[report_workflow(), report_workflow("ticking", schedule=every_second)], storage=SQLiteStorage(tmp_path / "runs.db"))
+    app = Stepstream(
+        workflows=[report_workflow(), report_workflow("ticking", schedule=every_second)], storage=SQLiteStorage(tmp_path / "runs.db")
+    )
     served = await serve(app)
     async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
         yield http, served
@@ -47,7 +49,14 @@ async def _eventually(check: Any, timeout: float = 20.0) -> Any:
 
 async def test_create_get_list_update_delete(client: tuple[httpx.AsyncClient, Served]) -> None:
     http, _ = client
-    body = {"id": "Nightly", "workflowId": "report", "cron": "0 2 * * *", "timezone": "Europe/Paris", "inputData": {"team": "ops"}, "metadata": {"k": 1}}
+    body = {
+        "id": "Nightly",
+        "workflowId": "report",
+        "cron": "0 2 * * *",
+        "timezone": "Europe/Paris",
+        "inputData": {"team": "ops"},
+        "metadata": {"k": 1},
+    }
     created = await http.post(S, json=body)
     assert created.status_code == 200, created.text
     schedule = created.json()
@@ -113,8 +122,20 @@ async def test_the_served_scheduler_fires_declared_schedules(client: tuple[httpx
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "expected"),
     [
-        ("POST", S, {"workflowId": "report", "cron": "0 25 * * *", "inputData": {"team": "a"}}, 400, {"code": "SCHEDULE_INVALID", "field": "cron"}),
-        ("POST", S, {"workflowId": "report", "cron": "* * * * *", "timezone": "Mars/Base", "inputData": {"team": "a"}}, 400, {"field": "timezone"}),
+        (
+            "POST",
+            S,
+            {"workflowId": "report", "cron": "0 25 * * *", "inputData": {"team": "a"}},
+            400,
+            {"code": "SCHEDULE_INVALID", "field": "cron"},
+        ),
+        (
+            "POST",
+            S,
+            {"workflowId": "report", "cron": "* * * * *", "timezone": "Mars/Base", "inputData": {"team": "a"}},
+            400,
+            {"field": "timezone"},
+        ),
         ("POST", S, {"workflowId": "report", "cron": "* * * * *", "inputData": {"team": 1}}, 400, {"field": "input_data"}),
         ("POST", S, {"workflowId": "nope", "cron": "* * * * *"}, 404, {"error": "Workflow not found"}),
         ("POST", S, {"cron": "* * * * *"}, 400, {"issues": [{"field": "workflowId", "message": "Required"}]}),

@@ -143,7 +143,9 @@ async def test_a_v6_database_migrates_keeping_its_steps_and_events(tmp_path: Pat
     wire = [{"type": "workflow-step-start", "runId": "r1", "from": "WORKFLOW", "payload": {"i": i}} for i in range(3)]
     conn.execute("INSERT INTO stepstream_runs (workflow_id, run_id, status, created_at, updated_at) VALUES ('wf', 'r1', 'running', 1, 1)")
     for key in ("b", "a"):  # first-write order, not key order
-        conn.execute("INSERT INTO stepstream_steps (workflow_id, run_id, key, record) VALUES ('wf', 'r1', ?, ?)", (key, '{"status":"success"}'))
+        conn.execute(
+            "INSERT INTO stepstream_steps (workflow_id, run_id, key, record) VALUES ('wf', 'r1', ?, ?)", (key, '{"status":"success"}')
+        )
     for seq, next_seq in ((0, 2), (2, 3)):
         batch = json.dumps(wire[seq:next_seq])
         conn.execute("INSERT INTO stepstream_events VALUES ('wf', 'r1', ?, ?, ?)", (seq, next_seq, batch))

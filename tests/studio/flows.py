@@ -45,7 +45,9 @@ async def approve(ctx: StepContext) -> Checked:
     """Waits for a person to approve the order."""
     if ctx.resume_data is None:
         await ctx.suspend({"summary": f"approve {ctx.input_data.quantity} x {ctx.input_data.item}?"})
-    return Checked(item=f"{ctx.input_data.item} ({ctx.resume_data.note})", quantity=ctx.input_data.quantity if ctx.resume_data.approved else 0)
+    return Checked(
+        item=f"{ctx.input_data.item} ({ctx.resume_data.note})", quantity=ctx.input_data.quantity if ctx.resume_data.approved else 0
+    )
 
 
 @step(input_schema=Checked, output_schema=Receipt)

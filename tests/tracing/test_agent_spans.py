@@ -26,11 +26,7 @@ async def test_agent_spans_join_the_runs_trace_under_the_step_span(spans: Spans)
     settings = InstrumentationSettings(tracer_provider=spans.provider)
     first = text_agent("drafter", "Draft ", "text", capabilities=[Instrumentation(settings=settings)])
     second = text_agent("editor", "Edited", capabilities=[Instrumentation(settings=settings)])
-    wf = (
-        create_workflow(id="traced", input_schema=Prompt)
-        .parallel([create_step(first), create_step(second)])
-        .commit()
-    )
+    wf = create_workflow(id="traced", input_schema=Prompt).parallel([create_step(first), create_step(second)]).commit()
     result = await (await wf.create_run()).start(input_data={"prompt": "x"})
     assert result.status == "success"
     root = spans.one("workflow run: 'traced'")

@@ -20,7 +20,9 @@ async def test_entry_options_name_and_annotate_spans(spans: Spans) -> None:
         create_workflow(id="traced")
         .parallel([inc, dbl], id="both", description="fan out", metadata={"title": "Both"})
         .map(lambda ctx: ctx.input_data["inc"], id="unwrap", description="take inc", metadata={"k": [1]})
-        .dountil(create_step(id="up", execute=lambda ctx: ctx.input_data + 1), lt(path("input_data"), 0) | lt(path("input_data"), 10), id="grow")
+        .dountil(
+            create_step(id="up", execute=lambda ctx: ctx.input_data + 1), lt(path("input_data"), 0) | lt(path("input_data"), 10), id="grow"
+        )
         .sleep(1, description="breathe")
         .foreach(create_step(id="item", execute=lambda ctx: ctx.input_data), id="each")
         .commit()
@@ -29,7 +31,11 @@ async def test_entry_options_name_and_annotate_spans(spans: Spans) -> None:
     assert result.status == "failed"  # foreach on a number: the input is not an array; the spans are still there
     par = spans.one("parallel: 'both'")
     attrs = dict(par.attributes or {})
-    assert (attrs[T.ENTRY_ID], attrs[T.ENTRY_DESCRIPTION], json.loads(str(attrs[T.ENTRY_METADATA]))) == ("both", "fan out", {"title": "Both"})
+    assert (attrs[T.ENTRY_ID], attrs[T.ENTRY_DESCRIPTION], json.loads(str(attrs[T.ENTRY_METADATA]))) == (
+        "both",
+        "fan out",
+        {"title": "Both"},
+    )
     mapping = dict(spans.one("workflow step: 'unwrap'").attributes or {})
     assert (mapping[T.ENTRY_DESCRIPTION], json.loads(str(mapping[T.ENTRY_METADATA]))) == ("take inc", {"k": [1]})
     assert dict(spans.one("loop: 'grow'").attributes or {})[T.LOOP_TYPE] == "dountil"

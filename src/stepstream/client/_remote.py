@@ -122,7 +122,10 @@ class RemoteRun:
     ) -> str:
         """Starts the run on the server and returns its id at once."""
         await self._t.json(
-            "POST", f"{self._base}/start", params={"runId": self.run_id}, body=_start_body(input_data, initial_state, request_context, tracing_options)
+            "POST",
+            f"{self._base}/start",
+            params={"runId": self.run_id},
+            body=_start_body(input_data, initial_state, request_context, tracing_options),
         )
         self.status = "running"
         return self.run_id
@@ -139,7 +142,9 @@ class RemoteRun:
         per_step: bool = False,
     ) -> WorkflowResult:
         """Resumes the suspended run and returns its result."""
-        return await self._result("resume-async", _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step))
+        return await self._result(
+            "resume-async", _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step)
+        )
 
     def resume_stream(
         self,
@@ -152,7 +157,9 @@ class RemoteRun:
         per_step: bool = False,
     ) -> RemoteStream:
         """Resumes the suspended run; its events as they happen."""
-        return self._stream("resume-stream", _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step))
+        return self._stream(
+            "resume-stream", _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step)
+        )
 
     async def resume_async(
         self,
@@ -198,7 +205,11 @@ def _clean(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_body(
-    input_data: Any, initial_state: Any, request_context: Mapping[str, Any] | None, tracing_options: Mapping[str, Any] | None, per_step: bool = False
+    input_data: Any,
+    initial_state: Any,
+    request_context: Mapping[str, Any] | None,
+    tracing_options: Mapping[str, Any] | None,
+    per_step: bool = False,
 ) -> dict[str, Any]:
     body = {
         "inputData": input_data,
@@ -229,7 +240,12 @@ def _resume_body(
     return {**_clean(body), "perStep": per_step} if per_step else _clean(body)
 
 
-_TIME_TRAVEL_KEYS = {"initial_state": "initialState", "context": "context", "request_context": "requestContext", "tracing_options": "tracingOptions"}
+_TIME_TRAVEL_KEYS = {
+    "initial_state": "initialState",
+    "context": "context",
+    "request_context": "requestContext",
+    "tracing_options": "tracingOptions",
+}
 
 
 def _time_travel_body(step: StepRef, input_data: Any, resume_data: Any, options: Mapping[str, Any]) -> dict[str, Any]:

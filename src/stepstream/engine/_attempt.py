@@ -37,15 +37,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
     rs = ex.rs
     validate = ex.workflow.validate_inputs
     ctx: EngineStepContext[Any, Any] = EngineStepContext(
-        ex,
-        step,
-        req.key,
-        req.value,
-        resume_data=req.resume_data,
-        suspend_data=req.suspend_data,
-        retry_count=req.retry_count,
-        iteration_count=req.iteration,
-        restart=rs.restarting,
+        ex, step, req.key, req.value, req.resume_data, req.suspend_data, req.retry_count, req.iteration, rs.restarting
     )
     payload = req.value
     task = None

@@ -85,7 +85,16 @@ async def claim_start(
             if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
                 offset = await log_end(run)
                 return execution(
-                    run, input_data, state, rc, {}, tracing_options=tracing_options, canceled=True, owner=owner, opts=opts, next_offset=offset
+                    run,
+                    input_data,
+                    state,
+                    rc,
+                    {},
+                    tracing_options=tracing_options,
+                    canceled=True,
+                    owner=owner,
+                    opts=opts,
+                    next_offset=offset,
                 )
         if stored is not None:
             err = RunStateError(

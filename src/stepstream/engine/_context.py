@@ -109,7 +109,6 @@ class EngineStepContext(Generic[InputT, ResumeT]):
         step: Step | None,
         key: str,
         input_data: Any,
-        *,
         resume_data: Any = None,
         suspend_data: Any = None,
         retry_count: int = 0,

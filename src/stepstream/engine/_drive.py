@@ -66,7 +66,9 @@ async def drive(
         run._idle.set()
 
 
-def _run_state(run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None) -> RunExecution:
+def _run_state(
+    run: Run, plan: ExecutionPlan, input_data: Any, rc: RequestContext, tracing_options: Mapping[str, Any] | None
+) -> RunExecution:
     """What every level of the walk shares, with the execution's interceptors and the executor's host."""
     wf = run.workflow
     rs = RunExecution(

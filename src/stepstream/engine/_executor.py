@@ -115,8 +115,10 @@ class LevelWalk:
                 self.executed.append(step.id)
                 if self.replay or self.targets:
                     status, value = await self.run_step(step, value, self.replay)
-                else:
+                elif rs.interceptors or rs.shared or isinstance(step, Workflow):
                     status, value = await self._execute(step, value)  # what run_step does then, one call shorter
+                else:
+                    status, value = await self._run_plain(step, value)
             else:
                 if type(node) is SleepNode:
                     self.executed.append(node.id)
@@ -216,14 +218,8 @@ class LevelWalk:
             att = await self._attempts(step, key, value, resume_data, None, base, iteration)
         else:
             att = await self._run_marked(step, value, target, prev, started, metadata, iteration)
-        # A step that returns after the run was aborted keeps its own result (Mastra):
-        # the run ends canceled at the next boundary.
-        status = att.status
-        if att.state_updates and status in ("success", "suspended", "bailed"):
-            rs.state.update(att.state_updates)
-            rs.state_dirty = True
         record = settled_record(
-            status,
+            att.status,
             att,
             host.now_ms(),
             started=started,
@@ -232,6 +228,53 @@ class LevelWalk:
             suspended_at=prev.suspended_at if prev is not None else None,
             metadata=metadata,
         )
+        return await self._settled(key, name, call_id, att, record)
+
+    async def _run_plain(self, step: Step, value: Any) -> tuple[str, Any]:
+        """`_execute` for the common case, in fewer calls: a step's first run, with no
+        interceptor and no running mark (a chain's steps in a process of their own)."""
+        rs = self.rs
+        host = rs.host
+        key = step.id
+        name = self.prefix + key
+        started = host.now_ms()
+        if rs.quiet:
+            call_id = host.new_call_id()
+            StepStarted(rs, name, call_id, value, started)
+        else:
+            call_id = self._emit_start(name, value, started, None, None, None) if rs.emitting else ""
+        paced = host.pace()
+        if paced is not None:
+            await paced
+        att = await host.attempt(AttemptRequest(self, step, key, value, None, None, 0, None))
+        if att.status != "success":
+            if att.status == "failed" and att.retryable:
+                att = await self._attempts(step, key, value, None, None, 0, None, att)
+            record = settled_record(
+                att.status, att, host.now_ms(), started=started, resume_payload=None, resumed_at=None, suspended_at=None, metadata=None
+            )
+            return await self._settled(key, name, call_id, att, record)
+        record = StepResult("success", att.payload, att.value, started_at=started, ended_at=host.now_ms())
+        record.json_ready = True
+        if att.state_updates:
+            rs.state.update(att.state_updates)
+            rs.state_dirty = True
+        if rs.quiet:
+            StepSettled(rs, name, call_id, record, False)
+            await self.save(key, record)
+        else:
+            await self.save(key, record, self._record_event(name, call_id, record, "success"))
+        return "success", att.value
+
+    async def _settled(self, key: str, name: str, call_id: str, att: _Attempt, record: StepResult) -> tuple[str, Any]:
+        """Applies a settled attempt: state updates, the record and its event, the walk's next move."""
+        rs = self.rs
+        # A step that returns after the run was aborted keeps its own result (Mastra):
+        # the run ends canceled at the next boundary.
+        status = att.status
+        if att.state_updates and status in ("success", "suspended", "bailed"):
+            rs.state.update(att.state_updates)
+            rs.state_dirty = True
         await self.save(key, record, self._record_event(name, call_id, record, status))
         if rs.interceptors:
             intercept.step_ended(self, key, record)
@@ -250,7 +293,7 @@ class LevelWalk:
         rs = self.rs
         call_id = rs.host.new_call_id()
         if resumed_at is None and metadata is None and rs.quiet:
-            rs.pend(StepStarted(rs.next_offset, rs.run_id, name, call_id, value, started))
+            StepStarted(rs, name, call_id, value, started)
             return call_id
         # `value` is JSON already: outputs are stored in JSON form and passed on as such
         start: dict[str, Any] = {
@@ -301,7 +344,7 @@ class LevelWalk:
         """The event of a settled step, held until its record is saved (see `save`)."""
         rs = self.rs
         if rs.quiet:
-            rs.pend(StepSettled(rs.next_offset, rs.run_id, name, call_id, record, status == "bailed"))
+            StepSettled(rs, name, call_id, record, status == "bailed")
             return None
         if not rs.emitting:
             return None
@@ -317,27 +360,22 @@ class LevelWalk:
         suspend_data: Any,
         retry_base: int,
         iteration: int | None,
+        first: _Attempt | None = None,
     ) -> _Attempt:
+        """The step's attempts, retried as configured; `first` is one made already."""
         rs = self.rs
         host = rs.host
         wf = self.workflow
         retries = step.retries if step.retries is not None else wf.retry_attempts
         attempt = 0
         while True:
-            paced = host.pace()
-            if paced is not None:
-                await paced
-            request = AttemptRequest(
-                self,
-                step,
-                key,
-                value,
-                resume_data=resume_data,
-                suspend_data=suspend_data,
-                retry_count=retry_base + attempt,
-                iteration=iteration,
-            )
-            att = await host.attempt(request)
+            if first is not None:
+                att, first = first, None  # the caller made the first attempt
+            else:
+                paced = host.pace()
+                if paced is not None:
+                    await paced
+                att = await host.attempt(AttemptRequest(self, step, key, value, resume_data, suspend_data, retry_base + attempt, iteration))
             if att.status != "failed" or not att.retryable:
                 return att
             exc = att.value
@@ -409,8 +447,14 @@ class LevelWalk:
             if rs.defer_last == full:
                 rs.defer_last = None
                 rs.deferred = (full, record)
-            elif not await rs.host.save_step(full, record, rs.run_changes()):
-                raise Fenced
+            else:
+                host = rs.host
+                changes = rs.run_changes()
+                written = host.save_now(full, record, changes)
+                if written is None:
+                    written = await host.save_step(full, record, changes)
+                if not written:
+                    raise Fenced
         finally:
             if event is not None:
                 rs.release(event)

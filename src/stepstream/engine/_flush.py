@@ -48,7 +48,7 @@ class FlushClock:
                     pending = rs.pending
                     if not pending:
                         del self.runs[rs]
-                        rs._flush = None  # its next event registers it again
+                        rs.flush_off = True  # its next event registers it again
                     elif pending[0] is seen:
                         rs._start_flush()  # pending since the last tick at least
                     else:

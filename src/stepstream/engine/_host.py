@@ -50,7 +50,6 @@ class AttemptRequest:
         step: Step,
         key: str,
         value: Any,
-        *,
         resume_data: Any,
         suspend_data: Any,
         retry_count: int,
@@ -102,6 +101,11 @@ class Host(Protocol):
 
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         """Writes a step record (with run changes); False if another execution owns the run."""
+        ...
+
+    def save_now(self, key: str, record: StepResult, changes: RunChanges | None) -> bool | None:
+        """`save_step` done at once when the host can (no I/O to wait for); None when the
+        walk must await `save_step` instead."""
         ...
 
     async def set_run_status(self, status: RunStatus) -> bool:

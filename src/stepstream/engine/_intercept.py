@@ -151,7 +151,9 @@ def step_ended(ex: LevelWalk, key: str, record: StepResult) -> None:
     suspended = strip_meta(record.suspend_payload) if status == "suspended" else None
     iteration = record.metadata.get("iterationCount") if record.metadata else None
     # positional: this runs for every step while tracing is on
-    inp = EndStepInput(ex.prefix + key, key, ex.prefix, status, record.output, suspended, error, exception, None, record.resumed_at is not None, iteration)
+    inp = EndStepInput(
+        ex.prefix + key, key, ex.prefix, status, record.output, suspended, error, exception, None, record.resumed_at is not None, iteration
+    )
     for i in ex.rs.interceptors:
         i.end_step(inp)
 

@@ -105,8 +105,7 @@ class LocalHost:
     def now_ms(self) -> int:
         return int(_time() * 1000)
 
-    def new_call_id(self) -> str:
-        return new_call_id()
+    new_call_id = staticmethod(new_call_id)
 
     # -- user code ----------------------------------------------------------------------
     def attempt(self, request: AttemptRequest) -> Coroutine[Any, Any, _Attempt]:
@@ -152,17 +151,25 @@ class LocalHost:
         self._last = time.perf_counter()
 
     # -- storage ------------------------------------------------------------------------
+    def save_now(self, key: str, record: StepResult, changes: RunChanges | None) -> bool | None:
+        """`save_step` with no await, for a storage that writes at once (in memory) when no
+        write of the run is in flight; None when the caller must await `save_step`."""
+        rs = self.rs
+        if not rs.immediate or rs.claim is not None or rs._write_lock.locked():
+            return None
+        events, rs.pending = rs.pending, []
+        try:
+            return rs.storage.save_step_now(rs.workflow_id, rs.run_id, key, record, changes, rs.owner, events)
+        except BaseException:
+            rs.untake(events)
+            raise
+
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         rs = self.rs
         storage = rs.storage
-        if rs.immediate and rs.claim is None:
-            events = rs.take_pending()
-            if events is not None:
-                try:
-                    return storage.save_step_now(rs.workflow_id, rs.run_id, key, record, changes, expected_owner=rs.owner, events=events)
-                except BaseException:
-                    rs.untake(events)
-                    raise
+        written = self.save_now(key, record, changes)
+        if written is not None:
+            return written
         # The write carries the run's pending events (one transaction with the record).
         written = await rs.write(
             lambda events: storage.save_step(
@@ -238,7 +245,9 @@ class LocalHost:
         rs = self.rs
         storage = rs.storage
         return await rs.write(
-            lambda events: storage.save_step(rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events, **rs.take_claim()),
+            lambda events: storage.save_step(
+                rs.workflow_id, rs.run_id, key, record, expected_owner=rs.owner, events=events, **rs.take_claim()
+            ),
             carries_claim=True,
         )
 

@@ -147,7 +147,8 @@ class RunExecution:
         self.pending: list[LoggedEvent] = []
         self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
         self._write_lock = asyncio.Lock()
-        self._flush: bool | None = None  # True while registered with the loop's flush clock (see _flush)
+        #: True until the execution registers with the loop's flush clock (see `_flush`)
+        self.flush_off = True
         #: events waiting to go to this process's readers: [event, released], in offset order
         self._outbox: deque[list[Any]] = deque()
         self._flushing: asyncio.Task[Any] | None = None
@@ -173,8 +174,8 @@ class RunExecution:
                     self.next_offset = offset + 1
                     wire = {"type": type, "runId": self.run_id, "from": from_, "payload": payload}
                     self.pending.append(LoggedEvent(offset, wire))
-                    if self._flush is None:
-                        self._start_flush_timer()
+                    if self.flush_off:
+                        self.start_flush_timer()
                 return UNSEEN
             event = WorkflowEvent(type, self.run_id, payload, from_)
             self._emit_event(event, payload, from_, deliver, ready)
@@ -207,25 +208,19 @@ class RunExecution:
         offset = self.next_offset
         self.next_offset = offset + 1
         self.pending.append(LoggedEvent(offset, wire))
-        if self._flush is None:
-            self._start_flush_timer()
+        if self.flush_off:
+            self.start_flush_timer()
 
     @property
     def quiet(self) -> bool:
         """True when the log is the events' only reader: no reader in this process waits for
-        them, so a step's events may be logged as `_step_events` entries, built when read."""
+        them, so a step's events may be logged as `_step_events` entries, built when read
+        (each logs itself: numbered from `next_offset`, appended to `pending`)."""
         return self.log and not self.sinks and not self._outbox
 
-    def pend(self, entry: LoggedEvent) -> None:
-        """Logs an entry built with `next_offset` (see `quiet`); the next write takes it."""
-        self.next_offset = entry.offset + 1
-        self.pending.append(entry)
-        if self._flush is None:
-            self._start_flush_timer()
-
-    def _start_flush_timer(self) -> None:
+    def start_flush_timer(self) -> None:
         # One clock per loop, not a timer per run: writes in between take the events.
-        self._flush = True
+        self.flush_off = False
         flush_clock(self._loop or asyncio.get_running_loop()).add(self)
 
     def _send(self, event: WorkflowEvent, ready: bool) -> None:
@@ -294,15 +289,6 @@ class RunExecution:
         """`save_step`'s keyword for the deferred insert of the run, if there is one."""
         return {} if self.claim is None else {"create": self.claim}
 
-    def take_pending(self) -> list[LoggedEvent] | None:
-        """For a storage whose writes complete at once (`immediate`): the pending events,
-        which the caller's write must carry (on failure it puts them back with `untake`);
-        None while a write of the run is in flight (then `await write(...)` waits its turn)."""
-        if self._write_lock.locked():
-            return None
-        events, self.pending = self.pending, []
-        return events
-
     def untake(self, events: list[LoggedEvent]) -> None:
         """Events taken for a write that failed: the next write of the run carries them."""
         self.pending[:0] = events
@@ -325,8 +311,8 @@ class RunExecution:
 
     def stop_flushing(self) -> None:
         """Ends the flush timer (the execution is over; its last write took the events)."""
-        if self._flush is not None:
-            self._flush = None
+        if not self.flush_off:
+            self.flush_off = True
             flush_clock(self._loop or asyncio.get_running_loop()).discard(self)
 
     def request_abort(self) -> None:

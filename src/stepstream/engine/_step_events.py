@@ -2,7 +2,8 @@
 
 When the log is a run's only reader (`RunExecution.quiet`), a step's two events go to
 storage as these entries instead of wire dicts: each keeps references to what it is
-made of (the step's input, its record), so emitting one is one small object. The wire
+made of (the step's input, its record), so emitting one is one small object, which logs
+itself (the offset, the pending list and the flush clock, as `RunExecution.pend`). The wire
 JSON is built when storage encodes the entry (SQLite, PostgreSQL) or a reader reads it
 (memory), key for key as `_executor` builds it for a live reader. A record is never
 changed once saved, so an entry reads the same whenever it is built.
@@ -10,11 +11,14 @@ changed once saved, so an entry reads the same whenever it is built.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED
 from ..results import StepResult
 from ..storage.base import LoggedEvent
+
+if TYPE_CHECKING:
+    from ._state import RunExecution
 
 
 class StepStarted(LoggedEvent):
@@ -22,17 +26,29 @@ class StepStarted(LoggedEvent):
 
     __slots__ = ("call_id", "name", "run_id", "started", "value")
 
-    def __init__(self, offset: int, run_id: str, name: str, call_id: str, value: Any, started: int):
-        self.offset = offset
-        self.run_id = run_id
+    def __init__(self, rs: RunExecution, name: str, call_id: str, value: Any, started: int):
+        """Builds the entry and logs it (see `RunExecution.pend`), in one call."""
+        self.offset = offset = rs.next_offset
+        rs.next_offset = offset + 1
+        self.run_id = rs.run_id
         self.name = name
         self.call_id = call_id
         self.value = value
         self.started = started
+        rs.pending.append(self)
+        if rs.flush_off:
+            rs.start_flush_timer()
 
     def payload(self) -> dict[str, Any]:
         name = self.name
-        return {"stepName": name, "id": name, "stepCallId": self.call_id, "payload": self.value, "startedAt": self.started, "status": "running"}
+        return {
+            "stepName": name,
+            "id": name,
+            "stepCallId": self.call_id,
+            "payload": self.value,
+            "startedAt": self.started,
+            "status": "running",
+        }
 
     @property
     def data(self) -> dict[str, Any]:
@@ -47,13 +63,18 @@ class StepSettled(LoggedEvent):
 
     __slots__ = ("bailed", "call_id", "name", "record", "run_id")
 
-    def __init__(self, offset: int, run_id: str, name: str, call_id: str, record: StepResult, bailed: bool):
-        self.offset = offset
-        self.run_id = run_id
+    def __init__(self, rs: RunExecution, name: str, call_id: str, record: StepResult, bailed: bool):
+        """Builds the entry and logs it, in one call."""
+        self.offset = offset = rs.next_offset
+        rs.next_offset = offset + 1
+        self.run_id = rs.run_id
         self.name = name
         self.call_id = call_id
         self.record = record
         self.bailed = bailed
+        rs.pending.append(self)
+        if rs.flush_off:
+            rs.start_flush_timer()
 
     @property
     def type(self) -> str:

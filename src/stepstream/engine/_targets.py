@@ -86,11 +86,7 @@ def resolve_target(
         )
     if index is not None:
         record_ = record.steps.get(full[0])
-        meta = (
-            (meta_of(record_.suspend_payload) or {})
-            if record_ is not None and isinstance(record_.suspend_payload, dict)
-            else {}
-        )
+        meta = (meta_of(record_.suspend_payload) or {}) if record_ is not None and isinstance(record_.suspend_payload, dict) else {}
         outputs, thin = meta.get("foreachOutput"), meta.get(THIN)
         if isinstance(thin, dict):  # entries in rows of their own: one status letter per item
             codes = str(thin.get("codes") or "")

@@ -98,8 +98,7 @@ async def _read(stream: WorkflowStream, run: Run, offset: int) -> WorkflowResult
 
 def _not_found(run: Run) -> RunNotFoundError:
     return RunNotFoundError(
-        f"Workflow run not found: run {run.run_id!r} of workflow {run.workflow_id!r} is not in storage "
-        "(never started, or deleted)"
+        f"Workflow run not found: run {run.run_id!r} of workflow {run.workflow_id!r} is not in storage (never started, or deleted)"
     )
 
 

@@ -48,7 +48,13 @@ def core_routes() -> list[ApiRoute]:
 
 def route_table(routes: Sequence[ApiRoute] = ()) -> list[ApiRoute]:
     """Every route served (and documented), `GET /api/openapi.json` included."""
-    return [*core_routes(), *workflow_routes(), *schedule_routes(), *routes, ApiRoute("GET", OPENAPI_PATH, _root, "This document", tag="system")]
+    return [
+        *core_routes(),
+        *workflow_routes(),
+        *schedule_routes(),
+        *routes,
+        ApiRoute("GET", OPENAPI_PATH, _root, "This document", tag="system"),
+    ]
 
 
 def build_openapi(*, auth: bool = False, routes: Sequence[ApiRoute] = ()) -> dict[str, Any]:

@@ -33,7 +33,10 @@ START_BODY: dict[str, Any] = {
         "tracingOptions": _OBJECT,
         "resourceId": {"type": "string"},
         "perStep": {"type": "boolean", "description": "Run one entry of the flow, then pause"},
-        "outputOptions": {"type": "object", "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}}},
+        "outputOptions": {
+            "type": "object",
+            "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}},
+        },
         "closeOnSuspend": {"type": "boolean"},
     },
     "description": "snake_case keys (input_data, ...) are accepted too",
@@ -48,7 +51,10 @@ RESUME_BODY: dict[str, Any] = {
         "requestContext": _OBJECT,
         "tracingOptions": _OBJECT,
         "perStep": {"type": "boolean"},
-        "outputOptions": {"type": "object", "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}}},
+        "outputOptions": {
+            "type": "object",
+            "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}},
+        },
     },
 }
 TIME_TRAVEL_BODY: dict[str, Any] = {
@@ -64,7 +70,10 @@ TIME_TRAVEL_BODY: dict[str, Any] = {
         "requestContext": _OBJECT,
         "tracingOptions": _OBJECT,
         "perStep": {"type": "boolean"},
-        "outputOptions": {"type": "object", "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}}},
+        "outputOptions": {
+            "type": "object",
+            "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}},
+        },
     },
 }
 RESTART_BODY: dict[str, Any] = {"type": "object", "properties": {"requestContext": _OBJECT, "tracingOptions": _OBJECT}}

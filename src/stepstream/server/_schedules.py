@@ -147,13 +147,31 @@ _UPDATE_BODY: dict[str, Any] = {"type": "object", "properties": _FIELDS}
 def schedule_routes() -> list[ApiRoute]:
     """The `/api/schedules` routes."""
     return [
-        ApiRoute("GET", S, list_schedules, "Schedules, oldest first", tag="schedules", query=(Param("workflowId", {"type": "string"}), _STATUS), errors=(400,)),
+        ApiRoute(
+            "GET",
+            S,
+            list_schedules,
+            "Schedules, oldest first",
+            tag="schedules",
+            query=(Param("workflowId", {"type": "string"}), _STATUS),
+            errors=(400,),
+        ),
         ApiRoute("POST", S, create_schedule, "Create a schedule", tag="schedules", body=_CREATE_BODY, errors=(400, 404, 409)),
         ApiRoute("GET", ONE, get_schedule, "A schedule", tag="schedules", errors=(404,)),
         ApiRoute("PATCH", ONE, update_schedule, "Change a schedule", tag="schedules", body=_UPDATE_BODY, errors=(400, 404)),
         ApiRoute("DELETE", ONE, delete_schedule, "Delete a schedule and its audit trail", tag="schedules", errors=(404,)),
-        ApiRoute("GET", ONE + "/triggers", list_triggers, "A schedule's audit trail, newest first", tag="schedules", query=_TRIGGER_QUERY, errors=(400, 404)),
+        ApiRoute(
+            "GET",
+            ONE + "/triggers",
+            list_triggers,
+            "A schedule's audit trail, newest first",
+            tag="schedules",
+            query=_TRIGGER_QUERY,
+            errors=(400, 404),
+        ),
         ApiRoute("POST", ONE + "/pause", pause_schedule, "Stop a schedule firing", tag="schedules", errors=(404,)),
-        ApiRoute("POST", ONE + "/resume", resume_schedule, "Fire a paused schedule again from its next slot", tag="schedules", errors=(404,)),
+        ApiRoute(
+            "POST", ONE + "/resume", resume_schedule, "Fire a paused schedule again from its next slot", tag="schedules", errors=(404,)
+        ),
         ApiRoute("POST", ONE + "/run", run_schedule, "Fire a schedule now (even paused)", tag="schedules", errors=(404, 409)),
     ]

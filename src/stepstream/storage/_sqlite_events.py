@@ -42,9 +42,7 @@ BATCHES = "key < ''"
 _RUN_STATUS = f"SELECT status FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
 _LOG_END = f"SELECT key FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND {BATCHES} ORDER BY key DESC LIMIT 1"
 # The batches holding offsets from `offset` on: those ending after it.
-_SELECT_EVENTS = (
-    f"SELECT key, record FROM {STEPS} WHERE workflow_id = :w AND run_id = :r AND key > :o AND {BATCHES} ORDER BY key LIMIT :n"
-)
+_SELECT_EVENTS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = :w AND run_id = :r AND key > :o AND {BATCHES} ORDER BY key LIMIT :n"
 #: How often a reader waiting for events checks for appends made by other processes.
 POLL_SECONDS = 0.05
 

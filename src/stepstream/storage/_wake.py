@@ -24,6 +24,10 @@ class Waiters:
     def __len__(self) -> int:
         return sum(len(futures) for futures in self._waiting.values())
 
+    def __bool__(self) -> bool:
+        """True when a reader waits (cheap: no count)."""
+        return bool(self._waiting)
+
     def wake(self, workflow_id: str, run_id: str) -> None:
         """Wakes the readers of one run."""
         for fut in self._waiting.pop((workflow_id, run_id), ()):

@@ -116,7 +116,6 @@ class InMemoryStorage(Storage):
         key: str,
         record: StepResult,
         changes: RunChanges | None = None,
-        *,
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
     ) -> bool:
@@ -181,7 +180,8 @@ class InMemoryStorage(Storage):
                     f"(the log holds {len(log)} events); nothing was written"
                 )
         log.extend(events)
-        self._waiters.wake(workflow_id, run_id)
+        if self._waiters:
+            self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
         self, workflow_id: str, run_id: str, events: Sequence[LoggedEvent], *, expected_owner: str | None = None

@@ -81,10 +81,7 @@ _LOAD_RUN = (
 )
 
 # The events of a write, one row, inserted FROM the CTE that proves the write happened (`{src}`).
-_LOG_EVENTS = (
-    f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) "
-    "SELECT %s, %s, %s, %s, %s::json FROM {src})"
-)
+_LOG_EVENTS = f"logged AS (INSERT INTO {EVENTS} (workflow_id, run_id, seq, next_seq, events) SELECT %s, %s, %s, %s, %s::json FROM {{src}})"
 _LOG_END = f"(SELECT e.next_seq FROM {EVENTS} e WHERE e.workflow_id = %(w)s AND e.run_id = %(r)s ORDER BY e.seq DESC LIMIT 1)"
 # One statement, one snapshot: the status, the log's end, and the batches holding offsets from %(o)s on.
 _READ_EVENTS = (
@@ -204,9 +201,7 @@ class PostgresStorage(PostgresItems, PostgresSchedules, PostgresPayloads, Storag
         database, connection refused), which StorageError then carries."""
         try:
             conn = await asyncio.wait_for(
-                psycopg.AsyncConnection.connect(
-                    self._conninfo(), autocommit=True, connect_timeout=max(2, math.ceil(self.connect_timeout))
-                ),
+                psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True, connect_timeout=max(2, math.ceil(self.connect_timeout))),
                 self.connect_timeout,
             )
         except psycopg.Error as exc:
@@ -404,7 +399,12 @@ class PostgresStorage(PostgresItems, PostgresSchedules, PostgresPayloads, Storag
         return self._appended(await self._run("save_step", fn), workflow_id, run_id, events)
 
     async def _create_with_step(
-        self, create: RunRecord, ids: tuple[str, str, str, str], changes: RunChanges | None, owner: str | None, events: Sequence[LoggedEvent]
+        self,
+        create: RunRecord,
+        ids: tuple[str, str, str, str],
+        changes: RunChanges | None,
+        owner: str | None,
+        events: Sequence[LoggedEvent],
     ) -> bool:
         """`save_step(create=)`: one statement inserts the run (with `changes` applied), its
         first step and the events; a run already there (ON CONFLICT) makes it write nothing."""
@@ -550,7 +550,9 @@ class PostgresStorage(PostgresItems, PostgresSchedules, PostgresPayloads, Storag
 
     async def _listen_loop(self, ready: asyncio.Future[bool]) -> None:
         try:
-            conn = await psycopg.AsyncConnection.connect(self._conninfo(), autocommit=True, connect_timeout=max(int(self.connect_timeout), 1))
+            conn = await psycopg.AsyncConnection.connect(
+                self._conninfo(), autocommit=True, connect_timeout=max(int(self.connect_timeout), 1)
+            )
         except psycopg.Error:
             ready.set_result(False)
             return

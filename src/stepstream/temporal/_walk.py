@@ -75,7 +75,7 @@ class TemporalRunState(RunExecution):
     def _thread(self, value: int) -> None:
         pass
 
-    def _start_flush_timer(self) -> None:
+    def start_flush_timer(self) -> None:
         """None: the next activity takes the events (a timer's flush would be storage I/O in
         the workflow, which Temporal's event loop cannot do)."""
 
@@ -266,6 +266,9 @@ class TemporalHost:
         except TimeoutError:
             return False
         return True
+
+    def save_now(self, key: str, record: StepResult, changes: RunChanges | None) -> bool | None:
+        return None  # a write is an activity's op: `save_step` queues it
 
     async def save_step(self, key: str, record: StepResult, changes: RunChanges | None) -> bool:
         self.ops.append({"op": "step", "key": key, "record": record.to_dict(), "changes": changes, "events": self.rs.take()})

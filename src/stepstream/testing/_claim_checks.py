@@ -78,7 +78,8 @@ async def check_save_step_create_is_all_or_nothing(target: ContractTarget) -> No
         assert await storage.save_step(WF, "run-1", "a", step, expected_owner="other", create=_claim("run-1")) is False
         assert await storage.load_run(WF, "run-1") is None
         await expect_storage_error(
-            storage.save_step(WF, "run-2", "a", step, events=_events(5, 1, "run-2"), create=_claim("run-2")), "events not at the log's start"
+            storage.save_step(WF, "run-2", "a", step, events=_events(5, 1, "run-2"), create=_claim("run-2")),
+            "events not at the log's start",
         )
         assert await storage.load_run(WF, "run-2") is None
         assert await storage.read_events(WF, "run-2") is None

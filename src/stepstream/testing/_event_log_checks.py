@@ -17,7 +17,12 @@ def _events(first: int, count: int, run_id: str = "run-1") -> list[LoggedEvent]:
     return [
         LoggedEvent(
             first + i,
-            {"type": "workflow-step-result", "runId": run_id, "from": "WORKFLOW", "payload": {"n": first + i, "text": "ü ✓ 日本 🚀", "ok": None}},
+            {
+                "type": "workflow-step-result",
+                "runId": run_id,
+                "from": "WORKFLOW",
+                "payload": {"n": first + i, "text": "ü ✓ 日本 🚀", "ok": None},
+            },
         )
         for i in range(count)
     ]

@@ -103,7 +103,9 @@ def mapping_step(workflow_id: str, mapping: Any, step_id: str, entry: EntryOptio
             )
         if "template" in spec and "value" not in spec and "fn" not in spec:
             if not isinstance(spec["template"], str):
-                raise WorkflowDefinitionError(f"Workflow {workflow_id!r}: map key {key!r}: 'template' must be a string, got {spec['template']!r}")
+                raise WorkflowDefinitionError(
+                    f"Workflow {workflow_id!r}: map key {key!r}: 'template' must be a string, got {spec['template']!r}"
+                )
             try:
                 validate_template(spec["template"])
             except WorkflowDefinitionError as exc:

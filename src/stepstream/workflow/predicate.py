@@ -328,7 +328,10 @@ def _normalize(data: Any, where: str) -> dict[str, Any]:
     keys = _KEYS[op]
     extra, missing = set(data) - {"op", *keys}, [k for k in keys if k not in data]
     if extra or missing:
-        raise WorkflowDefinitionError(f"{where}: op {op!r} takes exactly the keys {list(keys)}" + (f"; missing {missing}" if missing else f"; unexpected {sorted(extra)}"))
+        raise WorkflowDefinitionError(
+            f"{where}: op {op!r} takes exactly the keys {list(keys)}"
+            + (f"; missing {missing}" if missing else f"; unexpected {sorted(extra)}")
+        )
     here = f"{where} ({op})"
     if op in _COMPARISONS:
         return {"op": op, "left": _ref(data["left"], here + " left"), "right": _ref(data["right"], here + " right")}

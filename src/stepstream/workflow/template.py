@@ -58,7 +58,9 @@ def validate_template(template: str) -> None:
         raw_scope, _, rest = expr.partition(".")
         scope = _SCOPES.get(raw_scope)
         if scope is None:
-            raise WorkflowDefinitionError(f'{_where(template, idx, expr)} references unknown namespace "{raw_scope}". Use one of: {_SCOPE_LIST}.')
+            raise WorkflowDefinitionError(
+                f'{_where(template, idx, expr)} references unknown namespace "{raw_scope}". Use one of: {_SCOPE_LIST}.'
+            )
         if scope == "stepResults" and not rest.partition(".")[0]:
             raise WorkflowDefinitionError(
                 f"{_where(template, idx, expr)} must be of the form ${{stepResults.<stepId>}} or ${{stepResults.<stepId>.<path>}}."

@@ -1,5 +1,6 @@
 """A step that calls abort() and then returns: its own record stays "success" with its output;
 only the run ends "canceled", and the next step never runs."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

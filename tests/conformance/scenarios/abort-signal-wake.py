@@ -1,6 +1,7 @@
 """A step waiting on its abort signal is woken, not killed, when the run is canceled: the code
 after the wait runs (cleanup) and the step's result is recorded; the run ends "canceled" and the
 next step never runs."""
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 pydantic-ai's FunctionModel streams what Mastra's mock model streams in agent-step.mjs; agent
 chunks are projected to what the two stacks share, exactly as there.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """A step that changes the workflow state and then bails: the run ends successfully with the bail
 value (the step-result event says "bailed", the step record "success"), the state change is kept,
 and later steps never run."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,6 @@
 """A branch whose two conditions both hold runs both steps; both suspend. A resume without a step
 is refused ("Multiple suspended steps found"); each branch is then resumed by id."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

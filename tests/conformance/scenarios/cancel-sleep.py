@@ -1,6 +1,7 @@
 """cancel() during a long sleep ends the run at once as canceled; the step after the sleep never
 runs. Event order: ... step-waiting, workflow-canceled, workflow-finish(canceled). Streamed;
 the sleep's random id is noted as "sleep_*"."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,10 +50,12 @@ async def scenario(log: Log) -> None:
     await canceller
     log.note([summary(e) for e in events])
     steps = result["steps"]
-    log.note({
-        "status": result["status"],
-        "fast": time.monotonic() - t0 < 2,
-        "stepIds": sorted(sid(k) for k in steps),
-        "inc": {"status": steps["inc"]["status"], "output": steps["inc"].get("output")},
-        "ranAfter": "after" in steps,
-    })
+    log.note(
+        {
+            "status": result["status"],
+            "fast": time.monotonic() - t0 < 2,
+            "stepIds": sorted(sid(k) for k in steps),
+            "inc": {"status": steps["inc"]["status"], "output": steps["inc"].get("output")},
+            "ranAfter": "after" in steps,
+        }
+    )

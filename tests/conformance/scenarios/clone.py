@@ -1,5 +1,6 @@
 """clone_step / clone_workflow: the same definition under a new id; a cloned step is a separate
 step of the flow, and a workflow and its clone can be nested side by side."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

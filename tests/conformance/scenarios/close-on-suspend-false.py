@@ -2,6 +2,7 @@
 when the suspended event arrives continues the same stream (no second workflow-start) through
 to workflow-finish, and the stream's result is the final success. Only event types and step ids
 are compared (Mastra's closing workflow-finish carries a stale "suspended" status)."""
+
 from __future__ import annotations
 
 import asyncio

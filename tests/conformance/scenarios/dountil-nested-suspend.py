@@ -4,6 +4,7 @@ iteration_count keeps counting across resumes (1, then 2), and so does the loop 
 The second suspension is noted field by field: Mastra's loop record there still carries the previous
 iteration's resumePayload, although that iteration's step got no resume data (a stale carry-over
 this scenario does not record)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -50,14 +51,16 @@ async def scenario(log: Log) -> None:
     log.note({"suspended": first.suspended, "seen": seen[:], "meta": meta(first)})
     seen.clear()
     second = (await run.resume(step="inner.ask", resume_data={"add": 10})).to_dict()
-    log.note({
-        "status": second["status"],
-        "suspended": second["suspended"],
-        "suspendPayload": second["suspendPayload"],
-        "inner": second["steps"]["inner"]["status"],
-        "seen": seen[:],
-        "meta": second["steps"]["inner"].get("metadata"),
-    })
+    log.note(
+        {
+            "status": second["status"],
+            "suspended": second["suspended"],
+            "suspendPayload": second["suspendPayload"],
+            "inner": second["steps"]["inner"]["status"],
+            "seen": seen[:],
+            "meta": second["steps"]["inner"].get("metadata"),
+        }
+    )
     seen.clear()
     third = log.result(await run.resume(step="inner.ask", resume_data={"add": 10}))
     log.note({"seen": seen[:], "meta": meta(third)})

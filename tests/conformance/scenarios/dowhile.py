@@ -1,5 +1,6 @@
 """dowhile runs its body at least once, even when the condition is already false; the loop
 condition sees the iteration's output and iteration_count (1, 2, ...)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

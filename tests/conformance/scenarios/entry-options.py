@@ -1,6 +1,7 @@
 """Control-flow entry options (id, description, metadata) never change execution; only map and
 sleep take the id as their step id. (The step graph shows them: scenario step-graph-declarative;
 so do the tracing spans: tests/tracing/test_entry_options.py.)"""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,6 @@ from stepstream import clone_step, create_step, create_workflow
 
 if TYPE_CHECKING:
     from tests.conformance._transcript import Log
-
 
 
 class N(BaseModel):

@@ -1,6 +1,7 @@
 """A step error keeps its custom property (status code) and its cause chain in the run result,
 both from start() and from stream(). Read from the wire form; the property may be named
 statusCode or status_code."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn

@@ -3,6 +3,7 @@ bail does), the progress events carry Mastra's iterationStatus values and count 
 completed ("failed" is Mastra's iterationStatus for a bailed item), and the run ends successfully
 with the bail value. The foreach's step-result payload is dropped: Mastra puts the bailed item's
 input there, stepstream the foreach's input (as in its step-start and its record)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

@@ -3,6 +3,7 @@ and get_init_data()), called when the foreach starts; a result that is not a fin
 means 1, a fraction is rounded down. Each item takes 30 ms; the most items seen in flight at once
 is noted for each workflow, with the results. (No `from __future__ import annotations`: the
 models nest, and pydantic resolves `list[N]` at class creation.)"""
+
 import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any

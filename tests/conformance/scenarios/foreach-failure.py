@@ -1,5 +1,6 @@
 """A foreach item that throws fails the whole run (the next step never runs); its progress event
 says iterationStatus "failed". Noted field by field (internal foreach bookkeeping is not compared)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -44,10 +45,12 @@ async def scenario(log: Log) -> None:
     events = [ev.to_dict() async for ev in stream]
     result = (await stream.result).to_dict()
     log.note([summary(e) for e in events])
-    log.note({
-        "status": result["status"],
-        "error": result["error"]["message"],
-        "halve": result["steps"]["halve"]["status"],
-        "halveError": result["steps"]["halve"]["error"]["message"],
-        "ranNever": "never" in result["steps"],
-    })
+    log.note(
+        {
+            "status": result["status"],
+            "error": result["error"]["message"],
+            "halve": result["steps"]["halve"]["status"],
+            "halveError": result["steps"]["halve"]["error"]["message"],
+            "ranNever": "never" in result["steps"],
+        }
+    )

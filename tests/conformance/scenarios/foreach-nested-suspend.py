@@ -4,6 +4,7 @@ the dotted path) resumes that item only, and the result lists every item's outpu
 The suspended result is noted field by field (the foreach record's internal bookkeeping is not
 compared). The suspending item is the last one: in Mastra, an item that starts after another
 item's nested workflow suspended fails with "Invalid resume data" (a Mastra bug not recorded)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -45,13 +46,15 @@ async def scenario(log: Log) -> None:
     wf = create_workflow(id="each-nested-suspend", input_schema=list[N], output_schema=list[N]).foreach(inner, concurrency=2).commit()
     run = await wf.create_run()
     first = (await run.start(input_data=[{"n": 1}, {"n": 2}, {"n": 3}])).to_dict()
-    log.note({
-        "status": first["status"],
-        "suspended": first.get("suspended"),
-        "suspendPayload": first.get("suspendPayload"),
-        "inner": first["steps"]["inner"]["status"],
-        "calls": sorted(calls),
-    })
+    log.note(
+        {
+            "status": first["status"],
+            "suspended": first.get("suspended"),
+            "suspendPayload": first.get("suspendPayload"),
+            "inner": first["steps"]["inner"]["status"],
+            "calls": sorted(calls),
+        }
+    )
     calls.clear()
     log.result(await run.resume(step="inner.gate", for_each_index=2, resume_data={"add": 100}))
     log.note({"calls": sorted(calls)})

@@ -5,6 +5,7 @@ Items settle concurrently: progress events are compared in index order (without 
 Only the events of the foreach step itself are compared: Mastra runs foreach items without step
 events, so the nested workflow's own steps emit nothing there, while stepstream emits them as
 "inner[i].step" (an open question, not recorded here)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -31,6 +32,10 @@ async def scenario(log: Log) -> None:
     events = [ev.to_dict() async for ev in stream]
     own = [e for e in events if (e.get("payload") or {}).get("id") in (None, "inner")]
     log.note([e["type"] for e in own if e["type"] != "workflow-step-progress"])
-    progress = [{k: v for k, v in e["payload"].items() if k not in ("completedCount", "runId")} for e in own if e["type"] == "workflow-step-progress"]
+    progress = [
+        {k: v for k, v in e["payload"].items() if k not in ("completedCount", "runId")}
+        for e in own
+        if e["type"] == "workflow-step-progress"
+    ]
     log.note(sorted(progress, key=lambda p: p["currentIndex"]))
     log.result(await stream.result)

@@ -1,6 +1,7 @@
 """foreach (concurrency 3) where odd items suspend: resume them one index at a time with
 for_each_index; in a second run, one plain resume resumes every suspended item at once.
 Suspended results are noted field by field (the record's internal foreach bookkeeping is not compared)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,12 @@ async def check_item(ctx: StepContext) -> N:
 
 def brief(result: WorkflowResult) -> dict[str, Any]:
     d = result.to_dict()
-    return {"status": d["status"], "suspended": d.get("suspended"), "suspendPayload": d.get("suspendPayload"), "check": d["steps"]["check"]["status"]}
+    return {
+        "status": d["status"],
+        "suspended": d.get("suspended"),
+        "suspendPayload": d.get("suspendPayload"),
+        "check": d["steps"]["check"]["status"],
+    }
 
 
 async def scenario(log: Log) -> None:

@@ -1,5 +1,6 @@
 """An initial_state that breaks the workflow's state_schema makes start raise ("Invalid initial data")
 before any step runs; the same run then starts fine with a valid state."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -3,6 +3,7 @@ workflow_id, resource_id, get_init_data(), request_context and initial state; wh
 raises its error and no step runs. on_finish gets {status, result, error, steps, workflow_id,
 resource_id, get_init_data, request_context, state, step_execution_path} after success, failure and
 suspension; on_error the same without result, only after a failure."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,17 +78,21 @@ async def scenario(log: Log) -> None:
             raise RuntimeError(f"quota exceeded for {info.request_context.get('tenant')}")
 
     work = create_step(id="work", input_schema=N, output_schema=N, state_schema=S, execute=work_fn)
-    wf = create_workflow(
-        id="lifecycle",
-        input_schema=N,
-        output_schema=N,
-        state_schema=S,
-        options={
-            "on_start": on_start,
-            "on_finish": lambda info: calls.append(brief("finish", info)),
-            "on_error": lambda info: calls.append(brief("error", info)),
-        },
-    ).then(work).commit()
+    wf = (
+        create_workflow(
+            id="lifecycle",
+            input_schema=N,
+            output_schema=N,
+            state_schema=S,
+            options={
+                "on_start": on_start,
+                "on_finish": lambda info: calls.append(brief("finish", info)),
+                "on_error": lambda info: calls.append(brief("error", info)),
+            },
+        )
+        .then(work)
+        .commit()
+    )
     for n in (2, -1, 0, 13):
         run = await wf.create_run(resource_id=f"user-{n}")
         try:

@@ -1,5 +1,6 @@
 """Map node ids: unnamed maps are mapping_<workflow_id>_<n>, where n counts every .map of that
 workflow (a map with an explicit id still takes a number); a nested workflow numbers its own."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,11 @@ async def scenario(log: Log) -> None:
         .commit()
     )
     inner = create_workflow(id="inner", input_schema=N, output_schema=N).map(lambda ctx: {"n": get(ctx.input_data, "n") - 1}).commit()
-    outer = create_workflow(id="outer", input_schema=N, output_schema=N).map(lambda ctx: {"n": get(ctx.input_data, "n") * 10}).then(inner).commit()
+    outer = (
+        create_workflow(id="outer", input_schema=N, output_schema=N)
+        .map(lambda ctx: {"n": get(ctx.input_data, "n") * 10})
+        .then(inner)
+        .commit()
+    )
     log.result(await (await wf.create_run()).start(input_data={"n": 1}))
     await log.stream((await outer.create_run()).stream(input_data={"n": 1}))

@@ -1,5 +1,6 @@
 """map({key: {"template": ...}}): `${scope.path}` placeholders, in Pythonic (input_data, ...) and
 Mastra's (inputData, ...) spelling; rendering rules, definition-time and run-time errors."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,6 +1,7 @@
 """get_step_result of a step that is in the workflow but never ran (its branch was not taken)
 returns None; inside a nested workflow, get_init_data returns the nested workflow's input (the
 output of the step before it), not the outer run's input."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,6 +1,7 @@
 """A step inside a nested workflow suspends with a payload and a resume label; the parent run is
 resumed by that label alone. On resume the step sees its earlier suspend payload (suspend_data)
 and the new resume_data."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -31,9 +32,7 @@ async def scenario(log: Log) -> None:
             await ctx.suspend({"reason": "check " + ctx.input_data.value}, resume_label="approval")
         return {"value": ctx.input_data.value, "suspendData": ctx.suspend_data, "resumeData": ctx.resume_data}
 
-    approve = create_step(
-        id="approve", input_schema=V, output_schema=Any, suspend_schema=Reason, resume_schema=By, execute=run_approve
-    )
+    approve = create_step(id="approve", input_schema=V, output_schema=Any, suspend_schema=Reason, resume_schema=By, execute=run_approve)
     inner = create_workflow(id="inner", input_schema=V, output_schema=Any).then(approve).commit()
     after = create_step(id="after", input_schema=Any, output_schema=Any, execute=lambda ctx: {"done": ctx.input_data})
     wf = create_workflow(id="nested-label", input_schema=V, output_schema=Any).then(inner).then(after).commit()

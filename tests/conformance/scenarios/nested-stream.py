@@ -1,6 +1,7 @@
 """A nested workflow that succeeds, streamed: the parent emits step events for the nested workflow
 ("inner") around its inner steps' events, named "inner.<step>"; the parent step after it gets
 the nested result."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

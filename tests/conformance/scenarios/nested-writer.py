@@ -1,5 +1,6 @@
 """writer.write() inside a nested workflow reaches the parent's stream as a workflow-step-output
 event whose stepName is the inner step's bare id."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,6 @@
 """output_options: include_state adds the state to the result's JSON, include_resume_labels the
 resume labels of a suspended result; by default neither (the Python attributes are always set)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

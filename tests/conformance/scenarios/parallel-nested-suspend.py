@@ -1,6 +1,7 @@
 """A nested workflow in a parallel block suspends while its sibling step succeeds: the run is
 suspended on [nested, gate]; resuming by the dotted path "review.gate" runs only the nested
 workflow, the sibling's result is kept, and the step after the block sees both outputs."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

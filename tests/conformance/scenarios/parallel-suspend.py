@@ -1,5 +1,6 @@
 """Two parallel branches both suspend; resuming one leaves the run suspended on the other,
 resuming the other completes the block with outputs keyed by step id."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

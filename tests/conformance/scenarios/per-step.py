@@ -2,6 +2,7 @@
 'workflow-paused' event before 'workflow-finish'; a loop or a foreach is one entry; resume()
 refuses a paused run; time travel to the next step continues it. (After the last entry stepstream
 ends the run 'success' where Mastra pauses for good; the scenario finishes without per_step.)"""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -3,6 +3,7 @@
 Half the branch is written with the Pythonic helpers, half in Mastra's JSON, to check both
 spellings mean the same: strict equality, ordering of numbers and strings only, JavaScript
 truthiness, missing paths, `${...}` paths; and the labels Mastra derives for its step graph."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,17 @@ class N(BaseModel):
 async def prep_execute(ctx: StepContext) -> dict[str, Any]:
     await ctx.set_state({"mode": ctx.input_data["mode"]})
     data = ctx.input_data
-    return {"n": data["n"], "tag": data["tag"], "list": [], "obj": {}, "zero": 0, "empty": "", "flag": True, "nothing": None, "items": [5, 6]}
+    return {
+        "n": data["n"],
+        "tag": data["tag"],
+        "list": [],
+        "obj": {},
+        "zero": 0,
+        "empty": "",
+        "flag": True,
+        "nothing": None,
+        "items": [5, 6],
+    }
 
 
 def hit(step_id: str) -> Any:

@@ -1,6 +1,7 @@
 """The request context across suspend/resume: a key a step writes before suspending is visible
 after resume; a key the caller passed at start survives a resume without a context; a resume
 with a new context overrides the keys it names and keeps the others."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -3,6 +3,7 @@ start with "Request context validation failed for workflow '<id>'", before any s
 is checked before the step runs (a bad context fails the step with "Step request context validation
 failed for step '<id>'"). The context itself is passed on unchanged. (No `from __future__ import annotations`: pydantic
 resolves the models' `Literal` and `|` annotations at class creation.)"""
+
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel

@@ -1,5 +1,6 @@
 """restart(request_context=): a run left running by a crash is restarted with a request context
 whose keys override the stored ones; the other stored keys stay."""
+
 from __future__ import annotations
 
 import asyncio

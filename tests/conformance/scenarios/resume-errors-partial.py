@@ -1,6 +1,7 @@
 """After partial progress (first step resumed, second now suspended): resuming the finished first
 step is refused ("This workflow step ... was not suspended"), resume data that breaks the
 schema is refused ("Invalid resume data") and leaves the run resumable; a valid resume finishes it."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,6 @@
 """Steps suspend with resume labels; resume(label=...) picks the labelled step. Two parallel steps
 are suspended, so only the label can tell them apart."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,6 @@
 """Ways to name the resume target: omitted (exactly one step suspended), a path list ["step"]
 taken from result.suspended, and the step object itself."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,6 +1,7 @@
 """Retries: with workflow retry_config attempts=2, a step failing twice then succeeding runs three
 times (retry_count 0, 1, 2) and the run succeeds; a step's own retries=1 overrides the workflow's
 attempts, so an always-failing step runs twice before the run fails. One start/result event pair each."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NoReturn

@@ -1,6 +1,7 @@
 """A suspend payload that does not match the step's suspend_schema fails the step (and the run)
 instead of suspending it; a set_state value that does not match the step's state_schema fails the
 step too. Error messages are compared up to their first colon."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,6 @@
 """The workflow-step-result event of a sleep carries the sleep's output and no payload (the
 sleep id is random in Mastra, so each event is noted with its keys and the id reduced)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,6 +1,7 @@
 """A 20 ms sleep between two steps, streamed: workflow-step-waiting, then a step-result whose
 output equals its input. Sleep ids are random (sleep_<uuid>), so events and results are noted
 with the sleep id reduced to "sleep_*" (and without step-result payloads)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -2,6 +2,7 @@
 event, then the sleep's result) and the run result. The sleep node's id is random in Mastra, so
 only event types, the run's status and result, the outputs of the named steps and the number of
 sleep records are noted; the run ends after the date."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -29,11 +30,13 @@ async def scenario(log: Log) -> None:
     result = (await stream.result).to_dict()
     log.note([e["type"] for e in events])
     steps = result["steps"]
-    log.note({
-        "status": result["status"],
-        "result": result["result"],
-        "inc": steps["inc"]["output"],
-        "dbl": steps["dbl"]["output"],
-        "sleeps": len([k for k in steps if k.startswith("sleep")]),
-        "waited": datetime.now(UTC) >= until,
-    })
+    log.note(
+        {
+            "status": result["status"],
+            "result": result["result"],
+            "inc": steps["inc"]["output"],
+            "dbl": steps["dbl"]["output"],
+            "sleeps": len([k for k in steps if k.startswith("sleep")]),
+            "waited": datetime.now(UTC) >= until,
+        }
+    )

@@ -3,6 +3,7 @@ step (top-level id, resume path, suspend payload, its labels), the resume labels
 payloads (dot paths for nested steps), the execution path (the step's position in the graph), for
 a plain, a nested, a parallel and a foreach suspension, and again after the run finished. Ids and
 times are left out; a nested suspend payload's __workflow_meta is reduced to its path."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,14 @@ def read(state: Any, ids: list[str]) -> dict[str, Any]:
         "status": r.get_status(),
         "result": r.get_result(),
         "suspended": [
-            {"stepId": s.step_id, "path": s.path, "executionPath": s.execution_path, "payload": s.payload, "suspendPayload": meta(s.suspend_payload), "resumeLabels": s.resume_labels}
+            {
+                "stepId": s.step_id,
+                "path": s.path,
+                "executionPath": s.execution_path,
+                "payload": s.payload,
+                "suspendPayload": meta(s.suspend_payload),
+                "resumeLabels": s.resume_labels,
+            }
             for s in r.get_suspended_steps()
         ],
         "first": first.step_id if first else None,
@@ -59,15 +67,26 @@ async def scenario(log: Log) -> None:
     first = create_step(id="first", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n + 1))
     inner = create_workflow(id="inner", input_schema=N, output_schema=N).then(ask("deep", lambda d: "deep-label")).commit()
     flows: dict[str, Callable[[], Workflow]] = {
-        "plain": lambda: create_workflow(id="plain", input_schema=N, output_schema=N).then(first).then(ask("approve", lambda d: "approve")).commit(),
+        "plain": lambda: (
+            create_workflow(id="plain", input_schema=N, output_schema=N).then(first).then(ask("approve", lambda d: "approve")).commit()
+        ),
         "nested": lambda: create_workflow(id="nested", input_schema=N, output_schema=N).then(first).then(inner).commit(),
-        "parallel": lambda: create_workflow(id="parallel", input_schema=N, output_schema=Any)
-        .then(first)
-        .parallel([ask("left"), ask("right", lambda d: "right-label")])
-        .commit(),
-        "foreach": lambda: create_workflow(id="foreach", input_schema=list[N], output_schema=Any).foreach(ask("each", lambda d: f"item-{d.n}")).commit(),
+        "parallel": lambda: (
+            create_workflow(id="parallel", input_schema=N, output_schema=Any)
+            .then(first)
+            .parallel([ask("left"), ask("right", lambda d: "right-label")])
+            .commit()
+        ),
+        "foreach": lambda: (
+            create_workflow(id="foreach", input_schema=list[N], output_schema=Any).foreach(ask("each", lambda d: f"item-{d.n}")).commit()
+        ),
     }
-    ids = {"plain": ["first", "approve"], "nested": ["first", "inner", "inner.deep"], "parallel": ["first", "left", "right"], "foreach": ["each"]}
+    ids = {
+        "plain": ["first", "approve"],
+        "nested": ["first", "inner", "inner.deep"],
+        "parallel": ["first", "left", "right"],
+        "foreach": ["each"],
+    }
     inputs: dict[str, Any] = {"plain": {"n": 1}, "nested": {"n": 1}, "parallel": {"n": 1}, "foreach": [{"n": 1}, {"n": 2}]}
     for name, make in flows.items():
         wf = make()

@@ -2,6 +2,7 @@
 when the step ends, so a read after set_state() still shows the old value; the next step (and the
 run's final state) see the update. Also inside a parallel block: a sibling that finished first does
 not change what a running step reads."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,7 +47,13 @@ async def scenario(log: Log) -> None:
     read = create_step(id="read", input_schema=R, output_schema=N, state_schema=S, execute=lambda ctx: N(n=ctx.state.count))
     fast = create_step(id="fast", input_schema=N, output_schema=N, state_schema=S, execute=fast_fn)
     slow = create_step(id="slow", input_schema=N, output_schema=N, state_schema=S, execute=slow_fn)
-    wf = create_workflow(id="state-snapshot", input_schema=N, output_schema=Any, state_schema=S).then(bump).then(read).parallel([fast, slow]).commit()
+    wf = (
+        create_workflow(id="state-snapshot", input_schema=N, output_schema=Any, state_schema=S)
+        .then(bump)
+        .then(read)
+        .parallel([fast, slow])
+        .commit()
+    )
     run = await wf.create_run()
     result = log.result(await run.start(input_data={"n": 1}, initial_state={"count": 0}))
     log.note({"state": result.state})

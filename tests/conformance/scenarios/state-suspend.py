@@ -1,5 +1,6 @@
 """Workflow state set by a step before it suspends survives the suspension: after resume a later
 step sees it (and the resumed step sees it too)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

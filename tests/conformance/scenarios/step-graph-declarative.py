@@ -1,5 +1,6 @@
 """The serialized step graph of a flow built only from declarative parts, compared whole:
 predicates (with Mastra's labels), a template map, and the entry options of every entry kind."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,6 @@
 """A step whose input breaks its schema mid-workflow fails the run (start resolves, it does not
 raise); the message starts "Step input validation failed"; the next step never runs."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,6 @@
 """get_step_result and get_init_data inside a later step: get_step_result takes a step or an id, returns
 the step's output, and None for a step that never ran; get_init_data returns the workflow input."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,6 @@
 """suspend() with no payload leaves no suspendPayload key; on resume the step sees its earlier
 suspend payload as suspend_data (checked with a second step that suspends with a payload)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

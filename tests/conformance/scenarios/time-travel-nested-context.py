@@ -1,5 +1,6 @@
 """time_travel(nested_steps_context=): records of steps inside a nested workflow, keyed by the
 nested workflow's id; the target gets the given output as input, nothing before it runs."""
+
 from __future__ import annotations
 
 import time
@@ -40,7 +41,9 @@ async def scenario(log: Log) -> None:
         await run.time_travel(
             step="nested.step3",
             context={"step1": {"status": "success", "payload": {"n": 1}, "output": {"n": 3}, "startedAt": now, "endedAt": now}},
-            nested_steps_context={"nested": {"step2": {"status": "success", "payload": {"n": 3}, "output": {"n": 42}, "startedAt": now, "endedAt": now}}},
+            nested_steps_context={
+                "nested": {"step2": {"status": "success", "payload": {"n": 3}, "output": {"n": 42}, "startedAt": now, "endedAt": now}}
+            },
         )
     )
     log.note({"calls": calls})

@@ -4,6 +4,7 @@ is filled in with output = input_data; only step3 and the steps after it run.
 The nested workflow's input_schema is Any: Mastra validates the nested workflow's filled-in input
 ({}, the placeholder output of step1) against it and fails the run otherwise (a Mastra bug this
 scenario does not record)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

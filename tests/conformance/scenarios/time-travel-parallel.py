@@ -2,6 +2,7 @@
 before the block is filled in (payload {}, output = input_data) and never runs; the siblings are
 filled in as success with payload = input_data and output {}; only the target and the step after
 the block run."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

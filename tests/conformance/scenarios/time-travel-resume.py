@@ -2,6 +2,7 @@
 (without the resume data: it was not suspended),
 and the step that was suspended runs again with that resume data (its record gains
 resumePayload); the run goes on to the end."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,6 +1,7 @@
 """Time travel: after a 3-step run finishes, time_travel(step="step2", input_data=...) re-runs from
 step2 with that input; step1 is not run again (its record's output becomes the given input) and
 step3 gets step2's new output."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """A tool as a step: schemas from the function's signature; a tool that suspends through its context, resumed."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

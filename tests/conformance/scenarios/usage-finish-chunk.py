@@ -1,6 +1,7 @@
 """A step forwards two agent-style `finish` chunks through writer.write (two "agent calls"): each
 appears as a workflow-step-output, and the stream's usage adds them up (workflow-finish's
 output.usage and `await stream.usage`)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -6,6 +6,7 @@ Then over a sleep, a map, a foreach and a failing step, and over a canceled run:
 finish for the sleep (its result carries no payload; sleep ids reduced), progress for the foreach
 (its result carries the output, no payload), a finish after the failed result (its error noted by
 message), and workflow-canceled for the cancel."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """writer.custom({"type": "data-*", "data": ...}) emits the chunk at the top level of the stream
 (no workflow-step-output wrapper), between the step's start and result."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
