@@ -216,3 +216,42 @@ async def test_results_and_events_round_trip_through_from_dict(app: Stepstream) 
 
 def _boom(ctx: StepContext) -> N:
     raise RuntimeError("boom")
+
+
+def _normalized(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events with run ids, step call ids and times replaced by placeholders (in order of appearance)."""
+    ids: dict[str, str] = {}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key in ("runId", "stepCallId") and isinstance(item, str):
+                    out[key] = ids.setdefault(item, f"id-{len(ids)}")
+                elif key.endswith("At") and isinstance(item, int):
+                    out[key] = 0
+                else:
+                    out[key] = walk(item)
+            return out
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return [walk(event) for event in events]
+
+
+async def test_a_run_with_no_reader_logs_what_a_live_reader_would_have_seen(app: Stepstream) -> None:
+    """With no reader in the process, a step's events are logged as entries that build their
+    JSON when read: read back, they are the live events, key for key and in the same order."""
+    wf = app.get_workflow("approval")
+    watched = await wf.create_run("watched")
+    live = await dicts(watched.stream(input_data={"n": 2}))
+    live += await dicts(watched.resume_stream(resume_data={"ok": False}))
+    quiet = await wf.create_run("quiet")
+    assert (await quiet.start(input_data={"n": 2})).status == "suspended"
+    assert (await quiet.resume(resume_data={"ok": False})).status == "success"
+    logged = await dicts(quiet.observe_stream())
+    assert [list(e) for e in logged] == [list(e) for e in live], "same keys in the same order"
+    assert [list(e.get("payload") or {}) for e in logged] == [list(e.get("payload") or {}) for e in live]
+    assert _normalized(logged) == _normalized(live)
+    assert any(e["type"] == "workflow-step-result" and e["payload"]["output"] == {"n": 20} for e in logged)

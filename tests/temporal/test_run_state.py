@@ -24,6 +24,6 @@ async def test_events_wait_for_the_next_activity_without_a_flush_timer() -> None
     rs.next_offset = 3
     rs.emit(WORKFLOW_START, {"workflowId": "w"})
     rs.emit("workflow-step-start", {"id": "a"}, ready=False)
-    assert rs._flush is None
+    assert rs.flush_off  # never registered with a flush clock
     assert [offset for offset, _ in rs.take()] == [3, 4]
     assert rs.take() == []

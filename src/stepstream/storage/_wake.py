@@ -19,24 +19,21 @@ class Waiters:
     """Readers waiting for events, by `(workflow_id, run_id)`."""
 
     def __init__(self) -> None:
-        self._waiting: dict[RunKey, set[asyncio.Future[None]]] = {}
+        #: futures of the readers waiting, by run (empty when none waits)
+        self.waiting: dict[RunKey, set[asyncio.Future[None]]] = {}
 
     def __len__(self) -> int:
-        return sum(len(futures) for futures in self._waiting.values())
-
-    def __bool__(self) -> bool:
-        """True when a reader waits (cheap: no count)."""
-        return bool(self._waiting)
+        return sum(len(futures) for futures in self.waiting.values())
 
     def wake(self, workflow_id: str, run_id: str) -> None:
         """Wakes the readers of one run."""
-        for fut in self._waiting.pop((workflow_id, run_id), ()):
+        for fut in self.waiting.pop((workflow_id, run_id), ()):
             if not fut.done():
                 fut.set_result(None)
 
     def wake_all(self) -> None:
         """Wakes every reader (they re-check their own run)."""
-        waiting, self._waiting = self._waiting, {}
+        waiting, self.waiting = self.waiting, {}
         for futures in waiting.values():
             for fut in futures:
                 if not fut.done():
@@ -47,16 +44,16 @@ class Waiters:
         loop = asyncio.get_running_loop()
         while True:
             fut: asyncio.Future[None] = loop.create_future()
-            self._waiting.setdefault(key, set()).add(fut)
+            self.waiting.setdefault(key, set()).add(fut)
             try:
                 if await has_events():
                     return
                 await asyncio.wait((fut,), timeout=poll)
             finally:
-                futures = self._waiting.get(key)
+                futures = self.waiting.get(key)
                 if futures is not None:
                     futures.discard(fut)
                     if not futures:
-                        del self._waiting[key]
+                        del self.waiting[key]
                 if not fut.done():
                     fut.cancel()

@@ -306,11 +306,11 @@ class Storage(ABC):
         key: str,
         record: StepResult,
         changes: RunChanges | None = None,
-        *,
         expected_owner: str | None = None,
         events: Sequence[LoggedEvent] = (),
     ) -> bool:
-        """`save_step`, done before returning; only called when `immediate` is True."""
+        """`save_step`, done before returning; only called when `immediate` is True
+        (positionally on the engine's hot path)."""
         raise NotImplementedError(f"{type(self).__name__} writes only with `await save_step(...)`")
 
     @abstractmethod

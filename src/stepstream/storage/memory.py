@@ -180,7 +180,7 @@ class InMemoryStorage(Storage):
                     f"(the log holds {len(log)} events); nothing was written"
                 )
         log.extend(events)
-        if self._waiters:
+        if self._waiters.waiting:
             self._waiters.wake(workflow_id, run_id)
 
     async def append_events(
