@@ -75,7 +75,18 @@ async def claim_start(
         fresh.apply(changes)
         deferred = fresh if defer and _defers(run) else None
         if deferred is not None or await storage.create_run(fresh):  # the insert is the claim
-            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=deferred)
+            return execution(
+                run,
+                input_data,
+                state,
+                rc,
+                {},
+                tracing_options=tracing_options,
+                owner=owner,
+                opts=opts,
+                claim=deferred,
+                json_input=stored_input,
+            )
     claimed = await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",))
     if not claimed:
         stored = await storage.load_run(wf.id, run.run_id)
@@ -106,7 +117,7 @@ async def claim_start(
         await storage.create_run(RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id))
         if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
             raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-    return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+    return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, json_input=stored_input)
 
 
 def _defers(run: Run) -> bool:
