@@ -240,7 +240,8 @@ class LevelWalk:
         key = step.id
         name = self.prefix + key
         started = host.now_ms()
-        if rs.quiet:
+        quiet = rs.log and not rs.sinks and not rs._outbox  # rs.quiet, one call less
+        if quiet:
             call_id = host.new_call_id()
             StepStarted(rs, name, call_id, value, started)
         else:
@@ -260,7 +261,7 @@ class LevelWalk:
         if att.state_updates:
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if rs.quiet:
+        if quiet and not rs.sinks and not rs._outbox:  # still no reader
             StepSettled(rs, name, call_id, record, False)
             later = self._store(key, record)
             if later is not None:
