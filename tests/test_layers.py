@@ -3,7 +3,7 @@
 Every `stepstream` module belongs to one layer and may import only from the layers its
 row allows. Imports under `if TYPE_CHECKING:` are not dependencies at run time: they may
 name an upper layer's types in a signature (`Workflow.create_run() -> Run`). Modules the
-STYLE table does not name are placed beside the ones they serve: `_schema`, `_serialize`, `run_query`,
+STYLE table does not name are placed beside the ones they serve: `_schema`, `_raw_json`, `_serialize`, `run_query`,
 `_suspend_meta` and `request_context` are data helpers; `lifecycle`, `_function_step`, `agents` (steps
 made from pydantic-ai agents, an optional extra) and a workflow's declared schedules
 (`schedules._declare`, `schedules.cron`) belong to the definition layer; the rest of
@@ -38,7 +38,7 @@ def layer(module: str) -> str | None:
     head = parts[0] if parts else ""
     if head in ("errors", "types", "_version"):
         return "base"
-    if head in ("events", "results", "snapshot", "_schema", "_serialize", "_suspend_meta", "request_context", "run_query"):
+    if head in ("events", "results", "snapshot", "_schema", "_raw_json", "_serialize", "_suspend_meta", "request_context", "run_query"):
         return "data"
     if head in ("step", "_function_step", "lifecycle", "workflow", "agents"):
         return "definition"

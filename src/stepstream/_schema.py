@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticSerializationError, SchemaValidator, to_jsonable_python
 from pydantic_core import to_json as _to_json_bytes
 
+from ._raw_json import RawJSON
 from .errors import ValidationError
 
 
@@ -169,7 +170,20 @@ def _unstorable(value: Any, path: tuple[str, ...] = (), seen: frozenset[int] = f
 
 
 def to_json(value: Any) -> Any:
-    """The JSON form of a value (models dumped, dates as ISO strings)."""
+    """The JSON form of a value (models dumped, dates as ISO strings, a `RawJSON` parsed)."""
     if value is None or type(value) in (str, int, float, bool):
         return value
-    return to_jsonable_python(value, serialize_unknown=True)
+    if type(value) is RawJSON:
+        return value.value
+    return to_jsonable_python(value, serialize_unknown=True, fallback=_unknown)
+
+
+def _unknown(value: Any) -> Any:
+    """What `to_json` makes of a value pydantic-core does not know: a RawJSON's value, else
+    its `str()` (as pydantic-core's `serialize_unknown` does)."""
+    if type(value) is RawJSON:
+        return value.value
+    try:
+        return str(value)
+    except Exception:
+        return f"<Unserializable {type(value).__name__} object>"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ._raw_json import unraw
 from ._schema import to_json
 from ._serialize import serialize_error
 from .types import RunStatus, StepStatus
@@ -26,6 +27,7 @@ _STEP_FIELDS = (
 )
 
 
+_new_record = object.__new__
 _DATA_FIELDS = frozenset({"payload", "output", "suspend_payload", "suspend_output", "resume_payload"})
 
 
@@ -83,6 +85,21 @@ class StepResult:
         self.metadata = metadata
         #: set by the engine when the data fields already hold JSON values (skips conversion)
         self.json_ready = False
+
+    @staticmethod
+    def succeeded(payload: Any, output: Any, started_at: int, ended_at: int) -> StepResult:
+        """A success record of JSON data (`json_ready`), built field by field: the engine
+        makes one per step, and keyword parsing was most of its cost."""
+        record = _new_record(StepResult)
+        record.status = "success"
+        record.payload = payload
+        record.output = output
+        record.error = record.suspend_payload = record.suspend_output = record.resume_payload = None
+        record.started_at = started_at
+        record.ended_at = ended_at
+        record.suspended_at = record.resumed_at = record.metadata = None
+        record.json_ready = True
+        return record
 
     def copy(self, **changes: Any) -> StepResult:
         """A copy with some fields changed."""
@@ -163,9 +180,10 @@ class StepResult:
 
 
 class StoredInput:
-    """A run's input as storage holds it (JSON), typed by the workflow's input schema only
-    when someone reads it: a resume needs none of it to walk, and validating a large input
-    (a foreach's list) on every resume would make each resume cost O(input)."""
+    """A run's input as storage holds it (JSON, or its text: `RawJSON`), parsed and typed by
+    the workflow's input schema only when someone reads it: a resume needs none of it to walk,
+    and parsing or validating a large input (a foreach's list) on every resume would make
+    each resume cost O(input)."""
 
     __slots__ = ("_typed", "_value", "raw")
 
@@ -177,7 +195,7 @@ class StoredInput:
     def get(self) -> Any:
         """The typed input (validated once, on first use)."""
         if self._typed is not None:
-            self._value, self._typed = self._typed(self.raw), None
+            self._value, self._typed = self._typed(unraw(self.raw)), None
         return self._value
 
 
@@ -267,7 +285,7 @@ class WorkflowResult:
     def to_dict(self) -> dict[str, Any]:
         """Mastra's JSON for a workflow result."""
         stored = self._input
-        data = stored.raw if type(stored) is StoredInput else to_json(stored)
+        data = unraw(stored.raw) if type(stored) is StoredInput else to_json(stored)
         steps: dict[str, Any] = {"input": data}
         for key, record in self.steps.items():
             steps[key] = record.to_dict()

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._raw_json import RawJSON
 from .._schema import storable, to_json
 from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, StorageError, ValidationError
 from ..request_context import RequestContext, as_request_context
@@ -74,7 +75,18 @@ async def claim_start(
         fresh.apply(changes)
         deferred = fresh if defer and _defers(run) else None
         if deferred is not None or await storage.create_run(fresh):  # the insert is the claim
-            return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, claim=deferred)
+            return execution(
+                run,
+                input_data,
+                state,
+                rc,
+                {},
+                tracing_options=tracing_options,
+                owner=owner,
+                opts=opts,
+                claim=deferred,
+                json_input=stored_input,
+            )
     claimed = await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",))
     if not claimed:
         stored = await storage.load_run(wf.id, run.run_id)
@@ -105,7 +117,7 @@ async def claim_start(
         await storage.create_run(RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id))
         if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
             raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-    return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts)
+    return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, json_input=stored_input)
 
 
 def _defers(run: Run) -> bool:
@@ -259,10 +271,15 @@ def merge_context(stored: dict[str, Any], given: Mapping[str, Any] | RequestCont
 
 
 def stored_input_later(wf: Workflow, raw: Any) -> Any:
-    """The run's stored input, typed (as `stored_input`) only when someone reads it."""
+    """The run's stored input, parsed (if storage gave its text, `RawJSON`) and typed (as
+    `stored_input`) only when someone reads it."""
     if not wf.validate_inputs or wf._in.adapter is None:
-        return raw
+        return StoredInput(raw, _as_is) if type(raw) is RawJSON else raw
     return StoredInput(raw, lambda data: stored_input(wf, data))
+
+
+def _as_is(data: Any) -> Any:
+    return data
 
 
 def stored_input(wf: Workflow, raw: Any) -> Any:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._raw_json import RawJSON
 from .._schema import to_json
 from .._serialize import serialize_error
 from .._suspend_meta import strip_meta
@@ -21,6 +22,7 @@ from ..request_context import RequestContext
 from ..results import WorkflowResult
 from ..storage.base import RunChanges, RunRecord
 from ..types import TERMINAL_STATUSES
+from ..workflow.plan import ForeachNode
 from . import _intercept as intercept
 from ._executor import LevelWalk
 from ._foreach_items import show_items
@@ -102,7 +104,7 @@ async def _walk(run: Run, rs: RunExecution, plan: ExecutionPlan, input_data: Any
     ex = LevelWalk(rs, run.workflow, "", input_data, replay=plan.replay, targets=targets, time_travel=time_travel, per_step=plan.per_step)
     try:
         try:
-            status, value = await ex.run(plan.input)
+            status, value = await ex.run(_first_value(run, plan.input))
         except StepstreamError as exc:
             status, value = "failed", None
             ex.error = exc
@@ -118,6 +120,16 @@ async def _walk(run: Run, rs: RunExecution, plan: ExecutionPlan, input_data: Any
     _finished(rs, result, final)
     await call_on_finish(run, result, rs)
     return result
+
+
+def _first_value(run: Run, value: Any) -> Any:
+    """The value the walk's first node gets: the run's input. A resumed run's, read as its
+    text (`RawJSON`), stays unparsed for a foreach that comes first (a resume of one of its
+    items reads one item of it); any other node gets it parsed."""
+    graph = run.workflow.graph
+    if type(value) is RawJSON and not (graph and type(graph[0]) is ForeachNode):
+        return value.value
+    return value
 
 
 def _result(run: Run, rs: RunExecution, ex: LevelWalk, status: str, value: Any, input_data: Any) -> WorkflowResult:

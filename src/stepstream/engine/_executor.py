@@ -19,6 +19,7 @@ objects only when a stream or watcher is listening.
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from .._schema import storable, to_json
@@ -27,6 +28,7 @@ from ..errors import BailSignal, NonRetryableError, SuspendSignal, ValidationErr
 from ..events import STEP_OUTPUT, STEP_PROGRESS, STEP_RESULT, STEP_START, STEP_SUSPENDED, WorkflowEvent
 from ..results import StepResult, StoredInput
 from ..step import Step
+from ..storage.base import RunChanges
 from ..types import RunStatus
 from ..workflow.builder import Workflow
 from ..workflow.plan import ConditionalNode, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
@@ -238,7 +240,8 @@ class LevelWalk:
         key = step.id
         name = self.prefix + key
         started = host.now_ms()
-        if rs.quiet:
+        quiet = rs.log and not rs.sinks and not rs._outbox  # rs.quiet, one call less
+        if quiet:
             call_id = host.new_call_id()
             StepStarted(rs, name, call_id, value, started)
         else:
@@ -254,14 +257,15 @@ class LevelWalk:
                 att.status, att, host.now_ms(), started=started, resume_payload=None, resumed_at=None, suspended_at=None, metadata=None
             )
             return await self._settled(key, name, call_id, att, record)
-        record = StepResult("success", att.payload, att.value, started_at=started, ended_at=host.now_ms())
-        record.json_ready = True
+        record = StepResult.succeeded(att.payload, att.value, started, host.now_ms())
         if att.state_updates:
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if rs.quiet:
+        if quiet and not rs.sinks and not rs._outbox:  # still no reader
             StepSettled(rs, name, call_id, record, False)
-            await self.save(key, record)
+            later = self._store(key, record)
+            if later is not None:
+                await later
         else:
             await self.save(key, record, self._record_event(name, call_id, record, "success"))
         return "success", att.value
@@ -439,25 +443,36 @@ class LevelWalk:
 
         `event`, the step's result event, is numbered already, so it is stored in the same
         transaction as the record; this process's readers get it once the record is saved."""
+        try:
+            later = self._store(key, record)
+            if later is not None:
+                await later
+        finally:
+            if event is not None:
+                self.rs.release(event)
+
+    def _store(self, key: str, record: StepResult) -> Coroutine[Any, Any, None] | None:
+        """`save` without the event: done at once where the host can (in memory), else the
+        write to await. The last top-level step's record waits for the run's final write."""
         self.steps[key] = record
         rs = self.rs
         full = self.prefix + key
         rs.records[full] = record
-        try:
-            if rs.defer_last == full:
-                rs.defer_last = None
-                rs.deferred = (full, record)
-            else:
-                host = rs.host
-                changes = rs.run_changes()
-                written = host.save_now(full, record, changes)
-                if written is None:
-                    written = await host.save_step(full, record, changes)
-                if not written:
-                    raise Fenced
-        finally:
-            if event is not None:
-                rs.release(event)
+        if rs.defer_last == full:
+            rs.defer_last = None
+            rs.deferred = (full, record)
+            return None
+        changes = rs.run_changes()
+        written = rs.host.save_now(full, record, changes)
+        if written is None:
+            return self._save_later(full, record, changes)
+        if not written:
+            raise Fenced
+        return None
+
+    async def _save_later(self, full: str, record: StepResult, changes: RunChanges | None) -> None:
+        if not await self.rs.host.save_step(full, record, changes):
+            raise Fenced
 
     async def set_status(self, status: RunStatus) -> None:
         """Changes the run's status (a top-level sleep: `waiting`, then `running` again)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from .._raw_json import RawJSON, unraw
 from .._schema import to_json
 from .._suspend_meta import META, THIN, meta_of, strip_meta, thin_of
 from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED, WorkflowEvent
@@ -73,7 +74,7 @@ class _Foreach:
         self.resumed_at = host.now_ms() if self.target is not None else None
         self.resume_data = to_json(self.target.resume_data) if self.target is not None else None
         self.store: ItemHost | None = item_host(ex)
-        self.items: list[Any] = []
+        self.items: list[Any] | RawJSON = []
         #: entries of the items known here (kept from storage or run now), by index
         self.outs: dict[int, dict[str, Any]] = {}
         #: their stored JSON form, for those read from storage (not converted again)
@@ -96,16 +97,19 @@ class _Foreach:
     async def run(self, value: Any) -> tuple[str, Any]:
         prev = self.prev
         items = prev.payload if prev is not None and (self.resuming or self.interrupted) else value
-        if not isinstance(items, (list, tuple)):
+        if type(items) is RawJSON and not items.is_array:
+            items = items.value
+        if not isinstance(items, (list, tuple, RawJSON)):
             error = TypeError(f"foreach step {self.name!r} in run {self.ex.rs.run_id!r} needs an array input, got {type(items).__name__}")
             return await self._failed_at_start(items, error)
-        self.items = list(items)
+        # The stored items as their text (a resume's thin read): only the items that run are parsed.
+        self.items = items if isinstance(items, RawJSON) else list(items)
         if self.store is not None and len(self.items) < self.store.items_from and (prev is None or thin_of(prev.suspend_payload) is None):
             self.store = None  # a small foreach keeps its entries in its record (`Storage.items_from`)
         try:
             concurrency = await resolve_concurrency(self.ex, self.node, self.items)
         except Exception as exc:
-            return await self._failed_at_start(self.items, exc)
+            return await self._failed_at_start(unraw(self.items), exc)
         self._keep()
         self._emit_start()
         self.queue = self._queued()
@@ -199,11 +203,14 @@ class _Foreach:
         if not rs.emitting:
             return
         self.call_id = rs.host.new_call_id()
+        items: Any = self.items
+        if type(items) is RawJSON and (rs.sinks or rs._outbox):
+            items = items.value  # a reader in this process gets the list (the log takes the text as it is)
         start: dict[str, Any] = {
             "stepName": self.name,
             "id": self.name,
             "stepCallId": self.call_id,
-            "payload": self.items if self.resuming or self.interrupted else to_json(self.items),  # stored items are JSON
+            "payload": items if self.resuming or self.interrupted else to_json(items),  # stored items are JSON
             "startedAt": self.started,
             "status": "running",
         }
@@ -368,13 +375,14 @@ class _Foreach:
         failed, bailed, first = codes.find(b"F"), codes.find(b"B"), codes.find(b"s")
         if failed >= 0:
             err = self.outs[failed]["error"]
-            record = StepResult("failed", items, error=err, ended_at=now, suspend_payload={META: self.meta_entries()}, **common)
+            payload = items if self.store is not None else unraw(items)  # a thin record keeps the text
+            record = StepResult("failed", payload, error=err, ended_at=now, suspend_payload={META: self.meta_entries()}, **common)
             return record, "failed", err
         if bailed >= 0:
             value_out = self.outs[bailed]["output"]
-            return StepResult("success", items, value_out, ended_at=now, **common), "bailed", value_out
+            return StepResult("success", unraw(items), value_out, ended_at=now, **common), "bailed", value_out
         if self.ex.rs.aborted and (first >= 0 or codes.find(b".") >= 0):
-            return StepResult("canceled", items, ended_at=now, started_at=self.started), "canceled", None
+            return StepResult("canceled", unraw(items), ended_at=now, started_at=self.started), "canceled", None
         if first >= 0:
             first_payload = await self._first_suspended(first)
             labels: dict[str, Any] = {}
@@ -391,7 +399,7 @@ class _Foreach:
             self.first_payload = first_payload
             return _ready(StepResult("suspended", items, suspend_payload=data, **common)), "suspended", None
         output = [(self.outs.get(i) or {}).get("output") for i in range(len(items))]
-        return _ready(StepResult("success", items, output, ended_at=now, **common)), "success", output
+        return _ready(StepResult("success", unraw(items), output, ended_at=now, **common)), "success", output
 
     async def _result_event(self, record: StepResult, status: str, result: Any) -> WorkflowEvent | None:
         """The foreach's closing event, held until its record is stored. As in Mastra: a success
@@ -433,12 +441,12 @@ def _ready(record: StepResult) -> StepResult:
     return record
 
 
-async def resolve_concurrency(ex: LevelWalk, node: ForeachNode, items: list[Any]) -> int:
+async def resolve_concurrency(ex: LevelWalk, node: ForeachNode, items: list[Any] | RawJSON) -> int:
     """The foreach's concurrency: the int given, or what its function says for these items."""
     configured = node.concurrency
     if not callable(configured):
         return configured
-    ctx = EngineStepContext(ex, None, node.step.id, items, retry_count=-1)
+    ctx = EngineStepContext(ex, None, node.step.id, unraw(items), retry_count=-1)
     value = await ex.rs.host.call(configured, ctx)
     resolved = concurrency_value(value)
     if ex.rs.interceptors:

@@ -7,6 +7,7 @@ import json
 import weakref
 from typing import TYPE_CHECKING, Any, cast
 
+from .._raw_json import RawJSON
 from .._schema import to_json
 from .._serialize import serialize_error
 from .._suspend_meta import META, thin_of, with_entries
@@ -145,6 +146,8 @@ class ThinView(StepResult):
         if base is not None:
             if base._map is not None:
                 view._known = base._map
+            elif base._raw is None and base._known is None:
+                view._known = base._patch  # every entry (stored here): shared, not copied
             else:
                 view._raw, view._known, view._patch = base._raw, base._known, {**base._patch, **view._patch}
         return view
@@ -172,8 +175,22 @@ class ThinView(StepResult):
     def suspend_payload(self, value: Any) -> None:
         _PAYLOAD.__set__(self, value)
 
+    @property
+    def payload(self) -> Any:
+        """The items, parsed when first looked at (a resume carries them as their text, `RawJSON`)."""
+        items = _ITEMS.__get__(self)
+        if type(items) is RawJSON:
+            items = items.value
+            _ITEMS.__set__(self, items)
+        return items
+
+    @payload.setter
+    def payload(self, value: Any) -> None:
+        _ITEMS.__set__(self, value)
+
 
 _PAYLOAD = StepResult.__dict__["suspend_payload"]
+_ITEMS = StepResult.__dict__["payload"]
 
 #: the last view of each thin foreach this process showed, by (workflow id, run id, key)
 VIEWS: weakref.WeakValueDictionary[tuple[str, str, str], ThinView] = weakref.WeakValueDictionary()

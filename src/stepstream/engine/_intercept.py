@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import tracing
+from .._raw_json import RawJSON
 from .._schema import to_json
 from .._serialize import serialize_error
 from .._suspend_meta import strip_meta
@@ -200,7 +201,7 @@ def node_started(ex: LevelWalk, node: Node, value: Any) -> StartNodeInput | None
         concurrency = node.concurrency if not callable(node.concurrency) else None  # a function's: `concurrency_resolved`
         prev = ex.steps.get(node.step.id) if ex.replay else None
         listed = prev.payload if prev is not None and prev.status == "suspended" else value
-        items = len(listed) if isinstance(listed, (list, tuple)) else None
+        items = len(listed) if isinstance(listed, (list, tuple, RawJSON)) else None
     else:
         return None
     inp = StartNodeInput(kind, ex.prefix, node.ids, entry(node.entry), concurrency, items)

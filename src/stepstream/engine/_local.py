@@ -108,8 +108,12 @@ class LocalHost:
     new_call_id = staticmethod(new_call_id)
 
     # -- user code ----------------------------------------------------------------------
-    def attempt(self, request: AttemptRequest) -> Coroutine[Any, Any, _Attempt]:
-        return run_attempt(self, request)  # the walk awaits it: one coroutine, not two
+    if TYPE_CHECKING:
+
+        def attempt(self, request: AttemptRequest) -> Coroutine[Any, Any, _Attempt]: ...
+
+    else:
+        attempt = run_attempt  # `run_attempt(host, request)` as the method itself: no wrapper call per step
 
     async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
         if inline or is_inline(fn) or asyncio.iscoroutinefunction(fn):
@@ -155,7 +159,7 @@ class LocalHost:
         """`save_step` with no await, for a storage that writes at once (in memory) when no
         write of the run is in flight; None when the caller must await `save_step`."""
         rs = self.rs
-        if not rs.immediate or rs.claim is not None or rs._write_lock.locked():
+        if not rs.immediate or rs.claim is not None or rs.writing:
             return None
         events, rs.pending = rs.pending, []
         try:

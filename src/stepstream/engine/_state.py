@@ -147,6 +147,8 @@ class RunExecution:
         self.pending: list[LoggedEvent] = []
         self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
         self._write_lock = asyncio.Lock()
+        #: writes of the run waiting for `_write_lock` or holding it (an immediate save waits its turn)
+        self.writing = 0
         #: True until the execution registers with the loop's flush clock (see `_flush`)
         self.flush_off = True
         #: events waiting to go to this process's readers: [event, released], in offset order
@@ -270,20 +272,24 @@ class RunExecution:
         `self.claim` and inserts the run with it; any other write inserts it first."""
         if not self.log and self.claim is None:
             return await call(())
-        async with self._write_lock:
-            if self.claim is not None and not carries_claim:
-                if not await self.storage.create_run(self.claim):
-                    return False  # a run with this id exists: another execution owns it
-                self.claim = None
-            events, self.pending = self.pending, []
-            try:
-                written = await call(events)
-            except BaseException:
-                self.pending[:0] = events  # not written: the next write of the run carries them
-                raise
-            if written is not False:
-                self.claim = None
-            return written
+        self.writing += 1
+        try:
+            async with self._write_lock:
+                if self.claim is not None and not carries_claim:
+                    if not await self.storage.create_run(self.claim):
+                        return False  # a run with this id exists: another execution owns it
+                    self.claim = None
+                events, self.pending = self.pending, []
+                try:
+                    written = await call(events)
+                except BaseException:
+                    self.pending[:0] = events  # not written: the next write of the run carries them
+                    raise
+                if written is not False:
+                    self.claim = None
+                return written
+        finally:
+            self.writing -= 1
 
     def take_claim(self) -> dict[str, Any]:
         """`save_step`'s keyword for the deferred insert of the run, if there is one."""

@@ -9,6 +9,12 @@ item settles. `load_run` puts the entries back (readers see Mastra's shape); the
 resume reads the thin record (`load_run_thin`) and only the rows it needs (`load_items`).
 Records stored before the table existed keep their entries inline and are read as they are.
 
+Rows of index -1 (SQLite, migration 0009) hold values kept apart from the rows that change
+(`APART`): a thin foreach record's payload, its items, with their index (one item is read
+without the others, `_raw_json`), under the record's key; a run's input of over
+`INPUT_APART` characters under the key `INPUT_KEY`. They are written only when they change,
+so resuming one of W items rewrites neither the items nor a large input.
+
 These are mixins: each storage supplies `_run` and its thin `load_run_thin`.
 """
 
@@ -16,12 +22,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._suspend_meta import thin_of, with_entries
 from ..results import StepResult
-from ._sql import dumps
+from ._sql import RUN_COLUMNS, STEPS, dumps
 from ._sqlite_tx import write_tx
 from .base import RunRecord
 
@@ -33,6 +39,73 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 ITEMS = "stepstream_items"
+#: the index of the rows that hold values kept apart (see the module)
+APART = -1
+#: the key of a run's input kept apart (step keys are never empty)
+INPUT_KEY = ""
+#: a run's input longer than this (its JSON text) is kept apart from the run's row
+INPUT_APART = 2048
+#: SQLite: a value kept apart, upserted; a foreach's items that are the run's input (kept apart,
+#: the same text: a foreach that comes first) are stored as '' (read once, with the input)
+_UPSERT_APART = (
+    f"INSERT INTO {ITEMS} (workflow_id, run_id, key, idx, entry, entry_index) VALUES (?1, ?2, ?3, {APART}, "
+    f"CASE WHEN ?3 <> '{INPUT_KEY}' AND ?4 = (SELECT entry FROM {ITEMS} WHERE workflow_id = ?1 AND run_id = ?2 "
+    f"AND key = '{INPUT_KEY}' AND idx = {APART}) THEN '' ELSE ?4 END, ?5) "
+    "ON CONFLICT (workflow_id, run_id, key, idx) DO UPDATE SET entry = excluded.entry, entry_index = excluded.entry_index"
+)
+#: What an event batch holds in place of a run's input kept apart that an event carries (a
+#: foreach's items stored as ''); read back as the input (SQLite, `_sqlite_events`).
+INPUT_REFERENCE = "\x00stepstream:run-input"
+INPUT_REFERENCE_JSON = '"\\u0000stepstream:run-input"'
+#: SQLite: a run's input kept apart
+SELECT_INPUT_APART = f"SELECT entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = '{INPUT_KEY}' AND idx = {APART}"
+_INPUT_ROW = f"(SELECT i.entry FROM {ITEMS} i WHERE i.workflow_id = ?1 AND i.run_id = ?2 AND i.key = '{INPUT_KEY}' AND i.idx = {APART})"
+#: SQLite: before a run's input kept apart changes, the event batches referring to it take its text
+_DETACH_EVENTS = (
+    f"UPDATE {STEPS} SET record = replace(record, '{INPUT_REFERENCE_JSON}', {_INPUT_ROW}) WHERE workflow_id = ?1 "
+    f"AND run_id = ?2 AND key < '' AND instr(record, '{INPUT_REFERENCE_JSON}') > 0 AND {_INPUT_ROW} IS NOT NULL"
+)
+#: SQLite: before a run's input kept apart changes, the items stored as '' take its text
+_DETACH_INPUT = (
+    f"UPDATE {ITEMS} SET entry = (SELECT i.entry FROM {ITEMS} i WHERE i.workflow_id = ?1 AND i.run_id = ?2 "
+    f"AND i.key = '{INPUT_KEY}' AND i.idx = {APART}) WHERE workflow_id = ?1 AND run_id = ?2 AND idx = {APART} "
+    f"AND key <> '{INPUT_KEY}' AND entry = ''"
+)
+
+
+def write_apart(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str, str, bytes | None]]) -> None:
+    """SQLite, in a write transaction: stores values kept apart, `(workflow_id, run_id, key, text, index)`."""
+    for row in sorted(rows, key=lambda r: r[2] != INPUT_KEY):  # the input first: items may be stored as ''
+        if row[2] == INPUT_KEY:
+            conn.execute(_DETACH_EVENTS, row[:2])
+            conn.execute(_DETACH_INPUT, row[:2])
+        conn.execute(_UPSERT_APART, row)
+
+
+#: SQLite: the payloads kept apart of a run's step records (one lookup per record)
+SELECT_APART = (
+    f"SELECT s.key, i.entry, i.entry_index FROM {STEPS} s JOIN {ITEMS} i ON i.workflow_id = s.workflow_id "
+    f"AND i.run_id = s.run_id AND i.key = s.key AND i.idx = {APART} WHERE s.workflow_id = ? AND s.run_id = ? AND s.key >= ''"
+)
+
+
+def input_column(alias: str) -> str:
+    """SQLite: the run's input, from its row or, kept apart, from its item row."""
+    return (
+        f"COALESCE({alias}.input, (SELECT i.entry FROM {ITEMS} i WHERE i.workflow_id = {alias}.workflow_id "
+        f"AND i.run_id = {alias}.run_id AND i.key = '{INPUT_KEY}' AND i.idx = {APART}))"
+    )
+
+
+def input_apart(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], str | None]:
+    """A run's row (`record_row`) with a long input taken out, and that input (else None)."""
+    text = row[_INPUT_AT]
+    if text is None or len(text) <= INPUT_APART:
+        return row, None
+    return (*row[:_INPUT_AT], None, *row[_INPUT_AT + 1 :]), text
+
+
+_INPUT_AT = RUN_COLUMNS.index("input")
 
 
 def thin_count(record: StepResult) -> int | None:
@@ -68,14 +141,14 @@ class SQLiteItems:
     async def _run(self, fn: Callable[[sqlite3.Connection], T], what: str) -> T:
         raise NotImplementedError  # pragma: no cover - provided by SQLiteStorage
 
-    async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
+    async def _load_stored(self, workflow_id: str, run_id: str, *, raw: bool) -> RunRecord | None:
         raise NotImplementedError  # pragma: no cover - provided by SQLiteStorage
 
     async def load_run(self, workflow_id: str, run_id: str) -> RunRecord | None:
-        record = await self.load_run_thin(workflow_id, run_id)
+        record = await self._load_stored(workflow_id, run_id, raw=False)
         if record is None or not has_thin(record):
             return record
-        sql = f"SELECT key, idx, entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ?"
+        sql = f"SELECT key, idx, entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND idx >= 0"
         rows = await self._run(lambda conn: conn.execute(sql, (workflow_id, run_id)).fetchall(), "load_run")
         return assemble_run(record, rows)
 
@@ -83,16 +156,18 @@ class SQLiteItems:
         sql = f"SELECT idx, entry FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
         args: list[Any] = [workflow_id, run_id, key]
         if indexes is not None:
-            wanted = list(indexes)
+            wanted = [i for i in indexes if i >= 0]
             if not wanted:
                 return {}
             sql += f" AND idx IN ({', '.join('?' * len(wanted))})"
             args += wanted
+        else:
+            sql += " AND idx >= 0"  # not the values kept apart
         rows = await self._run(lambda conn: conn.execute(sql, args).fetchall(), "load_items")
         return {idx: json.loads(text) for idx, text in rows}
 
     async def load_items_json(self, workflow_id: str, run_id: str, key: str) -> str:
-        sql = f"SELECT '{{' || COALESCE(group_concat('\"' || idx || '\":' || entry, ','), '') || '}}' FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?"
+        sql = f"SELECT '{{' || COALESCE(group_concat('\"' || idx || '\":' || entry, ','), '') || '}}' FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ? AND idx >= 0"
         row = await self._run(lambda conn: conn.execute(sql, (workflow_id, run_id, key)).fetchone(), "load_items")
         return str(row[0])
 
@@ -117,7 +192,9 @@ class SQLiteItems:
             if conn.execute(owned, (workflow_id, run_id, expected_owner, expected_owner)).fetchone() is None:
                 return False
             if replace:
-                conn.execute(f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ?", (workflow_id, run_id, key))
+                conn.execute(
+                    f"DELETE FROM {ITEMS} WHERE workflow_id = ? AND run_id = ? AND key = ? AND idx >= 0", (workflow_id, run_id, key)
+                )
             conn.executemany(upsert, rows)
             return True
 

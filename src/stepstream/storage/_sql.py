@@ -14,7 +14,9 @@ from typing import Any
 
 import pydantic_core
 
+from .._raw_json import RawJSON, array_json, splice_dumps, splice_json
 from .._schema import to_json
+from .._suspend_meta import thin_of
 from ..errors import StorageError
 from ..results import StepResult
 from .base import RUN_FIELDS, LoggedEvent, RunChanges, RunRecord
@@ -69,6 +71,10 @@ def dumps(value: Any, what: str) -> str | None:
     except (TypeError, ValueError):
         pass
     try:
+        return splice_dumps(value)  # a RawJSON in it is written as its text
+    except (TypeError, ValueError):
+        pass
+    try:
         return _encode(_finite(to_json(value)))
     except Exception as exc:
         raise StorageError(f"cannot store {what} as JSON: {exc}") from exc
@@ -91,6 +97,24 @@ def step_json(key: str, record: StepResult) -> str:
 def step_from_json(text: str) -> StepResult:
     """A step record back from its stored JSON."""
     return StepResult.from_dict(json.loads(text))
+
+
+def thin_parts(key: str, record: StepResult, origin: Any = None) -> tuple[str, RawJSON | None] | None:
+    """A thin foreach record stored with its payload (the items) apart: the record's JSON
+    without it, and the payload to store (with its index, `_raw_json.array_json`), or None
+    when it is stored already (a `RawJSON` read from `origin`, unchanged). None for any other record."""
+    payload = record.payload
+    if not isinstance(payload, list | RawJSON) or thin_of(record.suspend_payload) is None:
+        return None
+    try:
+        text = step_json(key, record.copy(payload=None, json_ready=record.json_ready))
+        if type(payload) is RawJSON and payload.index is not None:
+            return text, (None if origin is not None and payload.origin == origin else payload)
+        return text, array_json(to_json(payload), lambda v: dumps(v, f"an item of step record {key!r}") or "null")
+    except StorageError:
+        raise
+    except Exception as exc:
+        raise StorageError(f"cannot store step record {key!r} as JSON: {exc}") from exc
 
 
 def encode_changes(changes: RunChanges) -> list[tuple[str, Any]]:
@@ -117,11 +141,13 @@ def record_row(record: RunRecord) -> tuple[Any, ...]:
     )
 
 
-def row_record(row: Iterable[Any], steps: dict[str, StepResult] | None = None) -> RunRecord:
-    """A RunRecord from a row in RUN_COLUMNS order (JSON fields as text)."""
+def row_record(row: Iterable[Any], steps: dict[str, StepResult] | None = None, raw: bool = False) -> RunRecord:
+    """A RunRecord from a row in RUN_COLUMNS order (JSON fields as text); with `raw`, the
+    input as `RawJSON`, parsed only if read (the engine's thin read)."""
     values = dict(zip(RUN_COLUMNS, row, strict=True))
     for name in JSON_FIELDS:
-        values[name] = loads(values[name])
+        text = values[name]
+        values[name] = RawJSON(text) if raw and name == "input" and text is not None else loads(text)
     return RunRecord(steps=steps if steps is not None else {}, **values)
 
 
@@ -138,8 +164,8 @@ def event_batch(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, s
             raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
     data = [e.data for e in events]
     try:
-        text = pydantic_core.to_json(data, inf_nan_mode="null").decode()
-    except (pydantic_core.PydanticSerializationError, ValueError, UnicodeError):
+        text = splice_json(data)  # a RawJSON in an event (a foreach's items) is written as its text
+    except (pydantic_core.PydanticSerializationError, TypeError, ValueError, UnicodeError):
         text = dumps(data, f"events {first}.. of run {run_id!r}") or "[]"
     return first, first + len(events), text
 

@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 
 import pydantic_core
 
+from .._raw_json import splice_json
 from ..errors import StorageError
+from ._items import INPUT_KEY, INPUT_REFERENCE, INPUT_REFERENCE_JSON, SELECT_INPUT_APART
 from ._sql import RUNS, STEPS, dumps
 from ._sqlite_tx import read_tx
 from ._wake import Waiters
@@ -45,12 +47,13 @@ _SELECT_EVENTS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = :w AND ru
 POLL_SECONDS = 0.05
 
 
-def event_row(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str]:
+def event_row(run_id: str, events: Sequence[LoggedEvent], alias: Any = None) -> tuple[int, int, str]:
     """`(seq, next_seq, json)` of the row that stores a write's events: the first offset,
     the offset after the last, and the events (compacted, see the module) as one JSON array.
 
     pydantic-core's encoder (Rust, several times faster than `json.dumps` on these nested
-    dicts) takes them; anything it cannot encode goes through `dumps`."""
+    dicts) takes them; anything it cannot encode goes through `dumps`. A `RawJSON` whose
+    alias is `alias` (the run's input kept apart) is written as `INPUT_REFERENCE`."""
     first = events[0].offset
     items: list[Any] = []
     append = items.append
@@ -61,14 +64,17 @@ def event_row(run_id: str, events: Sequence[LoggedEvent]) -> tuple[int, int, str
         expected += 1
         append(event.compact(run_id))
     try:
-        text = pydantic_core.to_json(items, inf_nan_mode="null").decode()
-    except (pydantic_core.PydanticSerializationError, ValueError, UnicodeError):
+        text = splice_json(items, alias, INPUT_REFERENCE)  # a RawJSON in an event (a foreach's items) is written as its text
+    except (pydantic_core.PydanticSerializationError, TypeError, ValueError, UnicodeError):
         text = dumps(items, f"events {first}.. of run {run_id!r}") or "[]"
     return first, expected, text
 
 
-def row_events(run_id: str, end: int, text: str, offset: int) -> list[LoggedEvent]:
-    """The events of a stored batch (ending before offset `end`) from `offset` on."""
+def row_events(run_id: str, end: int, text: str, offset: int, run_input: str | None = None) -> list[LoggedEvent]:
+    """The events of a stored batch (ending before offset `end`) from `offset` on; an input
+    reference in it reads as `run_input` (the run's input kept apart)."""
+    if run_input is not None:
+        text = text.replace(INPUT_REFERENCE_JSON, run_input)
     items = json.loads(text)
     first = end - len(items)
     out: list[LoggedEvent] = []
@@ -86,6 +92,10 @@ class SQLiteEvents:
     async def _run(self, fn: Callable[[sqlite3.Connection], T], what: str) -> T:
         raise NotImplementedError  # pragma: no cover - provided by SQLiteStorage
 
+    def _input_alias(self, workflow_id: str, run_id: str) -> tuple[Any, ...]:
+        """What a RawJSON that is this run's input kept apart has as its `alias`."""
+        return (self, workflow_id, run_id, INPUT_KEY)
+
     def _appended(self, written: bool, workflow_id: str, run_id: str) -> bool:
         """Wakes this process's readers of the run once events were committed."""
         if written:
@@ -97,7 +107,7 @@ class SQLiteEvents:
     ) -> bool:
         if not events:
             return await self.read_events(workflow_id, run_id, limit=0) is not None
-        row = (workflow_id, run_id, expected_owner, *event_row(run_id, events))
+        row = (workflow_id, run_id, expected_owner, *event_row(run_id, events, self._input_alias(workflow_id, run_id)))
 
         def write(conn: sqlite3.Connection) -> bool:
             # One statement: the view's trigger appends only if the run exists (and is the caller's).
@@ -112,17 +122,20 @@ class SQLiteEvents:
         start = max(offset, 0)
         args = {"w": workflow_id, "r": run_id, "o": start, "n": -1 if limit is None else max(limit, 0)}
 
-        def tx(conn: sqlite3.Connection) -> tuple[Any, int, list[Any]]:
+        def tx(conn: sqlite3.Connection) -> tuple[Any, int, list[Any], str | None]:
             row = conn.execute(_RUN_STATUS, key).fetchone()
             if row is None:
-                return None, 0, []
+                return None, 0, [], None
             end = conn.execute(_LOG_END, key).fetchone()
-            return row[0], end[0] if end else 0, conn.execute(_SELECT_EVENTS, args).fetchall() if args["n"] else []
+            rows = conn.execute(_SELECT_EVENTS, args).fetchall() if args["n"] else []
+            referred = any(INPUT_REFERENCE_JSON in text for _, text in rows)
+            run_input = conn.execute(SELECT_INPUT_APART, key).fetchone() if referred else None
+            return row[0], end[0] if end else 0, rows, run_input[0] if run_input else None
 
-        status, following, rows = await self._run(lambda conn: read_tx(conn, tx), "read_events")
+        status, following, rows, run_input = await self._run(lambda conn: read_tx(conn, tx), "read_events")
         if status is None:
             return None
-        events = [event for end, text in rows for event in row_events(run_id, end, text, start)]
+        events = [event for end, text in rows for event in row_events(run_id, end, text, start, run_input)]
         return EventPage(status, events if limit is None else events[: max(limit, 0)], following)
 
     async def wait_events(self, workflow_id: str, run_id: str, offset: int) -> None:

@@ -231,7 +231,9 @@ class Storage(ABC):
 
     async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
         """`load_run`, except that foreach records stored thin (`supports_items`) come without
-        their item entries: the engine reads those it needs with `load_items`."""
+        their item entries: the engine reads those it needs with `load_items`. A backend may
+        give the run's input and a thin record's payload as `RawJSON` (their stored text,
+        parsed when read: SQLite does), which the engine hands back to it unparsed."""
         return await self.load_run(workflow_id, run_id)
 
     async def load_items(self, workflow_id: str, run_id: str, key: str, indexes: Collection[int] | None = None) -> dict[int, Any]:

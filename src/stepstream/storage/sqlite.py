@@ -28,6 +28,7 @@ before anything is written to the file.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import sqlite3
@@ -36,10 +37,11 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from .._raw_json import RawJSON
 from ..errors import StorageError
 from ..results import StepResult
 from ..run_query import RunQuery
-from ._items import ITEMS, SQLiteItems
+from ._items import INPUT_APART, INPUT_KEY, ITEMS, SELECT_APART, SQLiteItems, input_apart, input_column, write_apart
 from ._sql import (
     RUN_COLUMNS,
     RUNS,
@@ -49,6 +51,7 @@ from ._sql import (
     row_record,
     step_from_json,
     step_json,
+    thin_parts,
 )
 from ._sql_payloads import SQLitePayloads
 from ._sqlite_events import APPEND_EVENTS, WRITE_STEP, SQLiteEvents, event_row
@@ -73,7 +76,10 @@ _UPSERT_STEP = (
     f"WHERE EXISTS (SELECT 1 FROM {RUNS} WHERE workflow_id = :w AND run_id = :r AND (:o IS NULL OR owner = :o)) "
     "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
-_SELECT_RUN = f"SELECT {_COLS} FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
+# A run's columns as read: its input from its row or, kept apart (migration 0009), from its item row.
+_READ_COLS = ", ".join(input_column("r") if c == "input" else c for c in RUN_COLUMNS)
+_SELECT_RUN = f"SELECT {_READ_COLS} FROM {RUNS} r WHERE workflow_id = ? AND run_id = ?"
+_INPUT_AT = RUN_COLUMNS.index("input")
 # Step records only (TEXT keys): the table also holds the run's event batches (INTEGER keys, see _sqlite_events).
 _SELECT_STEPS = f"SELECT key, record FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND key >= '' ORDER BY seq"
 
@@ -319,29 +325,57 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
     # -- the protocol ------------------------------------------------------------
 
     async def create_run(self, record: RunRecord) -> bool:
-        row = record_row(record)
+        row, long_input = input_apart(record_row(record))
         wf, run = record.workflow_id, record.run_id
-        steps = [(wf, run, key, step_json(key, step)) for key, step in record.steps.items()]  # in order: seq = first-write order
+        aparts = [] if long_input is None else [(wf, run, INPUT_KEY, long_input, None)]
+        steps = [
+            (wf, run, key, self._step_text(wf, run, key, step, aparts)) for key, step in record.steps.items()
+        ]  # in order: seq = first-write order
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
                 return False
             conn.executemany(_INSERT_STEP, steps)
+            write_apart(conn, aparts)
             return True
 
-        if not steps:  # one statement: atomic on its own, no explicit transaction needed
+        if not steps and not aparts:  # one statement: atomic on its own, no explicit transaction needed
             return await self._run(lambda conn: conn.execute(_INSERT_RUN, row).rowcount == 1, "create_run")
         return await self._run(lambda conn: _write(conn, tx), "create_run")
 
     async def load_run_thin(self, workflow_id: str, run_id: str) -> RunRecord | None:
-        def tx(conn: sqlite3.Connection) -> tuple[Any, list[Any]]:
-            row = conn.execute(_SELECT_RUN, (workflow_id, run_id)).fetchone()
-            return row, ([] if row is None else conn.execute(_SELECT_STEPS, (workflow_id, run_id)).fetchall())
+        return await self._load_stored(workflow_id, run_id, raw=True)
 
-        row, steps = await self._run(lambda conn: _read(conn, tx), "load_run")
+    async def _load_stored(self, workflow_id: str, run_id: str, *, raw: bool) -> RunRecord | None:
+        """The run as stored (thin foreach records without their entries), the values kept
+        apart put back: with `raw`, as `RawJSON` (see `Storage.load_run_thin`), else parsed."""
+        ids = (workflow_id, run_id)
+
+        def tx(conn: sqlite3.Connection) -> tuple[Any, list[Any], list[Any]]:
+            row = conn.execute(_SELECT_RUN, ids).fetchone()
+            if row is None:
+                return None, [], []
+            return row, conn.execute(_SELECT_STEPS, ids).fetchall(), conn.execute(SELECT_APART, ids).fetchall()
+
+        row, steps, aparts = await self._run(lambda conn: _read(conn, tx), "load_run")
         if row is None:
             return None
-        return row_record(row, {key: step_from_json(text) for key, text in steps})
+        records = {key: step_from_json(text) for key, text in steps}
+        for key, text, index in aparts:
+            alias = None if text else self._input_alias(workflow_id, run_id)  # '': the items are the run's input (see `_items`)
+            text = text or row[_INPUT_AT]
+            records[key].payload = RawJSON(text, index, (self, workflow_id, run_id, key), alias) if raw else json.loads(text)
+        return row_record(row, records, raw)
+
+    def _step_text(self, workflow_id: str, run_id: str, key: str, record: StepResult, aparts: list[Any]) -> str:
+        """A step record's JSON; a thin foreach record's payload, unless stored already, joins `aparts`."""
+        parts = thin_parts(key, record, (self, workflow_id, run_id, key)) if isinstance(record.payload, list | RawJSON) else None
+        if parts is None:
+            return step_json(key, record)
+        text, payload = parts
+        if payload is not None:
+            aparts.append((workflow_id, run_id, key, payload.text, payload.index))
+        return text
 
     async def update_run(
         self,
@@ -356,24 +390,33 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         statuses = None if expected_status is None else list(expected_status)
         if statuses == []:
             return False
-        sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner)
-        if not events:
+        aparts: list[Any] = []
+        sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner, aparts)
+        if not events and not aparts:
             return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
-        batch = (workflow_id, run_id, None, *event_row(run_id, events))
+        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(sql, params).rowcount != 1:
                 return False
-            conn.execute(APPEND_EVENTS, batch)
+            write_apart(conn, aparts)
+            if batch is not None:
+                conn.execute(APPEND_EVENTS, batch)
             return True
 
-        return self._appended(await self._run(lambda conn: _write(conn, tx), "update_run"), workflow_id, run_id)
+        written = await self._run(lambda conn: _write(conn, tx), "update_run")
+        return self._appended(written, workflow_id, run_id) if batch else written
 
     @staticmethod
     def _update_sql(
-        workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None, owner: str | None = None
+        workflow_id: str, run_id: str, changes: RunChanges, statuses: list[str] | None, owner: str | None, aparts: list[Any]
     ) -> tuple[str, list[Any]]:
+        """The UPDATE of `changes`; a long input is kept apart (it joins `aparts`)."""
         pairs = encode_changes(changes)
+        for i, (column, value) in enumerate(pairs):
+            if column == "input" and value is not None and len(value) > INPUT_APART:
+                pairs[i] = ("input", None)
+                aparts.append((workflow_id, run_id, INPUT_KEY, value, None))
         sets = ", ".join([*(f"{column} = ?" for column, _ in pairs), "updated_at = ?"])
         sql = f"UPDATE {RUNS} SET {sets} WHERE workflow_id = ? AND run_id = ?"
         params: list[Any] = [*(value for _, value in pairs), now_ms(), workflow_id, run_id]
@@ -397,18 +440,19 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         events: Sequence[LoggedEvent] = (),
         create: RunRecord | None = None,
     ) -> bool:
-        text = step_json(key, record)
+        aparts: list[Any] = []
+        text = self._step_text(workflow_id, run_id, key, record, aparts)
         step = {"w": workflow_id, "r": run_id, "k": key, "rec": text, "o": expected_owner}
-        update = self._update_sql(workflow_id, run_id, changes, None, expected_owner) if changes else None
+        update = self._update_sql(workflow_id, run_id, changes, None, expected_owner, aparts) if changes else None
         self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
         if create is not None:
-            return await self._create_with_step(create, step, update, events)
-        if update is None and not events:
+            return await self._create_with_step(create, step, update, events, aparts)
+        if update is None and not events and not aparts:
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
-        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
-        if update is None and batch is not None:
+        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
+        if update is None and batch is not None and not aparts:
             # Also one statement: the view's trigger checks the run, upserts the step and
             # appends the events (see migration 0008). It changed rows only if it wrote.
             row = (workflow_id, run_id, key, text, expected_owner, *batch[3:])
@@ -425,6 +469,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                 return False  # no such run, or another owner: write nothing
             if conn.execute(_UPSERT_STEP, step).rowcount != 1:
                 return False
+            write_apart(conn, aparts)
             if batch is not None:
                 conn.execute(APPEND_EVENTS, batch)
             return True
@@ -433,21 +478,29 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         return self._appended(written, workflow_id, run_id) if batch else written
 
     async def _create_with_step(
-        self, create: RunRecord, step: dict[str, Any], update: tuple[str, list[Any]] | None, events: Sequence[LoggedEvent]
+        self,
+        create: RunRecord,
+        step: dict[str, Any],
+        update: tuple[str, list[Any]] | None,
+        events: Sequence[LoggedEvent],
+        aparts: list[Any],
     ) -> bool:
         """`save_step(create=)`: the run's insert (the claim of a fresh run), its first step,
         run changes and events in one transaction; a run already there refuses it all."""
         workflow_id, run_id = step["w"], step["r"]
         if create.steps or (create.workflow_id, create.run_id) != (workflow_id, run_id):
             raise StorageError("save_step(create=) takes the run's own record, without step records")
-        row = record_row(create)
-        batch = (workflow_id, run_id, None, *event_row(run_id, events)) if events else None
+        row, long_input = input_apart(record_row(create))
+        if long_input is not None:
+            aparts.append((workflow_id, run_id, INPUT_KEY, long_input, None))
+        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
                 return False
             if conn.execute(_UPSERT_STEP, step).rowcount != 1 or (update is not None and conn.execute(*update).rowcount != 1):
                 raise _Refused  # another owner in `create` than `expected_owner`: roll the insert back
+            write_apart(conn, aparts)
             if batch is not None:
                 conn.execute(APPEND_EVENTS, batch)
             return True
@@ -485,7 +538,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                 where.append(clause)
                 params.append(value)
         filters = f" WHERE {' AND '.join(where)}" if where else ""
-        select = f"SELECT {_COLS} FROM {RUNS}{filters} ORDER BY created_at DESC, workflow_id, run_id"
+        select = f"SELECT {_READ_COLS} FROM {RUNS} r{filters} ORDER BY created_at DESC, workflow_id, run_id"
         select_params = list(params)
         if query.window is not None:
             select += " LIMIT ? OFFSET ?"
