@@ -224,7 +224,7 @@ def _normalized(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            out = {}
+            out: dict[str, Any] = {}
             for key, item in value.items():
                 if key in ("runId", "stepCallId") and isinstance(item, str):
                     out[key] = ids.setdefault(item, f"id-{len(ids)}")

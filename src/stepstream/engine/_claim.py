@@ -9,6 +9,7 @@ as soon as the claim holds. A refused claim raises and changes nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -69,55 +70,46 @@ async def claim_start(
         "owner": owner,
     }
     storage = wf.storage
+    made = functools.partial(
+        execution, run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, json_input=stored_input
+    )
     if run._unsaved:
         run._unsaved = False
         fresh = RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id)
         fresh.apply(changes)
         deferred = fresh if defer and _defers(run) else None
         if deferred is not None or await storage.create_run(fresh):  # the insert is the claim
-            return execution(
-                run,
-                input_data,
-                state,
-                rc,
-                {},
-                tracing_options=tracing_options,
-                owner=owner,
-                opts=opts,
-                claim=deferred,
-                json_input=stored_input,
-            )
-    claimed = await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",))
-    if not claimed:
-        stored = await storage.load_run(wf.id, run.run_id)
-        if stored is not None and stored.status == "canceled" and not stored.steps and stored.input is None:
-            # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
-            changes["status"] = "canceled"
-            if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
-                offset = await log_end(run)
-                return execution(
-                    run,
-                    input_data,
-                    state,
-                    rc,
-                    {},
-                    tracing_options=tracing_options,
-                    canceled=True,
-                    owner=owner,
-                    opts=opts,
-                    next_offset=offset,
-                )
-        if stored is not None:
-            err = RunStateError(
-                f"Workflow run {run.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
-                "create a new run, or use resume/restart/time_travel"
-            )
-            err.code = "WORKFLOW_START_ALREADY_CLAIMED"
-            raise err
-        await storage.create_run(RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id))
-        if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
-            raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
-    return execution(run, input_data, state, rc, {}, tracing_options=tracing_options, owner=owner, opts=opts, json_input=stored_input)
+            return made(claim=deferred)
+    if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
+        canceled = await _start_refused(run, changes)
+        if canceled is not None:
+            return made(canceled=True, next_offset=canceled)
+    return made()
+
+
+async def _start_refused(run: Run, changes: RunChanges) -> int | None:
+    """A start whose claim storage refused: the log's end when a cancel landed first (the
+    start then ends canceled, running nothing); else it raises, or claims the run anew if it
+    was never stored (None)."""
+    wf = run.workflow
+    storage = wf.storage
+    stored = await storage.load_run(wf.id, run.run_id)
+    if stored is not None and stored.status == "canceled" and not stored.steps and stored.input is None:
+        # cancel() landed before this start ran (e.g. right after scheduling it): end canceled, run nothing.
+        changes["status"] = "canceled"
+        if await storage.update_run(wf.id, run.run_id, changes, expected_status=("canceled",)):
+            return await log_end(run)
+    if stored is not None:
+        err = RunStateError(
+            f"Workflow run {run.run_id!r} of workflow {wf.id!r} was already started (status {stored.status!r}); "
+            "create a new run, or use resume/restart/time_travel"
+        )
+        err.code = "WORKFLOW_START_ALREADY_CLAIMED"
+        raise err
+    await storage.create_run(RunRecord(workflow_id=wf.id, run_id=run.run_id, resource_id=run.resource_id))
+    if not await storage.update_run(wf.id, run.run_id, changes, expected_status=("pending",)):
+        raise StorageError(f"Could not start run {run.run_id!r} of workflow {wf.id!r}: storage refused the claim")
+    return None
 
 
 def _defers(run: Run) -> bool:

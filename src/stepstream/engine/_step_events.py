@@ -21,67 +21,29 @@ if TYPE_CHECKING:
     from ._state import RunExecution
 
 
-class StepStarted(LoggedEvent):
-    """A step's `workflow-step-start` event (a first start: no resume, no metadata)."""
+class _StepEntry(LoggedEvent):
+    """What both entries share: built and logged in one call (see `RunExecution.pend`)."""
 
-    __slots__ = ("call_id", "name", "run_id", "started", "value")
+    __slots__ = ("_first", "_second", "call_id", "name", "run_id")
 
-    def __init__(self, rs: RunExecution, name: str, call_id: str, value: Any, started: int):
-        """Builds the entry and logs it (see `RunExecution.pend`), in one call."""
+    def __init__(self, rs: RunExecution, name: str, call_id: str, first: Any, second: Any):
         self.offset = offset = rs.next_offset
         rs.next_offset = offset + 1
         self.run_id = rs.run_id
         self.name = name
         self.call_id = call_id
-        self.value = value
-        self.started = started
-        rs.pending.append(self)
-        if rs.flush_off:
-            rs.start_flush_timer()
-
-    def payload(self) -> dict[str, Any]:
-        name = self.name
-        return {
-            "stepName": name,
-            "id": name,
-            "stepCallId": self.call_id,
-            "payload": self.value,
-            "startedAt": self.started,
-            "status": "running",
-        }
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return {"type": STEP_START, "runId": self.run_id, "from": "WORKFLOW", "payload": self.payload()}
-
-    def compact(self, run_id: str) -> Any:
-        return [STEP_START, self.payload()] if run_id == self.run_id else self.data
-
-
-class StepSettled(LoggedEvent):
-    """A settled step's `workflow-step-result` (or `-suspended`) event, from its record."""
-
-    __slots__ = ("bailed", "call_id", "name", "record", "run_id")
-
-    def __init__(self, rs: RunExecution, name: str, call_id: str, record: StepResult, bailed: bool):
-        """Builds the entry and logs it, in one call."""
-        self.offset = offset = rs.next_offset
-        rs.next_offset = offset + 1
-        self.run_id = rs.run_id
-        self.name = name
-        self.call_id = call_id
-        self.record = record
-        self.bailed = bailed
+        self._first = first
+        self._second = second
         rs.pending.append(self)
         if rs.flush_off:
             rs.start_flush_timer()
 
     @property
     def type(self) -> str:
-        return STEP_SUSPENDED if self.record.status == "suspended" else STEP_RESULT
+        raise NotImplementedError
 
     def payload(self) -> dict[str, Any]:
-        return result_payload(self.record, self.name, self.call_id, self.bailed)
+        raise NotImplementedError
 
     @property
     def data(self) -> dict[str, Any]:
@@ -89,6 +51,40 @@ class StepSettled(LoggedEvent):
 
     def compact(self, run_id: str) -> Any:
         return [self.type, self.payload()] if run_id == self.run_id else self.data
+
+
+class StepStarted(_StepEntry):
+    """A step's `workflow-step-start` event (a first start: no resume, no metadata):
+    `StepStarted(rs, name, call_id, value, started)`."""
+
+    __slots__ = ()
+    type = STEP_START
+
+    def payload(self) -> dict[str, Any]:
+        name = self.name
+        return {
+            "stepName": name,
+            "id": name,
+            "stepCallId": self.call_id,
+            "payload": self._first,
+            "startedAt": self._second,
+            "status": "running",
+        }
+
+
+class StepSettled(_StepEntry):
+    """A settled step's `workflow-step-result` (or `-suspended`) event, from its record:
+    `StepSettled(rs, name, call_id, record, bailed)`."""
+
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        record: StepResult = self._first
+        return STEP_SUSPENDED if record.status == "suspended" else STEP_RESULT
+
+    def payload(self) -> dict[str, Any]:
+        return result_payload(self._first, self.name, self.call_id, self._second)
 
 
 def result_payload(record: StepResult, name: str, call_id: str, bailed: bool) -> dict[str, Any]:
