@@ -6,10 +6,10 @@ kept); more jobs wait their turn in a deque. `loop.run_in_executor` costs a
 pass through the loop per call; a sync step pays the hop on every call, so it is cut down:
 
 - The way there. A parked worker sleeps on a pipe of its own; the job is set on the
-  worker and one byte written to its pipe. Measured, that wakes the worker in about half
-  the time a lock or a `SimpleQueue` takes. Likely why: a pipe write wakes its reader with
-  the kernel's "sync" hint (the writer is about to sleep), so the worker does not preempt
-  the loop's thread, which still holds the GIL, but runs once it blocks.
+  worker and one byte written to its pipe. On a busy machine that wakes the worker in
+  about half the time a lock or a `SimpleQueue` takes (the same on a quiet one). Likely
+  why: a pipe write wakes its reader with the kernel's "sync" hint (the writer is about
+  to sleep), so the worker is kept on the loop's CPU and runs once the loop's thread blocks.
 - The way back. When an idle worker took the job, the loop's thread waits for it, blocked
   with the GIL released (on a lock the worker releases), for at most `wait` seconds
   (100 µs, beyond the slowest round trips measured under load): a job done by then
@@ -25,13 +25,17 @@ pass through the loop per call; a sync step pays the hop on every call, so it is
   cannot be seen (a loop other than asyncio's own), the result is settled by
   `call_soon`, behind them.
 
-bench/sync_hop.py (100-step chain, a shared 2-core machine): the hop went from ~45-60 µs
-to ~12-18 µs per step, ~7 µs back to back (`run_in_executor`: ~65-90 µs). A lock or
-`SimpleQueue` wake-up instead of the pipe: ~20 µs; the bare lock round trip between two
-threads is 13-20 µs there. A worker polling (`time.sleep(0)`) or a shorter
-`sys.setswitchinterval` did not help (no better, often worse): with the GIL one of the two
-threads always sleeps. The loop is held at most `wait` per hop, inside the engine's ~2 ms
-between yields. Each worker holds two file descriptors (its pipe).
+bench/sync_hop.py (100-step chain, a 2-core VM shared with other work), per step: while
+the machine was busy the hop went from ~45-60 µs to ~12-18 µs (~7 µs back to back;
+`run_in_executor`: ~65-90 µs); while it was quiet, from ~145 µs to ~57 µs. On a quiet
+machine the kernel wakes the other thread on the idle CPU, and waking a halted vCPU costs
+~10 µs each way (a bare lock or pipe round trip: ~20 µs); when both threads share a CPU
+(a busy machine, or a process pinned to one core) the hop is ~7-12 µs. A lock or
+`SimpleQueue` wake-up instead of the pipe: ~20 µs busy. The loop's thread spinning
+(`time.sleep(0)`), a worker polling, or a shorter `sys.setswitchinterval` did not help
+(no better, often worse): with the GIL one of the two threads always sleeps. The loop is
+held at most `wait` per hop, inside the engine's ~2 ms between yields. Each worker holds
+two file descriptors (its pipe).
 """
 
 from __future__ import annotations
