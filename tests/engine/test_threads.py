@@ -104,8 +104,8 @@ async def test_a_job_finishing_as_the_wait_ends_is_delivered_once_on_the_loops_t
     assert deliveries == []
 
 
-async def test_callbacks_a_job_hands_to_the_loop_run_before_its_result_is_seen() -> None:
-    pool = await started(WorkerPool(4, "t", wait=LONG))
+async def _handed_over(pool: WorkerPool) -> list[str]:
+    """What a job that hands a callback to the loop, then returns, makes its caller see, in order."""
     loop = asyncio.get_running_loop()
     seen: list[str] = []
 
@@ -114,20 +114,18 @@ async def test_callbacks_a_job_hands_to_the_loop_run_before_its_result_is_seen()
         return "result"
 
     seen.append(await pool.run(hands_over, None))
-    assert seen == ["callback", "result"]
+    return seen
+
+
+async def test_callbacks_a_job_hands_to_the_loop_run_before_its_result_is_seen() -> None:
+    pool = await started(WorkerPool(4, "t", wait=LONG))
+    assert await _handed_over(pool) == ["callback", "result"]
 
 
 def test_on_a_loop_whose_queue_cannot_be_seen_the_result_still_comes_after_the_jobs_callbacks() -> None:
     async def main() -> tuple[list[str], list[Any]]:
         pool = await started(WorkerPool(4, "t", wait=LONG))
-        loop = asyncio.get_running_loop()
-        seen: list[str] = []
-
-        def hands_over(_: Any) -> str:
-            loop.call_soon_threadsafe(seen.append, "callback")
-            return "result"
-
-        seen.append(await pool.run(hands_over, None))
+        seen = await _handed_over(pool)
         VAR.set("uv")
         return seen, list(await pool.run(where, None))
 
