@@ -240,8 +240,7 @@ class LevelWalk:
         key = step.id
         name = self.prefix + key
         started = host.now_ms()
-        quiet = rs.log and not rs.sinks and not rs._outbox  # rs.quiet, one call less
-        if quiet:
+        if rs.log and not rs.sinks and not rs._outbox:  # `_emit_start` when only the log reads (one call less)
             call_id = host.new_call_id()
             StepStarted(rs, name, call_id, value, started)
         else:
@@ -257,17 +256,18 @@ class LevelWalk:
                 att.status, att, host.now_ms(), started=started, resume_payload=None, resumed_at=None, suspended_at=None, metadata=None
             )
             return await self._settled(key, name, call_id, att, record)
+        # `_settled` for a success, with no awaited save where the host saves at once (the hot path)
         record = StepResult.succeeded(att.payload, att.value, started, host.now_ms())
         if att.state_updates:
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if quiet and not rs.sinks and not rs._outbox:  # still no reader
-            StepSettled(rs, name, call_id, record, False)
+        event = self._record_event(name, call_id, record, "success")  # None when only logged
+        if event is not None:
+            await self.save(key, record, event)
+        else:
             later = self._store(key, record)
             if later is not None:
                 await later
-        else:
-            await self.save(key, record, self._record_event(name, call_id, record, "success"))
         return "success", att.value
 
     async def _settled(self, key: str, name: str, call_id: str, att: _Attempt, record: StepResult) -> tuple[str, Any]:
