@@ -25,7 +25,7 @@ from ._lifecycle import call_on_start
 from ._local import LocalExecutor, default_executor
 from ._options import _Options
 from ._plan import ExecutionPlan, ResumeTarget, TimeTravel
-from ._state import PENDING_RESUME, Target, new_call_id
+from ._state import PENDING_RESUME, Target, new_id
 from ._targets import TravelPlan, find_step, resolve_target, time_travel_plan
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ _POLL_BUDGET = 2.0
 
 def token(executor_id: str) -> str:
     """A fresh owner token for one execution of a run: `<executor id>:<random>`."""
-    return f"{executor_id}:{new_call_id()}"  # unique across processes, no system call
+    return f"{executor_id}:{new_id()}"  # unique across processes, no system call
 
 
 # -- start ------------------------------------------------------------------------------------

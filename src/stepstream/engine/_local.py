@@ -24,7 +24,7 @@ from ..step import is_inline
 from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
-from ._state import new_call_id
+from ._state import new_id
 from ._threads import WorkerPool
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class LocalHost:
     def now_ms(self) -> int:
         return int(_time() * 1000)
 
-    new_call_id = staticmethod(new_call_id)
+    new_call_id = staticmethod(new_id)
 
     # -- user code ----------------------------------------------------------------------
     if TYPE_CHECKING:

@@ -374,8 +374,9 @@ async def _true() -> bool:
     return True
 
 
-def new_call_id() -> str:
-    """A UUID4-format id for `stepCallId`, unique in this process and across processes:
+def new_id() -> str:
+    """A UUID4-format id (a `stepCallId`, a generated run id, an owner token's random part),
+    unique in this process and across processes:
     80 random bits drawn once per process (again after a fork), then a counter. An id only
     has to be unique, not secret, so no system call or random draw per id."""
     return f"{_ids.prefix}{next(_ids.counter) & 0xFFFFFFFFFFFF:012x}"

@@ -23,7 +23,7 @@ from ._claim import Claimed, StepRef, claim_restart, claim_resume, claim_start, 
 from ._drive import drive
 from ._options import OutputOptions, _Options, _travel_context
 from ._plan import ExecutionPlan
-from ._state import RunExecution, Sink, new_call_id, public_labels
+from ._state import RunExecution, Sink, new_id, public_labels
 from ._watch import Watcher
 from .stream import WorkflowStream
 
@@ -39,7 +39,7 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
             [("run_id", "must be a non-empty string")],
         )
     given = run_id is not None
-    run_id = run_id or new_call_id()  # UUID4-format: random per process, then a counter (no system call)
+    run_id = run_id or new_id()  # UUID4-format: random per process, then a counter (no system call)
     storage = workflow.storage
     cached = workflow._runs.get(run_id)
     if cached is not None:
