@@ -3,7 +3,7 @@
 When the log is a run's only reader (`RunExecution.quiet`), a step's two events go to
 storage as these entries instead of wire dicts: each keeps references to what it is
 made of (the step's input, its record), so emitting one is one small object, which logs
-itself (the offset, the pending list and the flush clock, as `RunExecution.pend`). The wire
+itself (numbered from `next_offset`, appended to `pending`, the flush clock started). The wire
 JSON is built when storage encodes the entry (SQLite, PostgreSQL) or a reader reads it
 (memory), key for key as `_executor` builds it for a live reader. A record is never
 changed once saved, so an entry reads the same whenever it is built.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class _StepEntry(LoggedEvent):
-    """What both entries share: built and logged in one call (see `RunExecution.pend`)."""
+    """What both entries share: built and logged in one call (see `RunExecution.quiet`)."""
 
     __slots__ = ("_first", "_second", "call_id", "name", "run_id")
 
