@@ -480,3 +480,32 @@ async def test_wal_stays_bounded_under_sustained_load(tmp_path: Path) -> None:
     finally:
         await app.close()
     assert largest < 6 * 1024 * 1024, f"the WAL grew to {largest / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize(
+    ("record", "bailed"),
+    [
+        (StepResult("success", {"n": 1}, {"n": 2}, started_at=1, ended_at=2), False),
+        (StepResult("success", {"n": 1}, {"n": 2}, started_at=1, ended_at=2), True),
+        (StepResult("suspended", {"n": 1}, None, started_at=1, suspend_payload={"q": "ok?"}), False),
+    ],
+)
+def test_a_steps_events_read_back_from_their_short_stored_form(record: StepResult, bailed: bool) -> None:
+    """A step's start and result entries are stored without their fixed keys, and read back
+    as their wire JSON, key for key; events stored in the earlier form still read back."""
+    from types import SimpleNamespace
+
+    from stepstream.engine._step_events import StepSettled, StepStarted
+    from stepstream.storage._sqlite_events import event_row, row_events
+
+    rs = SimpleNamespace(next_offset=4, run_id="run-1", pending=[], flush_off=False)
+    entries = [StepStarted(rs, "a", "call-1", {"n": 1}, 1), StepSettled(rs, "a", "call-1", record, bailed)]  # type: ignore[arg-type]
+    first, end, text = event_row("run-1", entries)
+    assert (first, end) == (4, 6) and '"stepName"' not in text
+    read = row_events("run-1", end, text, 4)
+    assert [(e.offset, list(e.data), list(e.data["payload"])) for e in read] == [
+        (e.offset, list(e.data), list(e.data["payload"])) for e in entries
+    ]
+    assert read == entries
+    older = json.dumps([[e.data["type"], e.data["payload"]] for e in entries])  # the form written before
+    assert row_events("run-1", end, older, 4) == entries

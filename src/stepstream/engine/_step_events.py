@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED
 from ..results import StepResult
-from ..storage.base import LoggedEvent
+from ..storage.base import STEP_SETTLED, STEP_STARTED, LoggedEvent
 
 if TYPE_CHECKING:
     from ._state import RunExecution
@@ -49,9 +49,6 @@ class _StepEntry(LoggedEvent):
     def data(self) -> dict[str, Any]:
         return {"type": self.type, "runId": self.run_id, "from": "WORKFLOW", "payload": self.payload()}
 
-    def compact(self, run_id: str) -> Any:
-        return [self.type, self.payload()] if run_id == self.run_id else self.data
-
 
 class StepStarted(_StepEntry):
     """A step's `workflow-step-start` event (a first start: no resume, no metadata):
@@ -71,6 +68,10 @@ class StepStarted(_StepEntry):
             "status": "running",
         }
 
+    def compact(self, run_id: str) -> Any:
+        # the payload's fixed keys left out (`storage.base.expand` puts them back)
+        return [STEP_STARTED, self.name, self.call_id, self._first, self._second] if run_id == self.run_id else self.data
+
 
 class StepSettled(_StepEntry):
     """A settled step's `workflow-step-result` (or `-suspended`) event, from its record:
@@ -85,6 +86,12 @@ class StepSettled(_StepEntry):
 
     def payload(self) -> dict[str, Any]:
         return result_payload(self._first, self.name, self.call_id, self._second)
+
+    def compact(self, run_id: str) -> Any:
+        # the record's JSON, without the keys `result_payload` adds (`storage.base.expand` adds them)
+        if run_id != self.run_id:
+            return self.data
+        return [STEP_SETTLED, self.name, self.call_id, self._first.to_dict(), 1 if self._second else 0]
 
 
 def result_payload(record: StepResult, name: str, call_id: str, bailed: bool) -> dict[str, Any]:

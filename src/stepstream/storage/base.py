@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from ..errors import StorageError
+from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED
 from ..results import StepResult
 from ..run_query import RunQuery
 from ..types import RunStatus
@@ -165,11 +166,37 @@ class LoggedEvent:
 _WIRE = ("type", "runId", "from", "payload")
 
 
+#: `LoggedEvent.compact` forms of a step's start and result events (`engine._step_events`):
+#: `[STEP_STARTED, name, stepCallId, payload, startedAt]` and `[STEP_SETTLED, name,
+#: stepCallId, record, bailed]` (`record`: the step record's JSON). The payload's fixed keys
+#: are not stored; `expand` puts them back, key for key in the engine's order.
+STEP_STARTED, STEP_SETTLED = 0, 1
+
+
 def expand(run_id: str, item: Any) -> dict[str, Any]:
     """An event's wire JSON from its `LoggedEvent.compact` form."""
     if type(item) is list:
-        return {"type": item[0], "runId": run_id, "from": item[2] if len(item) > 2 else "WORKFLOW", "payload": item[1]}
+        head = item[0]
+        if type(head) is int:
+            return _expand_step(run_id, item)
+        return {"type": head, "runId": run_id, "from": item[2] if len(item) > 2 else "WORKFLOW", "payload": item[1]}
     return item  # type: ignore[no-any-return]
+
+
+def _expand_step(run_id: str, item: list[Any]) -> dict[str, Any]:
+    """A step's start or result event from its compact form (see `STEP_STARTED`)."""
+    name, call_id = item[1], item[2]
+    if item[0] == STEP_STARTED:
+        payload = {"stepName": name, "id": name, "stepCallId": call_id, "payload": item[3], "startedAt": item[4], "status": "running"}
+        return {"type": STEP_START, "runId": run_id, "from": "WORKFLOW", "payload": payload}
+    payload = item[3]
+    kind = STEP_SUSPENDED if payload.get("status") == "suspended" else STEP_RESULT
+    payload["stepName"] = name
+    payload["id"] = name
+    payload["stepCallId"] = call_id
+    if item[4]:
+        payload["status"] = "bailed"
+    return {"type": kind, "runId": run_id, "from": "WORKFLOW", "payload": payload}
 
 
 @dataclass(frozen=True, slots=True)

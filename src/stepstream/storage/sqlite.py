@@ -54,7 +54,7 @@ from ._sql import (
     thin_parts,
 )
 from ._sql_payloads import SQLitePayloads
-from ._sqlite_events import APPEND_EVENTS, WRITE_STEP, SQLiteEvents, event_row
+from ._sqlite_events import WRITE_STEP, SQLiteEvents, append_in_tx, event_row
 from ._sqlite_schedules import SQLiteSchedules
 from ._sqlite_tx import read_tx as _read
 from ._sqlite_tx import write_tx as _write
@@ -394,14 +394,14 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         sql, params = self._update_sql(workflow_id, run_id, changes, statuses, expected_owner, aparts)
         if not events and not aparts:
             return await self._run(lambda conn: conn.execute(sql, params).rowcount == 1, "update_run")  # one statement: atomic
-        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
+        batch = (workflow_id, run_id, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(sql, params).rowcount != 1:
                 return False
             write_apart(conn, aparts)
             if batch is not None:
-                conn.execute(APPEND_EVENTS, batch)
+                append_in_tx(conn, batch)
             return True
 
         written = await self._run(lambda conn: _write(conn, tx), "update_run")
@@ -451,11 +451,11 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             # One statement (atomic on its own): the upsert checks that the run exists and,
             # with `expected_owner`, that it is still owned by the caller.
             return await self._run(lambda conn: conn.execute(_UPSERT_STEP, step).rowcount == 1, "save_step")
-        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
+        batch = (workflow_id, run_id, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
         if update is None and batch is not None and not aparts:
             # Also one statement: the view's trigger checks the run, upserts the step and
             # appends the events (see migration 0008). It changed rows only if it wrote.
-            row = (workflow_id, run_id, key, text, expected_owner, *batch[3:])
+            row = (workflow_id, run_id, key, text, expected_owner, *batch[2:])
 
             def write(conn: sqlite3.Connection) -> bool:
                 before = conn.total_changes
@@ -471,7 +471,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                 return False
             write_apart(conn, aparts)
             if batch is not None:
-                conn.execute(APPEND_EVENTS, batch)
+                append_in_tx(conn, batch)
             return True
 
         written = await self._run(lambda conn: _write(conn, tx), "save_step")
@@ -493,7 +493,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         row, long_input = input_apart(record_row(create))
         if long_input is not None:
             aparts.append((workflow_id, run_id, INPUT_KEY, long_input, None))
-        batch = (workflow_id, run_id, None, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
+        batch = (workflow_id, run_id, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
@@ -502,7 +502,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                 raise _Refused  # another owner in `create` than `expected_owner`: roll the insert back
             write_apart(conn, aparts)
             if batch is not None:
-                conn.execute(APPEND_EVENTS, batch)
+                append_in_tx(conn, batch, fresh=True)
             return True
 
         try:
