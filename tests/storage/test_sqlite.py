@@ -491,21 +491,67 @@ async def test_wal_stays_bounded_under_sustained_load(tmp_path: Path) -> None:
     ],
 )
 def test_a_steps_events_read_back_from_their_short_stored_form(record: StepResult, bailed: bool) -> None:
-    """A step's start and result entries are stored without their fixed keys, and read back
-    as their wire JSON, key for key; events stored in the earlier form still read back."""
+    """A step's start and result entries and the run's finish are stored without their fixed
+    keys (a result right after its step's start without the step's name and call id), and
+    read back as their wire JSON, key for key, from any offset; events stored in the earlier
+    form still read back."""
     from types import SimpleNamespace
 
     from stepstream.engine._step_events import StepSettled, StepStarted
     from stepstream.storage._sqlite_events import event_row, row_events
 
     rs = SimpleNamespace(next_offset=4, run_id="run-1", pending=[], flush_off=False)
-    entries = [StepStarted(rs, "a", "call-1", {"n": 1}, 1), StepSettled(rs, "a", "call-1", record, bailed)]  # type: ignore[arg-type]
+    entries: list[LoggedEvent] = [StepStarted(rs, "a", "call-1", {"n": 1}, 1), StepSettled(rs, "a", "call-1", record, bailed)]  # type: ignore[arg-type]
+    entries.append(StepSettled(rs, "b", "call-2", record, bailed))  # type: ignore[arg-type]
+    usage = {
+        "inputTokens": 0,
+        "outputTokens": 0,
+        "totalTokens": 0,
+        "cachedInputTokens": 0,
+        "cacheCreationInputTokens": 0,
+        "reasoningTokens": 0,
+    }
+    for payload in (
+        {"workflowStatus": "success", "output": {"usage": usage}, "metadata": {}, "finalWorkflowResult": {"n": 3}},
+        {"workflowStatus": "failed", "output": {"usage": {**usage, "totalTokens": 5}}, "metadata": {}},
+        {"workflowStatus": "success", "output": {"usage": usage}, "metadata": {"k": 1}, "finalWorkflowResult": None},
+        {"workflowStatus": "success", "output": {"usage": 0}, "metadata": {}},
+    ):
+        entries.append(LoggedEvent(len(entries) + 4, {"type": "workflow-finish", "runId": "run-1", "from": "WORKFLOW", "payload": payload}))
     first, end, text = event_row("run-1", entries)
-    assert (first, end) == (4, 6) and '"stepName"' not in text
-    read = row_events("run-1", end, text, 4)
-    assert [(e.offset, list(e.data), list(e.data["payload"])) for e in read] == [
-        (e.offset, list(e.data), list(e.data["payload"])) for e in entries
-    ]
-    assert read == entries
+    assert (first, end) == (4, 4 + len(entries)) and '"stepName"' not in text and text.count("call-1") == 1
+    for offset in range(4, end + 1):
+        read = row_events("run-1", end, text, offset)
+        assert [(e.offset, list(e.data), list(e.data["payload"])) for e in read] == [
+            (e.offset, list(e.data), list(e.data["payload"])) for e in entries[offset - 4 :]
+        ]
+        assert read == entries[offset - 4 :]
     older = json.dumps([[e.data["type"], e.data["payload"]] for e in entries])  # the form written before
     assert row_events("run-1", end, older, 4) == entries
+
+
+async def test_a_batch_off_the_logs_end_writes_nothing_in_every_write_path(tmp_path: Path) -> None:
+    """A step written with run changes, or with the run's insert, checks its batch against
+    the log's end too: off it, StorageError and nothing of the write is kept."""
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    try:
+        step = StepResult("success", 1, 2)
+        events = [LoggedEvent(i, {"type": "custom", "runId": "run-1", "from": "USER", "payload": i}) for i in range(3)]
+        fresh = RunRecord("wf", "run-1", status="running", owner="exec-1")
+        with pytest.raises(StorageError, match="does not start at the end"):
+            await storage.save_step("wf", "run-1", "a", step, expected_owner="exec-1", events=events[1:], create=fresh)
+        assert await storage.load_run("wf", "run-1") is None
+        assert not await storage.save_step("wf", "run-1", "a", step, expected_owner="exec-2", events=events[:1], create=fresh)
+        assert await storage.load_run("wf", "run-1") is None
+        assert await storage.save_step("wf", "run-1", "a", step, expected_owner="exec-1", events=events[:1], create=fresh)
+        with pytest.raises(StorageError, match="does not start at the end"):
+            await storage.save_step("wf", "run-1", "b", step, {"status": "success"}, expected_owner="exec-1", events=events[2:])
+        with pytest.raises(StorageError, match="does not start at the end"):
+            await storage.save_step("wf", "run-1", "b", step, {"status": "success"}, expected_owner="exec-1", events=events[:1])
+        loaded = await storage.load_run("wf", "run-1")
+        assert loaded is not None and loaded.status == "running" and list(loaded.steps) == ["a"]
+        assert await storage.save_step("wf", "run-1", "b", step, {"status": "success"}, expected_owner="exec-1", events=events[1:])
+        page = await storage.read_events("wf", "run-1")
+        assert page is not None and page.events == events and page.status == "success"
+    finally:
+        await storage.close()

@@ -12,9 +12,11 @@ fixed keys (`base.STEP_STARTED`), and rebuilt key for key, in the same order, wh
 any other event is stored whole. A 3-step run's batches then take about half the bytes
 of the events' wire JSON, and cost less to build and encode.
 
-A write transaction that checked the run already (`save_step` with run changes,
-`update_run`, `save_step(create=)`) appends its batch with a plain insert (`append_in_tx`),
-not through the view's trigger, which checks the run again.
+A commit's statements cost it more than the batch's bytes. `save_step` with no run
+changes writes the step and the batch with one statement (the view's trigger checks the
+run and the log's end); in a write transaction that checked the run (run changes, or the
+run's insert) the step record and the batch are two rows of one INSERT after a read of the
+log's end (`write_step_and_batch`: none for a run just inserted).
 """
 
 from __future__ import annotations
@@ -32,15 +34,23 @@ from ._items import INPUT_KEY, INPUT_REFERENCE, INPUT_REFERENCE_JSON, SELECT_INP
 from ._sql import RUNS, STEPS, dumps
 from ._sqlite_tx import read_tx
 from ._wake import Waiters
-from .base import EventPage, LoggedEvent, expand
+from .base import STEP_SETTLED, STEP_STARTED, EventPage, LoggedEvent, expand
 
 T = TypeVar("T")
 
 #: Appends a batch if the run exists (and, with an owner, is that owner's); see migration 0008.
 APPEND_EVENTS = "INSERT INTO stepstream_event_writes (workflow_id, run_id, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?)"
-#: A step record and its events in one statement (migration 0008's view).
+#: A step record and its events in one statement (migration 0008's view): its trigger
+#: checks the run (and owner) and the log's end.
 WRITE_STEP = (
     "INSERT INTO stepstream_step_writes (workflow_id, run_id, key, record, owner, seq, next_seq, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+#: Inside a write transaction that checked the run and the log's end: a step record and its
+#: events' batch as two rows of one statement `(workflow_id, run_id, key, record, next_seq,
+#: events)` (a second statement cost a commit about six times what a second row does).
+_STEP_AND_BATCH = (
+    f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?1, ?2, ?3, ?4), (?1, ?2, ?5, ?6) "
+    "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
 #: Inside a write transaction that checked the run: appends a batch `(workflow_id, run_id,
 #: seq, next_seq, events)` only if it starts at the end of the run's log (see `append_in_tx`).
@@ -48,8 +58,6 @@ _APPEND_AT_END = (
     f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) SELECT ?1, ?2, ?4, ?5 WHERE ?4 > ?3 AND ?3 = "
     f"COALESCE((SELECT key FROM {STEPS} WHERE workflow_id = ?1 AND run_id = ?2 AND key < '' ORDER BY key DESC LIMIT 1), 0)"
 )
-#: The first batch of a run inserted in the same transaction (its log is empty: a run's batches go with it).
-_APPEND_FIRST = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?1, ?2, ?4, ?5)"
 #: Event batches have INTEGER keys, which SQLite sorts before every TEXT key (step records).
 BATCHES = "key < ''"
 _RUN_STATUS = f"SELECT status FROM {RUNS} WHERE workflow_id = ? AND run_id = ?"
@@ -71,26 +79,54 @@ def event_row(run_id: str, events: Sequence[LoggedEvent], alias: Any = None) -> 
     items: list[Any] = []
     append = items.append
     expected = first
+    started: Any = None
     for event in events:
         if event.offset != expected:
             raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
         expected += 1
-        append(event.compact(run_id))
+        item = event.compact(run_id)
+        if started is not None and type(item) is list and item[0] == STEP_SETTLED and item[1:3] == started[1:3]:
+            item = [STEP_SETTLED, item[3], item[4]]  # the step that the entry before started (see `row_events`)
+        started = item if type(item) is list and item[0] == STEP_STARTED else None
+        append(item)
     try:
-        text = splice_json(items, alias, INPUT_REFERENCE)  # a RawJSON in an event (a foreach's items) is written as its text
+        text = pydantic_core.to_json(items, inf_nan_mode="null").decode()
     except (pydantic_core.PydanticSerializationError, TypeError, ValueError, UnicodeError):
-        text = dumps(items, f"events {first}.. of run {run_id!r}") or "[]"
+        text = _spliced_row(run_id, first, items, alias)
     return first, expected, text
 
 
-def append_in_tx(conn: sqlite3.Connection, batch: tuple[str, str, int, int, str], fresh: bool = False) -> None:
+def _spliced_row(run_id: str, first: int, items: list[Any], alias: Any) -> str:
+    """A batch holding a RawJSON (a foreach's items, written as its text) or values that only `dumps` encodes."""
+    try:
+        return splice_json(items, alias, INPUT_REFERENCE)
+    except (pydantic_core.PydanticSerializationError, TypeError, ValueError, UnicodeError):
+        return dumps(items, f"events {first}.. of run {run_id!r}") or "[]"
+
+
+def write_step_and_batch(
+    conn: sqlite3.Connection, step: tuple[str, str, str, str], batch: tuple[str, str, int, int, str], end: int | None
+) -> None:
+    """Inside a write transaction that checked the run (and owner): upserts the step record
+    `(workflow_id, run_id, key, record)` and appends the batch `(workflow_id, run_id, seq,
+    next_seq, events)` in one statement. `end` is the log's end when the transaction knows
+    it (it inserted the run: 0), else it is read. A batch that does not start at the log's
+    end raises StorageError (the transaction is rolled back). Neither the check nor the
+    insert reads the table while writing it: an INSERT reading its own table (as
+    `_APPEND_AT_END` does) copies its rows to a temporary table first."""
+    if end is None:
+        found = conn.execute(_LOG_END, step[:2]).fetchone()
+        end = found[0] if found else 0
+    if batch[2] != end or batch[3] <= end:
+        raise StorageError(f"event batch {batch[2]}..{batch[3] - 1} of run {batch[1]!r} does not start at the end of the run's log ({end})")
+    conn.execute(_STEP_AND_BATCH, (*step, batch[3], batch[4]))
+
+
+def append_in_tx(conn: sqlite3.Connection, batch: tuple[str, str, int, int, str]) -> None:
     """Appends `batch` (workflow_id, run_id, seq, next_seq, events) inside a write transaction
     that already checked the run (and its owner): a plain insert, without the view's trigger.
-    `fresh`: the transaction inserted the run, so its log is empty. A batch that does not
-    start at the log's end raises StorageError (the transaction is rolled back)."""
-    if fresh and batch[2] == 0:
-        conn.execute(_APPEND_FIRST, batch)
-    elif conn.execute(_APPEND_AT_END, batch).rowcount != 1:
+    A batch that does not start at the log's end raises StorageError (the transaction is rolled back)."""
+    if conn.execute(_APPEND_AT_END, batch).rowcount != 1:
         raise StorageError(f"event batch {batch[2]}..{batch[3] - 1} of run {batch[1]!r} does not start at the end of the run's log")
 
 
@@ -102,9 +138,15 @@ def row_events(run_id: str, end: int, text: str, offset: int, run_input: str | N
     items = json.loads(text)
     first = end - len(items)
     out: list[LoggedEvent] = []
-    for i, item in enumerate(items[max(offset - first, 0) :], start=max(offset, first)):
-        data = expand(run_id, item)
-        out.append(LoggedEvent(i, data))
+    started: Any = None
+    for i, item in enumerate(items, start=first):
+        if type(item) is list:
+            head = item[0]
+            if head == STEP_SETTLED and len(item) == 3:
+                item = [STEP_SETTLED, started[1], started[2], item[1], item[2]]  # the step the entry before started
+            started = item if head == STEP_STARTED and type(head) is int else None
+        if i >= offset:
+            out.append(LoggedEvent(i, expand(run_id, item)))
     return out
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from ..errors import StorageError
-from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED
+from ..events import EMPTY_USAGE, STEP_RESULT, STEP_START, STEP_SUSPENDED, WORKFLOW_FINISH
 from ..results import StepResult
 from ..run_query import RunQuery
 from ..types import RunStatus
@@ -140,7 +140,11 @@ class LoggedEvent:
         data = self.data
         if data.get("runId") == run_id and len(data) == 4 and tuple(data) == _WIRE:
             source = data["from"]
-            return [data["type"], data["payload"]] if source == "WORKFLOW" else [data["type"], data["payload"], source]
+            if source != "WORKFLOW":
+                return [data["type"], data["payload"], source]
+            if data["type"] == WORKFLOW_FINISH:
+                return _compact_finish(data["payload"]) or [WORKFLOW_FINISH, data["payload"]]
+            return [data["type"], data["payload"]]
         return data
 
     def __iter__(self) -> Iterator[Any]:
@@ -168,9 +172,31 @@ _WIRE = ("type", "runId", "from", "payload")
 
 #: `LoggedEvent.compact` forms of a step's start and result events (`engine._step_events`):
 #: `[STEP_STARTED, name, stepCallId, payload, startedAt]` and `[STEP_SETTLED, name,
-#: stepCallId, record, bailed]` (`record`: the step record's JSON). The payload's fixed keys
-#: are not stored; `expand` puts them back, key for key in the engine's order.
-STEP_STARTED, STEP_SETTLED = 0, 1
+#: stepCallId, record, bailed]` (`record`: the step record's JSON), and of the run's
+#: `workflow-finish`: `[RUN_FINISHED, workflowStatus, usage, finalWorkflowResult]` (the
+#: last left out when the payload has none; `usage` 0 when it is `EMPTY_USAGE`). The
+#: payload's fixed keys are not stored; `expand` puts them back, key for key in the engine's order.
+STEP_STARTED, STEP_SETTLED, RUN_FINISHED = 0, 1, 2
+_FINISH_KEYS = ("workflowStatus", "output", "metadata")
+_EMPTY_USAGE_KEYS = tuple(EMPTY_USAGE)
+
+
+def _compact_finish(payload: Any) -> list[Any] | None:
+    """The short form of a `workflow-finish` payload of the engine's shape, else None."""
+    if type(payload) is not dict or tuple(payload)[:3] != _FINISH_KEYS or len(payload) > 4:
+        return None
+    output, metadata = payload["output"], payload["metadata"]
+    if type(metadata) is not dict or metadata or type(output) is not dict or len(output) != 1 or "usage" not in output:
+        return None
+    usage = output["usage"]
+    if type(usage) is not dict:
+        return None
+    short = 0 if usage == EMPTY_USAGE and tuple(usage) == _EMPTY_USAGE_KEYS else usage
+    if len(payload) == 3:
+        return [RUN_FINISHED, payload["workflowStatus"], short]
+    if "finalWorkflowResult" not in payload:
+        return None
+    return [RUN_FINISHED, payload["workflowStatus"], short, payload["finalWorkflowResult"]]
 
 
 def expand(run_id: str, item: Any) -> dict[str, Any]:
@@ -184,7 +210,13 @@ def expand(run_id: str, item: Any) -> dict[str, Any]:
 
 
 def _expand_step(run_id: str, item: list[Any]) -> dict[str, Any]:
-    """A step's start or result event from its compact form (see `STEP_STARTED`)."""
+    """A step's start or result event, or the run's finish, from its compact form (see `STEP_STARTED`)."""
+    if item[0] == RUN_FINISHED:
+        usage = item[2]
+        finished = {"workflowStatus": item[1], "output": {"usage": dict(EMPTY_USAGE) if usage == 0 else usage}, "metadata": {}}
+        if len(item) > 3:
+            finished["finalWorkflowResult"] = item[3]
+        return {"type": WORKFLOW_FINISH, "runId": run_id, "from": "WORKFLOW", "payload": finished}
     name, call_id = item[1], item[2]
     if item[0] == STEP_STARTED:
         payload = {"stepName": name, "id": name, "stepCallId": call_id, "payload": item[3], "startedAt": item[4], "status": "running"}
