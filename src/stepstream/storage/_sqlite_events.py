@@ -14,9 +14,10 @@ of the events' wire JSON, and cost less to build and encode.
 
 A commit's statements cost it more than the batch's bytes. `save_step` with no run
 changes writes the step and the batch with one statement (the view's trigger checks the
-run and the log's end); in a write transaction that checked the run (run changes, or the
-run's insert) the step record and the batch are two rows of one INSERT after a read of the
-log's end (`write_step_and_batch`: none for a run just inserted).
+run and the log's end). With run changes, the run's UPDATE also checks the log's end
+(`update_at_log_end`), and the step record and the batch are two rows of one INSERT
+(`insert_batch`); with the run's insert (`create=`), the log is empty. Such a commit runs
+as many statements as it would without events.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ _STEP_AND_BATCH = (
     f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?1, ?2, ?3, ?4), (?1, ?2, ?5, ?6) "
     "ON CONFLICT (workflow_id, run_id, key) DO UPDATE SET record = excluded.record"
 )
+#: The same for a batch alone `(workflow_id, run_id, next_seq, events)`.
+_BATCH = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?, ?, ?, ?)"
+#: Appended to a run's UPDATE (parameters: seq, workflow_id, run_id): the row changes only if
+#: the batch starts at the log's end. It reads another table than it writes, so it costs an
+#: index lookup (an INSERT that reads its own table copies its rows to a temporary table first).
+_AT_LOG_END = f" AND ? = COALESCE((SELECT key FROM {STEPS} WHERE workflow_id = ? AND run_id = ? AND key < '' ORDER BY key DESC LIMIT 1), 0)"
 #: Inside a write transaction that checked the run: appends a batch `(workflow_id, run_id,
 #: seq, next_seq, events)` only if it starts at the end of the run's log (see `append_in_tx`).
 _APPEND_AT_END = (
@@ -104,22 +111,37 @@ def _spliced_row(run_id: str, first: int, items: list[Any], alias: Any) -> str:
         return dumps(items, f"events {first}.. of run {run_id!r}") or "[]"
 
 
-def write_step_and_batch(
-    conn: sqlite3.Connection, step: tuple[str, str, str, str], batch: tuple[str, str, int, int, str], end: int | None
-) -> None:
-    """Inside a write transaction that checked the run (and owner): upserts the step record
-    `(workflow_id, run_id, key, record)` and appends the batch `(workflow_id, run_id, seq,
-    next_seq, events)` in one statement. `end` is the log's end when the transaction knows
-    it (it inserted the run: 0), else it is read. A batch that does not start at the log's
-    end raises StorageError (the transaction is rolled back). Neither the check nor the
-    insert reads the table while writing it: an INSERT reading its own table (as
-    `_APPEND_AT_END` does) copies its rows to a temporary table first."""
-    if end is None:
-        found = conn.execute(_LOG_END, step[:2]).fetchone()
-        end = found[0] if found else 0
-    if batch[2] != end or batch[3] <= end:
-        raise StorageError(f"event batch {batch[2]}..{batch[3] - 1} of run {batch[1]!r} does not start at the end of the run's log ({end})")
-    conn.execute(_STEP_AND_BATCH, (*step, batch[3], batch[4]))
+def _off_the_end(batch: tuple[str, str, int, int, str], end: Any = None) -> StorageError:
+    where = "" if end is None else f" ({end})"
+    return StorageError(f"event batch {batch[2]}..{batch[3] - 1} of run {batch[1]!r} does not start at the end of the run's log{where}")
+
+
+def update_at_log_end(conn: sqlite3.Connection, update: tuple[str, list[Any]], batch: tuple[str, str, int, int, str]) -> bool:
+    """Inside a write transaction: the run's `update` (SQL, parameters), made only if `batch`
+    (workflow_id, run_id, seq, next_seq, events) starts at the end of the run's log. False
+    when the update's own conditions refuse it (no such run, another owner, another status);
+    StorageError when only the log's end does (the update is rolled back with the transaction)."""
+    sql, params = update
+    if batch[3] > batch[2] and conn.execute(sql + _AT_LOG_END, [*params, batch[2], batch[0], batch[1]]).rowcount == 1:
+        return True
+    if conn.execute(sql, params).rowcount != 1:
+        return False
+    raise _off_the_end(batch)
+
+
+def insert_batch(conn: sqlite3.Connection, batch: tuple[str, str, int, int, str], step: tuple[str, str] | None = None) -> None:
+    """Inside a write transaction that checked the run and the log's end: appends `batch`,
+    with the step record `step` (key, record), if given, as another row of the same statement."""
+    if step is None:
+        conn.execute(_BATCH, (batch[0], batch[1], batch[3], batch[4]))
+    else:
+        conn.execute(_STEP_AND_BATCH, (batch[0], batch[1], *step, batch[3], batch[4]))
+
+
+def check_first_batch(batch: tuple[str, str, int, int, str]) -> None:
+    """The batch of a run inserted in the same transaction must start the (empty) log."""
+    if batch[2] != 0 or batch[3] <= 0:
+        raise _off_the_end(batch, 0)
 
 
 def append_in_tx(conn: sqlite3.Connection, batch: tuple[str, str, int, int, str]) -> None:
@@ -127,7 +149,7 @@ def append_in_tx(conn: sqlite3.Connection, batch: tuple[str, str, int, int, str]
     that already checked the run (and its owner): a plain insert, without the view's trigger.
     A batch that does not start at the log's end raises StorageError (the transaction is rolled back)."""
     if conn.execute(_APPEND_AT_END, batch).rowcount != 1:
-        raise StorageError(f"event batch {batch[2]}..{batch[3] - 1} of run {batch[1]!r} does not start at the end of the run's log")
+        raise _off_the_end(batch)
 
 
 def row_events(run_id: str, end: int, text: str, offset: int, run_input: str | None = None) -> list[LoggedEvent]:

@@ -54,7 +54,7 @@ from ._sql import (
     thin_parts,
 )
 from ._sql_payloads import SQLitePayloads
-from ._sqlite_events import WRITE_STEP, SQLiteEvents, append_in_tx, event_row, write_step_and_batch
+from ._sqlite_events import WRITE_STEP, SQLiteEvents, append_in_tx, check_first_batch, event_row, insert_batch, update_at_log_end
 from ._sqlite_schedules import SQLiteSchedules
 from ._sqlite_tx import read_tx as _read
 from ._sqlite_tx import write_tx as _write
@@ -397,11 +397,14 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         batch = (workflow_id, run_id, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
         def tx(conn: sqlite3.Connection) -> bool:
-            if conn.execute(sql, params).rowcount != 1:
+            if batch is None:
+                if conn.execute(sql, params).rowcount != 1:
+                    return False
+            elif update_at_log_end(conn, (sql, params), batch):
+                insert_batch(conn, batch)
+            else:
                 return False
             write_apart(conn, aparts)
-            if batch is not None:
-                append_in_tx(conn, batch)
             return True
 
         written = await self._run(lambda conn: _write(conn, tx), "update_run")
@@ -465,14 +468,17 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             return self._appended(await self._run(write, "save_step"), workflow_id, run_id)
 
         def tx(conn: sqlite3.Connection) -> bool:
-            if update is not None and conn.execute(*update).rowcount != 1:
-                return False  # no such run, or another owner: write nothing
-            if batch is not None and update is not None:
-                write_step_and_batch(conn, (workflow_id, run_id, key, text), batch, None)  # the update checked the run
-            elif conn.execute(_UPSERT_STEP, step).rowcount != 1:
-                return False
-            elif batch is not None:
-                append_in_tx(conn, batch)
+            if update is not None and batch is not None:
+                if not update_at_log_end(conn, update, batch):
+                    return False  # no such run, or another owner: write nothing
+                insert_batch(conn, batch, (key, text))  # the update checked the run and the log's end
+            else:
+                if update is not None and conn.execute(*update).rowcount != 1:
+                    return False
+                if conn.execute(_UPSERT_STEP, step).rowcount != 1:
+                    return False
+                if batch is not None:
+                    append_in_tx(conn, batch)
             write_apart(conn, aparts)
             return True
 
@@ -497,14 +503,16 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             aparts.append((workflow_id, run_id, INPUT_KEY, long_input, None))
         batch = (workflow_id, run_id, *event_row(run_id, events, self._input_alias(workflow_id, run_id))) if events else None
 
-        if batch is not None and step["o"] is not None and create.owner != step["o"]:
-            return False  # the run would be another owner's: nothing is written
+        if batch is not None:
+            check_first_batch(batch)
+            if step["o"] is not None and create.owner != step["o"]:
+                return False  # the run would be another owner's: nothing is written
 
         def tx(conn: sqlite3.Connection) -> bool:
             if conn.execute(_INSERT_RUN, row).rowcount != 1:
                 return False
             if batch is not None:
-                write_step_and_batch(conn, (workflow_id, run_id, step["k"], step["rec"]), batch, 0)  # a new run: an empty log
+                insert_batch(conn, batch, (step["k"], step["rec"]))  # a new run: its log is empty
             elif conn.execute(_UPSERT_STEP, step).rowcount != 1:
                 raise _Refused  # another owner in `create` than `expected_owner`: roll the insert back
             if update is not None and conn.execute(*update).rowcount != 1:
