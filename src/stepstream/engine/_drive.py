@@ -31,6 +31,7 @@ from ._local import default_executor
 from ._options import _Options
 from ._plan import ExecutionPlan
 from ._state import Fenced, RunExecution, public_labels
+from ._step_events import NO_RESULT, RunFinished
 
 if TYPE_CHECKING:
     from .run import Run
@@ -235,14 +236,24 @@ def _finish_events(rs: RunExecution, result: WorkflowResult) -> list[WorkflowEve
         events.append(rs.emit(WORKFLOW_CANCELED, {}, deliver=False))
     elif result.status == "paused":
         events.append(rs.emit(WORKFLOW_PAUSED, {}, deliver=False))
-    usage = dict(EMPTY_USAGE)
-    for key, value in rs.usage.items():
-        usage[key] = usage.get(key, 0) + value
+    elif rs.quiet:  # the log is the only reader: an entry that builds its JSON when read
+        outcome = to_json(result.result) if result.status == "success" else NO_RESULT
+        RunFinished(rs, result.status, _usage(rs) if rs.usage else None, outcome)
+        return events
+    usage = _usage(rs)
     payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
     if result.status == "success":
         payload["finalWorkflowResult"] = to_json(result.result)
     events.append(rs.emit(WORKFLOW_FINISH, payload, deliver=False))
     return events
+
+
+def _usage(rs: RunExecution) -> dict[str, int]:
+    """The run's token usage as its `workflow-finish` event shows it."""
+    usage = dict(EMPTY_USAGE)
+    for key, value in rs.usage.items():
+        usage[key] = usage.get(key, 0) + value
+    return usage
 
 
 def _finished(rs: RunExecution, result: WorkflowResult, final: list[WorkflowEvent]) -> None:

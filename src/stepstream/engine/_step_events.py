@@ -6,16 +6,17 @@ made of (the step's input, its record), so emitting one is one small object, whi
 itself (numbered from `next_offset`, appended to `pending`, the flush clock started). The wire
 JSON is built when storage encodes the entry (SQLite, PostgreSQL) or a reader reads it
 (memory), key for key as `_executor` builds it for a live reader. A record is never
-changed once saved, so an entry reads the same whenever it is built.
+changed once saved, so an entry reads the same whenever it is built. The run's
+`workflow-finish` event goes the same way (`RunFinished`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..events import STEP_RESULT, STEP_START, STEP_SUSPENDED
+from ..events import EMPTY_USAGE, STEP_RESULT, STEP_START, STEP_SUSPENDED, WORKFLOW_FINISH
 from ..results import StepResult
-from ..storage.base import STEP_SETTLED, STEP_STARTED, LoggedEvent
+from ..storage.base import RUN_FINISHED, STEP_SETTLED, STEP_STARTED, LoggedEvent
 
 if TYPE_CHECKING:
     from ._state import RunExecution
@@ -103,3 +104,41 @@ def result_payload(record: StepResult, name: str, call_id: str, bailed: bool) ->
     if bailed:
         payload["status"] = "bailed"
     return payload
+
+
+#: `RunFinished`'s result when the run has none (it did not succeed)
+NO_RESULT: Any = object()
+
+
+class RunFinished(LoggedEvent):
+    """The run's `workflow-finish` event as a log entry (when the log is its only reader):
+    `RunFinished(rs, status, usage, result)`, `usage` None for `EMPTY_USAGE`, `result`
+    `NO_RESULT` when the payload has no `finalWorkflowResult`. Its payload is built, key
+    for key as `_drive` builds it for a live reader, only when read."""
+
+    __slots__ = ("_result", "_status", "_usage", "run_id")
+
+    def __init__(self, rs: RunExecution, status: str, usage: dict[str, int] | None, result: Any):
+        self.offset = offset = rs.next_offset
+        rs.next_offset = offset + 1
+        self.run_id = rs.run_id
+        self._status = status
+        self._usage = usage
+        self._result = result
+        rs.pending.append(self)
+        if rs.flush_off:
+            rs.start_flush_timer()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        usage = dict(EMPTY_USAGE) if self._usage is None else self._usage
+        payload: dict[str, Any] = {"workflowStatus": self._status, "output": {"usage": usage}, "metadata": {}}
+        if self._result is not NO_RESULT:
+            payload["finalWorkflowResult"] = self._result
+        return {"type": WORKFLOW_FINISH, "runId": self.run_id, "from": "WORKFLOW", "payload": payload}
+
+    def compact(self, run_id: str) -> Any:
+        if run_id != self.run_id:
+            return self.data
+        usage = 0 if self._usage is None else self._usage
+        return [RUN_FINISHED, self._status, usage] if self._result is NO_RESULT else [RUN_FINISHED, self._status, usage, self._result]

@@ -186,7 +186,7 @@ class SQLiteEvents:
 
     def _appended(self, written: bool, workflow_id: str, run_id: str) -> bool:
         """Wakes this process's readers of the run once events were committed."""
-        if written:
+        if written and self._waiters.waiting:
             self._waiters.wake(workflow_id, run_id)
         return written
 
