@@ -405,8 +405,7 @@ async def test_a_step_record_holds_its_validated_input_as_json(storage: str, tmp
     )
     second = create_step(id="second", input_schema=Loose, output_schema=Result, execute=lambda ctx: Result(result=ctx.input_data.required))
     wf = create_workflow(id="lazy-payload", input_schema=Start, output_schema=Result).then(first).then(second).commit()
-    kwargs = {"storage": SQLiteStorage(tmp_path / "runs.db")} if storage == "sqlite" else {}
-    async with Stepstream(workflows=[wf], **kwargs) as app:
+    async with Stepstream(workflows=[wf], storage=SQLiteStorage(tmp_path / "runs.db") if storage == "sqlite" else None) as app:
         run = await app.get_workflow("lazy-payload").create_run()
         result = await run.start(input_data={"start": "go"})
         assert result.status == "success"
