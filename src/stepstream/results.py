@@ -40,12 +40,13 @@ class StepResult:
     """
 
     __slots__ = (
+        "_payload",
+        "_typed",
         "ended_at",
         "error",
         "json_ready",
         "metadata",
         "output",
-        "payload",
         "resume_payload",
         "resumed_at",
         "started_at",
@@ -54,6 +55,8 @@ class StepResult:
         "suspend_payload",
         "suspended_at",
     )
+    _payload: Any
+    _typed: bool  # `_payload` is the validated input, dumped when first read (see `succeeded`)
 
     def __init__(
         self,
@@ -86,13 +89,31 @@ class StepResult:
         #: set by the engine when the data fields already hold JSON values (skips conversion)
         self.json_ready = False
 
+    @property
+    def payload(self) -> Any:
+        """The step's input, as JSON."""
+        if self._typed:
+            self._typed = False
+            self._payload = to_json(self._payload)
+        return self._payload
+
+    @payload.setter
+    def payload(self, value: Any) -> None:
+        self._payload = value
+        self._typed = False
+
     @staticmethod
-    def succeeded(payload: Any, output: Any, started_at: int, ended_at: int) -> StepResult:
+    def succeeded(payload: Any, output: Any, started_at: int, ended_at: int, typed: bool = False) -> StepResult:
         """A success record of JSON data (`json_ready`), built field by field: the engine
-        makes one per step, and keyword parsing was most of its cost."""
+        makes one per step, and keyword parsing was most of its cost.
+
+        With `typed`, `payload` is the step's validated input, turned into JSON when first
+        read: an in-memory run that nobody reads never dumps it (a sixth of a plain step's
+        cost). A step's input is not changed once the step has returned, so it reads the same."""
         record = _new_record(StepResult)
         record.status = "success"
-        record.payload = payload
+        record._payload = payload
+        record._typed = typed
         record.output = output
         record.error = record.suspend_payload = record.suspend_output = record.resume_payload = None
         record.started_at = started_at
@@ -105,7 +126,9 @@ class StepResult:
         """A copy with some fields changed."""
         new = StepResult.__new__(StepResult)
         for name in StepResult.__slots__:
-            setattr(new, name, changes[name] if name in changes else getattr(self, name))
+            setattr(new, name, getattr(self, name))
+        for name, value in changes.items():
+            setattr(new, name, value)
         if "json_ready" not in changes and _DATA_FIELDS.intersection(changes):
             new.json_ready = False  # new data may not be JSON yet
         return new

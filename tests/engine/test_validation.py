@@ -382,3 +382,38 @@ async def test_model_output_that_does_not_fit_reports_the_json_issue() -> None:
         "- a: Input should be a valid integer, unable to parse string as an integer\n"
         "- b: Input should be a valid integer, unable to parse string as an integer"
     )
+
+
+# -- a step's recorded input is its validated input, as JSON ---------------------------------------------
+
+
+class Loose(BaseModel):
+    required: str
+    extra_default: int = 7
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+async def test_a_step_record_holds_its_validated_input_as_json(storage: str, tmp_path: Any) -> None:
+    """The record's payload is built lazily from the typed input (an unread in-memory record is
+    never dumped): it must still read as the validated input, with defaults filled in and
+    unknown keys dropped, whether read from memory, from storage, or through the result."""
+    from stepstream import Stepstream
+    from stepstream.storage.sqlite import SQLiteStorage
+
+    first = create_step(
+        id="first", input_schema=Start, output_schema=Any, execute=lambda ctx: {"required": ctx.input_data.start, "junk": 1}
+    )
+    second = create_step(id="second", input_schema=Loose, output_schema=Result, execute=lambda ctx: Result(result=ctx.input_data.required))
+    wf = create_workflow(id="lazy-payload", input_schema=Start, output_schema=Result).then(first).then(second).commit()
+    async with Stepstream(workflows=[wf], storage=SQLiteStorage(tmp_path / "runs.db") if storage == "sqlite" else None) as app:
+        run = await app.get_workflow("lazy-payload").create_run()
+        result = await run.start(input_data={"start": "go"})
+        assert result.status == "success"
+        expected = {"required": "go", "extra_default": 7}
+        assert result.steps["second"].payload == expected
+        assert result.steps["first"].payload == {"start": "go"}
+        stored = await app.get_workflow("lazy-payload").get_run(run.run_id)
+        assert stored is not None
+        assert stored.to_dict()["steps"]["second"]["payload"] == expected
+        copied = result.steps["second"].copy(output=None)
+        assert copied.payload == expected and copied.output is None

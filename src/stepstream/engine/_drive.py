@@ -112,12 +112,13 @@ async def _walk(run: Run, rs: RunExecution, plan: ExecutionPlan, input_data: Any
         await show_items(ex)
         result = _result(run, rs, ex, status, value, input_data)
         result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
-        final = _finish_events(rs, result)  # numbered now, stored with the final status
-        await _persist(run, rs, result, ex.labels if result.status == "suspended" else {})
+        output = to_json(result.result)  # once, for the closing event and the stored run
+        final = _finish_events(rs, result, output)  # numbered now, stored with the final status
+        await _persist(run, rs, result, output, ex.labels if result.status == "suspended" else {})
     except Fenced:
         rs.discard(final)  # refused with the final status: never stored, never shown
         result = await _fenced(run, rs)
-        final = _finish_events(rs, result)
+        final = _finish_events(rs, result, to_json(result.result))
     _finished(rs, result, final)
     await call_on_finish(run, result, rs)
     return result
@@ -170,11 +171,11 @@ def _result(run: Run, rs: RunExecution, ex: LevelWalk, status: str, value: Any, 
     )
 
 
-async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, labels: dict[str, Any]) -> None:
+async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, output: Any, labels: dict[str, Any]) -> None:
     wf = run.workflow
     changes: RunChanges = {
         "status": result.status,
-        "result": to_json(result.result),
+        "result": output,
         "error": result.error,
         "suspended": result.suspended,
         "resume_labels": to_json(labels),  # stored with each label's full path
@@ -227,8 +228,8 @@ async def _fenced(run: Run, rs: RunExecution) -> WorkflowResult:
     )
 
 
-def _finish_events(rs: RunExecution, result: WorkflowResult) -> list[WorkflowEvent]:
-    """The run's closing events, numbered but not yet delivered."""
+def _finish_events(rs: RunExecution, result: WorkflowResult, output: Any) -> list[WorkflowEvent]:
+    """The run's closing events, numbered but not yet delivered (`output`: the result as JSON)."""
     if not rs.emitting:
         return []
     events: list[WorkflowEvent] = []
@@ -243,7 +244,7 @@ def _finish_events(rs: RunExecution, result: WorkflowResult) -> list[WorkflowEve
     usage = _usage(rs)
     payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
     if result.status == "success":
-        payload["finalWorkflowResult"] = to_json(result.result)
+        payload["finalWorkflowResult"] = output
     events.append(rs.emit(WORKFLOW_FINISH, payload, deliver=False))
     return events
 

@@ -379,7 +379,7 @@ def new_id() -> str:
     unique in this process and across processes:
     80 random bits drawn once per process (again after a fork), then a counter. An id only
     has to be unique, not secret, so no system call or random draw per id."""
-    return f"{_ids.prefix}{next(_ids.counter) & 0xFFFFFFFFFFFF:012x}"
+    return _ids.prefix + hex(next(_ids.counter))[2:]  # 12 digits: the counter stays in [2**44, 2**48)
 
 
 class _CallIds:
@@ -391,7 +391,9 @@ class _CallIds:
     def reseed(self) -> None:
         h = os.urandom(10).hex()
         self.prefix = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
-        self.counter = itertools.count(int.from_bytes(os.urandom(6), "big"))
+        # Starts in [2**44, 2**45): 2**47 ids before a thirteenth digit, each with 12 hex digits
+        # and no format spec to parse (`hex` is about twice as fast as `f"{n:012x}"`).
+        self.counter = itertools.count((1 << 44) | int.from_bytes(os.urandom(6), "big") >> 4)
 
 
 _ids = _CallIds()
@@ -436,16 +438,31 @@ def usage_from_chunk(data: Any) -> dict[str, int] | None:
 class _Attempt:
     """What running a step body produced."""
 
-    __slots__ = ("labels", "payload", "retryable", "state_updates", "status", "value")
+    __slots__ = ("_payload", "labels", "retryable", "state_updates", "status", "typed", "value")
 
     def __init__(self, status: str, value: Any, payload: Any, state_updates: dict[str, Any] | None = None, labels: Any = None):
         #: a failure the step body raised (the walk may retry it); not a refused suspend payload, say
         self.retryable = False
         self.status = status
         self.value = value
-        self.payload = payload
+        self._payload = payload
+        #: `_payload` is the validated input, not yet turned into JSON (see `StepResult.succeeded`)
+        self.typed = False
         self.state_updates = state_updates
         self.labels = labels
+
+    @property
+    def payload(self) -> Any:
+        """The step's input, as JSON."""
+        if self.typed:
+            self.typed = False
+            self._payload = to_json(self._payload)
+        return self._payload
+
+    @payload.setter
+    def payload(self, value: Any) -> None:
+        self._payload = value
+        self.typed = False
 
 
 def public_labels(labels: dict[str, Any]) -> dict[str, Any]:

@@ -377,7 +377,7 @@ async def _walk(run: Run, rs: TemporalRunState, host: TemporalHost, plan: Execut
             status, value = "failed", None
             ex.error = exc
         result = _result(run, rs, ex, status, value, input_data)
-        _finish_events(rs, result)
+        _finish_events(rs, result, to_json(result.result))
         written = await _persist(rs, host, result, ex.labels if result.status == "suspended" else {})
     except Fenced:
         written = False
