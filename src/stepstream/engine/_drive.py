@@ -238,8 +238,7 @@ def _finish_events(rs: RunExecution, result: WorkflowResult, output: Any) -> lis
     elif result.status == "paused":
         events.append(rs.emit(WORKFLOW_PAUSED, {}, deliver=False))
     elif rs.quiet:  # the log is the only reader: an entry that builds its JSON when read
-        outcome = to_json(result.result) if result.status == "success" else NO_RESULT
-        RunFinished(rs, result.status, _usage(rs) if rs.usage else None, outcome)
+        RunFinished(rs, result.status, _usage(rs) if rs.usage else None, output if result.status == "success" else NO_RESULT)
         return events
     usage = _usage(rs)
     payload: dict[str, Any] = {"workflowStatus": result.status, "output": {"usage": usage}, "metadata": {}}
