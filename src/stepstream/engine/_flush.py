@@ -60,9 +60,18 @@ class FlushClock:
 _CLOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FlushClock] = weakref.WeakKeyDictionary()
 
 
+#: the clock `flush_clock` gave last (most calls come from one loop: no weak-key lookup then)
+_last: FlushClock | None = None
+
+
 def flush_clock(loop: asyncio.AbstractEventLoop) -> FlushClock:
     """The loop's flush clock."""
+    global _last
+    clock = _last
+    if clock is not None and clock.loop is loop:
+        return clock
     clock = _CLOCKS.get(loop)
     if clock is None:
         clock = _CLOCKS[loop] = FlushClock(loop)
+    _last = clock
     return clock

@@ -146,8 +146,10 @@ class RunExecution:
         #: numbered events not written yet; the next write of the run takes them
         self.pending: list[LoggedEvent] = []
         self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
-        self._write_lock = asyncio.Lock()
-        #: writes of the run waiting for `_write_lock` or holding it (an immediate save waits its turn)
+        #: a write of the run holds the turn (`write`); the others wait in `_turns`, in order
+        self._busy = False
+        self._turns: deque[asyncio.Future[None]] = deque()
+        #: writes of the run waiting for the turn or holding it (an immediate save waits its turn)
         self.writing = 0
         #: True until the execution registers with the loop's flush clock (see `_flush`)
         self.flush_off = True
@@ -274,7 +276,11 @@ class RunExecution:
             return await call(())
         self.writing += 1
         try:
-            async with self._write_lock:
+            if self._busy:
+                await self._wait_turn()
+            else:
+                self._busy = True  # the turn is free: no lock object, no await (most writes)
+            try:
                 if self.claim is not None and not carries_claim:
                     if not await self.storage.create_run(self.claim):
                         return False  # a run with this id exists: another execution owns it
@@ -288,8 +294,33 @@ class RunExecution:
                 if written is not False:
                     self.claim = None
                 return written
+            finally:
+                self._pass_turn()
         finally:
             self.writing -= 1
+
+    async def _wait_turn(self) -> None:
+        """Waits until the writes before this one are done (first come, first served)."""
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._turns.append(turn)
+        try:
+            await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._pass_turn()  # handed the turn as it was canceled: hand it on
+            elif turn in self._turns:
+                self._turns.remove(turn)
+            raise
+
+    def _pass_turn(self) -> None:
+        """Hands the turn to the next waiting write, or frees it."""
+        turns = self._turns
+        while turns:
+            turn = turns.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._busy = False
 
     def take_claim(self) -> dict[str, Any]:
         """`save_step`'s keyword for the deferred insert of the run, if there is one."""
