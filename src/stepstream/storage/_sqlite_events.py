@@ -92,9 +92,13 @@ def event_row(run_id: str, events: Sequence[LoggedEvent], alias: Any = None) -> 
             raise StorageError(f"events of run {run_id!r} must have consecutive offsets; got {[e.offset for e in events]}")
         expected += 1
         item = event.compact(run_id)
-        if started is not None and type(item) is list and item[0] == STEP_SETTLED and item[1:3] == started[1:3]:
-            item = [STEP_SETTLED, item[3], item[4]]  # the step that the entry before started (see `row_events`)
-        started = item if type(item) is list and item[0] == STEP_STARTED else None
+        if type(item) is list:
+            head = item[0]
+            if head == STEP_SETTLED and started is not None and item[2] == started[2] and item[1] == started[1]:
+                item = [STEP_SETTLED, item[3], item[4]]  # the step that the entry before started (see `row_events`)
+            started = item if head == STEP_STARTED else None
+        else:
+            started = None
         append(item)
     try:
         text = pydantic_core.to_json(items, inf_nan_mode="null").decode()
