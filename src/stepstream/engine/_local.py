@@ -95,7 +95,8 @@ class LocalHost:
     def __init__(self, executor: LocalExecutor, rs: RunExecution):
         self.executor = executor
         self.rs = rs
-        self._loop = asyncio.get_running_loop()
+        # The execution's (an `asyncio.get_running_loop()` is a `getpid` system call on 3.11)
+        self._loop = rs._loop or asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)

@@ -146,7 +146,7 @@ class RunExecution:
         #: numbered events not written yet; the next write of the run takes them
         self.pending: list[LoggedEvent] = []
         self.claim: RunRecord | None = None  # a fresh run's deferred insert: its first write takes it
-        self._write_lock = asyncio.Lock()
+        self._write_lock: asyncio.Lock | None = None  # made by the first write that logs events
         #: writes of the run waiting for `_write_lock` or holding it (an immediate save waits its turn)
         self.writing = 0
         #: True until the execution registers with the loop's flush clock (see `_flush`)
@@ -274,7 +274,10 @@ class RunExecution:
             return await call(())
         self.writing += 1
         try:
-            async with self._write_lock:
+            lock = self._write_lock
+            if lock is None:
+                lock = self._write_lock = asyncio.Lock()
+            async with lock:
                 if self.claim is not None and not carries_claim:
                     if not await self.storage.create_run(self.claim):
                         return False  # a run with this id exists: another execution owns it
