@@ -394,9 +394,9 @@ class Loose(BaseModel):
 
 @pytest.mark.parametrize("storage", ["memory", "sqlite"])
 async def test_a_step_record_holds_its_validated_input_as_json(storage: str, tmp_path: Any) -> None:
-    """The record's payload is built lazily from the typed input (an unread in-memory record is
-    never dumped): it must still read as the validated input, with defaults filled in and
-    unknown keys dropped, whether read from memory, from storage, or through the result."""
+    """The record's payload is the typed input dumped by its model's own serializer (not by
+    `to_json`): it reads as the validated input, with defaults filled in and unknown keys
+    dropped, whether read from memory, from storage, or through the result."""
     from stepstream import Stepstream
     from stepstream.storage.sqlite import SQLiteStorage
 

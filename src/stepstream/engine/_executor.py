@@ -257,7 +257,7 @@ class LevelWalk:
             )
             return await self._settled(key, name, call_id, att, record)
         # `_settled` for a success, with no awaited save where the host saves at once (the hot path)
-        record = StepResult.succeeded(att._payload, att.value, started, host.now_ms(), att.typed)
+        record = StepResult.succeeded(att.payload, att.value, started, host.now_ms())
         if att.state_updates:
             rs.state.update(att.state_updates)
             rs.state_dirty = True
