@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .._schema import storable, to_json
+from .._schema import to_json
 from ..errors import BailSignal, SuspendSignal
 from ._context import EngineStepContext
 from ._state import _Attempt
