@@ -40,13 +40,12 @@ class StepResult:
     """
 
     __slots__ = (
-        "_payload",
-        "_typed",
         "ended_at",
         "error",
         "json_ready",
         "metadata",
         "output",
+        "payload",
         "resume_payload",
         "resumed_at",
         "started_at",
@@ -55,8 +54,6 @@ class StepResult:
         "suspend_payload",
         "suspended_at",
     )
-    _payload: Any
-    _typed: bool  # `_payload` is the validated input, dumped when first read (see `succeeded`)
 
     def __init__(
         self,
@@ -89,31 +86,13 @@ class StepResult:
         #: set by the engine when the data fields already hold JSON values (skips conversion)
         self.json_ready = False
 
-    @property
-    def payload(self) -> Any:
-        """The step's input, as JSON."""
-        if self._typed:
-            self._typed = False
-            self._payload = to_json(self._payload)
-        return self._payload
-
-    @payload.setter
-    def payload(self, value: Any) -> None:
-        self._payload = value
-        self._typed = False
-
     @staticmethod
-    def succeeded(payload: Any, output: Any, started_at: int, ended_at: int, typed: bool = False) -> StepResult:
+    def succeeded(payload: Any, output: Any, started_at: int, ended_at: int) -> StepResult:
         """A success record of JSON data (`json_ready`), built field by field: the engine
-        makes one per step, and keyword parsing was most of its cost.
-
-        With `typed`, `payload` is the step's validated input, turned into JSON when first
-        read: an in-memory run that nobody reads never dumps it (a sixth of a plain step's
-        cost). A step's input is not changed once the step has returned, so it reads the same."""
+        makes one per step, and keyword parsing was most of its cost."""
         record = _new_record(StepResult)
         record.status = "success"
-        record._payload = payload
-        record._typed = typed
+        record.payload = payload
         record.output = output
         record.error = record.suspend_payload = record.suspend_output = record.resume_payload = None
         record.started_at = started_at
@@ -126,9 +105,7 @@ class StepResult:
         """A copy with some fields changed."""
         new = StepResult.__new__(StepResult)
         for name in StepResult.__slots__:
-            setattr(new, name, getattr(self, name))
-        for name, value in changes.items():
-            setattr(new, name, value)
+            setattr(new, name, changes[name] if name in changes else getattr(self, name))
         if "json_ready" not in changes and _DATA_FIELDS.intersection(changes):
             new.json_ready = False  # new data may not be JSON yet
         return new

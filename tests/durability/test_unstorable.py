@@ -105,3 +105,32 @@ async def test_a_state_update_that_cannot_be_stored_fails_the_step(storage_url: 
         assert result.error["message"].startswith("Step state data cannot be stored: \n- note: string is not valid Unicode")
         stored = await wf.get_run("r3")
         assert stored is not None and stored.status == "failed"
+
+
+class Anything(BaseModel):
+    data: Any = None
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "reason"),
+    [
+        ("\ud800", "data", "string is not valid Unicode"),
+        ([b"ok", b"\xff\xfe"], "data.1", "bytes are not valid UTF-8"),
+        (object(), "data", "is not JSON data"),
+    ],
+)
+async def test_a_typed_output_that_cannot_be_stored_fails_naming_the_field(storage_url: str, value: Any, field: str, reason: str) -> None:
+    """A model of the step's output type is dumped by its own serializer: what it lets through
+    (a lone surrogate) or refuses (an unknown object) is still refused, naming the field."""
+    wf = (
+        create_workflow(id="unstorable-typed")
+        .then(create_step(id="bad", output_schema=Anything, execute=lambda ctx: Anything(data=value)))
+        .commit()
+    )
+    async with Stepstream([wf], storage=storage_from_url(storage_url)):
+        run = await wf.create_run(run_id="r3")
+        result = await run.start(input_data={})
+        assert result.status == "failed" and result.error is not None
+        message = result.error["message"]
+        assert message.startswith("Step 'bad' output cannot be stored: \n")
+        assert f"- {field}: " in message and reason in message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NotRequired
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from stepstream import StepContext, StepstreamError, ValidationError, create_step, create_workflow
@@ -394,9 +394,9 @@ class Loose(BaseModel):
 
 @pytest.mark.parametrize("storage", ["memory", "sqlite"])
 async def test_a_step_record_holds_its_validated_input_as_json(storage: str, tmp_path: Any) -> None:
-    """The record's payload is built lazily from the typed input (an unread in-memory record is
-    never dumped): it must still read as the validated input, with defaults filled in and
-    unknown keys dropped, whether read from memory, from storage, or through the result."""
+    """The record's payload is the typed input dumped by its model's own serializer (not by
+    `to_json`): it reads as the validated input, with defaults filled in and unknown keys
+    dropped, whether read from memory, from storage, or through the result."""
     from stepstream import Stepstream
     from stepstream.storage.sqlite import SQLiteStorage
 
@@ -417,3 +417,20 @@ async def test_a_step_record_holds_its_validated_input_as_json(storage: str, tmp
         assert stored.to_dict()["steps"]["second"]["payload"] == expected
         copied = result.steps["second"].copy(output=None)
         assert copied.payload == expected and copied.output is None
+
+
+class Aliased(BaseModel):
+    value: int = Field(alias="Value")
+
+
+async def test_a_typed_input_and_output_are_recorded_by_alias_as_to_json_gives_them() -> None:
+    """The model's own serializer dumps by alias, as `to_json` (pydantic's `to_jsonable_python`) does."""
+    first = create_step(id="first", input_schema=Any, output_schema=Any, execute=lambda ctx: {"Value": 1})
+    second = create_step(
+        id="second", input_schema=Aliased, output_schema=Aliased, execute=lambda ctx: Aliased(Value=ctx.input_data.value + 1)
+    )
+    wf = create_workflow(id="aliased", input_schema=Any, output_schema=Aliased).then(first).then(second).commit()
+    result = await (await wf.create_run()).start(input_data={})
+    assert result.status == "success"
+    assert result.steps["second"].payload == {"Value": 1}
+    assert result.steps["second"].output == {"Value": 2}

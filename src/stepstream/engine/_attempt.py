@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .._schema import storable, to_json
+from .._schema import to_json
 from ..errors import BailSignal, SuspendSignal
 from ._context import EngineStepContext
 from ._state import _Attempt
@@ -59,11 +59,10 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
         if validate and step._out.adapter is not None:
             out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
         # Settled data travels as JSON: the next step validates it into its own
-        # schema, exactly as after a reload from storage. The input is JSON already; when
-        # validation made something else of it, that is dumped when first read.
-        att = _Attempt("success", storable(out, "Step %r output", req.key), payload, ctx.state_updates)
-        att.typed = payload is not req.value
-        return att
+        # schema, exactly as after a reload from storage.
+        # The input is JSON already: dumped again only when validation made something else of it.
+        data = req.value if payload is req.value else step._in.dump(payload)
+        return _Attempt("success", step._out.storable(out, "Step %r output", req.key), data, ctx.state_updates)
     except SuspendSignal as sig:
         return ex._suspended_attempt(step, sig, to_json(payload), ctx.state_updates)
     except BailSignal as sig:

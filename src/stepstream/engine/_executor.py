@@ -257,18 +257,17 @@ class LevelWalk:
             )
             return await self._settled(key, name, call_id, att, record)
         # `_settled` for a success, with no awaited save where the host saves at once (the hot path)
-        record = StepResult.succeeded(att._payload, att.value, started, host.now_ms(), att.typed)
+        record = StepResult.succeeded(att.payload, att.value, started, host.now_ms())
         if att.state_updates:
             rs.state.update(att.state_updates)
             rs.state_dirty = True
-        if rs.log and not rs.sinks and not rs._outbox:  # `_record_event` when only the log reads
-            StepSettled(rs, name, call_id, record, False)
-        elif rs.emitting:
-            await self.save(key, record, self._record_event(name, call_id, record, "success"))
-            return "success", att.value
-        later = self._store(key, record)
-        if later is not None:
-            await later
+        event = self._record_event(name, call_id, record, "success")  # None when only logged
+        if event is not None:
+            await self.save(key, record, event)
+        else:
+            later = self._store(key, record)
+            if later is not None:
+                await later
         return "success", att.value
 
     async def _settled(self, key: str, name: str, call_id: str, att: _Attempt, record: StepResult) -> tuple[str, Any]:

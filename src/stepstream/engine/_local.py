@@ -76,6 +76,40 @@ class LocalExecutor:
         return pool.run(fn, arg)
 
 
+class _LoopTurn:
+    """The walks' shared turn on one event loop: when one walk has worked `yield_ms`, every
+    walk on the loop yields at its next step, until the loop has had its turn.
+
+    Each walk timing only itself let N concurrent runs hold the loop N times `yield_ms` in a
+    row (the woken walks all run before a timer that fell due meanwhile): four 1,000-step
+    chains held a 1 ms ticker for 15-50 ms. The turn ends when a walk finds its stretch used
+    up; a callback queued then, behind every walk already woken, opens the next one."""
+
+    __slots__ = ("loop", "over")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.over = False
+
+    def end(self) -> None:
+        if not self.over:
+            self.over = True
+            self.loop.call_soon(self._reopen)
+
+    def _reopen(self) -> None:
+        self.over = False
+
+
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTurn] = weakref.WeakKeyDictionary()
+
+
+def _loop_turn(loop: asyncio.AbstractEventLoop) -> _LoopTurn:
+    turn = _TURNS.get(loop)
+    if turn is None:
+        turn = _TURNS[loop] = _LoopTurn(loop)
+    return turn
+
+
 _DEFAULT: LocalExecutor | None = None
 
 
@@ -90,12 +124,14 @@ def default_executor() -> LocalExecutor:
 class LocalHost:
     """The in-process host of one execution (see `_host.Host`)."""
 
-    __slots__ = ("__weakref__", "_last", "_loop", "_marks", "_thread", "executor", "rs")
+    __slots__ = ("__weakref__", "_last", "_loop", "_marks", "_thread", "_turn", "executor", "rs")
 
     def __init__(self, executor: LocalExecutor, rs: RunExecution):
         self.executor = executor
         self.rs = rs
-        self._loop = asyncio.get_running_loop()
+        # The execution's (an `asyncio.get_running_loop()` is a `getpid` system call on 3.11)
+        self._loop = rs._loop or asyncio.get_running_loop()
+        self._turn = _loop_turn(self._loop)
         self._thread = threading.get_ident()
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
@@ -143,7 +179,11 @@ class LocalHost:
         return True
 
     def pace(self) -> Coroutine[Any, Any, None] | None:
+        turn = self._turn
+        if turn.over:
+            return self._yield()  # another run used up this turn of the loop
         if time.perf_counter() - self._last >= self.executor.yield_seconds:
+            turn.end()
             return self._yield()
         return None  # no coroutine to build and await between most steps
 

@@ -469,31 +469,16 @@ def usage_from_chunk(data: Any) -> dict[str, int] | None:
 class _Attempt:
     """What running a step body produced."""
 
-    __slots__ = ("_payload", "labels", "retryable", "state_updates", "status", "typed", "value")
+    __slots__ = ("labels", "payload", "retryable", "state_updates", "status", "value")
 
     def __init__(self, status: str, value: Any, payload: Any, state_updates: dict[str, Any] | None = None, labels: Any = None):
         #: a failure the step body raised (the walk may retry it); not a refused suspend payload, say
         self.retryable = False
         self.status = status
         self.value = value
-        self._payload = payload
-        #: `_payload` is the validated input, not yet turned into JSON (see `StepResult.succeeded`)
-        self.typed = False
+        self.payload = payload
         self.state_updates = state_updates
         self.labels = labels
-
-    @property
-    def payload(self) -> Any:
-        """The step's input, as JSON."""
-        if self.typed:
-            self.typed = False
-            self._payload = to_json(self._payload)
-        return self._payload
-
-    @payload.setter
-    def payload(self, value: Any) -> None:
-        self._payload = value
-        self.typed = False
 
 
 def public_labels(labels: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,111 @@
+"""The walk's pacing: the runs on one event loop share its turn.
+
+A walk yields to the loop after `yield_ms` of its own work. Timed each for itself, N
+concurrent runs held the loop N times that in a row: every walk woken in one pass of the
+loop ran its whole stretch before a timer that fell due meanwhile. The clock here is a
+fake one (each reading is 0.5 ms of work), so what runs in one pass of the loop does not
+depend on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream.engine import _local
+from stepstream.engine._local import LocalExecutor
+
+
+class N(BaseModel):
+    n: int
+
+
+RUNS, STEPS = 6, 30
+
+
+def chain(trace: list[str]) -> Any:
+    def step(i: int) -> Any:
+        async def execute(ctx: StepContext[N, Any]) -> N:
+            trace.append(f"s{i}")
+            return N(n=ctx.input_data.n + 1)
+
+        return create_step(id=f"s{i}", input_schema=N, output_schema=N, execute=execute)
+
+    wf = create_workflow(id="paced", input_schema=N, output_schema=N)
+    for i in range(STEPS):
+        wf.then(step(i))
+    return wf.commit()
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+
+    def perf_counter() -> float:
+        now[0] += 0.0005
+        return now[0]
+
+    monkeypatch.setattr(_local, "time", SimpleNamespace(perf_counter=perf_counter, monotonic=time.monotonic))
+
+
+async def passes_of_the_loop(app: Stepstream, trace: list[str]) -> list[int]:
+    """Runs RUNS chains at once; returns how many steps ran in each pass of the loop (a
+    callback that queues itself again marks each pass)."""
+    loop = asyncio.get_running_loop()
+    running = True
+
+    def mark() -> None:
+        trace.append("|")
+        if running:
+            loop.call_soon(mark)
+
+    loop.call_soon(mark)
+    runs = [await app.get_workflow("paced").create_run() for _ in range(RUNS)]
+    results = await asyncio.gather(*(run.start(input_data={"n": 0}) for run in runs))
+    running = False
+    assert [r.status for r in results] == ["success"] * RUNS
+    assert [r.result for r in results] == [N(n=STEPS)] * RUNS
+    assert trace.count("s0") == RUNS and len(trace) - trace.count("|") == RUNS * STEPS
+    return [len(chunk.split()) for chunk in " ".join(trace).split("|")]
+
+
+@pytest.mark.usefixtures("fake_clock")
+async def test_concurrent_runs_share_the_loops_turn() -> None:
+    trace: list[str] = []
+    async with Stepstream(workflows=[chain(trace)], executor=LocalExecutor(yield_ms=2.0)) as app:
+        per_pass = await passes_of_the_loop(app, trace)
+    # 2 ms is four readings of the clock: one run's stretch is about four steps. When it ends,
+    # every other run yields at its next step instead of running its own stretch (a run that
+    # starts, or ends mid-stretch, may leave one more stretch to the pass). Each run timing only
+    # itself, a pass held every run's stretch: 6 x 4 steps.
+    assert max(per_pass) <= 2 * 4 + RUNS - 1, per_pass
+    assert sum(1 for n in per_pass if n) >= RUNS * STEPS // (2 * 4 + RUNS - 1)
+
+
+@pytest.mark.usefixtures("fake_clock")
+async def test_a_lone_run_still_works_its_whole_stretch() -> None:
+    trace: list[str] = []
+    async with Stepstream(workflows=[chain(trace)], executor=LocalExecutor(yield_ms=2.0)) as app:
+        run = await app.get_workflow("paced").create_run()
+        loop = asyncio.get_running_loop()
+        running = True
+
+        def mark() -> None:
+            trace.append("|")
+            if running:
+                loop.call_soon(mark)
+
+        loop.call_soon(mark)
+        result = await run.start(input_data={"n": 0})
+        running = False
+    assert result.result == N(n=STEPS)
+    per_pass = [len(chunk.split()) for chunk in " ".join(trace).split("|")]
+    # it yields about every four steps, and runs that many in a pass (not one step per pass)
+    assert max(per_pass) >= 3, per_pass
+    assert max(per_pass) <= 5, per_pass
