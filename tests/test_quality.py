@@ -27,7 +27,14 @@ def test_the_package_ships_py_typed_and_its_migrations() -> None:
     package = ROOT / "src" / "stepstream"
     assert (package / "py.typed").is_file()
     migrations = ["0001_init.sql", "0002_owner.sql", "0003_schedules.sql", "0004_events.sql", "0005_payloads.sql"]
-    sqlite = [*migrations, "0006_steps_by_seq.sql", "0007_foreach_items.sql", "0008_events_with_steps.sql", "0009_values_apart.sql"]
+    sqlite = [
+        *migrations,
+        "0006_steps_by_seq.sql",
+        "0007_foreach_items.sql",
+        "0008_events_with_steps.sql",
+        "0009_values_apart.sql",
+        "0010_short_event_forms.sql",
+    ]
     postgres = [*migrations, "0006_foreach_items.sql"]
     assert sorted(p.name for p in (package / "storage" / "migrations" / "sqlite").glob("*.sql")) == sqlite
     assert sorted(p.name for p in (package / "storage" / "migrations" / "postgres").glob("*.sql")) == postgres

@@ -1,0 +1,6 @@
+-- stepstream schema v10 (SQLite): no table changes. Event batches may now hold the shorter
+-- forms of a step's start and result and of the run's workflow-finish (`storage.base.expand`:
+-- lists whose first item is 0, 1 or 2, and a result right after its step's start without the
+-- step's name and call id), which a stepstream that knows schema v9 at most would misread.
+-- This version makes such a stepstream refuse the file ("newer than this stepstream knows")
+-- instead. Batches written before read as they are.
