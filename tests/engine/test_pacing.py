@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from types import SimpleNamespace
 from typing import Any
 
@@ -54,9 +55,9 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_local, "time", SimpleNamespace(perf_counter=perf_counter, monotonic=time.monotonic))
 
 
-async def passes_of_the_loop(app: Stepstream, trace: list[str]) -> list[int]:
-    """Runs RUNS chains at once; returns how many steps ran in each pass of the loop (a
-    callback that queues itself again marks each pass)."""
+async def marking_passes(trace: list[str], runs: Awaitable[Any]) -> Any:
+    """Awaits `runs` while a callback that queues itself again marks each pass of the loop
+    in `trace` ("|")."""
     loop = asyncio.get_running_loop()
     running = True
 
@@ -66,13 +67,24 @@ async def passes_of_the_loop(app: Stepstream, trace: list[str]) -> list[int]:
             loop.call_soon(mark)
 
     loop.call_soon(mark)
+    try:
+        return await runs
+    finally:
+        running = False
+
+
+def steps_per_pass(trace: list[str]) -> list[int]:
+    return [len(chunk.split()) for chunk in " ".join(trace).split("|")]
+
+
+async def passes_of_the_loop(app: Stepstream, trace: list[str]) -> list[int]:
+    """Runs RUNS chains at once; returns how many steps ran in each pass of the loop."""
     runs = [await app.get_workflow("paced").create_run() for _ in range(RUNS)]
-    results = await asyncio.gather(*(run.start(input_data={"n": 0}) for run in runs))
-    running = False
+    results = await marking_passes(trace, asyncio.gather(*(run.start(input_data={"n": 0}) for run in runs)))
     assert [r.status for r in results] == ["success"] * RUNS
     assert [r.result for r in results] == [N(n=STEPS)] * RUNS
     assert trace.count("s0") == RUNS and len(trace) - trace.count("|") == RUNS * STEPS
-    return [len(chunk.split()) for chunk in " ".join(trace).split("|")]
+    return steps_per_pass(trace)
 
 
 @pytest.mark.usefixtures("fake_clock")
@@ -93,19 +105,9 @@ async def test_a_lone_run_still_works_its_whole_stretch() -> None:
     trace: list[str] = []
     async with Stepstream(workflows=[chain(trace)], executor=LocalExecutor(yield_ms=2.0)) as app:
         run = await app.get_workflow("paced").create_run()
-        loop = asyncio.get_running_loop()
-        running = True
-
-        def mark() -> None:
-            trace.append("|")
-            if running:
-                loop.call_soon(mark)
-
-        loop.call_soon(mark)
-        result = await run.start(input_data={"n": 0})
-        running = False
+        result = await marking_passes(trace, run.start(input_data={"n": 0}))
     assert result.result == N(n=STEPS)
-    per_pass = [len(chunk.split()) for chunk in " ".join(trace).split("|")]
+    per_pass = steps_per_pass(trace)
     # it yields about every four steps, and runs that many in a pass (not one step per pass)
     assert max(per_pass) >= 3, per_pass
     assert max(per_pass) <= 5, per_pass
