@@ -16,6 +16,7 @@ import pytest
 
 from stepstream import RunQuery
 from stepstream.errors import StorageError
+from stepstream.events import EMPTY_USAGE
 from stepstream.results import StepResult
 from stepstream.storage.base import LoggedEvent, RunRecord
 from stepstream.storage.migrations import VERSION_TABLE, latest_version, load_migrations
@@ -503,14 +504,7 @@ def test_a_steps_events_read_back_from_their_short_stored_form(record: StepResul
     rs = SimpleNamespace(next_offset=4, run_id="run-1", pending=[], flush_off=False)
     entries: list[LoggedEvent] = [StepStarted(rs, "a", "call-1", {"n": 1}, 1), StepSettled(rs, "a", "call-1", record, bailed)]  # type: ignore[arg-type]
     entries.append(StepSettled(rs, "b", "call-2", record, bailed))  # type: ignore[arg-type]
-    usage = {
-        "inputTokens": 0,
-        "outputTokens": 0,
-        "totalTokens": 0,
-        "cachedInputTokens": 0,
-        "cacheCreationInputTokens": 0,
-        "reasoningTokens": 0,
-    }
+    usage = dict(EMPTY_USAGE)
     for payload in (
         {"workflowStatus": "success", "output": {"usage": usage}, "metadata": {}, "finalWorkflowResult": {"n": 3}},
         {"workflowStatus": "failed", "output": {"usage": {**usage, "totalTokens": 5}}, "metadata": {}},
