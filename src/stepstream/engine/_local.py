@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from time import time as _time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..results import StepResult
 from ..step import is_inline
@@ -100,14 +100,22 @@ class _LoopTurn:
         self.over = False
 
 
+_T = TypeVar("_T")
+
+
+def _per_loop(
+    table: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T],
+    loop: asyncio.AbstractEventLoop,
+    make: Callable[[asyncio.AbstractEventLoop], _T],
+) -> _T:
+    """The loop's one `make(loop)` in `table` (made on first use, gone with the loop)."""
+    found = table.get(loop)
+    if found is None:
+        found = table[loop] = make(loop)
+    return found
+
+
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTurn] = weakref.WeakKeyDictionary()
-
-
-def _loop_turn(loop: asyncio.AbstractEventLoop) -> _LoopTurn:
-    turn = _TURNS.get(loop)
-    if turn is None:
-        turn = _TURNS[loop] = _LoopTurn(loop)
-    return turn
 
 
 _DEFAULT: LocalExecutor | None = None
@@ -131,7 +139,7 @@ class LocalHost:
         self.rs = rs
         # The execution's (an `asyncio.get_running_loop()` is a `getpid` system call on 3.11)
         self._loop = rs._loop or asyncio.get_running_loop()
-        self._turn = _loop_turn(self._loop)
+        self._turn = _per_loop(_TURNS, self._loop, _LoopTurn)
         self._thread = threading.get_ident()
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
@@ -334,8 +342,6 @@ _WATCHDOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = we
 
 def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
     """The loop's watchdog, started."""
-    dog = _WATCHDOGS.get(loop)
-    if dog is None:
-        dog = _WATCHDOGS[loop] = _Watchdog(loop)
+    dog = _per_loop(_WATCHDOGS, loop, _Watchdog)
     dog.ensure()
     return dog
