@@ -16,6 +16,8 @@ from ._context import EngineStepContext
 from ._state import _Attempt
 
 if TYPE_CHECKING:
+    from ..step import Step
+    from ._executor import LevelWalk
     from ._host import AttemptRequest
     from ._local import LocalHost
 
@@ -29,6 +31,34 @@ def _is_awaitable(value: Any) -> bool:
     if known is None:
         known = _AWAITABLE[kind] = hasattr(kind, "__await__") or asyncio.iscoroutine(value)
     return known
+
+
+def attempt_error(
+    ex: LevelWalk,
+    step: Step,
+    key: str,
+    exc: BaseException,
+    payload: Any,
+    state_updates: dict[str, Any] | None,
+    task: asyncio.Task[Any] | None,
+) -> _Attempt:
+    """What an attempt that raised produced: a suspend, a bail, a cancel by the run's abort
+    (`task`: the attempt's task, registered as interruptible), or a failure the walk may
+    retry. Anything else (a cancel from outside, KeyboardInterrupt) is raised again."""
+    if isinstance(exc, SuspendSignal):
+        return ex._suspended_attempt(step, exc, to_json(payload), state_updates)
+    if isinstance(exc, BailSignal):
+        return ex._bailed_attempt(key, exc, to_json(payload), state_updates)
+    if isinstance(exc, asyncio.CancelledError):
+        if not ex.rs.aborted or task is None:
+            raise exc
+        task.uncancel()
+        return _Attempt("canceled", None, to_json(payload))
+    if not isinstance(exc, Exception):
+        raise exc
+    failed = _Attempt("failed", exc, to_json(payload))
+    failed.retryable = True
+    return failed
 
 
 async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
@@ -63,19 +93,8 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
         # The input is JSON already: dumped again only when validation made something else of it.
         data = req.value if payload is req.value else step._in.dump(payload)
         return _Attempt("success", step._out.storable(out, "Step %r output", req.key), data, ctx.state_updates)
-    except SuspendSignal as sig:
-        return ex._suspended_attempt(step, sig, to_json(payload), ctx.state_updates)
-    except BailSignal as sig:
-        return ex._bailed_attempt(req.key, sig, to_json(payload), ctx.state_updates)
-    except asyncio.CancelledError:
-        if not rs.aborted or task is None:
-            raise
-        task.uncancel()
-        return _Attempt("canceled", None, to_json(payload))
-    except Exception as exc:
-        failed = _Attempt("failed", exc, to_json(payload))
-        failed.retryable = True
-        return failed
+    except BaseException as exc:
+        return attempt_error(ex, step, req.key, exc, payload, ctx.state_updates, task)
     finally:
         if task is not None:
             rs.interruptible.discard(task)

@@ -38,7 +38,7 @@ from ._host import AttemptRequest
 from ._nested import run_nested
 from ._records import settled_record
 from ._sleep import run_sleep
-from ._state import Fenced, RunExecution, Target, _Attempt, usage_from_chunk
+from ._state import Fenced, LaneMiss, RunExecution, Target, _Attempt, usage_from_chunk
 from ._step_events import StepSettled, StepStarted, result_payload
 
 log = logging.getLogger("stepstream")
@@ -99,25 +99,31 @@ class LevelWalk:
     async def run(self, value: Any) -> tuple[str, Any]:
         """Runs every node in order; returns (status, output-or-bail-value)."""
         rs = self.rs
+        abort = rs.abort_event
         graph = self.workflow.graph
         last = graph[-1]
-        top = not self.prefix
+        if not self.prefix and type(last) is StepNode:
+            last_id = last.step.id  # the run's final write carries this step's record: one transaction instead of two
+        else:
+            last_id = None
+        travel = self.time_travel
+        replay = self.replay
+        marked = bool(rs.interceptors) or rs.shared
+        executed = self.executed
         for node in graph:
-            if rs.abort_event.is_set():
+            if abort.fired:
                 return "canceled", None
-            if top and node is last and type(node) is StepNode:
-                # The run's final write carries this step's record: one transaction instead of two.
-                rs.defer_last = node.step.id
-            travel = self.time_travel
+            if node is last and last_id is not None:
+                rs.defer_last = last_id
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
             done = self.per_step and self.replayed(node)
             if type(node) is StepNode:
                 step = node.step
-                self.executed.append(step.id)
-                if self.replay or self.targets:
-                    status, value = await self.run_step(step, value, self.replay)
-                elif rs.interceptors or rs.shared or isinstance(step, Workflow):
+                executed.append(step.id)
+                if replay or self.targets:  # (a loop's resume target is dropped once used)
+                    status, value = await self.run_step(step, value, replay)
+                elif marked or isinstance(step, Workflow):
                     status, value = await self._execute(step, value)  # what run_step does then, one call shorter
                 else:
                     status, value = await self._run_plain(step, value)
@@ -129,9 +135,9 @@ class LevelWalk:
                 if status == "failed":
                     return "failed", None
                 return status, value
-            if self.per_step and not done and node is not last and not rs.abort_event.is_set():
+            if self.per_step and not done and node is not last and not abort.fired:
                 return "paused", None  # Mastra's perStep: one entry from where this execution starts
-        if rs.abort_event.is_set():
+        if abort.fired:
             return "canceled", None
         return "success", value
 
@@ -236,6 +242,12 @@ class LevelWalk:
         """`_execute` for the common case, in fewer calls: a step's first run, with no
         interceptor and no running mark (a chain's steps in a process of their own)."""
         rs = self.rs
+        lane = rs.lane
+        if lane is not None and rs.log and not rs.sinks and not rs._outbox and (step.is_async or step.inline) and step._rc is None:
+            out = await lane(self, step, value)  # the host runs the whole step (see `_lane`)
+            if type(out) is not LaneMiss:
+                return "success", out
+            return await self._settle_plain(step, value, out.started, out.call_id, out.attempt)
         host = rs.host
         key = step.id
         name = self.prefix + key
@@ -250,12 +262,7 @@ class LevelWalk:
             await paced
         att = await host.attempt(AttemptRequest(self, step, key, value, None, None, 0, None))
         if att.status != "success":
-            if att.status == "failed" and att.retryable:
-                att = await self._attempts(step, key, value, None, None, 0, None, att)
-            record = settled_record(
-                att.status, att, host.now_ms(), started=started, resume_payload=None, resumed_at=None, suspended_at=None, metadata=None
-            )
-            return await self._settled(key, name, call_id, att, record)
+            return await self._settle_plain(step, value, started, call_id, att)
         # `_settled` for a success, with no awaited save where the host saves at once (the hot path)
         record = StepResult.succeeded(att.payload, att.value, started, host.now_ms())
         if att.state_updates:
@@ -269,6 +276,16 @@ class LevelWalk:
             if later is not None:
                 await later
         return "success", att.value
+
+    async def _settle_plain(self, step: Step, value: Any, started: int, call_id: str, att: _Attempt) -> tuple[str, Any]:
+        """A plain step's first attempt did not succeed: retries it as configured, then settles it."""
+        key = step.id
+        if att.status == "failed" and att.retryable:
+            att = await self._attempts(step, key, value, None, None, 0, None, att)
+        record = settled_record(
+            att.status, att, self.rs.host.now_ms(), started=started, resume_payload=None, resumed_at=None, suspended_at=None, metadata=None
+        )
+        return await self._settled(key, self.prefix + key, call_id, att, record)
 
     async def _settled(self, key: str, name: str, call_id: str, att: _Attempt, record: StepResult) -> tuple[str, Any]:
         """Applies a settled attempt: state updates, the record and its event, the walk's next move."""

@@ -24,11 +24,14 @@ from ..step import is_inline
 from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
+from ._lane import run_lane
 from ._state import new_id
 from ._threads import WorkerPool
 
 if TYPE_CHECKING:
     from ..interceptors import Interceptor
+    from ..step import Step
+    from ._executor import LevelWalk
     from ._host import AttemptRequest
     from ._state import RunExecution, _Attempt
 
@@ -144,6 +147,7 @@ class LocalHost:
         self._last = time.perf_counter()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
         self._marks: dict[str, list[Any]] = {}
+        rs.lane = self.lane
 
     # -- clock and ids -------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -156,8 +160,11 @@ class LocalHost:
 
         def attempt(self, request: AttemptRequest) -> Coroutine[Any, Any, _Attempt]: ...
 
+        def lane(self, ex: LevelWalk, step: Step, value: Any) -> Coroutine[Any, Any, Any]: ...
+
     else:
         attempt = run_attempt  # `run_attempt(host, request)` as the method itself: no wrapper call per step
+        lane = run_lane  # a plain step's whole first run (`_lane`)
 
     async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
         if inline or is_inline(fn) or asyncio.iscoroutinefunction(fn):
@@ -194,6 +201,12 @@ class LocalHost:
             turn.end()
             return self._yield()
         return None  # no coroutine to build and await between most steps
+
+    async def paced(self) -> None:
+        """`pace` found the turn over or the stretch used up: yields (ends the turn if it is its own)."""
+        if not self._turn.over:
+            self._turn.end()
+        await self._yield()
 
     async def _yield(self) -> None:
         # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued

@@ -49,6 +49,21 @@ _UNSEEN = WorkflowEvent("", "", None)
 """What `emit` returns for an event no reader in this process gets (releasing it does nothing)."""
 
 
+class AbortEvent(asyncio.Event):
+    """The run's abort signal: an `asyncio.Event` whose state is also the plain attribute
+    `fired`, which the walk reads between steps (no call)."""
+
+    fired = False
+
+    def set(self) -> None:
+        self.fired = True
+        super().set()
+
+    def clear(self) -> None:
+        self.fired = False
+        super().clear()
+
+
 class Target:
     """A resume target inside one workflow level: the rest of its path, and the data."""
 
@@ -111,7 +126,7 @@ class RunExecution:
         self.trace: tuple[str, str] | None = None  # (trace id, span id) an interceptor records in
         #: the `Stepstream` app of the run's workflow (`ctx.app`), if it has one
         self.app: Any = None
-        self.abort_event = asyncio.Event()
+        self.abort_event = AbortEvent()
         self.usage: dict[str, int] = {}
         self.interruptible: set[asyncio.Task[Any]] = set()
         #: steps awaiting `ctx.abort_signal.wait()`: an abort wakes them instead of interrupting them
@@ -121,6 +136,8 @@ class RunExecution:
         self.stored_labels: dict[str, Any] = {}
         #: where the walk's effects go (set by the executor before the walk starts)
         self.host: Host = None  # type: ignore[assignment]
+        #: the host's lane for plain steps, if it has one (see `_lane`)
+        self.lane: Callable[[Any, Any, Any], Awaitable[Any]] | None = None
         #: the loop the walk runs on (None when a test drives the walk without one)
         self._loop: asyncio.AbstractEventLoop | None = _running_loop()
         self._thread = threading.get_ident()
@@ -369,7 +386,7 @@ class RunExecution:
 
     @property
     def aborted(self) -> bool:
-        return self.abort_event.is_set()
+        return self.abort_event.fired
 
     def add_usage(self, input_tokens: int, output_tokens: int, more: dict[str, Any]) -> None:
         usage = self.usage
@@ -479,6 +496,18 @@ class _Attempt:
         self.payload = payload
         self.state_updates = state_updates
         self.labels = labels
+
+
+class LaneMiss:
+    """A plain step the host's lane ran without success: the attempt, and what the walk
+    needs to settle it the general way (see `_lane`)."""
+
+    __slots__ = ("attempt", "call_id", "started")
+
+    def __init__(self, attempt: _Attempt, started: int, call_id: str):
+        self.attempt = attempt
+        self.started = started
+        self.call_id = call_id
 
 
 def public_labels(labels: dict[str, Any]) -> dict[str, Any]:

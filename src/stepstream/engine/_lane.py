@@ -1,0 +1,101 @@
+"""The local host's lane: a plain step's whole first run in one call.
+
+Most steps of most runs are a chain's plain steps: a first run, on the loop (`async def`,
+or `inline`), no request-context schema, no interceptor, no running mark, and the event
+log as the events' only reader. For those the walk (`LevelWalk._run_plain`) hands the
+whole step to `LocalHost.lane`: the clock, the call id, the start entry, the loop's turn,
+the attempt, the record, the result entry and the save, with no request, attempt or
+helper objects in between. It does exactly what the walk's general path does with a
+`LocalHost`, in the same order (tests/engine/test_lane.py compares the two, record for
+record and event for event); anything but a success goes back to the walk as a
+`LaneMiss`, which settles it (retries, suspend, bail, failure) the general way.
+
+This is the in-process executor's own shortcut: the walk modules still reach the clock,
+ids, attempts and storage only through a host, and a host without a lane (a fake host,
+the Temporal host) gets the general path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from time import perf_counter as _perf
+from time import time as _time
+from typing import TYPE_CHECKING, Any
+
+from ..results import StepResult
+from ._attempt import _is_awaitable, attempt_error
+from ._context import EngineStepContext
+from ._state import LaneMiss, new_id
+from ._step_events import StepSettled, StepStarted
+
+if TYPE_CHECKING:
+    from ..step import Step
+    from ._executor import LevelWalk
+    from ._local import LocalHost
+
+
+def _task_of() -> Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None]:
+    """`asyncio.current_task(loop)` at its cheapest: on 3.11 that function is Python code
+    reading the C module's table of running tasks, which is read here directly."""
+    if sys.version_info < (3, 12):
+        from asyncio import tasks
+
+        table = getattr(tasks, "_current_tasks", None)
+        if isinstance(table, dict):
+            return table.get
+    return asyncio.current_task
+
+
+_current_task = _task_of()
+
+_IN_FAILED = "Step input validation failed"
+_IN_CODE = "WORKFLOW_STEP_INPUT_VALIDATION_FAILED"
+_OUT_FAILED = "Step output validation failed"
+_OUT_CODE = "WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED"
+
+
+async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> Any:
+    """Runs a plain step's first run at `ex`'s level; returns its output (JSON), recorded
+    and saved, or a `LaneMiss` with the attempt that did not succeed."""
+    rs = ex.rs
+    key = step.id
+    name = ex.prefix + key
+    started = int(_time() * 1000)
+    call_id = new_id()
+    StepStarted(rs, name, call_id, value, started)
+    if host._turn.over or _perf() - host._last >= host.executor.yield_seconds:
+        await host.paced()
+    ctx: EngineStepContext[Any, Any] = EngineStepContext(ex, step, key, value, None, None, 0, None, rs.restarting)
+    validate = ex.workflow.validate_inputs
+    payload = value
+    task = None
+    try:
+        if validate:
+            payload = ctx.input_data = step._in.validate(value, _IN_FAILED, code=_IN_CODE)
+        out = step.execute(ctx)
+        if step.is_async or _is_awaitable(out):
+            task = _current_task(host._loop)
+            if task is not None:
+                rs.interruptible.add(task)
+            out = await out
+        if validate and step._out.adapter is not None:
+            out = step._out.validate(out, _OUT_FAILED, code=_OUT_CODE)
+        data = value if payload is value else step._in.dump(payload)
+        output = step._out.storable(out, "Step %r output", key)
+    except BaseException as exc:
+        return LaneMiss(attempt_error(ex, step, key, exc, payload, ctx.state_updates, task), started, call_id)
+    finally:
+        if task is not None:
+            rs.interruptible.discard(task)
+    updates = ctx.state_updates
+    if updates:
+        rs.state.update(updates)
+        rs.state_dirty = True
+    record = StepResult.succeeded(data, output, started, int(_time() * 1000))
+    StepSettled(rs, name, call_id, record, False)
+    later = ex._store(key, record)
+    if later is not None:
+        await later
+    return output

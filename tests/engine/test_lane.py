@@ -1,0 +1,248 @@
+"""The local host's lane (`engine/_lane.py`) records exactly what the walk's general path does.
+
+Each workflow runs twice on in-memory storage and on a SQLite file: with the lane (the
+default `LocalExecutor`), and on an executor whose host offers none, so every plain step
+takes the general path (`LevelWalk._run_plain` with `host.attempt`). The stored records
+and the event log must be the same, field for field, but for what differs by nature
+(timestamps, call ids, run ids). The cases cover what leaves the lane early (a failure
+retried, a suspend, a bail, a cancel) and what it must carry (state updates, nested
+levels, inline sync steps, unvalidated data).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream.engine._local import LocalExecutor, LocalHost
+from stepstream.engine._state import RunExecution
+from stepstream.storage import InMemoryStorage, SQLiteStorage, Storage
+from stepstream.workflow.builder import Workflow
+
+
+class N(BaseModel):
+    n: int
+
+
+class NoLane(LocalExecutor):
+    """A local executor whose host has no lane: every step takes the walk's general path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hosts = 0
+
+    def host(self, rs: RunExecution) -> LocalHost:
+        found = super().host(rs)
+        rs.lane = None
+        self.hosts += 1
+        return found
+
+
+def inc(i: int) -> Any:
+    async def execute(ctx: StepContext[N, Any]) -> N:
+        return N(n=ctx.input_data.n + i)
+
+    return create_step(id=f"inc{i}", input_schema=N, output_schema=N, execute=execute)
+
+
+def chain_with_state() -> Workflow:
+    async def counted(ctx: StepContext[N, Any]) -> N:
+        await ctx.set_state({"seen": ctx.state.get("seen", 0) + ctx.input_data.n})
+        return N(n=ctx.input_data.n * 2)
+
+    inline = create_step(id="inline", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n - 1), inline=True)
+    inner = create_workflow(id="inner", input_schema=N, output_schema=N).then(inc(5)).then(inline).commit()
+    wf = create_workflow(id="lane-state", input_schema=N, output_schema=N, state_schema=dict[str, int])
+    wf.then(inc(1)).then(create_step(id="counted", input_schema=N, output_schema=N, execute=counted)).then(inner).then(inc(2))
+    return wf.commit()
+
+
+def chain_retried() -> Workflow:
+    tries: list[int] = []
+
+    async def flaky(ctx: StepContext[N, Any]) -> N:
+        tries.append(ctx.retry_count)
+        if len(tries) % 3:
+            raise RuntimeError(f"try {len(tries)}")
+        return N(n=ctx.input_data.n + 100)
+
+    return (
+        create_workflow(id="lane-retried", input_schema=N, output_schema=N, retry_config={"attempts": 2})
+        .then(inc(1))
+        .then(create_step(id="flaky", input_schema=N, output_schema=N, execute=flaky))
+        .then(inc(3))
+        .commit()
+    )
+
+
+def chain_failed() -> Workflow:
+    async def broken(ctx: StepContext[N, Any]) -> N:
+        raise ValueError(f"no {ctx.input_data.n}")
+
+    return (
+        create_workflow(id="lane-failed", input_schema=N, output_schema=N)
+        .then(inc(1))
+        .then(create_step(id="broken", input_schema=N, output_schema=N, execute=broken))
+        .then(inc(2))
+        .commit()
+    )
+
+
+def chain_bad_output() -> Workflow:
+    async def wrong(ctx: StepContext[N, Any]) -> Any:
+        return {"n": "not a number"}
+
+    return (
+        create_workflow(id="lane-bad", input_schema=N, output_schema=N)
+        .then(inc(1))
+        .then(create_step(id="wrong", input_schema=N, output_schema=N, execute=wrong))
+        .commit()
+    )
+
+
+def chain_suspended() -> Workflow:
+    async def gate(ctx: StepContext[N, Any]) -> N:
+        if ctx.resume_data is None:
+            await ctx.suspend({"at": ctx.input_data.n}, resume_label="go")
+        return N(n=ctx.input_data.n + ctx.resume_data["add"])
+
+    return (
+        create_workflow(id="lane-suspended", input_schema=N, output_schema=N)
+        .then(inc(1))
+        .then(create_step(id="gate", input_schema=N, output_schema=N, execute=gate))
+        .then(inc(2))
+        .commit()
+    )
+
+
+def chain_bailed() -> Workflow:
+    async def early(ctx: StepContext[N, Any]) -> N:
+        return ctx.bail({"early": ctx.input_data.n})
+
+    return (
+        create_workflow(id="lane-bailed", input_schema=N, output_schema=N)
+        .then(inc(1))
+        .then(create_step(id="early", input_schema=N, output_schema=N, execute=early))
+        .then(inc(2))
+        .commit()
+    )
+
+
+def chain_unvalidated() -> Workflow:
+    async def loose(ctx: StepContext[Any, Any]) -> Any:
+        return {"n": ctx.input_data["n"], "extra": [1, "two"]}
+
+    wf = create_workflow(id="lane-loose", input_schema=N, output_schema=N, options={"validate_inputs": False})
+    return wf.then(create_step(id="loose", execute=loose)).then(inc(1)).commit()
+
+
+CASES: list[Callable[[], Workflow]] = [
+    chain_with_state,
+    chain_retried,
+    chain_failed,
+    chain_bad_output,
+    chain_suspended,
+    chain_bailed,
+    chain_unvalidated,
+]
+
+VARYING = {"startedAt", "endedAt", "suspendedAt", "resumedAt", "stepCallId", "runId", "timestamp"}
+
+
+def scrub(value: Any, run_id: str) -> Any:
+    """`value` without what differs from run to run by nature (times, ids, the run id in messages)."""
+    if isinstance(value, dict):
+        return {k: "*" if k in VARYING else scrub(v, run_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, run_id) for v in value]
+    if isinstance(value, str):
+        return value.replace(run_id, "<run>")
+    return value
+
+
+async def recorded(make: Callable[[], Workflow], storage: Storage, executor: LocalExecutor | None) -> dict[str, Any]:
+    """Runs `make()`'s workflow (resumed once if it suspends); its records, its event log, its result."""
+    wf = make()
+    async with Stepstream(workflows=[wf], storage=storage, executor=executor) as app:
+        run = await app.get_workflow(wf.id).create_run()
+        result = await run.start(input_data={"n": 1})
+        outcomes = [scrub(result.to_dict(), run.run_id)]
+        if result.status == "suspended":
+            outcomes.append(scrub((await run.resume(label="go", resume_data={"add": 10})).to_dict(), run.run_id))
+        record = await storage.load_run(wf.id, run.run_id)
+        page = await storage.read_events(wf.id, run.run_id)
+        assert record is not None and page is not None
+        return {
+            "outcomes": outcomes,
+            "steps": {key: scrub(step.to_dict(), run.run_id) for key, step in record.steps.items()},
+            "state": record.state,
+            "status": record.status,
+            "events": [scrub(event.data, run.run_id) for event in page.events],
+            "offsets": [event.offset for event in page.events],
+        }
+
+
+@pytest.mark.parametrize("make", CASES, ids=lambda make: make.__name__)
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+async def test_the_lane_records_what_the_general_path_records(make: Callable[[], Workflow], backend: str, tmp_path: Path) -> None:
+    def storage(name: str) -> Storage:
+        return InMemoryStorage() if backend == "memory" else SQLiteStorage(tmp_path / f"{name}.db")
+
+    general = NoLane()
+    laned = await recorded(make, storage("lane"), None)
+    plain = await recorded(make, storage("general"), general)
+    assert general.hosts >= 1  # the general path really ran
+    assert laned == plain
+    assert laned["offsets"] == list(range(len(laned["events"])))
+
+
+async def test_the_lane_is_taken_by_a_plain_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chain of plain steps runs each step through the lane (and none through `attempt`)."""
+    calls: list[str] = []
+    real_lane, real_attempt = LocalHost.lane, LocalHost.attempt
+
+    async def lane(self: LocalHost, ex: Any, step: Any, value: Any) -> Any:
+        calls.append(f"lane:{step.id}")
+        return await real_lane(self, ex, step, value)
+
+    async def attempt(self: LocalHost, request: Any) -> Any:
+        calls.append(f"attempt:{request.key}")
+        return await real_attempt(self, request)
+
+    monkeypatch.setattr(LocalHost, "lane", lane)
+    monkeypatch.setattr(LocalHost, "attempt", attempt)
+    wf = create_workflow(id="lane-taken", input_schema=N, output_schema=N).then(inc(1)).then(inc(2)).commit()
+    result = await (await wf.create_run()).start(input_data={"n": 0})
+    assert result.status == "success" and result.result == N(n=3)
+    assert calls == ["lane:inc1", "lane:inc2"]
+
+
+async def test_a_canceled_step_in_the_lane_ends_the_run_canceled() -> None:
+    entered = asyncio.Event()
+
+    async def slow(ctx: StepContext[N, Any]) -> N:
+        entered.set()
+        await asyncio.sleep(30)
+        return ctx.input_data
+
+    wf = (
+        create_workflow(id="lane-cancel", input_schema=N, output_schema=N)
+        .then(inc(1))
+        .then(create_step(id="slow", input_schema=N, output_schema=N, execute=slow))
+        .commit()
+    )
+    run = await wf.create_run()
+    task = asyncio.create_task(run.start(input_data={"n": 0}))
+    await asyncio.wait_for(entered.wait(), 5)
+    await run.cancel()
+    result = await asyncio.wait_for(task, 5)
+    assert result.status == "canceled"
+    record = await wf.storage.load_run(wf.id, run.run_id)
+    assert record is not None and record.status == "canceled"
+    assert record.steps["inc1"].status == "success"
