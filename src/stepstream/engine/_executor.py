@@ -108,7 +108,7 @@ class LevelWalk:
             last_id = None
         travel = self.time_travel
         replay = self.replay
-        marked = bool(rs.interceptors) or rs.shared
+        intercepted = bool(rs.interceptors)
         executed = self.executed
         for node in graph:
             if abort.fired:
@@ -123,7 +123,7 @@ class LevelWalk:
                 executed.append(step.id)
                 if replay or self.targets:  # (a loop's resume target is dropped once used)
                     status, value = await self.run_step(step, value, replay)
-                elif marked or isinstance(step, Workflow):
+                elif intercepted or isinstance(step, Workflow):
                     status, value = await self._execute(step, value)  # what run_step does then, one call shorter
                 else:
                     status, value = await self._run_plain(step, value)
@@ -240,7 +240,8 @@ class LevelWalk:
 
     async def _run_plain(self, step: Step, value: Any) -> tuple[str, Any]:
         """`_execute` for the common case, in fewer calls: a step's first run, with no
-        interceptor and no running mark (a chain's steps in a process of their own)."""
+        interceptor. The host's lane takes it whole when it can; else, with no running
+        mark to keep (storage no other process reads), the general path here."""
         rs = self.rs
         lane = rs.lane
         if lane is not None and rs.log and not rs.sinks and not rs._outbox and (step.is_async or step.inline) and step._rc is None:
@@ -248,6 +249,8 @@ class LevelWalk:
             if type(out) is not LaneMiss:
                 return "success", out
             return await self._settle_plain(step, value, out.started, out.call_id, out.attempt)
+        if rs.shared:
+            return await self._execute(step, value)  # under a running mark
         host = rs.host
         key = step.id
         name = self.prefix + key
@@ -280,8 +283,13 @@ class LevelWalk:
     async def _settle_plain(self, step: Step, value: Any, started: int, call_id: str, att: _Attempt) -> tuple[str, Any]:
         """A plain step's first attempt did not succeed: retries it as configured, then settles it."""
         key = step.id
-        if att.status == "failed" and att.retryable:
-            att = await self._attempts(step, key, value, None, None, 0, None, att)
+        rs = self.rs
+        try:
+            if att.status == "failed" and att.retryable:
+                att = await self._attempts(step, key, value, None, None, 0, None, att)
+        finally:
+            if rs.shared:  # the lane's running mark, kept through the retries
+                await rs.host.settle_running(self.prefix + key)
         record = settled_record(
             att.status, att, self.rs.host.now_ms(), started=started, resume_payload=None, resumed_at=None, suspended_at=None, metadata=None
         )

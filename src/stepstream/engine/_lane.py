@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from time import perf_counter as _perf
 from time import time as _time
 from typing import TYPE_CHECKING, Any
 
@@ -58,20 +57,25 @@ _OUT_CODE = "WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED"
 
 async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> Any:
     """Runs a plain step's first run at `ex`'s level; returns its output (JSON), recorded
-    and saved, or a `LaneMiss` with the attempt that did not succeed."""
+    and saved, or a `LaneMiss` with the attempt that did not succeed (its running mark,
+    if any, kept for the walk's retries: the walk settles it)."""
     rs = ex.rs
     key = step.id
     name = ex.prefix + key
     started = int(_time() * 1000)
     call_id = new_id()
     StepStarted(rs, name, call_id, value, started)
-    if host._turn.over or _perf() - host._last >= host.executor.yield_seconds:
-        await host.paced()
+    shared = rs.shared
+    if shared:  # other processes read the storage: a slow step gets a `running` record
+        host.mark_running(name, StepResult("running", value, started_at=started))
     ctx: EngineStepContext[Any, Any] = EngineStepContext(ex, step, key, value, None, None, 0, None, rs.restarting)
     validate = ex.workflow.validate_inputs
     payload = value
     task = None
     try:
+        paced = host.pace()
+        if paced is not None:
+            await paced
         if validate:
             payload = ctx.input_data = step._in.validate(value, _IN_FAILED, code=_IN_CODE)
         out = step.execute(ctx)
@@ -85,10 +89,17 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
         data = value if payload is value else step._in.dump(payload)
         output = step._out.storable(out, "Step %r output", key)
     except BaseException as exc:
-        return LaneMiss(attempt_error(ex, step, key, exc, payload, ctx.state_updates, task), started, call_id)
+        try:
+            return LaneMiss(attempt_error(ex, step, key, exc, payload, ctx.state_updates, task), started, call_id)
+        except BaseException:
+            if shared:
+                await host.settle_running(name)
+            raise
     finally:
         if task is not None:
             rs.interruptible.discard(task)
+    if shared:
+        await host.settle_running(name)  # before the record's write: a mark write in flight lands first
     updates = ctx.state_updates
     if updates:
         rs.state.update(updates)

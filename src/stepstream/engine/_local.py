@@ -202,12 +202,6 @@ class LocalHost:
             return self._yield()
         return None  # no coroutine to build and await between most steps
 
-    async def paced(self) -> None:
-        """`pace` found the turn over or the stretch used up: yields (ends the turn if it is its own)."""
-        if not self._turn.over:
-            self._turn.end()
-        await self._yield()
-
     async def _yield(self) -> None:
         # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued
         # behind this task's first wake-up, so they run before the walk's next stretch.
