@@ -109,6 +109,7 @@ class LevelWalk:
         travel = self.time_travel
         replay = self.replay
         intercepted = bool(rs.interceptors)
+        lane = rs.lane if rs.log else None  # the lane logs a step's events as entries: the log must read them
         executed = self.executed
         for node in graph:
             if abort.fired:
@@ -125,6 +126,12 @@ class LevelWalk:
                     status, value = await self.run_step(step, value, replay)
                 elif intercepted or isinstance(step, Workflow):
                     status, value = await self._execute(step, value)  # what run_step does then, one call shorter
+                elif lane is not None and not rs.sinks and not rs._outbox and (step.is_async or step.inline) and step._rc is None:
+                    out = await lane(self, step, value)  # the host runs the whole step (see `_lane`)
+                    if type(out) is LaneMiss:
+                        status, value = await self._settle_plain(step, value, out.started, out.call_id, out.attempt)
+                    else:
+                        status, value = "success", out
                 else:
                     status, value = await self._run_plain(step, value)
             else:
@@ -132,9 +139,7 @@ class LevelWalk:
                     self.executed.append(node.id)
                 status, value = await self._run_node(node, value)
             if status != "success":
-                if status == "failed":
-                    return "failed", None
-                return status, value
+                return (status, None) if status == "failed" else (status, value)
             if self.per_step and not done and node is not last and not abort.fired:
                 return "paused", None  # Mastra's perStep: one entry from where this execution starts
         if abort.fired:
@@ -240,15 +245,9 @@ class LevelWalk:
 
     async def _run_plain(self, step: Step, value: Any) -> tuple[str, Any]:
         """`_execute` for the common case, in fewer calls: a step's first run, with no
-        interceptor. The host's lane takes it whole when it can; else, with no running
-        mark to keep (storage no other process reads), the general path here."""
+        interceptor, that the host's lane did not take (`run`); with no running mark to
+        keep (storage no other process reads), in fewer calls."""
         rs = self.rs
-        lane = rs.lane
-        if lane is not None and rs.log and not rs.sinks and not rs._outbox and (step.is_async or step.inline) and step._rc is None:
-            out = await lane(self, step, value)  # the host runs the whole step (see `_lane`)
-            if type(out) is not LaneMiss:
-                return "success", out
-            return await self._settle_plain(step, value, out.started, out.call_id, out.attempt)
         if rs.shared:
             return await self._execute(step, value)  # under a running mark
         host = rs.host

@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
 from ._attempt import _is_awaitable, attempt_error
 from ._context import EngineStepContext
-from ._state import LaneMiss, new_id
+from ._state import Fenced, LaneMiss, new_id
 from ._step_events import StepSettled, StepStarted
 
 if TYPE_CHECKING:
     from ..step import Step
     from ._executor import LevelWalk
     from ._local import LocalHost
+    from ._state import RunExecution
 
 
 def _task_of() -> Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None]:
@@ -106,7 +107,25 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
         rs.state_dirty = True
     record = StepResult.succeeded(data, output, started, int(_time() * 1000))
     StepSettled(rs, name, call_id, record, False)
-    later = ex._store(key, record)
+    later = _save(ex, rs, key, name, record)
     if later is not None:
         await later
     return output
+
+
+def _save(ex: LevelWalk, rs: RunExecution, key: str, name: str, record: StepResult) -> Coroutine[Any, Any, None] | None:
+    """`ex._store(key, record)`, with `host.save_now` and the storage's own call in one
+    where the storage writes at once; else the write to await."""
+    if not rs.immediate or rs.claim is not None or rs.writing or rs.defer_last == name:
+        return ex._store(key, record)
+    ex.steps[key] = record
+    rs.records[name] = record
+    events, rs.pending = rs.pending, []
+    try:
+        written = rs.storage.save_step_now(rs.workflow_id, rs.run_id, name, record, rs.run_changes(), rs.owner, events)
+    except BaseException:
+        rs.untake(events)
+        raise
+    if not written:
+        raise Fenced
+    return None
