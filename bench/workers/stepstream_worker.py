@@ -321,7 +321,7 @@ async def op_bytes(reps: int, n: int) -> dict[str, Any]:
 
 
 async def op_floor(reps: int) -> dict[str, Any]:
-    """What the machine allows at best: a bare await, a validation, a commit, an fsync."""
+    """What the machine allows at best: a bare await, a validation, a thread hop, a commit, an fsync."""
 
     async def nothing() -> int:
         return 1
@@ -335,6 +335,15 @@ async def op_floor(reps: int) -> dict[str, Any]:
         V.model_validate({"n": i})
     validate = (time.perf_counter() - t0) / (reps * 100)
     out: dict[str, Any] = {"await": [bare], "validate": [validate]}
+    # What any engine that runs sync code off the loop pays per call: a no-op handed to a
+    # worker thread and its result back on the loop (asyncio's default executor).
+    loop = asyncio.get_running_loop()
+    hops = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        await loop.run_in_executor(None, int)
+        hops.append(time.perf_counter() - t0)
+    out["thread_hop"] = hops
     for sync in ("NORMAL", "FULL"):
         conn = sqlite3.connect(os.path.join(TMP, f"floor-{sync}.db"), isolation_level=None)
         sqlite_tune(conn, sync)
