@@ -39,7 +39,7 @@ class _Options:
         if not isinstance(per_step, bool):
             raise ValidationError(f"per_step must be True or False, got {per_step!r}")
         if output_options is None:
-            return cls(per_step)
+            return _PER_STEP if per_step else _PLAIN  # (immutable: one of each serves every call)
         if not isinstance(output_options, Mapping):
             raise ValidationError(f"output_options must be a dict like {{'include_state': True}}, got {type(output_options).__name__}")
         flags: dict[str, bool] = {}
@@ -51,6 +51,9 @@ class _Options:
                 raise ValidationError(f"output_options[{key!r}] must be True or False, got {value!r}")
             flags[name] = value
         return cls(per_step, **flags)
+
+
+_PLAIN, _PER_STEP = _Options(), _Options(per_step=True)
 
 
 def _travel_context(

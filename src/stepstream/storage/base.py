@@ -109,9 +109,8 @@ class RunRecord:
     owner: str | None = None
 
     def apply(self, changes: RunChanges) -> None:
-        """Applies run-level changes in place."""
-        for key, value in changes.items():
-            setattr(self, key, value)
+        """Applies run-level changes in place (a plain dataclass: its fields are its `__dict__`)."""
+        self.__dict__.update(changes)
 
 
 class LoggedEvent:
