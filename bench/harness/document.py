@@ -147,6 +147,24 @@ def targets_table(results: dict[str, Any]) -> str:
     return r.table(["target", "compared", "measured", "limit", ""], [[a, b, c, d, mark[e]] for a, b, c, d, e in evaluate(results)])
 
 
+def hop_note(results: dict[str, Any]) -> str:
+    """The sync (thread) rows beside the floor: what a no-op thread hop costs on this machine,
+    and 1/25 of LangGraph's per step with sync nodes (which pays a hop per step too)."""
+    fr = r.find(r.rows(results, "floor"), "floor")
+    hop = r.value(fr, "thread_hop") if fr and fr["samples"].get("thread_hop") else None
+    peer = [row for row in r.rows(results, "chain") if row["variant"] == "LangGraph ainvoke (sync nodes)" and not row.get("error")]
+    if hop is None or not peer:
+        return ""
+    budgets = ", ".join(
+        f"N={row['x']}: {r.fmt_time(per / 25)}" for row in sorted(peer, key=lambda row: row["x"]) if (per := r.value(row, "s", row["x"]))
+    )
+    return (
+        f"\n\nA sync step on a worker thread pays a hand-off to the thread and back at every step: a no-op one alone "
+        f"costs {r.fmt_time(hop)} on this machine ((j), `run_in_executor`). 1/25 of LangGraph's time per step with sync "
+        f"nodes, which pays such a hand-off too, is {budgets}."
+    )
+
+
 def document(results: dict[str, Any], plots: list[str]) -> str:
     m = results["machine"]
     versions = "\n".join(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in vs.items()) for name, vs in results["versions"].items())
@@ -160,7 +178,7 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         "## Versions\n\n" + versions,
         "## Method\n\n" + METHOD + f"\n\nSizes: {results['sizes']}.",
         "## Durability, like for like\n\n" + _durability(),
-        "## Targets (`--check`)\n\n" + targets_table(results),
+        "## Targets (`--check`)\n\n" + targets_table(results) + hop_note(results),
         "## (j) The floor: what this machine allows at best\n\n" + r.floor_table(results),
         "## (a) Per-step overhead, in memory\n\nMedian run time / N, typed trivial steps; in brackets, x the stepstream row it is paired with (Method; "
         + pairs_text(r.rows(results, "chain"))
