@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import report as r
+from harness.plan import SYNC_THREAD
 from harness.plan import __doc__ as DURABILITY
 from harness.targets import evaluate
 
@@ -148,20 +149,29 @@ def targets_table(results: dict[str, Any]) -> str:
 
 
 def hop_note(results: dict[str, Any]) -> str:
-    """The sync (thread) rows beside the floor: what a no-op thread hop costs on this machine,
-    and 1/25 of LangGraph's per step with sync nodes (which pays a hop per step too)."""
+    """The sync (thread) rows beside what the hand-off to a worker thread costs: per N, 1/25 of
+    LangGraph's time per step with sync nodes (which pays a hand-off per step too) and what
+    stepstream's sync (thread) chain paid per step over its async chain in the same run."""
+    chain = [row for row in r.rows(results, "chain") if not row.get("error")]
+
+    def per_step(variant: str, x: int) -> float | None:
+        row = r.find(chain, variant, x)
+        return None if row is None else r.value(row, "s", x)
+
+    parts = []
+    for x in sorted({row["x"] for row in chain}):
+        peer, thread, plain = per_step("LangGraph ainvoke (sync nodes)", x), per_step(SYNC_THREAD, x), per_step("stepstream async", x)
+        if peer is not None and thread is not None and plain is not None:
+            parts.append(f"N={x}: {r.fmt_time(peer / 25)} against {r.fmt_time(thread - plain)}")
+    if not parts:
+        return ""
     fr = r.find(r.rows(results, "floor"), "floor")
     hop = r.value(fr, "thread_hop") if fr and fr["samples"].get("thread_hop") else None
-    peer = [row for row in r.rows(results, "chain") if row["variant"] == "LangGraph ainvoke (sync nodes)" and not row.get("error")]
-    if hop is None or not peer:
-        return ""
-    budgets = ", ".join(
-        f"N={row['x']}: {r.fmt_time(per / 25)}" for row in sorted(peer, key=lambda row: row["x"]) if (per := r.value(row, "s", row["x"]))
-    )
+    alone = f" (a no-op `run_in_executor` alone: {r.fmt_time(hop)}, (j))" if hop is not None else ""
     return (
-        f"\n\nA sync step on a worker thread pays a hand-off to the thread and back at every step: a no-op one alone "
-        f"costs {r.fmt_time(hop)} on this machine ((j), `run_in_executor`). 1/25 of LangGraph's time per step with sync "
-        f"nodes, which pays such a hand-off too, is {budgets}."
+        "\n\nA sync step on a worker thread pays a hand-off to the thread and back at every step. 1/25 of LangGraph's "
+        "time per step with sync nodes (which pays one too), against what stepstream's sync (thread) chain cost per "
+        f"step more than its async chain in this run{alone}: " + ", ".join(parts) + "."
     )
 
 
