@@ -42,9 +42,14 @@ RUN_COLUMNS: tuple[str, ...] = ("workflow_id", "run_id", "status", "resource_id"
 TEXT_FIELDS = frozenset({"status", "resource_id", "owner"})
 
 _ALLOWED = frozenset(RUN_FIELDS)
-#: `json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`, without
-#: building a new encoder on every call (what `json.dumps` does when given options)
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def _encode(value: Any) -> str:
+    """Compact JSON text of JSON data and the values pydantic-core knows (dates, models, ...),
+    non-finite floats as null: what the fallbacks of `dumps` make of them, by pydantic-core's
+    encoder, several times faster than `json`'s on the small dicts a run writes. Anything
+    else (an unknown object, a `RawJSON`, a lone surrogate) raises ValueError."""
+    return pydantic_core.to_json(value, inf_nan_mode="null").decode()
 
 
 def _finite(value: Any) -> Any:
