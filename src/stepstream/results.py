@@ -87,6 +87,20 @@ class StepResult:
         self.json_ready = False
 
     @staticmethod
+    def running(payload: Any, started_at: int, metadata: dict[str, Any] | None = None) -> StepResult:
+        """A slow step's `running` mark, built field by field (the engine makes one per step
+        on shared storage, and writes it only for a step still running after a while)."""
+        record = _new_record(StepResult)
+        record.status = "running"
+        record.payload = payload
+        record.output = record.error = record.suspend_payload = record.suspend_output = record.resume_payload = None
+        record.started_at = started_at
+        record.ended_at = record.suspended_at = record.resumed_at = None
+        record.metadata = metadata
+        record.json_ready = False
+        return record
+
+    @staticmethod
     def succeeded(payload: Any, output: Any, started_at: int, ended_at: int) -> StepResult:
         """A success record of JSON data (`json_ready`), built field by field: the engine
         makes one per step, and keyword parsing was most of its cost."""

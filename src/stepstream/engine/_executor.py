@@ -356,7 +356,7 @@ class LevelWalk:
         name = self.prefix + key
         shared = self.rs.shared
         if shared:
-            host.mark_running(name, StepResult("running", value, started_at=started, metadata=metadata))
+            host.mark_running(name, StepResult.running(value, started, metadata))
         try:
             if isinstance(step, Workflow):
                 return await run_nested(self, step, key, value, target, prev)

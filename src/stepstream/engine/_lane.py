@@ -68,7 +68,7 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
     StepStarted(rs, name, call_id, value, started)
     shared = rs.shared
     if shared:  # other processes read the storage: a slow step gets a `running` record
-        host.mark_running(name, StepResult("running", value, started_at=started))
+        host.mark_running(name, StepResult.running(value, started))
     ctx: EngineStepContext[Any, Any] = EngineStepContext(ex, step, key, value, None, None, 0, None, rs.restarting)
     validate = ex.workflow.validate_inputs
     payload = value

@@ -144,12 +144,19 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         self._closed = False
         #: create the file's folder when first opened (the app's default ./.stepstream/stepstream.db)
         self._make_parent = False
-        #: JSON characters sent by the last `save_step` (tests check it does not grow with the run).
-        self._last_write_size = 0
+        #: the step text and run-change parameters of the last `save_step` (see `_last_write_size`)
+        self._last_write: tuple[str, Sequence[Any]] = ("", ())
         self._waiters = Waiters()
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({self.path!r})"
+
+    @property
+    def _last_write_size(self) -> int:
+        """JSON characters sent by the last `save_step` (tests check it does not grow with the
+        run); counted when read, not on every write."""
+        text, params = self._last_write
+        return len(text) + sum(len(p) for p in params if isinstance(p, str))
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -447,7 +454,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         text = self._step_text(workflow_id, run_id, key, record, aparts)
         step = {"w": workflow_id, "r": run_id, "k": key, "rec": text, "o": expected_owner}
         update = self._update_sql(workflow_id, run_id, changes, None, expected_owner, aparts) if changes else None
-        self._last_write_size = len(text) + (sum(len(p) for p in update[1] if isinstance(p, str)) if update else 0)
+        self._last_write = (text, update[1] if update else ())
         if create is not None:
             return await self._create_with_step(create, step, update, events, aparts)
         if update is None and not events and not aparts:
