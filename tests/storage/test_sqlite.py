@@ -366,10 +366,11 @@ async def test_lock_never_released_raises_storage_error_and_keeps_data(tmp_path:
 async def _settled(storage: SQLiteStorage) -> None:
     """Waits for a WAL checkpoint's passes on the worker thread, so the next call runs on the
     inline connection (it starts the second pass, if any, and waits for it)."""
-    if storage._background is not None:
-        await asyncio.wrap_future(storage._background)
-    if storage._checkpoint is not None:
-        await storage._checkpoint
+    checkpoints = storage._checkpoints
+    if checkpoints.first is not None:
+        await asyncio.wrap_future(checkpoints.first)
+    if checkpoints.second is not None:
+        await checkpoints.second
 
 
 async def _inline(storage: SQLiteStorage, fn: Any) -> Any:
@@ -492,9 +493,9 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
     the next call after it ends waits for a second pass, which copies what was committed
     meanwhile, so SQLite restarts the log (a checkpoint that overlaps commits never
     catches up on its own)."""
-    from stepstream.storage import sqlite as module
+    from stepstream.storage import _sqlite_checkpoint, sqlite
 
-    real = module._checkpoint
+    real = _sqlite_checkpoint.checkpoint
     held = threading.Event()
     passes: list[int] = []
 
@@ -504,8 +505,8 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
             assert held.wait(10), "the first pass was never released"
         return real(conn)
 
-    monkeypatch.setattr(module, "_checkpoint", checkpoint)
-    monkeypatch.setattr(module, "_CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(_sqlite_checkpoint, "checkpoint", checkpoint)
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 5)
     storage = SQLiteStorage(tmp_path / "runs.db")
     try:
         assert await storage.create_run(RunRecord("wf", "r1", status="running"))
@@ -513,11 +514,12 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
             assert await asyncio.wait_for(storage.save_step("wf", "r1", f"s{i}", RECORD), 5)
         assert passes == [0], "commits went on beside the first pass, and no other started"
         held.set()
-        assert storage._background is not None
-        await asyncio.wrap_future(storage._background)
+        first = storage._checkpoints.first
+        assert first is not None
+        await asyncio.wrap_future(first)
         assert await storage.save_step("wf", "r1", "after", RECORD)  # starts the second pass, and waits for it
         assert passes == [0, 1]
-        assert storage._checkpoint is not None and storage._checkpoint.done()
+        assert storage._checkpoints.first is None and storage._checkpoints.second is None
         # the log was copied whole: the next write restarts it, and the log holds that write alone
         assert await storage.save_step("wf", "r1", "restarted", RECORD)
         frames = await storage._run(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1], "test")

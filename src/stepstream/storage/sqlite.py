@@ -28,7 +28,6 @@ before anything is written to the file.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import os
 import random
@@ -55,6 +54,8 @@ from ._sql import (
     thin_parts,
 )
 from ._sql_payloads import SQLitePayloads
+from ._sqlite_checkpoint import EVERY as CHECKPOINT_EVERY
+from ._sqlite_checkpoint import Checkpoints
 from ._sqlite_events import WRITE_STEP, SQLiteEvents, append_in_tx, check_first_batch, event_row, insert_batch, update_at_log_end
 from ._sqlite_schedules import SQLiteSchedules
 from ._sqlite_tx import read_tx as _read
@@ -66,19 +67,8 @@ from .migrations import VERSION_TABLE, load_migrations
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOTADB = 5, 6, 26
-_CHECKPOINT_EVERY = 130  # inline commits between two WAL checkpoints (a commit with events dirties ~1.5x the pages)
 _WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
-
-
-def _checkpoint(conn: sqlite3.Connection) -> tuple[int, int] | None:
-    """A passive WAL checkpoint on the worker thread: (frames in the log, frames copied), or
-    None when it failed (a busy checkpoint is retried after the next batch of commits)."""
-    try:
-        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    except sqlite3.Error:
-        return None
-    return frames, copied
 
 
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
@@ -150,12 +140,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         self._conn: sqlite3.Connection | None = None
         #: NORMAL mode: a second connection used inline on the event loop (never waits for a lock).
         self._inline: sqlite3.Connection | None = None
-        self._commits = 0
-        #: a checkpoint's second pass, which every call waits for (see `_start_checkpoint`)
-        self._checkpoint: asyncio.Future[Any] | None = None
-        #: its first pass, beside the inline commits
-        self._background: concurrent.futures.Future[tuple[int, int] | None] | None = None
-        self._background_at = 0  # `_commits` when it started
+        self._checkpoints = Checkpoints()
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
@@ -203,10 +188,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             self._closed = True
             conn, executor, inline = self._conn, self._executor, self._inline
             self._conn = self._executor = self._inline = None
-        if self._background is not None:
-            await asyncio.wait([asyncio.wrap_future(self._background)])
-        if self._checkpoint is not None:
-            await asyncio.wait([self._checkpoint])
+        await self._checkpoints.settled()
         if inline is not None and inline is not conn:
             inline.close()
         if executor is not None:
@@ -308,19 +290,18 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             await self.setup()
         inline = self._inline
         if inline is not None:
-            if self._background is not None and self._background.done():
-                self._catch_up(self._background)
-            while self._checkpoint is not None and not self._checkpoint.done():
-                await asyncio.shield(self._checkpoint)
+            checkpoints = self._checkpoints
+            if checkpoints.first is not None or checkpoints.second is not None:
+                await checkpoints.wait(self._conn, self._executor)  # (`_sqlite_checkpoint`)
             try:
                 out = fn(inline)
             except sqlite3.Error as exc:
                 if not _locked(exc) or inline is self._conn:
                     raise StorageError(f"SQLite {what} failed on {self.path}: {exc}") from exc
             else:
-                self._commits += 1
-                if self._commits % _CHECKPOINT_EVERY == 0:
-                    self._start_checkpoint()
+                checkpoints.commits += 1
+                if checkpoints.commits % CHECKPOINT_EVERY == 0:
+                    checkpoints.start(self._conn, self._executor)
                 return out
         conn, executor = self._conn, self._executor
         if conn is None or executor is None:
@@ -328,43 +309,6 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         loop = asyncio.get_running_loop()
         result: T = await self._retrying(lambda: loop.run_in_executor(executor, fn, conn), what)
         return result
-
-    def _start_checkpoint(self) -> None:
-        """Copies the WAL into the database on the worker thread (the inline connection never
-        does), in two passes.
-
-        The first pass runs beside the inline commits and copies what the log held when it
-        started: the bulk of the work (about 3 ms every 130 commits here: the pages and
-        three fdatasyncs). The second (`_catch_up`) copies only the frames committed during
-        the first, and every call waits for it (inline ones on the loop), so that it copies
-        the whole log: SQLite only restarts (and, with `journal_size_limit`, truncates) a
-        WAL whose frames were all copied, and with overlapping checkpoints alone it grew
-        without bound under sustained load. Waiting for the whole checkpoint instead held
-        every write for its full length (handing each call to the worker thread cost more
-        CPU than the wait: under load half the calls came during a checkpoint). Commits are
-        as durable as before: nothing is skipped, only queued.
-
-        The first pass is a plain thread future, polled by the next call: a caller that runs
-        short runs back to back may not give the loop a turn for a while."""
-        conn, executor = self._conn, self._executor
-        if conn is None or executor is None or self._background is not None:
-            return
-        if self._checkpoint is not None and not self._checkpoint.done():
-            return
-        self._background = executor.submit(_checkpoint, conn)
-        self._background_at = self._commits
-
-    def _catch_up(self, first: concurrent.futures.Future[tuple[int, int] | None]) -> None:
-        """After the first pass: the second one, if commits came in during the first (the
-        counts it returns are of the log as it found it)."""
-        self._background = None
-        copied = first.result()
-        conn, executor = self._conn, self._executor
-        if copied is None or copied[0] != copied[1] or conn is None or executor is None:
-            return  # failed or busy: retried after the next batch of commits
-        if self._commits == self._background_at:
-            return  # the whole log copied
-        self._checkpoint = asyncio.get_running_loop().run_in_executor(executor, _checkpoint, conn)
 
     # -- the protocol ------------------------------------------------------------
 
