@@ -8,6 +8,7 @@ import os
 import sqlite3
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -363,9 +364,13 @@ async def test_lock_never_released_raises_storage_error_and_keeps_data(tmp_path:
 
 
 async def _settled(storage: SQLiteStorage) -> None:
-    """Waits for a background WAL checkpoint, so the next call runs on the inline connection."""
-    if storage._checkpoint is not None:
-        await storage._checkpoint
+    """Waits for a WAL checkpoint's passes on the worker thread, so the next call runs on the
+    inline connection (it starts the second pass, if any, and waits for it)."""
+    checkpoints = storage._checkpoints
+    if checkpoints.first is not None:
+        await asyncio.wrap_future(checkpoints.first)
+    if checkpoints.second is not None:
+        await checkpoints.second
 
 
 async def _inline(storage: SQLiteStorage, fn: Any) -> Any:
@@ -481,6 +486,49 @@ async def test_wal_stays_bounded_under_sustained_load(tmp_path: Path) -> None:
     finally:
         await app.close()
     assert largest < 6 * 1024 * 1024, f"the WAL grew to {largest / 2**20:.1f} MiB"
+
+
+async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checkpoint's first pass runs on the worker thread while inline commits go on;
+    the next call after it ends waits for a second pass, which copies what was committed
+    meanwhile, so SQLite restarts the log (a checkpoint that overlaps commits never
+    catches up on its own)."""
+    from stepstream.storage import _sqlite_checkpoint, sqlite
+
+    real = _sqlite_checkpoint.checkpoint
+    held = threading.Event()
+    passes: list[int] = []
+
+    def checkpoint(conn: sqlite3.Connection) -> tuple[int, int] | None:
+        passes.append(len(passes))
+        if len(passes) == 1:
+            assert held.wait(10), "the first pass was never released"
+        return real(conn)
+
+    monkeypatch.setattr(_sqlite_checkpoint, "checkpoint", checkpoint)
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 5)
+    storage = SQLiteStorage(tmp_path / "runs.db")
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        for i in range(20):  # the first pass starts after the 5th commit, and is held
+            assert await asyncio.wait_for(storage.save_step("wf", "r1", f"s{i}", RECORD), 5)
+        assert passes == [0], "commits went on beside the first pass, and no other started"
+        held.set()
+        first = storage._checkpoints.first
+        assert first is not None
+        await asyncio.wrap_future(first)
+        assert await storage.save_step("wf", "r1", "after", RECORD)  # starts the second pass, and waits for it
+        assert passes == [0, 1]
+        assert storage._checkpoints.first is None and storage._checkpoints.second is None
+        # the log was copied whole: the next write restarts it, and the log holds that write alone
+        assert await storage.save_step("wf", "r1", "restarted", RECORD)
+        frames = await storage._run(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1], "test")
+        assert 0 < frames <= 12, frames
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and len(loaded.steps) == 22
+    finally:
+        held.set()
+        await storage.close()
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,8 @@ from ._sql import (
     thin_parts,
 )
 from ._sql_payloads import SQLitePayloads
+from ._sqlite_checkpoint import EVERY as CHECKPOINT_EVERY
+from ._sqlite_checkpoint import Checkpoints
 from ._sqlite_events import WRITE_STEP, SQLiteEvents, append_in_tx, check_first_batch, event_row, insert_batch, update_at_log_end
 from ._sqlite_schedules import SQLiteSchedules
 from ._sqlite_tx import read_tx as _read
@@ -65,9 +67,10 @@ from .migrations import VERSION_TABLE, load_migrations
 T = TypeVar("T")
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOTADB = 5, 6, 26
-_CHECKPOINT_EVERY = 130  # inline commits between two WAL checkpoints (a commit with events dirties ~1.5x the pages)
 _WAL_LIMIT = 4 * 1024 * 1024  # journal_size_limit: a restarted WAL is truncated to this size
 _COLS = ", ".join(RUN_COLUMNS)
+
+
 _INSERT_RUN = f"INSERT INTO {RUNS} ({_COLS}) VALUES ({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT DO NOTHING"
 _INSERT_STEP = f"INSERT INTO {STEPS} (workflow_id, run_id, key, record) VALUES (?, ?, ?, ?)"
 # seq (the rowid, migration 0006) is given on first insert, after every other step's; an upsert keeps it.
@@ -137,8 +140,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         self._conn: sqlite3.Connection | None = None
         #: NORMAL mode: a second connection used inline on the event loop (never waits for a lock).
         self._inline: sqlite3.Connection | None = None
-        self._commits = 0
-        self._checkpoint: asyncio.Future[Any] | None = None
+        self._checkpoints = Checkpoints()
         self._executor: ThreadPoolExecutor | None = None
         self._setup_lock = asyncio.Lock()
         self._closed = False
@@ -186,8 +188,7 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             self._closed = True
             conn, executor, inline = self._conn, self._executor, self._inline
             self._conn = self._executor = self._inline = None
-        if self._checkpoint is not None:
-            await asyncio.wait([self._checkpoint])
+        await self._checkpoints.settled()
         if inline is not None and inline is not conn:
             inline.close()
         if executor is not None:
@@ -289,17 +290,18 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
             await self.setup()
         inline = self._inline
         if inline is not None:
-            while self._checkpoint is not None and not self._checkpoint.done():
-                await asyncio.shield(self._checkpoint)
+            checkpoints = self._checkpoints
+            if checkpoints.first is not None or checkpoints.second is not None:
+                await checkpoints.wait(self._conn, self._executor)  # (`_sqlite_checkpoint`)
             try:
                 out = fn(inline)
             except sqlite3.Error as exc:
                 if not _locked(exc) or inline is self._conn:
                     raise StorageError(f"SQLite {what} failed on {self.path}: {exc}") from exc
             else:
-                self._commits += 1
-                if self._commits % _CHECKPOINT_EVERY == 0:
-                    self._start_checkpoint()
+                checkpoints.commits += 1
+                if checkpoints.commits % CHECKPOINT_EVERY == 0:
+                    checkpoints.start(self._conn, self._executor)
                 return out
         conn, executor = self._conn, self._executor
         if conn is None or executor is None:
@@ -307,27 +309,6 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
         loop = asyncio.get_running_loop()
         result: T = await self._retrying(lambda: loop.run_in_executor(executor, fn, conn), what)
         return result
-
-    def _start_checkpoint(self) -> None:
-        """Copies the WAL into the database on the worker thread (the inline connection never does).
-
-        While it runs, every call waits for it (inline ones on the loop: handing each to the
-        worker thread instead cost more CPU than the wait, under load half the calls came
-        during a checkpoint): a checkpoint that overlaps new commits never catches up with the log, and
-        SQLite only restarts (and, with `journal_size_limit`, truncates) a WAL whose frames
-        were all copied. So the WAL stays a few MiB under sustained load instead of growing
-        without bound; commits are as durable as before (nothing is skipped, only queued)."""
-        conn, executor = self._conn, self._executor
-        if conn is None or executor is None or (self._checkpoint is not None and not self._checkpoint.done()):
-            return
-
-        def checkpoint() -> None:
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error:
-                pass  # a busy checkpoint is retried after the next batch of commits
-
-        self._checkpoint = asyncio.get_running_loop().run_in_executor(executor, checkpoint)
 
     # -- the protocol ------------------------------------------------------------
 
