@@ -100,7 +100,9 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
         if task is not None:
             rs.interruptible.discard(task)
     if shared:
-        await host.settle_running(name)  # before the record's write: a mark write in flight lands first
+        later = host.settle_now(name)  # before the record's write: a mark write in flight lands first
+        if later is not None:
+            await later
     updates = ctx.state_updates
     if updates:
         rs.state.update(updates)

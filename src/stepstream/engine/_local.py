@@ -151,7 +151,7 @@ def default_executor() -> LocalExecutor:
 class LocalHost:
     """The in-process host of one execution (see `_host.Host`)."""
 
-    __slots__ = ("__weakref__", "_loop", "_marks", "_thread", "_turn", "executor", "rs")
+    __slots__ = ("__weakref__", "_dog", "_loop", "_marks", "_thread", "_turn", "executor", "rs")
 
     def __init__(self, executor: LocalExecutor, rs: RunExecution):
         self.executor = executor
@@ -162,6 +162,7 @@ class LocalHost:
         self._thread = threading.get_ident()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
         self._marks: dict[str, list[Any]] = {}
+        self._dog: _Watchdog | None = None  # the loop's, once a step was marked
         rs.lane = self.lane
 
     # -- clock and ids -------------------------------------------------------------------
@@ -300,16 +301,25 @@ class LocalHost:
     def mark_running(self, key: str, record: StepResult) -> None:
         marks = self._marks
         if not marks:
-            _watchdog(self._loop).hosts.add(self)
+            dog = self._dog
+            if dog is None:
+                dog = self._dog = _per_loop(_WATCHDOGS, self._loop, _Watchdog)
+            dog.ensure()
+            dog.hosts.add(self)
         marks[key] = [time.monotonic() + RUNNING_MARK_SECONDS, record, None]
 
     async def settle_running(self, key: str) -> None:
+        later = self.settle_now(key)
+        if later is not None:
+            await later
+
+    def settle_now(self, key: str) -> Coroutine[Any, Any, None] | None:
+        """`settle_running` with no await when no mark write is in flight (nearly always:
+        one is started only for a step still running after `RUNNING_MARK_SECONDS`)."""
         mark = self._marks.pop(key, None)
-        if mark is not None and mark[2] is not None:
-            try:
-                await mark[2]
-            except Exception:  # the final write reports storage trouble itself
-                log.debug("running mark of %r failed", key, exc_info=True)
+        if mark is None or mark[2] is None:
+            return None
+        return _settled_mark(key, mark[2])
 
     def _due_marks(self, now: float) -> None:
         """Called by the watchdog: starts the mark write of each step running past its due time."""
@@ -364,8 +374,9 @@ class _Watchdog:
 _WATCHDOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = weakref.WeakKeyDictionary()
 
 
-def _watchdog(loop: asyncio.AbstractEventLoop) -> _Watchdog:
-    """The loop's watchdog, started."""
-    dog = _per_loop(_WATCHDOGS, loop, _Watchdog)
-    dog.ensure()
-    return dog
+async def _settled_mark(key: str, write: asyncio.Task[Any]) -> None:
+    """Waits for a running mark's write in flight (its trouble is the final write's to report)."""
+    try:
+        await write
+    except Exception:
+        log.debug("running mark of %r failed", key, exc_info=True)
