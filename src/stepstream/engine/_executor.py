@@ -19,7 +19,9 @@ objects only when a stream or watcher is listening.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Coroutine
+from itertools import islice
 from typing import Any
 
 from .._schema import storable, to_json
@@ -37,6 +39,7 @@ from ._flow import run_conditional, run_loop, run_parallel
 from ._host import AttemptRequest
 from ._nested import run_nested
 from ._records import settled_record
+from ._segment import segment_of, walk_segment
 from ._sleep import run_sleep
 from ._state import Fenced, LaneMiss, RunExecution, Target, _Attempt, usage_from_chunk
 from ._step_events import StepSettled, StepStarted, result_payload
@@ -111,7 +114,9 @@ class LevelWalk:
         intercepted = bool(rs.interceptors)
         lane = rs.lane if rs.log else None  # the lane logs a step's events as entries: the log must read them
         executed = self.executed
-        for node in graph:
+        segments = lane is not None and rs.immediate and rs.segment is not None and travel is None and not intercepted and not self.per_step
+        nodes = enumerate(graph)
+        for index, node in nodes:
             if abort.fired:
                 return "canceled", None
             if node is last and last_id is not None:
@@ -132,11 +137,12 @@ class LevelWalk:
                         status, value = await self._settle_plain(step, value, out.started, out.call_id, out.attempt)
                     else:
                         status, value = "success", out
+                elif segments and not rs.sinks and not rs._outbox and (run := segment_of(graph, index)):
+                    status, value, taken = await walk_segment(self, run, value, last_id)  # sync steps in a row, one hand-off
+                    deque(islice(nodes, taken), maxlen=0)  # the nodes it took
                 else:
                     status, value = await self._run_plain(step, value)
             else:
-                if type(node) is SleepNode:
-                    self.executed.append(node.id)
                 status, value = await self._run_node(node, value)
             if status != "success":
                 return (status, None) if status == "failed" else (status, value)
@@ -157,22 +163,11 @@ class LevelWalk:
         return all(r is not None and r.status == "success" for r in records)
 
     async def _run_node(self, node: Node, value: Any) -> tuple[str, Any]:
+        if type(node) is SleepNode:
+            self.executed.append(node.id)
         if self.rs.interceptors and type(node) is not SleepNode:
-            return await self._intercepted_node(node, value)
+            return await intercept.walk_node(self, node, value)
         return await self._walk_node(node, value)
-
-    async def _intercepted_node(self, node: Node, value: Any) -> tuple[str, Any]:
-        """`_walk_node` between the interceptors' `start_node` and `end_node`."""
-        started = intercept.node_started(self, node, value)
-        if started is None:
-            return await self._walk_node(node, value)
-        try:
-            status, out = await self._walk_node(node, value)
-        except BaseException as exc:
-            intercept.node_ended(self, started, None, exc)
-            raise
-        intercept.node_ended(self, started, status)
-        return status, out
 
     async def _walk_node(self, node: Node, value: Any) -> tuple[str, Any]:
         if isinstance(node, ParallelNode):

@@ -258,3 +258,17 @@ def concurrency_resolved(ex: LevelWalk, node: ForeachNode, concurrency: int) -> 
     inp = ConcurrencyInput(ex.prefix + node.step.id, concurrency)
     for i in ex.rs.interceptors:
         i.concurrency_resolved(inp)
+
+
+async def walk_node(ex: LevelWalk, node: Node, value: Any) -> tuple[str, Any]:
+    """`ex._walk_node` between the interceptors' `start_node` and `end_node`."""
+    started = node_started(ex, node, value)
+    if started is None:
+        return await ex._walk_node(node, value)
+    try:
+        status, out = await ex._walk_node(node, value)
+    except BaseException as exc:
+        node_ended(ex, started, None, exc)
+        raise
+    node_ended(ex, started, status)
+    return status, out

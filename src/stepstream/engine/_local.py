@@ -25,6 +25,7 @@ from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
 from ._lane import run_lane
+from ._segment import run_segment
 from ._state import new_id
 from ._threads import WorkerPool
 
@@ -164,6 +165,7 @@ class LocalHost:
         self._marks: dict[str, list[Any]] = {}
         self._dog: _Watchdog | None = None  # the loop's, once a step was marked
         rs.lane = self.lane
+        rs.segment = self.segment
 
     # -- clock and ids -------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -178,9 +180,12 @@ class LocalHost:
 
         def lane(self, ex: LevelWalk, step: Step, value: Any) -> Coroutine[Any, Any, Any]: ...
 
+        def segment(self, ex: LevelWalk, steps: Sequence[Step], value: Any) -> Coroutine[Any, Any, tuple[list[Step], Any]]: ...
+
     else:
         attempt = run_attempt  # `run_attempt(host, request)` as the method itself: no wrapper call per step
         lane = run_lane  # a plain step's whole first run (`_lane`)
+        segment = run_segment  # plain sync steps in a row, in one hand-off (`_segment`)
 
     async def call(self, fn: Callable[[Any], Any], ctx: Any, *, inline: bool = False) -> Any:
         if inline or is_inline(fn) or asyncio.iscoroutinefunction(fn):

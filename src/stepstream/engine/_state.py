@@ -136,8 +136,12 @@ class RunExecution:
         self.stored_labels: dict[str, Any] = {}
         #: where the walk's effects go (set by the executor before the walk starts)
         self.host: Host = None  # type: ignore[assignment]
-        #: the host's lane for plain steps, if it has one (see `_lane`)
+        #: the host's lane for plain steps, if it has one (see `_lane`), and its segments of sync steps (`_segment`)
         self.lane: Callable[[Any, Any, Any], Awaitable[Any]] | None = None
+        self.segment: Callable[[Any, Any, Any], Awaitable[Any]] | None = None
+        #: while a segment's step runs on a worker thread: what the step hands to the loop, kept
+        #: for it, by thread (nested workflows in parallel branches run segments side by side)
+        self.segment_calls: dict[int, list[tuple[Callable[..., Any], tuple[Any, ...]]]] = {}
         #: the loop the walk runs on (None when a test drives the walk without one)
         self._loop: asyncio.AbstractEventLoop | None = _running_loop()
         self._thread = threading.get_ident()
@@ -202,8 +206,18 @@ class RunExecution:
             self._emit_event(event, payload, from_, deliver, ready)
             return event
         event = WorkflowEvent(type, self.run_id, payload, from_)
-        self._loop.call_soon_threadsafe(self._emit_event, event, payload, from_, deliver, ready)
+        self._from_thread(self._emit_event, event, payload, from_, deliver, ready)
         return event
+
+    def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
+        """`fn(*args)` on the loop, soon: called from a step's worker thread (kept for the step
+        while it runs in a segment, see `_segment`)."""
+        calls = self.segment_calls.get(threading.get_ident()) if self.segment_calls else None
+        if calls is not None:
+            calls.append((fn, args))
+        else:
+            assert self._loop is not None
+            self._loop.call_soon_threadsafe(fn, *args)
 
     def _emit_event(self, event: WorkflowEvent, payload: dict[str, Any], from_: Any, deliver: bool, ready: bool) -> None:
         type = event.type
@@ -213,7 +227,7 @@ class RunExecution:
 
     def emit_raw(self, chunk: dict[str, Any]) -> None:
         if threading.get_ident() != self._thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self.emit_raw, chunk)
+            self._from_thread(self.emit_raw, chunk)
             return
         event = WorkflowEvent(chunk["type"], self.run_id, None, "USER", raw=chunk)
         if self.log:
@@ -372,7 +386,7 @@ class RunExecution:
     def request_abort(self) -> None:
         """Sets the abort signal and interrupts steps waiting in an await (from any thread)."""
         if threading.get_ident() != self._thread and self._loop is not None:
-            self._loop.call_soon_threadsafe(self.request_abort)
+            self._from_thread(self.request_abort)
             return
         if self.abort_event.is_set():
             return
