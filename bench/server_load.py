@@ -60,7 +60,11 @@ async def one_round(name: str, server: ServerProcess, runs: int, r: int) -> dict
     cpu = server.cpu_seconds() - cpu0
     for trace in traces:
         check_chain(trace)
-    return {"cpu_ms_per_run": cpu / runs * 1000, "firsts": [t.first_event for t in traces], "events_per_s": sum(len(t.records) for t in traces) / wall}
+    return {
+        "cpu_ms_per_run": cpu / runs * 1000,
+        "firsts": [t.first_event for t in traces],
+        "events_per_s": sum(len(t.records) for t in traces) / wall,
+    }
 
 
 def summarize(rounds: list[dict[str, Any]], seq: list[float]) -> dict[str, Any]:
@@ -110,7 +114,9 @@ async def main() -> None:
     print("| | stepstream (SQLite) | Mastra (LibSQL) | ratio |")
     print("|---|---|---|---|")
     print(_row("server CPU per run (median round)", s["cpu_ms_per_run"], m["cpu_ms_per_run"], "ms"))
-    print(f"| CPU per run, rounds min-max | {s['cpu_range'][0]:.2f}-{s['cpu_range'][1]:.2f} ms | {m['cpu_range'][0]:.2f}-{m['cpu_range'][1]:.2f} ms | |")
+    print(
+        f"| CPU per run, rounds min-max | {s['cpu_range'][0]:.2f}-{s['cpu_range'][1]:.2f} ms | {m['cpu_range'][0]:.2f}-{m['cpu_range'][1]:.2f} ms | |"
+    )
     print(_row("first-event latency p50", s["first_p50"] * 1000, m["first_p50"] * 1000, "ms", "{:.0f}"))
     print(_row("first-event latency p99", s["first_p99"] * 1000, m["first_p99"] * 1000, "ms", "{:.0f}"))
     print(_row("events per second", s["events_per_s"], m["events_per_s"], "", "{:.0f}"))
