@@ -33,6 +33,13 @@ def _is_awaitable(value: Any) -> bool:
     return known
 
 
+IN_FAILED = "Step input validation failed"
+IN_CODE = "WORKFLOW_STEP_INPUT_VALIDATION_FAILED"
+OUT_FAILED = "Step output validation failed"
+OUT_CODE = "WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED"
+"""The messages and codes of a step's input and output validation errors (every path of an attempt)."""
+
+
 def attempt_error(
     ex: LevelWalk,
     step: Step,
@@ -73,7 +80,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
     task = None
     try:
         if validate:
-            payload = step._in.validate(req.value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+            payload = step._in.validate(req.value, IN_FAILED, code=IN_CODE)
             ctx.input_data = payload
             if step._rc is not None:
                 ex._check_request_context(step)
@@ -87,7 +94,7 @@ async def run_attempt(host: LocalHost, req: AttemptRequest) -> _Attempt:
                 rs.interruptible.add(task)
             out = await out
         if validate and step._out.adapter is not None:
-            out = step._out.validate(out, "Step output validation failed", code="WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED")
+            out = step._out.validate(out, OUT_FAILED, code=OUT_CODE)
         # Settled data travels as JSON: the next step validates it into its own
         # schema, exactly as after a reload from storage.
         # The input is JSON already: dumped again only when validation made something else of it.

@@ -137,8 +137,8 @@ class LevelWalk:
                         status, value = await self._settle_plain(step, value, out.started, out.call_id, out.attempt)
                     else:
                         status, value = "success", out
-                elif segments and not rs.sinks and not rs._outbox and (run := segment_of(graph, index)):
-                    status, value, taken = await walk_segment(self, run, value, last_id)  # sync steps in a row, one hand-off
+                elif segments and not rs.sinks and not rs._outbox and (span := segment_of(self.workflow, graph, index)):
+                    status, value, taken = await walk_segment(self, graph, span, value, last_id)  # sync steps in a row, one hand-off
                     deque(islice(nodes, taken), maxlen=0)  # the nodes it took
                 else:
                     status, value = await self._run_plain(step, value)

@@ -24,7 +24,7 @@ from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
-from ._attempt import _is_awaitable, attempt_error
+from ._attempt import IN_CODE, IN_FAILED, OUT_CODE, OUT_FAILED, _is_awaitable, attempt_error
 from ._context import EngineStepContext
 from ._state import Fenced, LaneMiss, new_id
 from ._step_events import StepSettled, StepStarted
@@ -50,11 +50,6 @@ def _task_of() -> Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None
 
 _current_task = _task_of()
 
-_IN_FAILED = "Step input validation failed"
-_IN_CODE = "WORKFLOW_STEP_INPUT_VALIDATION_FAILED"
-_OUT_FAILED = "Step output validation failed"
-_OUT_CODE = "WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED"
-
 
 async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> Any:
     """Runs a plain step's first run at `ex`'s level; returns its output (JSON), recorded
@@ -78,7 +73,7 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
         if paced is not None:
             await paced
         if validate:
-            payload = ctx.input_data = step._in.validate(value, _IN_FAILED, code=_IN_CODE)
+            payload = ctx.input_data = step._in.validate(value, IN_FAILED, code=IN_CODE)
         out = step.execute(ctx)
         if step.is_async or _is_awaitable(out):
             task = _current_task(host._loop)
@@ -86,7 +81,7 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
                 rs.interruptible.add(task)
             out = await out
         if validate and step._out.adapter is not None:
-            out = step._out.validate(out, _OUT_FAILED, code=_OUT_CODE)
+            out = step._out.validate(out, OUT_FAILED, code=OUT_CODE)
         data = value if payload is value else step._in.dump(payload)
         output = step._out.storable(out, "Step %r output", key)
     except BaseException as exc:

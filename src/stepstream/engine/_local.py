@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping, Sequence
 from time import time as _time
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -180,7 +180,7 @@ class LocalHost:
 
         def lane(self, ex: LevelWalk, step: Step, value: Any) -> Coroutine[Any, Any, Any]: ...
 
-        def segment(self, ex: LevelWalk, steps: Sequence[Step], value: Any) -> Coroutine[Any, Any, tuple[list[Step], Any]]: ...
+        def segment(self, ex: LevelWalk, steps: Iterable[Step], value: Any) -> Coroutine[Any, Any, tuple[list[Step], Any, Any]]: ...
 
     else:
         attempt = run_attempt  # `run_attempt(host, request)` as the method itself: no wrapper call per step

@@ -13,6 +13,7 @@ from .._suspend_meta import META, strip_meta
 from ..errors import ValidationError
 from ..results import StepResult
 from ..workflow.builder import Workflow
+from ._attempt import IN_CODE, IN_FAILED
 from ._state import Target, _Attempt
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ async def run_nested(ex: LevelWalk, wf: Workflow, key: str, value: Any, target: 
     payload = value
     if ex.workflow.validate_inputs:
         try:
-            payload = wf._in.validate(value, "Step input validation failed", code="WORKFLOW_STEP_INPUT_VALIDATION_FAILED")
+            payload = wf._in.validate(value, IN_FAILED, code=IN_CODE)
             if wf._rc is not None:
                 ex._check_request_context(wf)
         except ValidationError as exc:

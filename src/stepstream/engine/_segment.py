@@ -25,14 +25,15 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from time import time as _time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..results import StepResult
 from ..workflow.builder import Workflow
 from ..workflow.plan import Node, StepNode
-from ._attempt import _is_awaitable, attempt_error
+from ._attempt import IN_CODE, IN_FAILED, OUT_CODE, OUT_FAILED, _is_awaitable, attempt_error
 from ._context import EngineStepContext
 from ._lane import _current_task
 from ._state import LaneMiss, new_id
@@ -45,11 +46,6 @@ if TYPE_CHECKING:
 
 SEGMENT_SECONDS = 0.001
 """How long a segment goes on to its next step (the lag of the run's events and records)."""
-
-_IN_FAILED = "Step input validation failed"
-_IN_CODE = "WORKFLOW_STEP_INPUT_VALIDATION_FAILED"
-_OUT_FAILED = "Step output validation failed"
-_OUT_CODE = "WORKFLOW_STEP_OUTPUT_VALIDATION_FAILED"
 
 
 class _Done:
@@ -77,7 +73,7 @@ def plain_sync(step: Any) -> bool:
     return not step.is_async and not step.inline and step._rc is None and not isinstance(step, Workflow)
 
 
-def _work(ex: LevelWalk, steps: Sequence[Step], value: Any, contexts: Sequence[contextvars.Context], halted: list[bool]) -> list[_Done]:
+def _work(ex: LevelWalk, steps: Iterable[Step], value: Any, halted: list[bool]) -> list[_Done]:
     """On the worker thread: the segment's steps, one after the other (see the module).
     `halted` gets an item when the walk stops waiting (its task canceled): no step starts then."""
     rs = ex.rs
@@ -85,7 +81,7 @@ def _work(ex: LevelWalk, steps: Sequence[Step], value: Any, contexts: Sequence[c
     done: list[_Done] = []
     thread = threading.get_ident()
     t0 = time.perf_counter()
-    for step, context in zip(steps, contexts, strict=True):
+    for step in steps:
         if done and (halted or rs.abort_event.fired or time.perf_counter() - t0 >= SEGMENT_SECONDS):
             break
         ctx: EngineStepContext[Any, Any] = EngineStepContext(ex, step, step.id, value, None, None, 0, None, rs.restarting)
@@ -93,7 +89,8 @@ def _work(ex: LevelWalk, steps: Sequence[Step], value: Any, contexts: Sequence[c
         done.append(one)
         rs.segment_calls[thread] = one.calls
         try:
-            context.run(_attempt, one, validate)
+            # its own copy of the context the segment was handed (a copy of the loop's)
+            contextvars.copy_context().run(_attempt, one, validate)
         except BaseException as exc:  # settled by the walk, as the general path's attempt does
             one.error = exc
         finally:
@@ -108,7 +105,7 @@ def _work(ex: LevelWalk, steps: Sequence[Step], value: Any, contexts: Sequence[c
 def _attempt(one: _Done, validate: bool) -> None:
     step, ctx, value = one.step, one.ctx, one.value
     if validate:
-        one.payload = ctx.input_data = step._in.validate(value, _IN_FAILED, code=_IN_CODE)
+        one.payload = ctx.input_data = step._in.validate(value, IN_FAILED, code=IN_CODE)
     out = step.execute(ctx)
     if _is_awaitable(out):
         one.awaiting = out
@@ -120,7 +117,7 @@ def _finish(one: _Done, out: Any, validate: bool) -> None:
     """What `run_attempt` does with a step's output: validated, dumped as JSON."""
     step = one.step
     if validate and step._out.adapter is not None:
-        out = step._out.validate(out, _OUT_FAILED, code=_OUT_CODE)
+        out = step._out.validate(out, OUT_FAILED, code=OUT_CODE)
     one.data = one.value if one.payload is one.value else step._in.dump(one.payload)
     one.output = step._out.storable(out, "Step %r output", step.id)
     one.ended = int(_time() * 1000)
@@ -136,25 +133,36 @@ def _apply(ex: LevelWalk, one: _Done) -> None:
     one.applied = True
 
 
-def segment_of(graph: Sequence[Node], index: int) -> list[Step] | None:
-    """The plain sync steps in a row from `graph[index]`, if there are two or more."""
-    steps: list[Step] = []
-    for node in graph[index:]:
-        if type(node) is not StepNode or not plain_sync(node.step):
-            break
-        steps.append(node.step)
-    return steps if len(steps) > 1 else None
+_ENDS: weakref.WeakKeyDictionary[Workflow, tuple[Sequence[Node], list[int]]] = weakref.WeakKeyDictionary()
 
 
-async def walk_segment(ex: LevelWalk, steps: list[Step], value: Any, last_id: str | None) -> tuple[str, Any, int]:
-    """The walk's side of a segment: (status, output, how many more nodes it took). With
-    the workflow's last step in it (`last_id`), that step's record waits for the run's final
-    write, as the walk's loop has it wait (`LevelWalk._store`)."""
-    if last_id is not None and steps[-1].id == last_id:
+def segment_of(workflow: Workflow, graph: Sequence[Node], index: int) -> range | None:
+    """The indices of the plain sync steps in a row from `graph[index]`, if there are two or
+    more. Where each row ends is worked out once per committed graph (a walk asks at every
+    segment, and a long chain of sync steps makes many)."""
+    cached = _ENDS.get(workflow)
+    if cached is None or cached[0] is not graph:
+        ends = [0] * len(graph)
+        end = len(graph)
+        for i in range(len(graph) - 1, -1, -1):
+            node = graph[i]
+            if type(node) is not StepNode or not plain_sync(node.step):
+                end = i
+            ends[i] = end
+        cached = _ENDS[workflow] = (graph, ends)
+    end = cached[1][index]
+    return range(index, end) if end - index > 1 else None
+
+
+async def walk_segment(ex: LevelWalk, graph: Sequence[Node], span: range, value: Any, last_id: str | None) -> tuple[str, Any, int]:
+    """The walk's side of a segment over `graph[span]`: (status, output, how many more nodes
+    it took). With the workflow's last step in the span (`last_id`), that step's record
+    waits for the run's final write, as the walk's loop has it wait (`LevelWalk._store`)."""
+    if last_id is not None and span.stop == len(graph):
         ex.rs.defer_last = last_id
     segment = ex.rs.segment
     assert segment is not None
-    ran, out, last_input = await segment(ex, steps, value)
+    ran, out, last_input = await segment(ex, (cast(StepNode, graph[i]).step for i in span), value)
     ex.executed.extend(step.id for step in ran[1:])
     if type(out) is LaneMiss:
         status, out = await ex._settle_plain(ran[-1], last_input, out.started, out.call_id, out.attempt)
@@ -162,7 +170,7 @@ async def walk_segment(ex: LevelWalk, steps: list[Step], value: Any, last_id: st
     return "success", out, len(ran) - 1
 
 
-async def run_segment(host: LocalHost, ex: LevelWalk, steps: Sequence[Step], value: Any) -> tuple[list[Step], Any, Any]:
+async def run_segment(host: LocalHost, ex: LevelWalk, steps: Iterable[Step], value: Any) -> tuple[list[Step], Any, Any]:
     """Runs `steps` (two or more plain sync steps in a row) in one hand-off; returns the
     steps that ran, the last one's output (or a `LaneMiss` if it did not succeed), and
     that step's input."""
@@ -170,10 +178,9 @@ async def run_segment(host: LocalHost, ex: LevelWalk, steps: Sequence[Step], val
     paced = host.pace()
     if paced is not None:
         await paced
-    contexts = [contextvars.copy_context() for _ in steps]
     halted: list[bool] = []
     try:
-        done: list[_Done] = await host.executor.in_thread(lambda _: _work(ex, steps, value, contexts, halted), None)
+        done: list[_Done] = await host.executor.in_thread(lambda _: _work(ex, steps, value, halted), None)
     except BaseException:
         halted.append(True)  # the worker starts no further step (the one running ends as a thread does)
         raise
