@@ -51,6 +51,17 @@ def inc(i: int) -> Any:
     return create_step(id=f"inc{i}", input_schema=N, output_schema=N, execute=execute)
 
 
+def step(name: str, execute: Any) -> Any:
+    return create_step(id=name, input_schema=N, output_schema=N, execute=execute)
+
+
+def chain(name: str, *steps: Any, **options: Any) -> Workflow:
+    wf = create_workflow(id=name, input_schema=N, output_schema=N, **options)
+    for one in steps:
+        wf.then(one)
+    return wf.commit()
+
+
 def chain_with_state() -> Workflow:
     async def counted(ctx: StepContext[N, Any]) -> N:
         await ctx.set_state({"seen": ctx.state.get("seen", 0) + ctx.input_data.n})
@@ -72,38 +83,21 @@ def chain_retried() -> Workflow:
             raise RuntimeError(f"try {len(tries)}")
         return N(n=ctx.input_data.n + 100)
 
-    return (
-        create_workflow(id="lane-retried", input_schema=N, output_schema=N, retry_config={"attempts": 2})
-        .then(inc(1))
-        .then(create_step(id="flaky", input_schema=N, output_schema=N, execute=flaky))
-        .then(inc(3))
-        .commit()
-    )
+    return chain("lane-retried", inc(1), step("flaky", flaky), inc(3), retry_config={"attempts": 2})
 
 
 def chain_failed() -> Workflow:
     async def broken(ctx: StepContext[N, Any]) -> N:
         raise ValueError(f"no {ctx.input_data.n}")
 
-    return (
-        create_workflow(id="lane-failed", input_schema=N, output_schema=N)
-        .then(inc(1))
-        .then(create_step(id="broken", input_schema=N, output_schema=N, execute=broken))
-        .then(inc(2))
-        .commit()
-    )
+    return chain("lane-failed", inc(1), step("broken", broken), inc(2))
 
 
 def chain_bad_output() -> Workflow:
     async def wrong(ctx: StepContext[N, Any]) -> Any:
         return {"n": "not a number"}
 
-    return (
-        create_workflow(id="lane-bad", input_schema=N, output_schema=N)
-        .then(inc(1))
-        .then(create_step(id="wrong", input_schema=N, output_schema=N, execute=wrong))
-        .commit()
-    )
+    return chain("lane-bad", inc(1), step("wrong", wrong))
 
 
 def chain_suspended() -> Workflow:
@@ -112,26 +106,14 @@ def chain_suspended() -> Workflow:
             await ctx.suspend({"at": ctx.input_data.n}, resume_label="go")
         return N(n=ctx.input_data.n + ctx.resume_data["add"])
 
-    return (
-        create_workflow(id="lane-suspended", input_schema=N, output_schema=N)
-        .then(inc(1))
-        .then(create_step(id="gate", input_schema=N, output_schema=N, execute=gate))
-        .then(inc(2))
-        .commit()
-    )
+    return chain("lane-suspended", inc(1), step("gate", gate), inc(2))
 
 
 def chain_bailed() -> Workflow:
     async def early(ctx: StepContext[N, Any]) -> N:
         return ctx.bail({"early": ctx.input_data.n})
 
-    return (
-        create_workflow(id="lane-bailed", input_schema=N, output_schema=N)
-        .then(inc(1))
-        .then(create_step(id="early", input_schema=N, output_schema=N, execute=early))
-        .then(inc(2))
-        .commit()
-    )
+    return chain("lane-bailed", inc(1), step("early", early), inc(2))
 
 
 def chain_unvalidated() -> Workflow:

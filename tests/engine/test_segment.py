@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from stepstream import StepContext, Stepstream, create_step, create_workflow
 from stepstream.engine import _segment
@@ -27,19 +26,13 @@ from stepstream.engine._state import RunExecution
 from stepstream.storage import InMemoryStorage
 from stepstream.workflow.builder import Workflow
 
-from .test_lane import recorded
-
-
-class N(BaseModel):
-    n: int
+from .test_lane import N, recorded
+from .test_lane import chain as lane_chain
+from .test_lane import step as sync_step
 
 
 def inc(i: int) -> Any:
     return create_step(id=f"inc{i}", input_schema=N, output_schema=N, execute=lambda ctx: N(n=ctx.input_data.n + i))
-
-
-def sync_step(name: str, execute: Callable[[StepContext[Any, Any]], Any], **options: Any) -> Any:
-    return create_step(id=name, input_schema=N, output_schema=N, execute=execute, **options)
 
 
 class NoSegments(LocalExecutor):
@@ -52,10 +45,8 @@ class NoSegments(LocalExecutor):
 
 
 def chain(name: str, *steps: Any, **options: Any) -> Workflow:
-    wf = create_workflow(id=name, input_schema=N, output_schema=N, **options)
-    for step in steps:
-        wf.then(step)
-    return wf.then(inc(1000)).commit()
+    """`steps`, then a last sync step (a segment can take the workflow's last step too)."""
+    return lane_chain(name, *steps, inc(1000), **options)
 
 
 def with_state_and_results() -> Workflow:
