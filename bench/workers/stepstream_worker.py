@@ -8,6 +8,7 @@ PostgreSQL commits with the server's default `synchronous_commit=on`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -275,22 +276,30 @@ async def op_fanout(reps: int, kind: str, w: int, memory: bool = True) -> dict[s
 
 
 async def op_foreach_resume(reps: int, w: int) -> dict[str, Any]:
-    """W foreach items all suspend; resume `reps` of them (spread over the list) one by one."""
+    """W foreach items all suspend; resume `reps` of them (spread over the list) one by one.
+
+    Each call has a database of its own: in the one the other durable measures share, the
+    rows they left made every resume slower as the bench went on, whatever W (the second
+    round's samples were 1.3-1.7x the first's), and W's cases ran at different points of it."""
     ask = create_step(id="ask", input_schema=V, output_schema=V, resume_schema=Add, execute=suspend_then_add)
-    wf = await workflow(
-        f"each-resume-{w}",
-        lambda: create_workflow(id=f"each-resume-{w}", input_schema=list[V]).foreach(ask, concurrency=w).commit(),
-        "sqlite-normal",
-    )
-    run = await wf.create_run()
-    assert (await run.start(input_data=[{"n": i} for i in range(w)])).status == "suspended"
-    picks = sorted({int(k * (w - 1) / max(reps - 1, 1)) for k in range(min(reps, w))})
+    each = create_workflow(id=f"each-resume-{w}", input_schema=list[V]).foreach(ask, concurrency=w).commit()
+    path = os.path.join(TMP, f"each-resume-{w}-{uuid.uuid4().hex[:6]}.db")
     samples = []
-    for index in picks:
-        t0 = time.perf_counter()
-        result = await run.resume(resume_data={"add": 1}, for_each_index=index)
-        samples.append(time.perf_counter() - t0)
-        assert result.status in ("suspended", "success"), result.error
+    try:
+        async with Stepstream(workflows=[each], storage=SQLiteStorage(path, synchronous="NORMAL")) as app:
+            wf = app.get_workflow(f"each-resume-{w}")
+            run = await wf.create_run()
+            assert (await run.start(input_data=[{"n": i} for i in range(w)])).status == "suspended"
+            picks = sorted({int(k * (w - 1) / max(reps - 1, 1)) for k in range(min(reps, w))})
+            for index in picks:
+                t0 = time.perf_counter()
+                result = await run.resume(resume_data={"add": 1}, for_each_index=index)
+                samples.append(time.perf_counter() - t0)
+                assert result.status in ("suspended", "success"), result.error
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + suffix)
     return {"s": samples}
 
 
