@@ -32,6 +32,9 @@ row. llama-index-workflows runs a sync step in the loop's executor (a thread): t
 Mastra (one JS thread) and DBOS (a sync workflow calling sync steps) run them inline: inline
 rows. Async steps are compared with async steps. Durable rows pair the same way (each peer row
 below names its stepstream row).
+stepstream's in-memory runs are kept by an in-memory storage, as Mastra's are; each batch of
+samples starts with an empty one, so a measure does not pay for the runs of the measures
+before it (Python's collector walks every object kept: see docs/storage.md).
 Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
 Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
 "Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:
