@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,22 @@ async def test_in_memory_runs_write_no_marks() -> None:
     assert stored is not None and list(stored.steps) == ["fast"]  # nobody else can read it: no marks
     gate.set()
     assert (await task).status == "success"
+
+
+async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path) -> None:
+    """Once a run on shared storage returns, its execution state (its records, its host) is
+    freed at once: the running marks' watchdog does not keep it until its next tick."""
+    from stepstream.engine._state import RunExecution
+
+    app = Stepstream(
+        workflows=[create_workflow(id="w").then(create_step(id="a", execute=lambda ctx: 1)).commit()],
+        storage=SQLiteStorage(tmp_path / "runs.db"),
+    )
+    try:
+        result = await (await app.get_workflow("w").create_run()).start(input_data=None)
+        assert result.status == "success"
+        gc.collect()
+        alive = [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == result.run_id]
+        assert alive == []
+    finally:
+        await app.close()

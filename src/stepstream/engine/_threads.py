@@ -72,7 +72,8 @@ class _Worker:
 
     def next_job(self) -> tuple[Any, ...]:
         os.read(self.sleep, 1)  # parked: until `hand`
-        return self.job
+        job, self.job = self.job, ()  # not kept past its run (see `WorkerPool._work`)
+        return job
 
     def close(self) -> None:
         os.close(self.sleep)
@@ -177,7 +178,7 @@ class WorkerPool:
 
     def _work(self, worker: _Worker) -> None:
         lock, idle, queued = self._lock, self._idle, self._queued
-        job = worker.job
+        job, worker.job = worker.job, ()
         while True:
             loop, fut, ctx, fn, arg, waiting, done, out = job
             settle: Callable[[asyncio.Future[Any], Any], None]
@@ -198,6 +199,9 @@ class WorkerPool:
                 _deliver(loop, settle, fut, value)
             del loop, fut, ctx, fn, arg, waiting, done, out, settle, value
             if parked:
+                # A parked worker keeps nothing of its last job: kept, its argument (a step's
+                # context: its run's records) lived until the worker's next job.
+                job = ()
                 job = worker.next_job()
 
     def _forget_threads(self) -> None:
