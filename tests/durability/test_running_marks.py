@@ -7,6 +7,8 @@ import gc
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from stepstream import StepContext, Stepstream, create_step, create_workflow
 from stepstream.storage import SQLiteStorage
 from stepstream.storage.memory import InMemoryStorage
@@ -96,15 +98,18 @@ async def test_in_memory_runs_write_no_marks() -> None:
     assert (await task).status == "success"
 
 
-async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shape", ["chain", "parallel"])
+async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path, shape: str) -> None:
     """Once a run on shared storage returns, its execution state (its records, its host) is
-    freed at once: the running marks' watchdog does not keep it until its next tick."""
+    freed at once: neither the running marks' watchdog, nor the flush clock, nor the worker
+    thread that ran its last sync step keeps it until their next tick or job."""
     from stepstream.engine._state import RunExecution
 
-    app = Stepstream(
-        workflows=[create_workflow(id="w").then(create_step(id="a", execute=lambda ctx: 1)).commit()],
-        storage=SQLiteStorage(tmp_path / "runs.db"),
-    )
+    one = create_step(id="a", execute=lambda ctx: 1)
+    two = create_step(id="b", execute=_two)
+    wf = create_workflow(id="w")
+    wf = (wf.then(one).then(two) if shape == "chain" else wf.parallel([one, two])).commit()
+    app = Stepstream(workflows=[wf], storage=SQLiteStorage(tmp_path / "runs.db"))
     try:
         result = await (await app.get_workflow("w").create_run()).start(input_data=None)
         assert result.status == "success"
@@ -113,3 +118,8 @@ async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path) -> None:
         assert alive == []
     finally:
         await app.close()
+
+
+async def _two(ctx: StepContext) -> int:
+    await asyncio.sleep(0.12)  # the watchdog and the flush clock tick while it runs
+    return 2

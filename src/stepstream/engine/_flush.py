@@ -44,17 +44,21 @@ class FlushClock:
         try:
             while self.runs:
                 await asyncio.sleep(FLUSH_SECONDS / 2)
-                for rs, seen in list(self.runs.items()):
-                    pending = rs.pending
-                    if not pending:
-                        del self.runs[rs]
-                        rs.flush_off = True  # its next event registers it again
-                    elif pending[0] is seen:
-                        rs._start_flush()  # pending since the last tick at least
-                    else:
-                        self.runs[rs] = pending[0]
+                self._pass()
         finally:
             self.task = None
+
+    def _pass(self) -> None:
+        """One tick (a call of its own: the task's frame keeps no execution while it sleeps)."""
+        for rs, seen in list(self.runs.items()):
+            pending = rs.pending
+            if not pending:
+                del self.runs[rs]
+                rs.flush_off = True  # its next event registers it again
+            elif pending[0] is seen:
+                rs._start_flush()  # pending since the last tick at least
+            else:
+                self.runs[rs] = pending[0]
 
 
 _CLOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FlushClock] = weakref.WeakKeyDictionary()

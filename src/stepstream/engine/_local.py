@@ -371,14 +371,17 @@ class _Watchdog:
         try:
             while self.hosts:
                 await asyncio.sleep(RUNNING_MARK_SECONDS / 2)
-                now = time.monotonic()
-                for host in list(self.hosts):
-                    if host._marks:
-                        host._due_marks(now)
-                    else:
-                        self.hosts.discard(host)
+                self._pass(time.monotonic())
         finally:
             self.task = None
+
+    def _pass(self, now: float) -> None:
+        """One tick (a call of its own: the task's frame keeps no host while it sleeps)."""
+        for host in list(self.hosts):
+            if host._marks:
+                host._due_marks(now)
+            else:
+                self.hosts.discard(host)
 
 
 _WATCHDOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = weakref.WeakKeyDictionary()
