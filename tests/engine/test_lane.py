@@ -74,14 +74,25 @@ def chain_with_state() -> Workflow:
     return wf.commit()
 
 
-def chain_retried() -> Workflow:
+def flaky_body() -> Callable[[StepContext[N, Any]], N]:
+    """A step's body that fails its first two tries of every three (a sync function: the
+    segment tests run it as is, the lane's tests from an `async def`)."""
     tries: list[int] = []
 
-    async def flaky(ctx: StepContext[N, Any]) -> N:
+    def flaky(ctx: StepContext[N, Any]) -> N:
         tries.append(ctx.retry_count)
         if len(tries) % 3:
             raise RuntimeError(f"try {len(tries)}")
         return N(n=ctx.input_data.n + 100)
+
+    return flaky
+
+
+def chain_retried() -> Workflow:
+    body = flaky_body()
+
+    async def flaky(ctx: StepContext[N, Any]) -> N:
+        return body(ctx)
 
     return chain("lane-retried", inc(1), step("flaky", flaky), inc(3), retry_config={"attempts": 2})
 

@@ -26,7 +26,7 @@ from stepstream.engine._state import RunExecution
 from stepstream.storage import InMemoryStorage
 from stepstream.workflow.builder import Workflow
 
-from .test_lane import N, recorded
+from .test_lane import N, flaky_body, recorded
 from .test_lane import chain as lane_chain
 from .test_lane import step as sync_step
 
@@ -62,15 +62,7 @@ def with_state_and_results() -> Workflow:
 
 
 def retried() -> Workflow:
-    tries: list[int] = []
-
-    def flaky(ctx: StepContext[N, Any]) -> N:
-        tries.append(ctx.retry_count)
-        if len(tries) % 3:
-            raise RuntimeError(f"try {len(tries)}")
-        return N(n=ctx.input_data.n + 100)
-
-    return chain("seg-retried", inc(1), sync_step("flaky", flaky), inc(3), retry_config={"attempts": 2})
+    return chain("seg-retried", inc(1), sync_step("flaky", flaky_body()), inc(3), retry_config={"attempts": 2})
 
 
 def failed() -> Workflow:
