@@ -123,3 +123,27 @@ async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path, shape: str) -> N
 async def _two(ctx: StepContext) -> int:
     await asyncio.sleep(0.12)  # the watchdog and the flush clock tick while it runs
     return 2
+
+
+def test_a_closed_event_loop_is_not_kept(tmp_path: Path) -> None:
+    """The engine's per-loop helpers (the loop's turn, the flush clock, the running marks'
+    watchdog) do not keep their loop: a process that runs workflows under one `asyncio.run`
+    after another (a script, a test suite, a sync wrapper) frees each loop once it is closed."""
+    import weakref
+
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def main(i: int) -> None:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        wf = create_workflow(id="w").then(create_step(id="a", execute=lambda ctx: 1)).then(create_step(id="b", execute=_two)).commit()
+        app = Stepstream(workflows=[wf], storage=SQLiteStorage(tmp_path / f"runs-{i}.db"))
+        try:
+            result = await (await app.get_workflow("w").create_run()).start(input_data=None)
+            assert result.status == "success"
+        finally:
+            await app.close()
+
+    for i in range(3):
+        asyncio.run(main(i))
+    gc.collect()
+    assert [ref() for ref in loops] == [None, None, None]

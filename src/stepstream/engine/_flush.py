@@ -27,7 +27,7 @@ class FlushClock:
     __slots__ = ("loop", "runs", "task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+        self.loop = weakref.ref(loop)  # not the loop: `_CLOCKS` would keep it for good
         #: executions with pending events -> their first pending event seen at the last tick
         self.runs: dict[RunExecution, Any] = {}
         self.task: asyncio.Task[None] | None = None
@@ -35,7 +35,9 @@ class FlushClock:
     def add(self, rs: RunExecution) -> None:
         self.runs[rs] = None
         if self.task is None:
-            self.task = self.loop.create_task(self._tick())
+            loop = self.loop()
+            if loop is not None:  # (always: the execution adding itself runs on it)
+                self.task = loop.create_task(self._tick())
 
     def discard(self, rs: RunExecution) -> None:
         self.runs.pop(rs, None)
@@ -72,7 +74,7 @@ def flush_clock(loop: asyncio.AbstractEventLoop) -> FlushClock:
     """The loop's flush clock."""
     global _last
     clock = _last
-    if clock is not None and clock.loop is loop:
+    if clock is not None and clock.loop() is loop:
         return clock
     clock = _CLOCKS.get(loop)
     if clock is None:

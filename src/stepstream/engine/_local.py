@@ -97,7 +97,7 @@ class _LoopTurn:
     __slots__ = ("armed", "last", "loop", "over")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+        self.loop = weakref.ref(loop)  # not the loop: a closed loop is freed (see `_per_loop`)
         self.over = False
         #: a stretch is being timed (from `last`) and its `_tick` is queued
         self.armed = False
@@ -106,7 +106,7 @@ class _LoopTurn:
     def start(self) -> None:
         self.armed = True
         self.last = time.perf_counter()
-        self.loop.call_soon(self._tick)
+        _call_soon(self.loop, self._tick)
 
     def _tick(self) -> None:
         self.armed = False  # the loop has had a pass: the next step starts a new stretch
@@ -114,7 +114,7 @@ class _LoopTurn:
     def end(self) -> None:
         if not self.over:
             self.over = True
-            self.loop.call_soon(self._reopen)
+            _call_soon(self.loop, self._reopen)
 
     def _reopen(self) -> None:
         self.over = False
@@ -123,12 +123,20 @@ class _LoopTurn:
 _T = TypeVar("_T")
 
 
+def _call_soon(loop: weakref.ref[asyncio.AbstractEventLoop], fn: Callable[[], None]) -> None:
+    """`fn()` soon on a per-loop helper's loop (alive: the walk calling this runs on it)."""
+    found = loop()
+    if found is not None:
+        found.call_soon(fn)
+
+
 def _per_loop(
     table: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T],
     loop: asyncio.AbstractEventLoop,
     make: Callable[[asyncio.AbstractEventLoop], _T],
 ) -> _T:
-    """The loop's one `make(loop)` in `table` (made on first use, gone with the loop)."""
+    """The loop's one `make(loop)` in `table` (made on first use, gone with the loop: what
+    `make` returns holds the loop by a weak reference only, or the table would keep it)."""
     found = table.get(loop)
     if found is None:
         found = table[loop] = make(loop)
@@ -136,6 +144,17 @@ def _per_loop(
 
 
 _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTurn] = weakref.WeakKeyDictionary()
+#: the turn `_turn_of` gave last (most hosts of a process are on one loop: no weak-key lookup then)
+_last_turn: _LoopTurn | None = None
+
+
+def _turn_of(loop: asyncio.AbstractEventLoop) -> _LoopTurn:
+    """The loop's turn."""
+    global _last_turn
+    turn = _last_turn
+    if turn is None or turn.loop() is not loop:
+        turn = _last_turn = _per_loop(_TURNS, loop, _LoopTurn)
+    return turn
 
 
 _DEFAULT: LocalExecutor | None = None
@@ -159,7 +178,7 @@ class LocalHost:
         self.rs = rs
         # The execution's (an `asyncio.get_running_loop()` is a `getpid` system call on 3.11)
         self._loop = rs._loop or asyncio.get_running_loop()
-        self._turn = _per_loop(_TURNS, self._loop, _LoopTurn)
+        self._turn = _turn_of(self._loop)
         self._thread = threading.get_ident()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
         self._marks: dict[str, list[Any]] = {}
@@ -358,14 +377,16 @@ class _Watchdog:
     __slots__ = ("hosts", "loop", "task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+        self.loop = weakref.ref(loop)  # not the loop: a closed loop is freed (see `_per_loop`)
         #: hosts with steps running (each removed by the tick that finds it has none)
         self.hosts: set[LocalHost] = set()
         self.task: asyncio.Task[None] | None = None
 
     def ensure(self) -> None:
         if self.task is None:
-            self.task = self.loop.create_task(self._tick())
+            loop = self.loop()
+            if loop is not None:  # (always: the host marking a step runs on it)
+                self.task = loop.create_task(self._tick())
 
     async def _tick(self) -> None:
         try:
