@@ -199,7 +199,10 @@ def document(results: dict[str, Any], plots: list[str]) -> str:
         + pairs_text(r.rows(results, "chain"))
         + ").\n\n"
         + r.sized_table(r.rows(results, "chain"), r.chain_ref, per_x=True)
-        + "\n\n![cost per step](chain.png)",
+        + "\n\n![cost per step](chain.png)"
+        + "\n\npydantic-graph 1.x draws a `uuid4()` for each node it runs (the node's snapshot id), so each of its steps "
+        + "makes one system call (getrandom; (j) gives its cost here); stepstream's ids make none. Its figure per step, and "
+        + "so the ratio, moves with what a system call costs on the machine (docs/engine.md compares two machines).",
         "## (b) 3-step runs per second, in memory\n\n" + r.per_second(r.rows(results, "run3")),
         "## (c) 3-step runs, persisted\n\nIn brackets, x the time of the stepstream row it is paired with: the same durability (SQLite NORMAL, FULL, or PostgreSQL) and the same kind of step (async; sync inline for LangGraph `invoke` and DBOS).\n\n"
         + r.flat_rows(r.rows(results, "durable"), r.durable_ref, [("per run", "s", r.fmt_time)])

@@ -164,6 +164,7 @@ def floor_table(results: dict[str, Any]) -> str:
     names = {
         "await": "a bare `await` of a coroutine",
         "validate": "a pydantic `model_validate` of `{n: int}`",
+        "syscall": "a system call: `os.urandom(16)` (getrandom), what a `uuid.uuid4()` costs",
         "thread_hop": "a no-op run on a worker thread and its result back on the loop (`run_in_executor`)",
         "sqlite_commit_normal": "a SQLite commit, WAL, synchronous=NORMAL",
         "sqlite_commit_full": "a SQLite commit, WAL, synchronous=FULL",

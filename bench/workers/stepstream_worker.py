@@ -354,7 +354,11 @@ async def op_floor(reps: int) -> dict[str, Any]:
     for i in range(reps * 100):
         V.model_validate({"n": i})
     validate = (time.perf_counter() - t0) / (reps * 100)
-    out: dict[str, Any] = {"await": [bare], "validate": [validate]}
+    t0 = time.perf_counter()
+    for _ in range(reps * 10):
+        os.urandom(16)  # what `uuid.uuid4()` costs: one getrandom system call
+    syscall = (time.perf_counter() - t0) / (reps * 10)
+    out: dict[str, Any] = {"await": [bare], "validate": [validate], "syscall": [syscall]}
     # What any engine that runs sync code off the loop pays per call: a no-op handed to a
     # worker thread and its result back on the loop (asyncio's default executor).
     loop = asyncio.get_running_loop()
