@@ -33,8 +33,11 @@ Mastra (one JS thread) and DBOS (a sync workflow calling sync steps) run them in
 rows. Async steps are compared with async steps. Durable rows pair the same way (each peer row
 below names its stepstream row).
 stepstream's in-memory runs are kept by an in-memory storage, as Mastra's are; each batch of
-samples starts with an empty one, so a measure does not pay for the runs of the measures
-before it (Python's collector walks every object kept: see docs/storage.md).
+samples starts with an empty one, and the runs of earlier batches are dropped, so a measure
+does not pay for the runs of the measures before it (Python's collector walks every object
+kept: see docs/storage.md). Every Python worker freezes what it imported before its first
+measure (`gc.freeze()`, as `stepstream serve` does and docs/engine.md advises a long-lived
+process to do), so a full collection walks what the measures made, not every module's objects.
 Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
 Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
 "Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:

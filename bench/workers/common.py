@@ -10,6 +10,7 @@ state (built graphs, open databases) and its own interpreter, garbage and alloca
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import json
 import os
@@ -25,7 +26,13 @@ DSN = os.environ.get("STEPSTREAM_BENCH_POSTGRES_DSN", "postgresql://postgres@127
 
 
 def serve(ops: dict[str, Op]) -> None:
-    """Answer requests on stdin until it closes; one event loop for the whole worker."""
+    """Answer requests on stdin until it closes; one event loop for the whole worker.
+
+    What the worker imported (its engine, pydantic, the drivers) is frozen first, as a
+    long-lived service does (`stepstream serve`; docs/engine.md): a full collection then walks
+    only what the measures made, not every module object, in every engine's worker alike."""
+    gc.collect()
+    gc.freeze()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     out = sys.stdout

@@ -111,15 +111,18 @@ _apps: dict[str, Any] = {}
 async def workflow(key: str, make: Callable[[], Any], store: str) -> Any:
     """A workflow built once per store: in memory, or registered with one durable app per store.
 
-    An in-memory workflow gets an empty storage at each call (each batch of samples): its
-    runs are kept as Mastra keeps them, but the worker does not carry every earlier batch's
-    runs to the next measure (some 100,000 steps: full collections over them held the loop
-    11 ms in a later measure, and made every step of a late batch pay for them)."""
+    Every in-memory workflow gets an empty storage at each call (each batch of samples, of
+    any measure): its runs are kept as Mastra keeps them, but the worker does not carry any
+    earlier batch's runs to the next measure (some 100,000 steps: full collections over them
+    held the loop 11 ms in a later measure, and made every step of a late batch pay for them)."""
+    for (_, kept_in), built in _workflows.items():
+        if kept_in == "memory":
+            built.bind_storage(InMemoryStorage())  # drops the runs of every earlier batch
     wf = _workflows.get((key, store))
     if wf is None:
         wf = _workflows[(key, store)] = await _made(make, store)
-    if store == "memory":
-        wf.bind_storage(InMemoryStorage())
+        if store == "memory":
+            wf.bind_storage(InMemoryStorage())
     return wf
 
 
