@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,51 @@ def test_a_closed_event_loop_is_not_kept(tmp_path: Path) -> None:
         asyncio.run(main(i))
     gc.collect()
     assert [ref() for ref in loops] == [None, None, None]
+
+
+async def _boom(ctx: StepContext) -> int:
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+@pytest.mark.parametrize("shape", ["chain", "foreach", "failed"])
+async def test_an_ended_run_is_freed_without_the_collector(tmp_path: Path, store: str, shape: str) -> None:
+    """An ended run's state is in no reference cycle: it is freed as soon as nothing uses it,
+    not at a later collection (the execution and its host held each other, a foreach and its
+    item log did, and a failed step's traceback held the walk through its frame's locals)."""
+    from stepstream.engine._state import RunExecution
+
+    one = create_step(id="a", execute=lambda ctx: [1, 2, 3])
+    two = create_step(id="b", execute=_two_fast)
+    wf = create_workflow(id="w")
+    if shape == "chain":
+        wf = wf.then(one).then(two)
+    elif shape == "foreach":
+        wf = wf.then(one).foreach(create_step(id="each", execute=_two_fast), concurrency=2)
+    else:
+        wf = wf.then(one).then(create_step(id="boom", execute=_boom))
+    app = Stepstream(workflows=[wf.commit()], storage=SQLiteStorage(tmp_path / "runs.db") if store == "sqlite" else InMemoryStorage())
+    try:
+        run = await app.get_workflow("w").create_run()
+        gc.collect()
+        gc.disable()
+        try:
+            result = await run.start(input_data=None)
+            assert result.status == ("failed" if shape == "failed" else "success")
+            for _ in range(100):  # a worker thread lets go of its last job just after handing back its result
+                if not [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == result.run_id]:
+                    break
+                await asyncio.sleep(0.01)
+            assert [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == result.run_id] == []
+            if shape == "failed":  # the exception's traceback still tells where it was raised
+                raised = result.steps["boom"].error
+                assert "in _boom" in "".join(traceback.format_exception(raised))
+                assert result.error is not None and result.error["message"] == "boom"
+        finally:
+            gc.enable()
+    finally:
+        await app.close()
+
+
+async def _two_fast(ctx: StepContext) -> int:
+    return 2

@@ -9,6 +9,7 @@ events, and `on_finish`.
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,23 @@ async def _walk(run: Run, rs: RunExecution, plan: ExecutionPlan, input_data: Any
         final = _finish_events(rs, result, to_json(result.result))
     _finished(rs, result, final)
     await call_on_finish(run, result, rs)
+    if result.status == "failed":
+        _drop_locals(ex, rs)
     return result
+
+
+def _drop_locals(ex: LevelWalk, rs: RunExecution) -> None:
+    """A failed run's exceptions keep their tracebacks (to print, to serialize), not the
+    locals of their frames: the frame of the step that raised holds the walk, so the run's
+    whole state stayed in a reference cycle until a collection found it (a full one, once a
+    long run's state had reached the oldest generation)."""
+    seen: set[int] = set()
+    for error in (ex.error, *(r.error for r in rs.records.values() if r.status == "failed")):
+        exc = error
+        while isinstance(exc, BaseException) and id(exc) not in seen:
+            seen.add(id(exc))
+            traceback.clear_frames(exc.__traceback__)
+            exc = exc.__cause__ or exc.__context__
 
 
 def _first_value(run: Run, value: Any) -> Any:

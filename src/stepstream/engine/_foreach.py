@@ -119,7 +119,10 @@ class _Foreach:
         # Worth it when other items may still run after one finishes (not for a one-item resume).
         if rs.shared and len(self.queue) > 1:
             self.log = ItemLog(self)
-        await self._drain(concurrency)
+        try:
+            await self._drain(concurrency)
+        finally:
+            self.log = None  # it holds this foreach: no cycle left for the collector to find
         return await self._settle()
 
     def _kept_mode(self) -> str | None:

@@ -363,11 +363,20 @@ class LocalHost:
 
     def close(self) -> None:
         """The execution ended: no marks to start, and the watchdog lets go of this host at
-        once (kept to its next tick, it kept the run's records alive up to 50 ms longer)."""
+        once (kept to its next tick, it kept the run's records alive up to 50 ms longer).
+
+        The execution holds its host (and its lane and segment, bound to it); from now on the
+        host holds the execution weakly, so no cycle is left and the run's state is freed as
+        soon as nothing uses it, not at a later collection (once a long run's records reached
+        the oldest generation, only a full collection freed them)."""
         self._marks.clear()
         dog = self._dog
         if dog is not None:
             dog.hosts.discard(self)
+        try:
+            self.rs = weakref.proxy(self.rs)
+        except TypeError:
+            pass  # closed before: it is the proxy already
 
 
 class _Watchdog:
