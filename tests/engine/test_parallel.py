@@ -308,3 +308,43 @@ async def test_suspension_wins_over_an_allowed_failure() -> None:
     assert result.suspended == [["suspending-step"]]
     assert result.steps["failing-step"].status == "failed"
     assert downstream_calls == []
+
+
+async def _suspend_late(ctx: Any) -> Any:
+    if ctx.resume_data is None:
+        await asyncio.sleep(0.05)  # suspends after its sibling
+        await ctx.suspend({"who": "late"})
+    return ctx.resume_data
+
+
+def _suspend_late_in_thread(ctx: Any) -> Any:
+    if ctx.resume_data is None:
+        import time
+
+        time.sleep(0.05)  # on its worker thread: suspends after its sibling
+        ctx.suspend({"who": "late"})
+    return ctx.resume_data
+
+
+def _suspend_now(ctx: Any) -> Any:
+    if ctx.resume_data is None:
+        ctx.suspend({"who": "now"})
+    return ctx.resume_data
+
+
+async def test_suspended_branches_are_listed_in_the_parallel_s_order_whatever_order_they_suspend_in() -> None:
+    """Mastra lists a parallel's suspended steps in the order of its steps; sync steps on worker
+    threads (or async steps that wait) may suspend in any order, and the result must not follow it."""
+    for late in (_suspend_late, _suspend_late_in_thread):
+        wf = (
+            create_workflow(id="order")
+            .parallel([create_step(id="first", execute=late), create_step(id="second", execute=_suspend_now)])
+            .commit()
+        )
+        run = await wf.create_run()
+        result = await run.start(input_data=None)
+        assert result.status == "suspended"
+        assert result.suspended == [["first"], ["second"]]
+        assert list(result.suspend_payload) == ["first", "second"]
+        stored = await wf.storage.load_run(wf.id, run.run_id)
+        assert stored is not None and stored.suspended == [["first"], ["second"]]

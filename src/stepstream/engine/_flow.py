@@ -55,10 +55,20 @@ def settle(
     if "bailed" in statuses:
         return "bailed", bail
     if "suspended" in statuses:
+        _in_step_order(ex, steps)
         return "suspended", None
     if "canceled" in statuses or ex.rs.aborted:
         return "canceled", None
     return "success", output
+
+
+def _in_step_order(ex: LevelWalk, steps: tuple[Step, ...] | list[Step]) -> None:
+    """Lists the node's suspended steps in the order of its steps, as Mastra does, not in the
+    order they suspended in: sync steps on worker threads finish in any order."""
+    order = {s.id: i for i, s in enumerate(steps)}
+    ex.suspended.sort(key=lambda path: order.get(path[0], -1))
+    payloads = ex.suspend_payloads
+    ex.suspend_payloads = {k: payloads[k] for k in sorted(payloads, key=lambda k: order.get(k, -1))}
 
 
 async def run_conditional(ex: LevelWalk, node: ConditionalNode, value: Any) -> tuple[str, Any]:
