@@ -202,16 +202,12 @@ async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, output: A
     if rs.trace is not None and result.status == "suspended":
         changes["tracing_context"] = {"traceId": rs.trace[0], "spanId": rs.trace[1]}
     storage = wf.storage
+    written: bool | None
     try:
         if rs.deferred is not None:
             key, record = rs.deferred
             rs.deferred = None
-            written = await rs.write(
-                lambda events: storage.save_step(
-                    wf.id, run.run_id, key, record, changes, expected_owner=rs.owner, events=events, **rs.take_claim()
-                ),
-                carries_claim=True,
-            )
+            written = await rs.host.save_step(key, record, changes)  # in memory: one call, no await
         else:
             written = await rs.write(lambda events: storage.update_run(wf.id, run.run_id, changes, expected_owner=rs.owner, events=events))
     except Exception as exc:
