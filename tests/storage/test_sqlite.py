@@ -497,11 +497,13 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
 
     real = _sqlite_checkpoint.checkpoint
     held = threading.Event()
+    started = threading.Event()
     passes: list[int] = []
 
     def checkpoint(conn: sqlite3.Connection) -> tuple[int, int] | None:
         passes.append(len(passes))
         if len(passes) == 1:
+            started.set()
             assert held.wait(10), "the first pass was never released"
         return real(conn)
 
@@ -510,8 +512,14 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
     storage = SQLiteStorage(tmp_path / "runs.db")
     try:
         assert await storage.create_run(RunRecord("wf", "r1", status="running"))
-        for i in range(20):  # the first pass starts after the 5th commit, and is held
-            assert await asyncio.wait_for(storage.save_step("wf", "r1", f"s{i}", RECORD), 5)
+        saved = 0
+        while not started.is_set() and saved < 20:  # the first pass starts after the 5th commit, and is held
+            assert await asyncio.wait_for(storage.save_step("wf", "r1", f"s{saved}", RECORD), 5)
+            saved += 1
+        assert await asyncio.to_thread(started.wait, 10), "no checkpoint pass started"  # its thread may start late
+        for _ in range(15):  # while the first pass is held
+            assert await asyncio.wait_for(storage.save_step("wf", "r1", f"s{saved}", RECORD), 5)
+            saved += 1
         assert passes == [0], "commits went on beside the first pass, and no other started"
         held.set()
         first = storage._checkpoints.first
@@ -521,11 +529,12 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
         assert passes == [0, 1]
         assert storage._checkpoints.first is None and storage._checkpoints.second is None
         # the log was copied whole: the next write restarts it, and the log holds that write alone
+        monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 1 << 30)  # (no pass of its own running then: it would hold the log)
         assert await storage.save_step("wf", "r1", "restarted", RECORD)
         frames = await storage._run(lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1], "test")
         assert 0 < frames <= 12, frames
         loaded = await storage.load_run("wf", "r1")
-        assert loaded is not None and len(loaded.steps) == 22
+        assert loaded is not None and len(loaded.steps) == saved + 2
     finally:
         held.set()
         await storage.close()
