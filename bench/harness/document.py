@@ -35,9 +35,13 @@ below names its stepstream row).
 stepstream's in-memory runs are kept by an in-memory storage, as Mastra's are; each batch of
 samples starts with an empty one, and the runs of earlier batches are dropped, so a measure
 does not pay for the runs of the measures before it (Python's collector walks every object
-kept: see docs/storage.md). Every Python worker freezes what it imported before its first
-measure (`gc.freeze()`, as `stepstream serve` does and docs/engine.md advises a long-lived
-process to do), so a full collection walks what the measures made, not every module's objects.
+kept: see docs/storage.md). Every Python worker freezes what it holds between requests (a
+collection, then `gc.freeze()`, before it answers: its imports, and the graphs, apps and
+databases the measures built and keep warm), as `stepstream serve` freezes what it loaded and
+docs/engine.md advises a long-lived process to do, so a full collection during a sample walks
+what that sample made. The cases of the measures judged by loop stalls ((f)) each start once
+the machine's CPUs have been under 15% busy for 0.1 s (iowait counted busy), so what the case
+before left running does not land in their samples.
 Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
 Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
 "Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:

@@ -90,6 +90,36 @@ def start_worker(engine: str, smoke: bool) -> Worker:
     return Worker(engine, [str(env.python), str(WORKERS / script), *([arg] if arg else [])])
 
 
+#: measures judged by the loop's worst stall: each case starts once the machine is idle, so
+#: what the engine before it left running (a collection, a flush, a server winding down) does
+#: not land in its samples
+QUIET_FIRST = frozenset({"stream", "fairness"})
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot (Linux /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields) - fields[3], sum(fields)  # iowait counts as busy: the disk is not quiet then
+
+
+def wait_until_quiet(busy_below: float = 0.15, window: float = 0.1, limit: float = 5.0) -> None:
+    """Returns once a `window` passes with the CPUs under `busy_below` busy (or after `limit`)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = _cpu_times()
+        time.sleep(window)
+        after = _cpu_times()
+        if before is None or after is None:
+            return
+        busy, total = after[0] - before[0], after[1] - before[1]
+        if total > 0 and busy / total < busy_below:
+            return
+
+
 @dataclass
 class Case:
     """One row of a measure: an engine's variant, the op and params that sample it."""
@@ -147,6 +177,8 @@ class Sampler:
             for case in order:
                 if case.error or (case.rounds is not None and r >= case.rounds):
                     continue
+                if case.measure in QUIET_FIRST:
+                    wait_until_quiet()
                 t0 = time.perf_counter()
                 try:
                     params = {**case.params, **(case.first if r == 0 else {})}

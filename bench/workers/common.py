@@ -28,9 +28,12 @@ DSN = os.environ.get("STEPSTREAM_BENCH_POSTGRES_DSN", "postgresql://postgres@127
 def serve(ops: dict[str, Op]) -> None:
     """Answer requests on stdin until it closes; one event loop for the whole worker.
 
-    What the worker imported (its engine, pydantic, the drivers) is frozen first, as a
-    long-lived service does (`stepstream serve`; docs/engine.md): a full collection then walks
-    only what the measures made, not every module object, in every engine's worker alike."""
+    What the worker holds between requests (its engine and drivers, and the graphs, apps and
+    databases the measures built and keep warm) is frozen, as a long-lived service freezes
+    what it loaded (`stepstream serve`; docs/engine.md): a full collection during a sample then
+    walks what that sample made, not a 5,000-node graph a measure built before it. Every
+    engine's worker does it alike, after a collection and before it answers (never while
+    another worker is being timed)."""
     gc.collect()
     gc.freeze()
     loop = asyncio.new_event_loop()
@@ -50,6 +53,8 @@ def serve(ops: dict[str, Op]) -> None:
         except Exception as exc:  # reported to the harness, which shows it in the results
             traceback.print_exc(file=sys.stderr)
             reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        gc.collect()
+        gc.freeze()
         out.write(json.dumps(reply) + "\n")
         out.flush()
     loop.close()
