@@ -11,8 +11,9 @@ per run cost each run a timer handle, its cancellation and the loop's heap upkee
 from __future__ import annotations
 
 import asyncio
-import weakref
 from typing import TYPE_CHECKING, Any
+
+from ._per_loop import LoopBound, PerLoop
 
 if TYPE_CHECKING:
     from ._state import RunExecution
@@ -21,13 +22,13 @@ FLUSH_SECONDS = 0.1
 """Events no write has taken within about this long are appended to the log on their own."""
 
 
-class FlushClock:
+class FlushClock(LoopBound):
     """Watches the executions of one loop that have pending events."""
 
-    __slots__ = ("loop", "runs", "task")
+    __slots__ = ("runs", "task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = weakref.ref(loop)  # not the loop: `_CLOCKS` would keep it for good
+        super().__init__(loop)
         #: executions with pending events -> their first pending event seen at the last tick
         self.runs: dict[RunExecution, Any] = {}
         self.task: asyncio.Task[None] | None = None
@@ -35,9 +36,7 @@ class FlushClock:
     def add(self, rs: RunExecution) -> None:
         self.runs[rs] = None
         if self.task is None:
-            loop = self.loop()
-            if loop is not None:  # (always: the execution adding itself runs on it)
-                self.task = loop.create_task(self._tick())
+            self.task = self.create_task(self._tick())
 
     def discard(self, rs: RunExecution) -> None:
         self.runs.pop(rs, None)
@@ -63,21 +62,9 @@ class FlushClock:
                 self.runs[rs] = pending[0]
 
 
-_CLOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FlushClock] = weakref.WeakKeyDictionary()
-
-
-#: the clock `flush_clock` gave last (most calls come from one loop: no weak-key lookup then)
-_last: FlushClock | None = None
+_CLOCKS: PerLoop[FlushClock] = PerLoop(FlushClock)
 
 
 def flush_clock(loop: asyncio.AbstractEventLoop) -> FlushClock:
     """The loop's flush clock."""
-    global _last
-    clock = _last
-    if clock is not None and clock.loop() is loop:
-        return clock
-    clock = _CLOCKS.get(loop)
-    if clock is None:
-        clock = _CLOCKS[loop] = FlushClock(loop)
-    _last = clock
-    return clock
+    return _CLOCKS.get(loop)

@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Callable, Collection, Coroutine, Iterable, Mapping, Sequence
 from time import time as _time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ..results import StepResult
 from ..step import is_inline
@@ -25,6 +25,7 @@ from ..storage.base import LoggedEvent, RunChanges
 from ..types import RunStatus
 from ._attempt import run_attempt
 from ._lane import run_lane
+from ._per_loop import LoopBound, PerLoop
 from ._segment import run_segment
 from ._state import new_id
 from ._threads import WorkerPool
@@ -80,7 +81,7 @@ class LocalExecutor:
         return pool.run(fn, arg)
 
 
-class _LoopTurn:
+class _LoopTurn(LoopBound):
     """The walks' shared turn on one event loop: a stretch of engine work is timed from the
     loop's last pass, whichever run does it, and when one walk has worked `yield_ms`, every
     walk on the loop yields at its next step, until the loop has had its turn.
@@ -94,10 +95,10 @@ class _LoopTurn:
     ends when a walk finds the stretch used up, and a callback queued then, behind every
     walk already woken, opens the next one."""
 
-    __slots__ = ("armed", "last", "loop", "over")
+    __slots__ = ("armed", "last", "over")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = weakref.ref(loop)  # not the loop: a closed loop is freed (see `_per_loop`)
+        super().__init__(loop)
         self.over = False
         #: a stretch is being timed (from `last`) and its `_tick` is queued
         self.armed = False
@@ -106,7 +107,7 @@ class _LoopTurn:
     def start(self) -> None:
         self.armed = True
         self.last = time.perf_counter()
-        _call_soon(self.loop, self._tick)
+        self.call_soon(self._tick)
 
     def _tick(self) -> None:
         self.armed = False  # the loop has had a pass: the next step starts a new stretch
@@ -114,47 +115,14 @@ class _LoopTurn:
     def end(self) -> None:
         if not self.over:
             self.over = True
-            _call_soon(self.loop, self._reopen)
+            self.call_soon(self._reopen)
 
     def _reopen(self) -> None:
         self.over = False
 
 
-_T = TypeVar("_T")
-
-
-def _call_soon(loop: weakref.ref[asyncio.AbstractEventLoop], fn: Callable[[], None]) -> None:
-    """`fn()` soon on a per-loop helper's loop (alive: the walk calling this runs on it)."""
-    found = loop()
-    if found is not None:
-        found.call_soon(fn)
-
-
-def _per_loop(
-    table: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _T],
-    loop: asyncio.AbstractEventLoop,
-    make: Callable[[asyncio.AbstractEventLoop], _T],
-) -> _T:
-    """The loop's one `make(loop)` in `table` (made on first use, gone with the loop: what
-    `make` returns holds the loop by a weak reference only, or the table would keep it)."""
-    found = table.get(loop)
-    if found is None:
-        found = table[loop] = make(loop)
-    return found
-
-
-_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTurn] = weakref.WeakKeyDictionary()
-#: the turn `_turn_of` gave last (most hosts of a process are on one loop: no weak-key lookup then)
-_last_turn: _LoopTurn | None = None
-
-
-def _turn_of(loop: asyncio.AbstractEventLoop) -> _LoopTurn:
-    """The loop's turn."""
-    global _last_turn
-    turn = _last_turn
-    if turn is None or turn.loop() is not loop:
-        turn = _last_turn = _per_loop(_TURNS, loop, _LoopTurn)
-    return turn
+#: each loop's turn, shared by every walk on it
+_TURNS: PerLoop[_LoopTurn] = PerLoop(_LoopTurn)
 
 
 _DEFAULT: LocalExecutor | None = None
@@ -178,7 +146,7 @@ class LocalHost:
         self.rs = rs
         # The execution's (an `asyncio.get_running_loop()` is a `getpid` system call on 3.11)
         self._loop = rs._loop or asyncio.get_running_loop()
-        self._turn = _turn_of(self._loop)
+        self._turn = _TURNS.get(self._loop)
         self._thread = threading.get_ident()
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
         self._marks: dict[str, list[Any]] = {}
@@ -327,7 +295,7 @@ class LocalHost:
         if not marks:
             dog = self._dog
             if dog is None:
-                dog = self._dog = _per_loop(_WATCHDOGS, self._loop, _Watchdog)
+                dog = self._dog = _WATCHDOGS.get(self._loop)
             dog.ensure()
             dog.hosts.add(self)
         marks[key] = [time.monotonic() + RUNNING_MARK_SECONDS, record, None]
@@ -379,23 +347,21 @@ class LocalHost:
             pass  # closed before: it is the proxy already
 
 
-class _Watchdog:
+class _Watchdog(LoopBound):
     """Starts the running marks of every execution on one event loop: a task that ticks
     while some host has steps running, and ends when none has (the next mark restarts it)."""
 
-    __slots__ = ("hosts", "loop", "task")
+    __slots__ = ("hosts", "task")
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = weakref.ref(loop)  # not the loop: a closed loop is freed (see `_per_loop`)
+        super().__init__(loop)
         #: hosts with steps running (each removed by the tick that finds it has none)
         self.hosts: set[LocalHost] = set()
         self.task: asyncio.Task[None] | None = None
 
     def ensure(self) -> None:
         if self.task is None:
-            loop = self.loop()
-            if loop is not None:  # (always: the host marking a step runs on it)
-                self.task = loop.create_task(self._tick())
+            self.task = self.create_task(self._tick())
 
     async def _tick(self) -> None:
         try:
@@ -414,7 +380,7 @@ class _Watchdog:
                 self.hosts.discard(host)
 
 
-_WATCHDOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Watchdog] = weakref.WeakKeyDictionary()
+_WATCHDOGS: PerLoop[_Watchdog] = PerLoop(_Watchdog)
 
 
 async def _settled_mark(key: str, write: asyncio.Task[Any]) -> None:
