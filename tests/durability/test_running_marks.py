@@ -104,7 +104,6 @@ async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path, shape: str) -> N
     """Once a run on shared storage returns, its execution state (its records, its host) is
     freed at once: neither the running marks' watchdog, nor the flush clock, nor the worker
     thread that ran its last sync step keeps it until their next tick or job."""
-    from stepstream.engine._state import RunExecution
 
     one = create_step(id="a", execute=lambda ctx: 1)
     two = create_step(id="b", execute=_two)
@@ -115,8 +114,7 @@ async def test_an_ended_run_keeps_nothing_alive(tmp_path: Path, shape: str) -> N
         result = await (await app.get_workflow("w").create_run()).start(input_data=None)
         assert result.status == "success"
         gc.collect()
-        alive = [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == result.run_id]
-        assert alive == []
+        assert _executions_of(result.run_id) == []
     finally:
         await app.close()
 
@@ -160,7 +158,6 @@ async def test_an_ended_run_is_freed_without_the_collector(tmp_path: Path, store
     """An ended run's state is in no reference cycle: it is freed as soon as nothing uses it,
     not at a later collection (the execution and its host held each other, a foreach and its
     item log did, and a failed step's traceback held the walk through its frame's locals)."""
-    from stepstream.engine._state import RunExecution
 
     one = create_step(id="a", execute=lambda ctx: [1, 2, 3])
     two = create_step(id="b", execute=_two_fast)
@@ -180,10 +177,10 @@ async def test_an_ended_run_is_freed_without_the_collector(tmp_path: Path, store
             result = await run.start(input_data=None)
             assert result.status == ("failed" if shape == "failed" else "success")
             for _ in range(100):  # a worker thread lets go of its last job just after handing back its result
-                if not [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == result.run_id]:
+                if not _executions_of(result.run_id):
                     break
                 await asyncio.sleep(0.01)
-            assert [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == result.run_id] == []
+            assert _executions_of(result.run_id) == []
             if shape == "failed":  # the exception's traceback still tells where it was raised
                 raised = result.steps["boom"].error
                 assert "in _boom" in "".join(traceback.format_exception(raised))
@@ -196,3 +193,10 @@ async def test_an_ended_run_is_freed_without_the_collector(tmp_path: Path, store
 
 async def _two_fast(ctx: StepContext) -> int:
     return 2
+
+
+def _executions_of(run_id: str) -> list[Any]:
+    """The run's execution states still alive (the collector's list holds every tracked object)."""
+    from stepstream.engine._state import RunExecution
+
+    return [o for o in gc.get_objects() if type(o) is RunExecution and o.run_id == run_id]
