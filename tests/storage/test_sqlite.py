@@ -606,3 +606,31 @@ async def test_a_batch_off_the_logs_end_writes_nothing_in_every_write_path(tmp_p
         assert page is not None and page.events == events and page.status == "success"
     finally:
         await storage.close()
+
+
+async def test_an_in_memory_database_runs_no_checkpoint_beside_its_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ ":memory:" has one connection, used inline: a checkpoint pass on the worker thread ran on
+    it beside the commits, and a commit then failed now and then ("cannot commit transaction -
+    SQL statements in progress"); it has no log to copy, so it runs none."""
+    from stepstream.storage import _sqlite_checkpoint, sqlite
+
+    passes: list[int] = []
+    real = _sqlite_checkpoint.checkpoint
+
+    def checkpoint(conn: sqlite3.Connection) -> tuple[int, int] | None:
+        passes.append(1)
+        return real(conn)
+
+    monkeypatch.setattr(_sqlite_checkpoint, "checkpoint", checkpoint)
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 5)
+    storage = SQLiteStorage(":memory:")
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        for i in range(30):
+            assert await storage.save_step("wf", "r1", f"s{i}", RECORD)
+        await storage._checkpoints.settled()
+        assert passes == []
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and len(loaded.steps) == 30
+    finally:
+        await storage.close()

@@ -300,7 +300,9 @@ class SQLiteStorage(SQLiteEvents, SQLiteItems, SQLiteSchedules, SQLitePayloads, 
                     raise StorageError(f"SQLite {what} failed on {self.path}: {exc}") from exc
             else:
                 checkpoints.commits += 1
-                if checkpoints.commits % CHECKPOINT_EVERY == 0:
+                # (":memory:" has no log to copy, and its one connection is this one: a pass on
+                # the worker thread would run beside the inline commits on the same connection)
+                if checkpoints.commits % CHECKPOINT_EVERY == 0 and inline is not self._conn:
                     checkpoints.start(self._conn, self._executor)
                 return out
         conn, executor = self._conn, self._executor
