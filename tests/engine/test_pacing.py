@@ -131,3 +131,31 @@ async def test_short_runs_awaited_one_after_another_give_the_loop_its_turns() ->
     per_pass = steps_per_pass(trace)
     assert sum(per_pass) == 40
     assert max(per_pass) <= 5, per_pass  # a stretch is four readings of the clock: about four steps
+
+
+@pytest.mark.usefixtures("fake_clock")
+async def test_a_task_whose_timer_fell_due_runs_before_the_walks_next_stretch() -> None:
+    """A ticker (a task awaiting a timer) gets the loop at the walk's next yield. The walk
+    yielded for two passes of the loop, and the ticker's wake-up, queued by the timer's
+    callback in the first, came behind the walk's own in the second: it waited a whole
+    stretch more (a 1 ms ticker beside a 5,000-step run was held two stretches)."""
+    trace: list[str] = []
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(1e-6)  # due again by the walk's next yield
+            trace.append("T")
+
+    async with Stepstream(workflows=[chain(trace)], executor=LocalExecutor(yield_ms=2.0)) as app:
+        run = await app.get_workflow("paced").create_run()
+        ticking = asyncio.create_task(ticker())
+        await asyncio.sleep(0)  # the ticker's timer is set before the walk's first stretch
+        try:
+            result = await run.start(input_data={"n": 0})
+        finally:
+            ticking.cancel()
+    assert result.result == N(n=STEPS)
+    between_ticks = [len(chunk.split()) for chunk in " ".join(trace).split("T")]
+    assert sum(between_ticks) == STEPS
+    # a stretch is four readings of the clock: about four steps, then the ticker's turn
+    assert max(between_ticks) <= 5, between_ticks

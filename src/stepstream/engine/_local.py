@@ -214,8 +214,12 @@ class LocalHost:
 
     @staticmethod
     async def _yield() -> None:
-        # Twice: timers that fell due meanwhile (a ticker, a socket's timeout) are queued
-        # behind this task's first wake-up, so they run before the walk's next stretch.
+        # Three passes of the loop, so that a task waiting on a timer that fell due meanwhile
+        # (a ticker, a socket's timeout) runs before the walk's next stretch: the first pass
+        # runs the timer's callback, which queues that task's wake-up behind the walk's own;
+        # the second runs the wake-up, the third the walk. With two, such a task ran only
+        # after the next stretch, waiting two stretches (tests/engine/test_pacing.py).
+        await asyncio.sleep(0)
         await asyncio.sleep(0)
         await asyncio.sleep(0)
 
