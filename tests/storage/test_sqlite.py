@@ -540,6 +540,40 @@ async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tm
         await storage.close()
 
 
+async def test_the_log_restarts_on_the_worker_thread_not_in_the_next_inline_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a checkpoint has copied the whole log, SQLite rewrites the log's header (new
+    salts) at the next write, and at synchronous=NORMAL syncs it: that write is the second
+    pass's, on the worker thread, so the inline commit after it leaves the header alone and
+    the event loop never waits on that sync."""
+    from stepstream.storage import sqlite
+
+    def header() -> bytes:  # the log's checkpoint sequence number and salts
+        with open(f"{path}-wal", "rb") as f:
+            return f.read(24)[12:]
+
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 5)
+    path = tmp_path / "runs.db"
+    storage = SQLiteStorage(path)
+    try:
+        assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        for i in range(5):  # the 5th commit starts the first pass
+            assert await storage.save_step("wf", "r1", f"s{i}", RECORD)
+        first = storage._checkpoints.first
+        assert first is not None
+        assert await asyncio.wrap_future(first) is not None
+        before = header()
+        await storage._checkpoints.wait(storage._conn, storage._executor)  # what the next call does first
+        restarted = header()
+        assert restarted != before, "the second pass restarted the log"
+        monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 1 << 30)
+        assert await storage.save_step("wf", "r1", "inline", RECORD)
+        assert header() == restarted, "the inline commit appended to the log, and did not restart it"
+        loaded = await storage.load_run("wf", "r1")
+        assert loaded is not None and list(loaded.steps) == [f"s{i}" for i in range(5)] + ["inline"]
+    finally:
+        await storage.close()
+
+
 @pytest.mark.parametrize(
     ("record", "bailed"),
     [
