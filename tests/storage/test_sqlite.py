@@ -556,6 +556,10 @@ async def test_the_log_restarts_on_the_worker_thread_not_in_the_next_inline_comm
     storage = SQLiteStorage(path)
     try:
         assert await storage.create_run(RunRecord("wf", "r1", status="running"))
+        other = sqlite3.connect(path)
+        other.execute("PRAGMA user_version=7")  # the application's own, which the restart keeps
+        other.commit()
+        other.close()
         for i in range(5):  # the 5th commit starts the first pass
             assert await storage.save_step("wf", "r1", f"s{i}", RECORD)
         first = storage._checkpoints.first
@@ -568,6 +572,7 @@ async def test_the_log_restarts_on_the_worker_thread_not_in_the_next_inline_comm
         monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY", 1 << 30)
         assert await storage.save_step("wf", "r1", "inline", RECORD)
         assert header() == restarted, "the inline commit appended to the log, and did not restart it"
+        assert await _inline(storage, lambda c: c.execute("PRAGMA user_version").fetchone()[0]) == 7
         loaded = await storage.load_run("wf", "r1")
         assert loaded is not None and list(loaded.steps) == [f"s{i}" for i in range(5)] + ["inline"]
     finally:

@@ -57,8 +57,14 @@ def restart(conn: sqlite3.Connection) -> tuple[int, int] | None:
     (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
     try:
         conn.execute("PRAGMA busy_timeout=0")
-        (version,) = conn.execute("PRAGMA user_version").fetchone()
-        conn.execute(f"PRAGMA user_version={int(version)}")
+        conn.execute("BEGIN IMMEDIATE")  # (read and written under the write lock: no update lost)
+        try:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            conn.execute(f"PRAGMA user_version={int(version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     except sqlite3.Error:
         pass
     finally:
