@@ -32,6 +32,8 @@ import concurrent.futures
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
+from ._sqlite_tx import write_tx
+
 EVERY = 130
 """Inline commits between two checkpoints (a commit with events dirties ~1.5x the pages)."""
 
@@ -57,19 +59,17 @@ def restart(conn: sqlite3.Connection) -> tuple[int, int] | None:
     (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
     try:
         conn.execute("PRAGMA busy_timeout=0")
-        conn.execute("BEGIN IMMEDIATE")  # (read and written under the write lock: no update lost)
-        try:
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            conn.execute(f"PRAGMA user_version={int(version)}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        write_tx(conn, _rewrite_user_version)  # (under the write lock: no update lost)
     except sqlite3.Error:
         pass
     finally:
         conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
     return copied
+
+
+def _rewrite_user_version(conn: sqlite3.Connection) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    conn.execute(f"PRAGMA user_version={int(version)}")
 
 
 class Checkpoints:
