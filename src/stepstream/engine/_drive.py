@@ -26,7 +26,7 @@ from ..types import TERMINAL_STATUSES
 from ..workflow.plan import ForeachNode
 from . import _intercept as intercept
 from ._executor import LevelWalk
-from ._foreach_items import show_items
+from ._foreach_items import show_items, views_of
 from ._lifecycle import call_on_finish
 from ._local import default_executor
 from ._options import _Options
@@ -217,7 +217,7 @@ async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, output: A
     if written is False:
         raise Fenced
     run.status = result.status
-    run._last_result = result
+    run._views = views_of(result.steps)
     if result.status in TERMINAL_STATUSES:
         wf._runs.pop(run.run_id, None)
 
@@ -231,7 +231,6 @@ async def _fenced(run: Run, rs: RunExecution) -> WorkflowResult:
     if record is not None and record.status == "canceled":
         run.status = "canceled"
         result = run.result_from_record(record)
-        run._last_result = result
         wf._runs.pop(run.run_id, None)
         return result
     status = record.status if record is not None else "deleted"

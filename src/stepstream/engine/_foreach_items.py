@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from .._raw_json import RawJSON
@@ -194,6 +195,14 @@ _ITEMS = StepResult.__dict__["payload"]
 
 #: the last view of each thin foreach this process showed, by (workflow id, run id, key)
 VIEWS: weakref.WeakValueDictionary[tuple[str, str, str], ThinView] = weakref.WeakValueDictionary()
+
+
+def views_of(steps: Mapping[str, StepResult]) -> tuple[ThinView, ...]:
+    """The thin foreach views a run's result shows. The run keeps them (`Run._views`), so that
+    `VIEWS`, whose hold is weak, still has them for the run's next execution in this process
+    (which then reads no entries), and keeps nothing else of the result: the rest of it (its
+    input, every item's record) is freed when the caller drops it, not by that next call."""
+    return tuple(r for r in steps.values() if isinstance(r, ThinView))
 
 
 def earlier_view(ex: LevelWalk, key: str, record: StepResult | None) -> ThinView | None:

@@ -21,6 +21,7 @@ from ..workflow.builder import Workflow
 from . import background
 from ._claim import Claimed, StepRef, claim_restart, claim_resume, claim_start, claim_time_travel
 from ._drive import drive
+from ._foreach_items import ThinView
 from ._options import OutputOptions, _Options, _travel_context
 from ._plan import ExecutionPlan
 from ._state import RunExecution, Sink, new_id, public_labels
@@ -77,7 +78,8 @@ class Run:
         self._active: RunExecution | None = None
         self._idle = asyncio.Event()
         self._idle.set()
-        self._last_result: WorkflowResult | None = None
+        #: the thin foreach views its last result showed (`_foreach_items.views_of`)
+        self._views: tuple[ThinView, ...] = ()
         self._unwritten = False
         #: created with an id the caller gave (not a fresh one): if storage lacks it, it is not found
         self._named = False

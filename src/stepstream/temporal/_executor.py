@@ -235,7 +235,6 @@ class TemporalExecutor:
                     result.result = wf._out.validate(result.result, "workflow result")
             result.include_state, result.include_resume_labels = opts.include_state, opts.include_resume_labels
             run.status = result.status
-            run._last_result = result
             if result.status in ("success", "failed", "canceled"):
                 wf._runs.pop(run.run_id, None)
         usage = dict(out.get("usage") or {})
