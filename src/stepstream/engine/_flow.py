@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ValidationError
 from ..results import StepResult
@@ -25,9 +25,31 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("stepstream")
 
+T = TypeVar("T")
+
+
+async def together(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
+    """Runs `coros` as tasks at once; their results in order, or the first exception (like
+    `asyncio.gather`, also for a task cancelled by someone else). Unlike gather, nothing keeps
+    the tasks once they finished: gather's future holds every child until the waiting task
+    next yields to the loop, so a fan-out that ended an execution left its W finished tasks
+    to be freed by the caller's next call (measured: the first resume after a 10,000-item
+    foreach's start paid ~5 ms freeing them). A `TaskGroup` lets each go as it finishes; on
+    the first exception it also cancels the others, where gather left them running."""
+    tasks: list[asyncio.Task[T]] = []
+    error: BaseException | None = None
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coro) for coro in coros]
+    except BaseExceptionGroup as grouped:
+        error = grouped.exceptions[0]
+    if error is not None:
+        raise error  # outside the handler: its context stays its own, not the group
+    return [task.result() for task in tasks]  # a cancelled task raises CancelledError here
+
 
 async def run_parallel(ex: LevelWalk, node: ParallelNode, value: Any) -> tuple[str, Any]:
-    results = await asyncio.gather(*(ex.run_step(s, value, ex.replay) for s in node.steps))
+    results = await together(ex.run_step(s, value, ex.replay) for s in node.steps)
     return settle(ex, node.steps, results, node.allow_failure)
 
 
@@ -77,14 +99,14 @@ async def run_conditional(ex: LevelWalk, node: ConditionalNode, value: Any) -> t
         chosen += [s for _, s in node.branches if s.id == ex.time_travel[0] and s not in chosen]
     if not chosen:
         cond_input = _condition_input(ex, node.branches[0][1], value)
-        verdicts = await asyncio.gather(*(check(ex, cond, s.id, cond_input, None) for cond, s in node.branches))
+        verdicts = await together(check(ex, cond, s.id, cond_input, None) for cond, s in node.branches)
         chosen = [s for (_, s), ok in zip(node.branches, verdicts, strict=True) if ok]
         if ex.rs.interceptors:
             intercept.conditions_evaluated(ex, node, verdicts)
     if not chosen:
         return "success", {}
-    results = await asyncio.gather(*(ex.run_step(s, value, ex.replay) for s in chosen))
-    return settle(ex, chosen, list(results))
+    results = await together(ex.run_step(s, value, ex.replay) for s in chosen)
+    return settle(ex, chosen, results)
 
 
 def _condition_input(ex: LevelWalk, step: Step, value: Any) -> Any:

@@ -15,7 +15,6 @@ Elsewhere the record carries every item's entry (`foreachOutput`), as Mastra's d
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from .._raw_json import RawJSON, unraw
@@ -26,6 +25,7 @@ from ..results import StepResult
 from ..workflow.builder import Workflow, concurrency_value
 from . import _intercept as intercept
 from ._context import EngineStepContext
+from ._flow import together
 from ._foreach_items import (
     SUCCESSES_ONLY,
     ItemLog,
@@ -242,7 +242,7 @@ class _Foreach:
         if len(firsts) == 1:
             await self._worker(firsts[0])
         elif firsts:
-            await asyncio.gather(*(self._worker(i) for i in firsts))
+            await together(self._worker(i) for i in firsts)
 
     async def _attempt(self, i: int, entry: dict[str, Any] | None) -> _Attempt:
         """Runs item `i` (a resumed one with its resume data and stored suspend payload)."""
