@@ -196,9 +196,12 @@ def _unstorable(value: Any, path: tuple[str, ...] = (), seen: frozenset[int] = f
 
 def to_json(value: Any) -> Any:
     """The JSON form of a value (models dumped, dates as ISO strings, a `RawJSON` parsed)."""
-    if value is None or type(value) in (str, int, float, bool):
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
         return value
-    if type(value) is RawJSON:
+    if kind is dict and not value:
+        return {}  # a run's empty state, labels and request context: no call into pydantic-core
+    if kind is RawJSON:
         return value.value
     return to_jsonable_python(value, serialize_unknown=True, fallback=_unknown)
 

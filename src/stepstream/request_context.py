@@ -73,6 +73,8 @@ class RequestContext(MutableMapping[str, Any]):
 
 def as_request_context(value: Mapping[str, Any] | RequestContext | None) -> RequestContext:
     """A `RequestContext` from a plain dict (or the same object)."""
+    if value is None:
+        return RequestContext()  # most runs: no ABC check (`MutableMapping`'s isinstance is Python code)
     if isinstance(value, RequestContext):
         return value
     return RequestContext(value)

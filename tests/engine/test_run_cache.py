@@ -3,12 +3,14 @@ thousands of runs must not grow by one `Run` per run."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 
 from pydantic import BaseModel
 
 from stepstream import StepContext, Stepstream, create_workflow, step
+from stepstream.engine.run import IdleFlag
 from stepstream.storage import InMemoryStorage
 
 
@@ -60,3 +62,23 @@ async def test_a_held_run_is_the_same_object_when_asked_for_again() -> None:
     run = await wf.create_run()
     await run.start(input_data={"n": 1})
     assert await wf.create_run(run_id=run.run_id) is run
+
+
+async def test_the_idle_flag_waits_like_an_event() -> None:
+    """`Run._idle` (an `IdleFlag`): a wait returns at once while no execution is here, and
+    a wait begun during one returns when it ends, even if another begins right after."""
+    flag = IdleFlag()
+    await asyncio.wait_for(flag.wait(), 1)  # set: at once
+    flag.clear()
+    waiters = [asyncio.ensure_future(flag.wait()) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    assert not any(w.done() for w in waiters)
+    flag.set()
+    flag.clear()  # busy again before the waiters ran: they were woken by the set
+    await asyncio.wait_for(asyncio.gather(*waiters), 1)
+    late = asyncio.ensure_future(flag.wait())
+    await asyncio.sleep(0.01)
+    assert not late.done()
+    late.cancel()
+    flag.set()  # a canceled waiter is skipped
+    await asyncio.wait_for(flag.wait(), 1)

@@ -53,7 +53,7 @@ async def drive(
     rs = _run_state(run, plan, input_data, rc, tracing_options)
     rs.claim = claim
     run._active = rs
-    run._idle.clear()
+    run._idle.busy = True
     run.status = "running"
     try:
         if rs.emitting:

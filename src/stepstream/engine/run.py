@@ -42,7 +42,7 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
     given = run_id is not None
     run_id = run_id or new_id()  # UUID4-format: random per process, then a counter (no system call)
     storage = workflow.storage
-    cached = workflow._runs.get(run_id)
+    cached = workflow._runs.get(run_id) if given else None  # (a fresh id is in no cache)
     if cached is not None:
         if cached._active is None and not cached._unsaved:
             stored = await storage.load_run(workflow.id, run_id)
@@ -65,6 +65,36 @@ async def flush_pending_runs(workflow: Workflow) -> None:
         await run._ensure_created()
 
 
+class IdleFlag:
+    """Set while no execution of the run is in this process: an `asyncio.Event` that costs
+    two attribute writes per execution (each sets and clears it; waiting on it is rare)."""
+
+    __slots__ = ("_waiters", "busy")
+
+    def __init__(self) -> None:
+        self.busy = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def clear(self) -> None:
+        self.busy = True
+
+    def set(self) -> None:
+        self.busy = False
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Returns once the flag is set (at once if it is), as `asyncio.Event.wait` does."""
+        if self.busy:
+            waiter = asyncio.get_running_loop().create_future()
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
+            await waiter
+
+
 class Run:
     """One run of a workflow. Get it with `await workflow.create_run()`."""
 
@@ -76,8 +106,7 @@ class Run:
         self.resource_id = resource_id
         self._sinks: list[Sink] = []
         self._active: RunExecution | None = None
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._idle = IdleFlag()
         #: the thin foreach views its last result showed (`_foreach_items.views_of`)
         self._views: tuple[ThinView, ...] = ()
         self._unwritten = False
