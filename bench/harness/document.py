@@ -16,7 +16,8 @@ METHOD = """\
 One command, `python bench/run.py`, builds every environment (bench/.venv for the harness and
 stepstream from this checkout, bench/.venv-PEER per Python peer from bench/requirements/PEER.txt,
 `npm ci` for Mastra in bench/mastra-server), then starts one long-lived worker process per
-engine (bench/workers/). Every measure sends each of its cases once per round, in an order that
+engine (bench/workers/), and waits until every worker has imported its engine and the
+machine is quiet (below). Every measure sends each of its cases once per round, in an order that
 rotates every round, so the engines alternate within the run and drift on a shared machine
 lands on all of them alike. Figures are medians of all samples; a ratio is the peer's figure
 divided by stepstream's for the same quantity and the same durability (above 1: stepstream
@@ -39,9 +40,9 @@ kept: see docs/storage.md). Every Python worker freezes what it holds between re
 collection, then `gc.freeze()`, before it answers: its imports, and the graphs, apps and
 databases the measures built and keep warm), as `stepstream serve` freezes what it loaded and
 docs/engine.md advises a long-lived process to do, so a full collection during a sample walks
-what that sample made. The cases of the measures judged by loop stalls ((f)) each start once
-the machine's CPUs have been under 15% busy for 0.1 s (iowait counted busy), so what the case
-before left running does not land in their samples.
+what that sample made. Every measure starts once the machine's CPUs have been under 15% busy
+for 0.1 s (iowait counted busy), and so does each case of the measures judged by loop stalls
+((f)), so what ran before does not land in their samples.
 Peak memory is the peak of Python's traced allocations (tracemalloc) during one run, for
 Mastra the peak V8 heap sampled at every step; both measured in a run of their own, untimed.
 "Written" bytes are what the process passed to write() during one run (/proc/self/io wchar:

@@ -194,7 +194,7 @@ async function bytes({ n }) {
   return { written: [written / n], kept: [(await storedBytes(file) - kept0) / n] };
 }
 
-const ops = { chain, resume, fanout, stream, bytes, close: async () => ({}) };
+const ops = { chain, resume, fanout, stream, bytes, ready: async () => ({}), close: async () => ({}) };
 const rl = createInterface({ input: process.stdin });
 const write = process.stdout.write.bind(process.stdout);
 console.log = console.info = console.warn = (...a) => process.stderr.write(a.join(" ") + "\n");

@@ -25,6 +25,10 @@ Op = Callable[..., Any]
 DSN = os.environ.get("STEPSTREAM_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def _ready(reps: int) -> dict[str, Any]:
+    return {}
+
+
 def serve(ops: dict[str, Op]) -> None:
     """Answer requests on stdin until it closes; one event loop for the whole worker.
 
@@ -33,7 +37,8 @@ def serve(ops: dict[str, Op]) -> None:
     what it loaded (`stepstream serve`; docs/engine.md): a full collection during a sample then
     walks what that sample made, not a 5,000-node graph a measure built before it. Every
     engine's worker does it alike, after a collection and before it answers (never while
-    another worker is being timed)."""
+    another worker is being timed). Every worker answers `ready` (nothing measured) once its
+    imports are done: the harness waits for all of them before the first sample."""
     gc.collect()
     gc.freeze()
     loop = asyncio.new_event_loop()
@@ -45,7 +50,7 @@ def serve(ops: dict[str, Op]) -> None:
             continue
         request = json.loads(line)
         try:
-            fn = ops[request["op"]]
+            fn = _ready if request["op"] == "ready" else ops[request["op"]]
             value = fn(reps=request.get("reps", 1), **request.get("params", {}))
             if inspect.isawaitable(value):
                 value = loop.run_until_complete(value)
