@@ -19,7 +19,10 @@ stepstream from this checkout, bench/.venv-PEER per Python peer from bench/requi
 engine (bench/workers/), and waits until every worker has imported its engine and the
 machine is quiet (below). Every measure sends each of its cases once per round, in an order that
 rotates every round, so the engines alternate within the run and drift on a shared machine
-lands on all of them alike. Figures are medians of all samples; a ratio is the peer's figure
+lands on all of them alike. A case of runs of a chain ((a) to (c)) first makes a few untimed
+runs (a third of its samples, at most 5; every engine alike): alternating leaves each process
+the caches another one left, and the first samples of a 10-step case took 2-8x the rest.
+Figures are medians of all samples; a ratio is the peer's figure
 divided by stepstream's for the same quantity and the same durability (above 1: stepstream
 spends less). Steps are trivial (`n + 1`) and typed where the engine has types (pydantic models
 for stepstream, zod for Mastra, pydantic Events for llama-index-workflows, dataclass nodes for

@@ -65,8 +65,17 @@ def serve(ops: dict[str, Op]) -> None:
     loop.close()
 
 
-async def timed_async(reps: int, fn: Callable[[int], Awaitable[Any]]) -> list[float]:
-    """Seconds per call of `await fn(i)`, one sample per call."""
+def warmups(reps: int) -> int:
+    """Untimed runs before a chain case's samples: the harness alternates engines, so each
+    case starts with the caches and branch predictors another process left (the first
+    samples of a 10-step case took 2-8x the rest). Every engine gets the same count."""
+    return min(5, reps // 3)
+
+
+async def timed_async(reps: int, fn: Callable[[int], Awaitable[Any]], warmup: int = 0) -> list[float]:
+    """Seconds per call of `await fn(i)`, one sample per call, after `warmup` untimed calls."""
+    for i in range(warmup):
+        await fn(i)
     samples = []
     for i in range(reps):
         t0 = time.perf_counter()
@@ -75,7 +84,10 @@ async def timed_async(reps: int, fn: Callable[[int], Awaitable[Any]]) -> list[fl
     return samples
 
 
-def timed(reps: int, fn: Callable[[int], Any]) -> list[float]:
+def timed(reps: int, fn: Callable[[int], Any], warmup: int = 0) -> list[float]:
+    """`timed_async` for a sync `fn`."""
+    for i in range(warmup):
+        fn(i)
     samples = []
     for i in range(reps):
         t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DSN, serve, stored_bytes, timed, timed_async, written_bytes
+from common import DSN, serve, stored_bytes, timed, timed_async, warmups, written_bytes
 from dbos import DBOS, DBOSConfig
 
 STORE = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
@@ -66,13 +66,13 @@ def op_chain(reps: int, n: int, mode: str = "sync", store: str = "") -> Any:
         def one(_i: int) -> None:
             assert chain(0, n) == n
 
-        return {"s": timed(reps, one)}
+        return {"s": timed(reps, one, warmups(reps))}
 
     async def aone(_i: int) -> None:
         assert await achain(0, n) == n
 
     async def measure() -> dict[str, Any]:
-        return {"s": await timed_async(reps, aone)}
+        return {"s": await timed_async(reps, aone, warmups(reps))}
 
     return measure()
 

@@ -36,6 +36,7 @@ from common import (
     stream_measure,
     timed,
     timed_async,
+    warmups,
     written_bytes,
 )
 from langgraph.graph import END, START, StateGraph
@@ -169,17 +170,17 @@ def op_chain(reps: int, n: int, mode: str = "async", store: str = "memory") -> A
             out = g.invoke({"n": 0}, config(n), **durability)
             assert out["n"] == n
 
-        return {"s": timed(reps, one)}
+        return {"s": timed(reps, one, warmups(reps))}
 
     async def aone(_i: int) -> None:
         out = await g.ainvoke({"n": 0}, config(n), **durability)
         assert out["n"] == n
 
-    return _measure_async(reps, aone)
+    return _measure_async(reps, aone, warmups(reps))
 
 
-async def _measure_async(reps: int, fn: Any) -> dict[str, Any]:
-    return {"s": await timed_async(reps, fn)}
+async def _measure_async(reps: int, fn: Any, warmup: int = 0) -> dict[str, Any]:
+    return {"s": await timed_async(reps, fn, warmup)}
 
 
 class Item(TypedDict):

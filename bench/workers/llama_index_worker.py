@@ -11,7 +11,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import serve, timed_async
+from common import serve, timed_async, warmups
 from workflows import Workflow, step
 from workflows.events import Event, StartEvent, StopEvent
 
@@ -59,7 +59,7 @@ async def op_chain(reps: int, n: int, mode: str = "async", store: str = "memory"
         result = await flow.run(n=0)
         assert result == n, result
 
-    return {"s": await timed_async(reps, one)}
+    return {"s": await timed_async(reps, one, warmups(reps))}
 
 
 if __name__ == "__main__":

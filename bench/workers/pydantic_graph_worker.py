@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import serve, timed_async
+from common import serve, timed_async, warmups
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -52,7 +52,7 @@ async def op_chain(reps: int, n: int, mode: str = "async", store: str = "memory"
         result = await graph.run(first(0))
         assert result.output == n
 
-    return {"s": await timed_async(reps, one)}
+    return {"s": await timed_async(reps, one, warmups(reps))}
 
 
 if __name__ == "__main__":
