@@ -21,7 +21,7 @@ from .errors import ValidationError
 class Schema:
     """A validator and dumper for one type."""
 
-    __slots__ = ("_core", "adapter", "is_any", "model", "type")
+    __slots__ = ("_core", "adapter", "is_any", "model", "plain", "type")
 
     def __init__(self, tp: Any):
         self.type = tp
@@ -30,6 +30,9 @@ class Schema:
         self.adapter: TypeAdapter[Any] | None = None if self.is_any else TypeAdapter(tp)
         #: pydantic-core's validator once built (skips TypeAdapter's Python wrapper on the hot path)
         self._core: SchemaValidator | None = None
+        #: a model whose JSON form round-trips (`round_trips`): validating the dump of one of
+        #: its validated instances and dumping again gives the same JSON
+        self.plain = self.model is not None and round_trips(self.model)
 
     def validate(self, value: Any, prefix: str, *, code: str | None = None) -> Any:
         """Returns the validated value; raises `ValidationError` naming each bad field."""
@@ -90,6 +93,61 @@ class Schema:
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of the type (`{}` for anything)."""
         return {} if self.adapter is None else self.adapter.json_schema()
+
+
+#: core-schema types whose JSON form validates back to the same value
+_PLAIN_LEAVES = frozenset({"int", "float", "bool", "str", "none", "literal"})
+
+
+def round_trips(model: type[BaseModel]) -> bool:
+    """True when a model's JSON form (`Schema.dump`) of any instance its validation made
+    validates back to an equal instance: JSON leaves, lists, string-keyed dicts, optional and
+    defaulted fields and nested such models only; no validator or serializer function, alias,
+    computed field, union or `Any` (each can make the second pass differ from the first).
+    The engine then takes a step's input JSON, when the previous step dumped it from this
+    very model, as the record's payload instead of dumping the validated input again."""
+    try:
+        return _plain(model.__pydantic_core_schema__, {}, set())
+    except Exception:  # a model not fully defined yet, or a schema shape not known here
+        return False
+
+
+def _plain(schema: Any, defs: dict[str, Any], seen: set[str]) -> bool:
+    kind = schema.get("type")
+    if "serialization" in schema:  # field_serializer, PlainSerializer, model_serializer
+        return False
+    if kind in _PLAIN_LEAVES:
+        return True
+    if kind in ("nullable", "default"):
+        return _plain(schema["schema"], defs, seen)
+    if kind == "list":
+        return "items_schema" in schema and _plain(schema["items_schema"], defs, seen)
+    if kind == "dict":
+        keys, values = schema.get("keys_schema"), schema.get("values_schema")
+        return keys is not None and keys.get("type") == "str" and values is not None and _plain(values, defs, seen)
+    if kind == "model":
+        plain_class = not schema.get("root_model") and not schema.get("custom_init") and schema.get("post_init") is None
+        return plain_class and _plain(schema["schema"], defs, seen)
+    if kind == "model-fields":
+        if schema.get("computed_fields") or ("extras_schema" in schema and not _plain(schema["extras_schema"], defs, seen)):
+            return False
+        return all(
+            field.get("type") == "model-field"
+            and "validation_alias" not in field
+            and "serialization_alias" not in field
+            and _plain(field["schema"], defs, seen)
+            for field in schema["fields"].values()
+        )
+    if kind == "definitions":
+        defs.update((d["ref"], d) for d in schema["definitions"])
+        return _plain(schema["schema"], defs, seen)
+    if kind == "definition-ref":
+        ref = schema["schema_ref"]
+        if ref in seen:
+            return True  # (recursive: judged where it started)
+        seen.add(ref)
+        return ref in defs and _plain(defs[ref], defs, seen)
+    return False
 
 
 @lru_cache(maxsize=1024)

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, computed_field, field_serializer, field_validator, model_validator
 
 from stepstream import StepContext, Stepstream, create_step, create_workflow
+from stepstream._schema import Schema, round_trips
 from stepstream.engine._local import LocalExecutor, LocalHost
 from stepstream.engine._state import RunExecution
 from stepstream.storage import InMemoryStorage, SQLiteStorage, Storage
@@ -135,7 +137,52 @@ def chain_unvalidated() -> Workflow:
     return wf.then(create_step(id="loose", execute=loose)).then(inc(1)).commit()
 
 
+class Doubled(BaseModel):
+    """A model whose validation changes the value (not `Schema.plain`): a step's input,
+    validated from the previous step's output, is not that output."""
+
+    n: int
+
+    @field_validator("n")
+    @classmethod
+    def double(cls, v: int) -> int:
+        return v * 2
+
+
+class Other(BaseModel):
+    """N's shape under another class: its input is not the previous step's dump of itself."""
+
+    n: int
+
+
+def chain_transformed() -> Workflow:
+    async def double(ctx: StepContext[Doubled, Any]) -> Doubled:
+        return Doubled(n=ctx.input_data.n + 1)
+
+    async def other(ctx: StepContext[Other, Any]) -> Other:
+        return Other(n=ctx.input_data.n + 1)
+
+    doubled = create_step(id="double", input_schema=Doubled, output_schema=Doubled, execute=double)
+    again = create_step(id="again", input_schema=Doubled, output_schema=Doubled, execute=double)
+    others = create_step(id="other", input_schema=Other, output_schema=Other, execute=other)
+    wf = create_workflow(id="lane-transformed", input_schema=N, output_schema=N)
+    return wf.then(doubled).then(again).then(others).then(inc(1)).commit()
+
+
+def chain_mutated() -> Workflow:
+    """Steps that change their input in place: the record's payload is the input as it is
+    after the step, as the general path dumps it."""
+
+    async def bump(ctx: StepContext[N, Any]) -> N:
+        ctx.input_data.n += 10
+        return ctx.input_data
+
+    return chain("lane-mutated", inc(1), step("bump", bump), inc(2), step("bump2", bump))
+
+
 CASES: list[Callable[[], Workflow]] = [
+    chain_transformed,
+    chain_mutated,
     chain_with_state,
     chain_retried,
     chain_failed,
@@ -239,3 +286,102 @@ async def test_a_canceled_step_in_the_lane_ends_the_run_canceled() -> None:
     record = await wf.storage.load_run(wf.id, run.run_id)
     assert record is not None and record.status == "canceled"
     assert record.steps["inc1"].status == "success"
+
+
+async def test_a_plain_models_json_from_the_step_before_is_the_records_payload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a chain of one plain model (`Schema.plain`), a step's input is the previous step's
+    output JSON, validated: the record takes that JSON as its payload (no second dump),
+    and it is the same value the dump gives."""
+    dumped: list[Any] = []
+    real_dump = Schema.dump
+
+    def dump(self: Schema, value: Any) -> Any:
+        dumped.append(value)
+        return real_dump(self, value)
+
+    monkeypatch.setattr(Schema, "dump", dump)
+    wf = create_workflow(id="lane-reused", input_schema=N, output_schema=N).then(inc(1)).then(inc(2)).then(inc(3)).commit()
+    run = await wf.create_run()
+    result = await run.start(input_data={"n": 0})
+    assert result.status == "success" and result.result == N(n=6)
+    assert dumped == [N(n=0)]  # the run's input only: not the output of a step of this model
+    record = await wf.storage.load_run(wf.id, run.run_id)
+    assert record is not None
+    assert [record.steps[k].payload for k in ("inc1", "inc2", "inc3")] == [{"n": 0}, {"n": 1}, {"n": 3}]
+
+
+class Leaf(BaseModel):
+    x: int = 3
+
+
+class Flat(BaseModel):
+    n: int
+    s: str = "a"
+    f: float | None = None
+    leaves: list[Leaf] = []
+    counts: dict[str, int] = {}
+    kind: Literal["a", "b"] = "a"
+
+
+class Tree(BaseModel):
+    n: int
+    kids: list[Tree] = []
+
+
+class Aliased(BaseModel):
+    n: int = Field(alias="N")
+
+
+class Computed(BaseModel):
+    n: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def twice(self) -> int:
+        return self.n * 2
+
+
+class Serialized(BaseModel):
+    n: int
+
+    @field_serializer("n")
+    def shown(self, v: int) -> str:
+        return str(v)
+
+
+class Checked(BaseModel):
+    n: int
+
+    @model_validator(mode="after")
+    def fine(self) -> Checked:
+        return self
+
+
+class Either(BaseModel):
+    n: int | str
+
+
+class Loose(BaseModel):
+    n: Any
+
+
+class Dated(BaseModel):
+    at: datetime
+
+
+class Holding(BaseModel):
+    inner: Doubled
+
+
+PLAIN: list[type[BaseModel]] = [N, Leaf, Flat, Tree]
+NOT_PLAIN: list[type[BaseModel]] = [Doubled, Aliased, Computed, Serialized, Checked, Either, Loose, Dated, Holding]
+
+
+@pytest.mark.parametrize(
+    ("model", "plain"),
+    [*((m, True) for m in PLAIN), *((m, False) for m in NOT_PLAIN)],
+    ids=lambda v: v.__name__ if isinstance(v, type) else str(v),
+)
+def test_which_models_round_trip_through_their_json(model: type[BaseModel], plain: bool) -> None:
+    assert round_trips(model) is plain
+    assert Schema(model).plain is plain

@@ -30,6 +30,7 @@ from ._state import Fenced, LaneMiss, new_id
 from ._step_events import StepSettled, StepStarted
 
 if TYPE_CHECKING:
+    from .._schema import Schema
     from ..step import Step
     from ._executor import LevelWalk
     from ._local import LocalHost
@@ -82,7 +83,7 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
             out = await out
         if validate and step._out.adapter is not None:
             out = step._out.validate(out, OUT_FAILED, code=OUT_CODE)
-        data = value if payload is value else step._in.dump(payload)
+        data = _input_json(host, step._in, value, payload)
         output = step._out.storable(out, "Step %r output", key)
     except BaseException as exc:
         try:
@@ -107,7 +108,19 @@ async def run_lane(host: LocalHost, ex: LevelWalk, step: Step, value: Any) -> An
     later = _save(ex, rs, key, name, record)
     if later is not None:
         await later
+    host.last_output, host.last_type = output, type(out)
     return output
+
+
+def _input_json(host: LocalHost, schema: Schema, value: Any, payload: Any) -> Any:
+    """The record's payload: the step's input as JSON, as it is after the step ran. That is
+    `value` itself when nothing was validated, or when `value` is the previous step's dump of
+    an instance of this very model (`Schema.plain`: its JSON validates back to an equal
+    instance) and the step left its input as it came (its fields are still `value`'s);
+    else the validated input, dumped."""
+    if payload is value or (value is host.last_output and schema.plain and host.last_type is schema.model and payload.__dict__ == value):
+        return value
+    return schema.dump(payload)
 
 
 def _save(ex: LevelWalk, rs: RunExecution, key: str, name: str, record: StepResult) -> Coroutine[Any, Any, None] | None:

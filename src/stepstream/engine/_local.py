@@ -139,7 +139,7 @@ def default_executor() -> LocalExecutor:
 class LocalHost:
     """The in-process host of one execution (see `_host.Host`)."""
 
-    __slots__ = ("__weakref__", "_dog", "_loop", "_marks", "_thread", "_turn", "executor", "rs")
+    __slots__ = ("__weakref__", "_dog", "_loop", "_marks", "_thread", "_turn", "executor", "last_output", "last_type", "rs")
 
     def __init__(self, executor: LocalExecutor, rs: RunExecution):
         self.executor = executor
@@ -151,6 +151,10 @@ class LocalHost:
         #: steps running now (shared storage only): key -> (due time, record, write in flight)
         self._marks: dict[str, list[Any]] = {}
         self._dog: _Watchdog | None = None  # the loop's, once a step was marked
+        #: the last step the lane ran: its output (JSON) and the type of what it returned
+        #: (`_lane`: the next step's record may take that JSON as its payload)
+        self.last_output: Any = None
+        self.last_type: type | None = None
         rs.lane = self.lane
         rs.segment = self.segment
 
