@@ -39,6 +39,7 @@ def serve(ops: dict[str, Op]) -> None:
     engine's worker does it alike, after a collection and before it answers (never while
     another worker is being timed). Every worker answers `ready` (nothing measured) once its
     imports are done: the harness waits for all of them before the first sample."""
+    ops = {"ready": _ready, **ops}
     gc.collect()
     gc.freeze()
     loop = asyncio.new_event_loop()
@@ -50,7 +51,7 @@ def serve(ops: dict[str, Op]) -> None:
             continue
         request = json.loads(line)
         try:
-            fn = _ready if request["op"] == "ready" else ops[request["op"]]
+            fn = ops[request["op"]]
             value = fn(reps=request.get("reps", 1), **request.get("params", {}))
             if inspect.isawaitable(value):
                 value = loop.run_until_complete(value)
