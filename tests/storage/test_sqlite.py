@@ -565,8 +565,8 @@ async def test_the_log_restarts_on_the_worker_thread_not_in_the_next_inline_comm
         first = storage._checkpoints.first
         assert first is not None
         # no commit beside it (one during it leaves the log partly copied, and no second pass runs)
-        frames, copied = await asyncio.wrap_future(first) or (-1, -2)
-        assert frames == copied > 0, (frames, copied)
+        copied = await asyncio.wrap_future(first)
+        assert copied is not None and copied[0] == copied[1] > 0, copied
         before = header()
         await storage._checkpoints.wait(storage._conn, storage._executor)  # what the next call does first
         restarted = header()
