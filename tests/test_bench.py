@@ -6,11 +6,14 @@ judged here (speed is judged by `python bench/run.py --check`, side by side with
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 START = "<!-- bench:readme-table:start"
@@ -83,3 +86,19 @@ def test_readme_speed_table_is_the_one_in_results_md() -> None:
     readme = (ROOT / "README.md").read_text()
     results = (ROOT / "bench" / "RESULTS.md").read_text()
     assert _block(readme) == _block(results), "README.md's speed table drifted from bench/RESULTS.md: rerun python bench/run.py"
+
+
+def test_a_smoke_run_never_waits_for_a_quiet_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A smoke run judges no timing, so it does not wait for the CPUs to go quiet before a
+    measure: on a busy machine each wait lasted its whole limit, and the smoke run outlasted
+    its test's timeout. A full run still waits (after the workers start, before each measure)."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    workers = importlib.import_module("harness.workers")
+    waits: list[bool] = []
+    monkeypatch.setattr(workers, "wait_until_quiet", lambda: waits.append(True))
+    for smoke, expected in ((True, 0), (False, 2)):
+        waits.clear()
+        sampler = workers.Sampler([], smoke=smoke)
+        sampler.run([], 1)
+        sampler.close()
+        assert len(waits) == expected, (smoke, waits)

@@ -158,6 +158,9 @@ class Sampler:
 
     def __init__(self, engines: Iterable[str], smoke: bool) -> None:
         self.workers: dict[str, Worker] = {}
+        #: a smoke run times nothing it judges: it never waits for a quiet machine (on a busy
+        #: one each wait lasts its whole limit, and the smoke run took minutes instead of seconds)
+        self.smoke = smoke
         self.unavailable: dict[str, str] = {}
         for engine in engines:
             try:
@@ -173,11 +176,11 @@ class Sampler:
             except WorkerError as exc:
                 self.unavailable[engine] = str(exc)
                 self.workers.pop(engine).close()
-        wait_until_quiet()
+        self.quiet()
 
     def run(self, cases: list[Case], rounds: int) -> None:
         live = [c for c in cases if c.engine in self.workers]
-        wait_until_quiet()  # what the measure before left running (a server winding down) is not timed here
+        self.quiet()  # what the measure before left running (a server winding down) is not timed here
         for c in cases:
             if c.engine not in self.workers:
                 c.error = self.unavailable.get(c.engine, "engine not started")
@@ -189,7 +192,7 @@ class Sampler:
                 if case.error or (case.rounds is not None and r >= case.rounds):
                     continue
                 if case.measure in QUIET_FIRST:
-                    wait_until_quiet()
+                    self.quiet()
                 t0 = time.perf_counter()
                 try:
                     params = {**case.params, **(case.first if r == 0 else {})}
@@ -202,6 +205,11 @@ class Sampler:
                     case.samples.setdefault(k, []).extend(v)
                 if time.perf_counter() - t0 > 60:
                     print(f"  (slow: {case.label} took {time.perf_counter() - t0:.0f} s for one round)", flush=True)
+
+    def quiet(self) -> None:
+        """`wait_until_quiet`, except in a smoke run."""
+        if not self.smoke:
+            wait_until_quiet()
 
     def close(self) -> None:
         for worker in self.workers.values():
