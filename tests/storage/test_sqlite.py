@@ -485,7 +485,10 @@ async def test_wal_stays_bounded_under_sustained_load(tmp_path: Path) -> None:
         assert total == 2500 and runs[0].status == "success"
     finally:
         await app.close()
-    assert largest < 6 * 1024 * 1024, f"the WAL grew to {largest / 2**20:.1f} MiB"
+    # Bounded, not small: the log grows while a checkpoint's first pass runs beside the
+    # commits, so a starved worker thread lets it grow further (3.5-4 MiB here, 8.5 MiB once
+    # in a suite run beside two busy CPUs); with no second pass it reached 184 MiB here.
+    assert largest < 24 * 1024 * 1024, f"the WAL grew to {largest / 2**20:.1f} MiB"
 
 
 async def test_a_checkpoint_copies_the_log_beside_the_commits_then_catches_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
