@@ -498,3 +498,39 @@ async def test_a_crash_in_a_resumed_nested_or_foreach_step_restarts_with_its_res
         assert seen == [(1, {"ok": "yes"})]  # item 0 got its approval; the next item now waits
         assert results[0].suspended == [["each"]]
     await app.close()
+
+
+async def test_restart_runs_a_step_id_used_again_after_the_interrupted_step() -> None:
+    """`inc -> slow -> inc` dies in `slow`: the restart runs `slow`, then `inc` again on its output,
+    though the run holds a success record for `inc` (the first entry's)."""
+    calls: Counter[str] = Counter()
+    crash = Crash()
+
+    class V(BaseModel):
+        value: int
+
+    async def inc(ctx: StepContext) -> V:
+        calls["inc"] += 1
+        return V(value=ctx.input_data.value + 1)
+
+    async def slow(ctx: StepContext) -> V:
+        calls["slow"] += 1
+        await crash.maybe_hang()
+        return V(value=ctx.input_data.value * 10)
+
+    inc_step = create_step("inc", execute=inc, input_schema=V, output_schema=V)
+    wf = (
+        create_workflow("inc-slow-inc", input_schema=V, output_schema=V)
+        .then(inc_step)
+        .then(create_step("slow", execute=slow, input_schema=V, output_schema=V))
+        .then(inc_step)
+        .commit()
+    )
+    Stepstream([wf], storage=InMemoryStorage())
+    run = await wf.create_run()
+    await crash_during(run, crash, input_data={"value": 1})
+    assert calls == Counter(inc=1, slow=1)
+    result = await run.restart()
+    assert result.status == "success"
+    assert result.result == V(value=21)  # (1 + 1) * 10 + 1
+    assert calls == Counter(inc=2, slow=2)

@@ -698,3 +698,38 @@ async def test_a_resume_types_the_stored_input_only_when_it_is_read() -> None:
     await run2.start(input_data={"items": [4, 5]})
     resumed = await run2.resume(resume_data={})
     assert resumed.result == {"kind": "_Counted", "total": 9}
+
+
+# -- a step id used again after the suspended step -------------------------------------------------
+
+
+def _inc_and_ask(calls: Counter[str]) -> tuple[Step, Step]:
+    async def inc(ctx: StepContext) -> V:
+        calls["inc"] += 1
+        return V(value=ctx.input_data.value + 1)
+
+    async def ask(ctx: StepContext) -> V:
+        calls["ask"] += 1
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return V(value=ctx.input_data.value + ctx.resume_data.value)
+
+    return (
+        create_step("inc", execute=inc, input_schema=V, output_schema=V),
+        create_step("ask", execute=ask, input_schema=V, output_schema=V, resume_schema=V),
+    )
+
+
+async def test_a_step_id_used_again_after_the_resumed_step_runs_again() -> None:
+    calls: Counter[str] = Counter()
+    inc, ask = _inc_and_ask(calls)
+    wf = create_workflow("inc-ask-inc", input_schema=V, output_schema=V).then(inc).then(ask).then(inc).commit()
+    run = await wf.create_run()
+    assert (await run.start(input_data={"value": 1})).status == "suspended"
+    calls.clear()
+    result = await run.resume(resume_data={"value": 5})
+    assert result.status == "success"
+    assert result.result == V(value=8)  # 1 +1 = 2, +5 = 7, +1 = 8: the second inc ran on ask's output
+    assert calls == Counter(ask=1, inc=1)
+    assert result.steps["inc"].payload == {"value": 7}
+    assert result.to_dict()["stepExecutionPath"] == ["inc", "ask", "inc"]

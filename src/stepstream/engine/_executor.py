@@ -104,11 +104,8 @@ class LevelWalk:
         rs = self.rs
         abort = rs.abort_event
         graph = self.workflow.graph
-        last = graph[-1]
-        if not self.prefix and type(last) is StepNode:
-            last_id = last.step.id  # the run's final write carries this step's record: one transaction instead of two
-        else:
-            last_id = None
+        last = graph[-1]  # the run's final write carries the last step's record: one transaction, not two
+        last_id = last.step.id if not self.prefix and type(last) is StepNode else None
         travel = self.time_travel
         replay = self.replay
         intercepted = bool(rs.interceptors)
@@ -124,6 +121,7 @@ class LevelWalk:
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
             done = self.per_step and self.replayed(node)
+            kept = [self.steps.get(i) for i in node.ids] if replay else None
             if type(node) is StepNode:
                 step = node.step
                 executed.append(step.id)
@@ -146,11 +144,18 @@ class LevelWalk:
                 status, value = await self._run_node(node, value)
             if status != "success":
                 return (status, None) if status == "failed" else (status, value)
+            if kept is not None and self._ran(node, kept):
+                self.replay = replay = False
             if self.per_step and not done and node is not last and not abort.fired:
                 return "paused", None  # Mastra's perStep: one entry from where this execution starts
         if abort.fired:
             return "canceled", None
         return "success", value
+
+    def _ran(self, node: Node, kept: list[StepResult | None]) -> bool:
+        """True when replayed `node` ran (resumed, or had no record): the nodes after it run as on
+        a first start, as Mastra's resume does (a record of an id used again stood for an earlier entry)."""
+        return any(self.steps.get(i) is not record for i, record in zip(node.ids, kept, strict=True))
 
     def replayed(self, node: Node) -> bool:
         """True when a replayed node already succeeded, so it will not run again."""
@@ -197,8 +202,9 @@ class LevelWalk:
                         self._keep_suspended(step.id, prev)
                         return "suspended", None
                     meta = prev.metadata or {}
+                    self.targets.pop(step.id)  # a resume is for this entry; one later with the same id runs afresh
                     return await self._execute(step, prev.payload, target=target, prev=prev, iteration=meta.get("iterationCount"))
-        target = self.targets.get(step.id) if self.targets else None
+        target = self.targets.pop(step.id, None) if self.targets else None
         return await self._execute(step, value, target=target, iteration=iteration)
 
     async def _execute(
