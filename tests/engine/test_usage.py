@@ -179,3 +179,23 @@ async def test_usage_does_not_leak_between_runs() -> None:
     result = await (await wf.create_run()).start(input_data={})
     assert result.status == "success"
     assert "usage" not in result.to_dict()
+
+
+async def test_a_stream_left_early_still_sums_the_run_usage() -> None:
+    """Leaving `async with run.stream()` before the end stops the events, not the outcome:
+    `result` and `usage` are the run's."""
+
+    async def slow(ctx: StepContext) -> int:
+        await asyncio.sleep(0.02)  # the reader leaves while this step runs
+        ctx.report_usage(input_tokens=3, output_tokens=4)
+        return 1
+
+    wf = create_workflow("usage-left").then(create_step("slow", execute=slow)).then(reporting("b", 10, 1)).commit()
+    run = await wf.create_run()
+    async with run.stream(input_data={}) as stream:
+        async for event in stream:
+            if event.type == "workflow-step-start":
+                break
+    result = await stream.result
+    assert result.status == "success"
+    assert await stream.usage == usage(inputTokens=13, outputTokens=5, totalTokens=18)

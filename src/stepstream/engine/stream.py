@@ -195,13 +195,14 @@ class WorkflowStream(Sink):
         return self
 
     async def __aexit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        """Leaving early detaches this stream: the run itself carries on, and
-        `await stream.result` still gives this call's outcome (its result, or the
-        error that refused it, such as invalid input or resume data)."""
+        """Leaving early stops this stream's events: the run itself carries on, and
+        `await stream.result` and `stream.usage` still give this call's outcome (its result
+        and usage, or the error that refused it, such as invalid input or resume data)."""
         self._left = True
         if not self._closed:
-            self._detach()
-            self._closed = True
+            if self._observer:
+                self._detach()
+            self._closed = True  # `push` drops the rest; `finished` still brings the outcome and usage
             self._wake()
             task = self._task
             if self._observer and task is not None and not task.done():
