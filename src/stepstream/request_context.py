@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+from .errors import ValidationError
+
 
 class RequestContext(MutableMapping[str, Any]):
     """A mutable mapping with Mastra's `get/set/has/delete/keys` methods."""
@@ -50,6 +54,22 @@ class RequestContext(MutableMapping[str, Any]):
         """A plain dict of every value."""
         return dict(self._data)
 
+    def stored(self) -> dict[str, Any]:
+        """What storage keeps of the values: those that are JSON data, in JSON form. A value that
+        is not (a database client, a function: what a request context injects) is left out, so a
+        resume in another process finds it missing rather than as its `repr`, and gets it again
+        from its caller; Mastra's `toJSON` skips non-serializable values the same way."""
+        data = self._data
+        if not data:
+            return {}
+        kept: dict[str, Any] = {}
+        for key, value in data.items():
+            try:
+                kept[key] = to_jsonable_python(value)
+            except (PydanticSerializationError, ValueError, TypeError, RecursionError):
+                continue
+        return kept
+
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
 
@@ -77,4 +97,9 @@ def as_request_context(value: Mapping[str, Any] | RequestContext | None) -> Requ
         return RequestContext()  # most runs: no ABC check (`MutableMapping`'s isinstance is Python code)
     if isinstance(value, RequestContext):
         return value
+    if not isinstance(value, Mapping):
+        raise ValidationError(
+            f"request_context must be a mapping of names to values (a dict or a RequestContext), not {type(value).__name__!r}",
+            [("request_context", "not a mapping")],
+        )
     return RequestContext(value)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from stepstream import RequestContext, StepContext, create_step, create_workflow
+from stepstream import RequestContext, StepContext, Stepstream, ValidationError, create_step, create_workflow
+from stepstream.storage import SQLiteStorage
 from tests.engine.matchers import wire
 
 
@@ -182,3 +184,49 @@ async def test_request_context_reaches_nested_workflows_and_map() -> None:
     result = await (await wf.create_run()).start(input_data={}, request_context={"tenant": "t-1"})
     assert seen == ["t-1"]
     assert result.result == {"tenant": "t-1", "fromInner": "t-1"}
+
+
+# -- what storage keeps ---------------------------------------------------------------------------
+
+
+class _Client:
+    """What a request context injects: a dependency that is not data."""
+
+
+async def test_values_that_are_not_json_reach_steps_but_are_not_stored(tmp_path: Path) -> None:
+    """A step gets the injected client itself; storage keeps only the JSON values, so a resume
+    in another process finds the client missing (and takes it again from its caller), never as a repr."""
+    seen: list[Any] = []
+
+    async def ask(ctx: StepContext) -> dict[str, Any]:
+        seen.append((ctx.request_context.get("db"), ctx.request_context.get("tenant")))
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return {}
+
+    def flow() -> Any:
+        return create_workflow(id="rc-stored", input_schema=Any, output_schema=Any).then(create_step("ask", execute=ask)).commit()
+
+    client = _Client()
+    first = flow()
+    Stepstream([first], storage=SQLiteStorage(tmp_path / "runs.db"))
+    run = await first.create_run()
+    await run.start(input_data={}, request_context={"db": client, "tenant": "t1", "hook": print})
+    assert seen == [(client, "t1")]
+    stored = await first.get_run(run.run_id)
+    assert stored is not None and stored.request_context == {"tenant": "t1"}
+
+    second = flow()  # another process: its own app on the same file
+    Stepstream([second], storage=SQLiteStorage(tmp_path / "runs.db"))
+    resumed = await (await second.create_run(run_id=run.run_id)).resume(resume_data={})
+    assert resumed.status == "success"
+    assert seen[1] == (None, "t1")
+
+
+@pytest.mark.parametrize("bad", [5, "tenant=t1", ["tenant"]])
+async def test_a_request_context_that_is_not_a_mapping_is_refused_by_name(bad: Any) -> None:
+    wf = create_workflow(id="rc-bad", input_schema=Any, output_schema=Any).then(create_step("s", execute=lambda ctx: 1)).commit()
+    run = await wf.create_run()
+    with pytest.raises(ValidationError, match="request_context must be a mapping"):
+        await run.start(input_data={}, request_context=bad)
+    assert (await run.start(input_data={})).status == "success"  # nothing was claimed by the refused call

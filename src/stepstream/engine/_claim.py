@@ -66,7 +66,7 @@ async def claim_start(
         "status": "running",
         "input": stored_input,
         "state": dict(state),
-        "request_context": to_json(rc.all),
+        "request_context": rc.stored(),
         "owner": owner,
     }
     storage = wf.storage
@@ -205,7 +205,7 @@ async def claim_resume(
     claimed = await wf.storage.update_run(
         wf.id,
         run.run_id,
-        {"status": "running", "request_context": to_json(rc.all), "owner": owner, "resume_labels": {**record.resume_labels, **pending}},
+        {"status": "running", "request_context": rc.stored(), "owner": owner, "resume_labels": {**record.resume_labels, **pending}},
         expected_status=("suspended",),
     )
     if not claimed:
@@ -363,7 +363,7 @@ async def claim_time_travel(
     state = checked_state(wf, initial_state) if initial_state is not None else record.state
     rc = merge_context(record.request_context, request_context)
     owner = token(wf.executor_id)
-    changes: RunChanges = {"status": "running", "state": dict(state), "request_context": to_json(rc.all), "error": None, "result": None}
+    changes: RunChanges = {"status": "running", "state": dict(state), "request_context": rc.stored(), "error": None, "result": None}
     changes["owner"] = owner
     if plan.input is not None:
         changes["input"] = to_json(plan.input)

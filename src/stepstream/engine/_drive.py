@@ -197,7 +197,7 @@ async def _persist(run: Run, rs: RunExecution, result: WorkflowResult, output: A
         "suspended": result.suspended,
         "resume_labels": to_json(labels),  # stored with each label's full path
         "state": dict(rs.state),
-        "request_context": to_json(rs.request_context.all),
+        "request_context": rs.request_context.stored(),
     }
     if rs.trace is not None and result.status == "suspended":
         changes["tracing_context"] = {"traceId": rs.trace[0], "spanId": rs.trace[1]}

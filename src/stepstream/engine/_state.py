@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._schema import to_json
 from ..events import WorkflowEvent
 from ..request_context import RequestContext
 from ..results import StepResult
@@ -428,7 +427,7 @@ class RunExecution:
             self.rc_version = rc._version
             if changes is None:
                 changes = {}
-            changes["request_context"] = to_json(rc.all)
+            changes["request_context"] = rc.stored()
         return changes
 
 
