@@ -19,6 +19,8 @@ def serialize_error(error: Any, depth: int = 0) -> dict[str, Any] | None:
         return {"message": str(error), "name": "Error"}
     # str(), not args: some exceptions (pydantic's ValidationError) carry their text without args
     out: dict[str, Any] = {"message": str(error) or type(error).__name__, "name": type(error).__name__}
+    if getattr(type(error), "non_retryable", False) is True:
+        out["isNonRetryable"] = True  # Mastra's `MastraNonRetryableError` field
     for key, value in vars(error).items():
         if key.startswith("_") or key in ("message", "name", "cause"):
             continue

@@ -111,6 +111,8 @@ class NonRetryableError(StepstreamError):
     """Raise from a step to fail it at once, skipping any remaining retries."""
 
     code = "WORKFLOW_STEP_NON_RETRYABLE"
+    #: shown on the wire as Mastra's `isNonRetryable: true` (the error) and `nonRetryable: true` (the step record)
+    non_retryable = True
 
     def __init__(self, message: str, **attributes: Any):
         super().__init__(message)

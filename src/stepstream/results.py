@@ -134,7 +134,9 @@ class StepResult:
             if value is None:
                 continue
             if attr == "error":
-                out[key] = serialize_error(value)
+                out[key] = error = serialize_error(value)
+                if error is not None and error.get("isNonRetryable") is True:
+                    out["nonRetryable"] = True  # Mastra marks the record of a step that stopped its retries
             elif attr in _DATA_FIELDS and not self.json_ready:
                 out[key] = to_json(value)
             else:

@@ -135,7 +135,8 @@ async def test_non_retryable_error_keeps_its_attributes() -> None:
         .commit()
     )
     result = await (await wf.create_run()).start(input_data={})
-    assert result.error == {"message": "card declined", "name": "NonRetryableError", "statusCode": 402}
+    assert result.error == {"message": "card declined", "name": "NonRetryableError", "isNonRetryable": True, "statusCode": 402}
+    assert result.to_dict()["steps"]["s"]["nonRetryable"] is True  # as Mastra marks the step's record
 
 
 # -- retries and the rest of the engine ------------------------------------------------------------
