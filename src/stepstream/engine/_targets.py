@@ -56,6 +56,8 @@ def resolve_target(
     """(full path, foreach index, innermost step) for a resume."""
     suspended = [list(p) for p in record.suspended]
     index = for_each_index
+    if index is not None and (type(index) is not int or index < 0):
+        raise ResumeError(f"for_each_index must be a non-negative int (a foreach item's position), not {for_each_index!r}")
     if label is not None:
         where = record.resume_labels.get(label)
         if not isinstance(where, Mapping):
