@@ -50,14 +50,19 @@ def find_step(workflow: Workflow, parts: Sequence[str]) -> Step | None:
     return current
 
 
+def _position(for_each_index: Any) -> int | None:
+    """`for_each_index` as given, once checked to be a foreach item's position."""
+    if for_each_index is not None and (type(for_each_index) is not int or for_each_index < 0):
+        raise ResumeError(f"for_each_index must be a non-negative int (a foreach item's position), not {for_each_index!r}")
+    return for_each_index
+
+
 def resolve_target(
     workflow: Workflow, record: RunRecord, step: Any, label: str | None, for_each_index: int | None
 ) -> tuple[list[str], int | None, Step | None]:
     """(full path, foreach index, innermost step) for a resume."""
     suspended = [list(p) for p in record.suspended]
-    index = for_each_index
-    if index is not None and (type(index) is not int or index < 0):
-        raise ResumeError(f"for_each_index must be a non-negative int (a foreach item's position), not {for_each_index!r}")
+    index = _position(for_each_index)
     if label is not None:
         where = record.resume_labels.get(label)
         if not isinstance(where, Mapping):
