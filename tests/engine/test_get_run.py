@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from pathlib import Path
 from typing import Any
 
-from stepstream import StepContext, create_step, create_workflow
+from stepstream import StepContext, Stepstream, create_step, create_workflow
 from stepstream.results import StepResult, WorkflowState
+from stepstream.storage import SQLiteStorage
 
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -51,3 +54,27 @@ async def test_fields_limit_the_dict_to_what_was_asked() -> None:
     assert set(state.to_dict()) == {"runId", "workflowName", "resourceId", "createdAt", "updatedAt", "status", "result", "requestContext"}
     assert state.to_dict()["requestContext"] == {"user": "ann"}
     assert state.steps["s"].output == {"ok": True}  # the typed object keeps everything
+
+
+async def test_a_started_run_is_found_and_listed_before_its_first_write(tmp_path: Path) -> None:
+    """On shared storage a fresh run's insert rides with its first write; `get_run` and
+    `list_runs` in this process still see the run as soon as its start is under way."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(ctx: StepContext) -> int:
+        entered.set()
+        await release.wait()
+        return 1
+
+    wf = create_workflow(id="fresh-state").then(create_step(id="slow", execute=slow)).commit()
+    Stepstream([wf], storage=SQLiteStorage(tmp_path / "runs.db"))
+    run = await wf.create_run()
+    task = asyncio.create_task(run.start(input_data={}))
+    await entered.wait()
+    state = await wf.get_run(run.run_id)
+    assert state is not None and state.status == "running"
+    assert [r["runId"] for r in (await wf.list_runs())["runs"]] == [run.run_id]
+    release.set()
+    assert (await task).status == "success"
+    state = await wf.get_run(run.run_id)
+    assert state is not None and state.status == "success"

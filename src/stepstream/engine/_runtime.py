@@ -38,6 +38,6 @@ class EngineRuntime:
     async def get_run(
         self, workflow: Workflow, run_id: str, with_nested_workflows: bool, fields: Sequence[str] | None
     ) -> WorkflowState | None:
-        await flush_pending_runs(workflow)
+        await flush_pending_runs(workflow, run_id)
         record = await workflow.storage.load_run(workflow.id, run_id)
         return None if record is None else workflow_state(record, workflow, with_nested_workflows, fields)

@@ -329,6 +329,23 @@ class RunExecution:
         finally:
             self.writing -= 1
 
+    async def insert_now(self) -> None:
+        """Inserts the run now if its insert still waits for its first write (`claim`): a
+        reader in this process asked for the run (`get_run`, `list_runs`, a server route)."""
+        self.writing += 1
+        try:
+            if self._busy:
+                await self._wait_turn()
+            else:
+                self._busy = True
+            try:
+                if self.claim is not None and await self.storage.create_run(self.claim):
+                    self.claim = None  # (refused: the run's next write finds it fenced)
+            finally:
+                self._pass_turn()
+        finally:
+            self.writing -= 1
+
     async def _wait_turn(self) -> None:
         """Waits until the writes before this one are done (first come, first served)."""
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -59,10 +59,22 @@ async def create_run(workflow: Workflow, run_id: str | None, resource_id: str | 
     return run
 
 
-async def flush_pending_runs(workflow: Workflow) -> None:
-    """Writes the pending record of every run created but not yet written in this process."""
+async def flush_pending_runs(workflow: Workflow, run_id: str | None = None) -> None:
+    """Writes what a reader of storage would miss of this process's runs (`run_id`'s, or every
+    run's): the pending record of a run created but not yet written, and the insert of a started
+    run that waits for its first write (`RunExecution.claim`), so a run is listed and found as
+    soon as its start returned, as when the insert is not deferred."""
     for run in list(workflow._pending_runs.values()):
         await run._ensure_created()
+    if run_id is None:
+        live = list(workflow._runs.values())
+    else:
+        one = workflow._runs.get(run_id)
+        live = [one] if one is not None else []
+    for run in live:
+        active = run._active
+        if active is not None and active.claim is not None:
+            await active.insert_now()
 
 
 class IdleFlag:
