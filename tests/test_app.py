@@ -244,6 +244,69 @@ async def test_restart_active_runs_continues_interrupted_runs_of_every_workflow(
     assert await app.restart_active_runs() == []
 
 
+class _UnreadableRuns(InMemoryStorage):
+    """Memory storage where the runs named in `unreadable` cannot be read back (a corrupt row)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unreadable: set[str] = set()
+
+    async def load_run(self, workflow_id: str, run_id: str) -> Any:
+        if run_id in self.unreadable:
+            raise StorageError(f"run {run_id!r} of workflow {workflow_id!r}: corrupt row")
+        return await super().load_run(workflow_id, run_id)
+
+
+async def _interrupted(app: Stepstream, wf_id: str, run_id: str) -> None:
+    """A finished run rewound to "running, its last steps never stored", as after a crash."""
+    await (await app.get_workflow(wf_id).create_run(run_id)).start(input_data={"n": 0})
+    await app.storage.update_run(wf_id, run_id, {"status": "running", "result": None})
+    await app.storage.delete_steps(wf_id, run_id, ["b", "c"] if wf_id == "wf" else ["only"])
+
+
+async def test_restart_active_runs_restarts_every_other_run_when_one_restart_raises(caplog: pytest.LogCaptureFixture) -> None:
+    storage = _UnreadableRuns()
+    solo = create_workflow(id="solo", input_schema=N, output_schema=N).then(only).commit()
+    app = Stepstream(workflows=[chain(), solo], storage=storage)
+    for wf_id, run_id in [("wf", "broken"), ("wf", "ok"), ("solo", "solo-run")]:
+        await _interrupted(app, wf_id, run_id)
+    storage.unreadable.add("broken")
+    with caplog.at_level("ERROR", logger="stepstream"):
+        results = await app.restart_active_runs()
+    assert sorted((r.run_id, r.status) for r in results) == [("ok", "success"), ("solo-run", "success")]
+    [logged] = [r for r in caplog.records if r.name == "stepstream"]
+    assert "'broken'" in logged.getMessage() and "'wf'" in logged.getMessage()
+    assert logged.exc_info is not None and isinstance(logged.exc_info[1], StorageError)
+    storage.unreadable.clear()  # the failed one stays running, for the next call
+    assert [(r.run_id, r.status) for r in await app.restart_active_runs()] == [("broken", "success")]
+
+
+async def test_restart_active_runs_leaves_a_run_executing_in_this_process_alone(caplog: pytest.LogCaptureFixture) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    calls: Counter[str] = Counter()
+
+    async def wait(ctx: StepContext) -> N:
+        calls["wait"] += 1
+        started.set()
+        await release.wait()
+        return N(n=1)
+
+    wf = create_workflow(id="live", input_schema=N, output_schema=N).then(
+        create_step(id="wait", input_schema=N, output_schema=N, execute=wait)
+    )
+    app = Stepstream(workflows=[wf.commit()], storage=InMemoryStorage())
+    await (await app.get_workflow("live").create_run("live-run")).start_async(input_data={"n": 0})
+    await asyncio.wait_for(started.wait(), timeout=5)
+    with caplog.at_level("ERROR", logger="stepstream"):
+        assert await app.restart_active_runs() == []
+    assert not caplog.records
+    release.set()
+    await asyncio.wait_for(app.close(), timeout=5)  # waits for the run
+    stored = await app.storage.load_run("live", "live-run")
+    assert stored is not None and stored.status == "success"
+    assert calls == Counter({"wait": 1})
+
+
 async def test_a_created_run_is_written_when_started_or_first_touched(tmp_path: Path) -> None:
     storage = SQLiteStorage(tmp_path / "runs.db")
     app = Stepstream(workflows=[chain()], storage=storage)

@@ -14,6 +14,7 @@ replica its own stable id (a pod name, a host name).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -29,6 +30,8 @@ from .storage.base import Storage
 from .storage.memory import InMemoryStorage
 from .workflow._runtime import install_runtime
 from .workflow.builder import Workflow
+
+log = logging.getLogger("stepstream")
 
 DEFAULT_SQLITE_PATH = os.path.join(".stepstream", "stepstream.db")
 
@@ -158,7 +161,13 @@ class Stepstream:
     async def restart_active_runs(self, *, all_executors: bool = False) -> list[WorkflowResult]:
         """Restarts the runs left `running` or `waiting` by a crash of this executor (call it
         at boot). With `all_executors=True`, also takes over runs of other executors: only
-        for a replica that is gone for good, since a live one would be fenced mid-run."""
+        for a replica that is gone for good, since a live one would be fenced mid-run.
+
+        Returns the results of the runs it restarted (a run that ended `failed` is among them).
+        A run whose restart raises is logged (logger `stepstream`, with its run and workflow
+        ids), stays as stored for the next call, and does not stop the others: as Mastra's
+        `restartAllActiveWorkflowRuns`. Runs executing in this process, and runs another
+        restarter claimed first, are left alone. Only a failure to list the runs raises."""
         results: list[WorkflowResult] = []
         seen: set[int] = set()
         for wf in self._workflows.values():
@@ -170,11 +179,15 @@ class Stepstream:
             for record in runs:
                 if not all_executors and record.owner is not None and not record.owner.startswith(mine):
                     continue  # another replica's run: it is alive, or will recover it itself
-                run = await wf.create_run(record.run_id)
                 try:
+                    run = await wf.create_run(record.run_id)
+                    if run._active is not None:
+                        continue  # executing in this process: alive, nothing to recover
                     results.append(await run.restart())
                 except ResumeAlreadyClaimedError:
                     continue  # another process (a replica booting at the same time) restarted it
+                except Exception:
+                    log.exception("Failed to restart run %r of workflow %r; the other active runs are restarted", record.run_id, wf.id)
         return results
 
     async def setup(self) -> None:

@@ -8,7 +8,7 @@ import math
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .._schema import Schema, schema_for
@@ -18,6 +18,7 @@ from ..schedules._declare import DeclaredSchedule, ScheduleConfig, declared_sche
 from ..step import Condition, Step
 from ..types import TracingPolicy, check_tracing_policy
 from ._runtime import runtime
+from ._sleep_time import duration_ms, until_datetime
 from .mapping import mapping_step
 from .plan import ConditionalNode, EntryOptions, ForeachNode, LoopNode, Node, ParallelNode, SleepNode, StepNode
 from .predicate import Predicate, as_condition
@@ -282,27 +283,41 @@ class Workflow(Step):
 
     def sleep(
         self,
-        duration: int | float | Callable[..., Any],
+        duration: int | float | timedelta | Callable[..., Any],
         *,
         id: str | None = None,
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Workflow:
-        """Waits `duration` ms (or a function's result) and passes its input on."""
+        """Waits `duration` (ms, or a `timedelta`; or a function of the context returning one)
+        and passes its input on. A negative duration waits nothing; anything else is refused."""
         entry = self._entry("sleep()", id, description, metadata)
+        if not callable(duration):
+            ms: float = self._checked(duration_ms, duration, "sleep()")
+            if isinstance(duration, timedelta):  # kept as ms; a number is kept as given
+                duration = int(ms) if ms.is_integer() else ms
         return self._add(SleepNode(id or self._sleep_id(), duration=duration, entry=entry))
 
     def sleep_until(
         self,
-        until: datetime | Callable[..., Any],
+        until: datetime | str | int | float | Callable[..., Any],
         *,
         id: str | None = None,
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Workflow:
-        """Waits until a datetime (or a function's result) and passes its input on."""
+        """Waits until `until` (or a function of the context's result) and passes its input on:
+        a datetime (naive = local time), an ISO-8601 string (`Z` or an offset; none = local
+        time) or epoch milliseconds, as Mastra's `new Date(value)`. A past time waits nothing."""
         entry = self._entry("sleep_until()", id, description, metadata)
-        return self._add(SleepNode(id or self._sleep_id(), until=until, entry=entry))
+        when: datetime | Callable[..., Any] = until if callable(until) else self._checked(until_datetime, until, "sleep_until()")
+        return self._add(SleepNode(id or self._sleep_id(), until=when, entry=entry))
+
+    def _checked(self, read: Callable[[Any, str], Any], value: Any, where: str) -> Any:
+        try:
+            return read(value, where)
+        except (TypeError, ValueError) as exc:
+            raise WorkflowDefinitionError(f"Workflow {self.id!r}: {exc}") from None
 
     def _sleep_id(self) -> str:
         self._sleep_count += 1
