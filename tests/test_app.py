@@ -307,6 +307,28 @@ async def test_restart_active_runs_leaves_a_run_executing_in_this_process_alone(
     assert calls == Counter({"wait": 1})
 
 
+async def test_restart_active_runs_right_after_start_async_does_not_run_it_twice() -> None:
+    """`start_async` returns once the run is claimed, before its task begins: a restart in
+    between finds the run executing here (it used to restart it, so its step ran twice)."""
+    calls: Counter[str] = Counter()
+
+    async def once(ctx: StepContext) -> N:
+        calls["once"] += 1
+        return N(n=ctx.input_data.n + 1)
+
+    wf = create_workflow(id="gap", input_schema=N, output_schema=N).then(
+        create_step(id="once", input_schema=N, output_schema=N, execute=once)
+    )
+    app = Stepstream(workflows=[wf.commit()], storage=InMemoryStorage())
+    run = await app.get_workflow("gap").create_run("gap-run")
+    await run.start_async(input_data={"n": 0})
+    assert await app.restart_active_runs() == []  # no await between: the task has not started
+    await asyncio.wait_for(app.close(), timeout=5)
+    stored = await app.storage.load_run("gap", "gap-run")
+    assert stored is not None and stored.status == "success"
+    assert calls == Counter({"once": 1})
+
+
 async def test_a_created_run_is_written_when_started_or_first_touched(tmp_path: Path) -> None:
     storage = SQLiteStorage(tmp_path / "runs.db")
     app = Stepstream(workflows=[chain()], storage=storage)

@@ -181,7 +181,7 @@ class Stepstream:
                     continue  # another replica's run: it is alive, or will recover it itself
                 try:
                     run = await wf.create_run(record.run_id)
-                    if run._active is not None:
+                    if run._executing:
                         continue  # executing in this process: alive, nothing to recover
                     results.append(await run.restart())
                 except ResumeAlreadyClaimedError:

@@ -153,6 +153,34 @@ async def test_cancel_from_another_process_stops_a_running_executor(storage: Sto
     stored = await storage.load_run("fenced", "r")
     assert stored is not None and stored.status == "canceled"
     assert list(stored.steps) == ["first"]  # the fenced step wrote nothing
+    # the log ends as the run ended, for an observer anywhere: the cancel wrote the closing events
+    observed = (await other.create_run("r")).observe_stream()
+    types = [event.type async for event in observed]
+    assert types[0] == "workflow-start" and types[-2:] == ["workflow-canceled", "workflow-finish"]
+    assert types.count("workflow-finish") == 1
+    assert (await observed.result).status == "canceled"
+    await storage.close()
+
+
+async def test_cancel_of_a_suspended_run_ends_its_log(storage: Storage) -> None:
+    """A suspended run canceled through storage gets its closing events after the suspension's."""
+
+    async def ask(ctx: StepContext) -> int:
+        if ctx.resume_data is None:
+            await ctx.suspend({})
+        return 1
+
+    wf = _bound(create_workflow("ask-cancel").then(create_step("ask", execute=ask)).commit(), storage)
+    run = await wf.create_run("s")
+    assert (await run.start(input_data={})).status == "suspended"
+    await run.cancel()
+    page = await storage.read_events("ask-cancel", "s")
+    assert page is not None
+    finishes = [(e.data["type"], e.data["payload"].get("workflowStatus")) for e in page.events][-3:]
+    assert finishes == [("workflow-finish", "suspended"), ("workflow-canceled", None), ("workflow-finish", "canceled")]
+    await run.cancel()  # nothing left to cancel: nothing more is written
+    again = await storage.read_events("ask-cancel", "s")
+    assert again is not None and len(again.events) == len(page.events)
     await storage.close()
 
 

@@ -534,3 +534,21 @@ async def test_restart_runs_a_step_id_used_again_after_the_interrupted_step() ->
     assert result.status == "success"
     assert result.result == V(value=21)  # (1 + 1) * 10 + 1
     assert calls == Counter(inc=2, slow=2)
+
+
+async def test_restart_async_claims_the_run_and_returns_its_id_at_once() -> None:
+    calls: Counter[str] = Counter()
+    crash = Crash()
+    wf = chain(calls, crash)
+    run = await wf.create_run(run_id="crashed-async")
+    await crash_during(run, crash, input_data={"value": 0})
+    assert await run.restart_async() == "crashed-async"
+    stored = await wf.storage.load_run(wf.id, "crashed-async")
+    assert stored is not None and stored.status == "running"  # claimed: a new owner, still running
+    stream = run.observe_stream()
+    assert [e.type async for e in stream][-1] == "workflow-finish"
+    result = await stream.result
+    assert (result.status, result.result) == ("success", {"final": 4})  # an observer reads the log's JSON
+    assert calls == Counter({"step1": 1, "step2": 2, "step3": 1})
+    with pytest.raises(RunStateError):  # finished: nothing to restart, and the refusal is raised here
+        await (await wf.create_run()).restart_async()

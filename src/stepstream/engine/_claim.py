@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from .._raw_json import RawJSON
 from .._schema import storable, to_json
 from ..errors import ResumeAlreadyClaimedError, ResumeError, RunStateError, StorageError, ValidationError
+from ..events import EMPTY_USAGE, WORKFLOW_CANCELED, WORKFLOW_FINISH
 from ..request_context import RequestContext, as_request_context
 from ..results import StepResult, StoredInput, WorkflowResult
 from ..step import Step
-from ..storage.base import RunChanges, RunRecord, Storage
+from ..storage.base import LoggedEvent, RunChanges, RunRecord, Storage
 from ..types import TERMINAL_STATUSES
 from ._lifecycle import call_on_start
 from ._local import LocalExecutor, default_executor
@@ -230,7 +231,7 @@ async def claim_resume(
 
 async def _load_settled(run: Run) -> RunRecord | None:
     """The stored run, waiting briefly while another execution is still writing it."""
-    if run._active is not None:
+    if run._executing:
         await run._idle.wait()
     record = await _load_for_walk(run)
     waited = 0.0
@@ -290,7 +291,7 @@ async def claim_restart(
 ) -> Claimed | WorkflowResult:
     """Takes over a run left `running` by a crash (a new owner token); a finished run gives its stored result."""
     wf = run.workflow
-    if run._active is not None:
+    if run._executing:
         raise RunStateError(f"Run {run.run_id!r} of workflow {wf.id!r} is executing in this process; it cannot be restarted")
     await run._ensure_known()
     record = await wf.storage.load_run(wf.id, run.run_id)
@@ -348,7 +349,7 @@ async def claim_time_travel(
 ) -> Claimed:
     """Checks the time-travel target and data, rewrites the stored records it replaces and claims the run."""
     wf = run.workflow
-    if run._active is not None:
+    if run._executing:
         raise RunStateError("This workflow run is still running, cannot time travel")
     await run._ensure_known()  # as in Mastra, a created run may time travel without a start
     record = await wf.storage.load_run(wf.id, run.run_id)
@@ -448,3 +449,42 @@ def execution(
         tracing_context=tracing_context,
     )
     return run._drive(plan, input_data, rc, tracing_options, opts, claim)
+
+
+# -- cancel -----------------------------------------------------------------------------------
+#: The statuses a cancel through storage ends (a run executing in another process is fenced).
+CANCELABLE = ("suspended", "paused", "waiting", "pending", "running")
+#: How often a cancel re-reads the log's end when the run's owner appended to it first.
+_CANCEL_TRIES = 20
+
+
+async def cancel_stored(run: Run) -> bool:
+    """Cancels a run that is not executing in this process, through storage: its status becomes
+    `canceled` (fencing an execution in another process: its next write fails and it stops)
+    and, in the same transaction, its log gets the closing events an execution would have
+    written (`workflow-canceled`, `workflow-finish`), so an observer anywhere sees the run end
+    as it ended. False when the run had nothing left to cancel."""
+    wf = run.workflow
+    storage = wf.storage
+    changes: RunChanges = {"status": "canceled", "owner": None}
+    for _ in range(_CANCEL_TRIES):
+        events = _canceled_events(run.run_id, await log_end(run)) if storage.keeps_events else ()
+        try:
+            if await storage.update_run(wf.id, run.run_id, changes, expected_status=CANCELABLE, events=events):
+                return True
+        except StorageError:
+            continue  # the run's owner appended events meanwhile: read the log's end again
+        record = await storage.load_run(wf.id, run.run_id)
+        if record is None or record.status not in CANCELABLE:
+            return False
+    # the owner keeps appending: fence it without the closing events rather than not at all
+    return await storage.update_run(wf.id, run.run_id, changes, expected_status=CANCELABLE)
+
+
+def _canceled_events(run_id: str, offset: int) -> list[LoggedEvent]:
+    """The closing events of a canceled run, as the walk writes them, from `offset` on."""
+    finish = {"workflowStatus": "canceled", "output": {"usage": dict(EMPTY_USAGE)}, "metadata": {}}
+    return [
+        LoggedEvent(offset, {"type": WORKFLOW_CANCELED, "runId": run_id, "from": "WORKFLOW", "payload": {}}),
+        LoggedEvent(offset + 1, {"type": WORKFLOW_FINISH, "runId": run_id, "from": "WORKFLOW", "payload": finish}),
+    ]

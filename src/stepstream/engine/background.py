@@ -37,12 +37,29 @@ _running: dict[asyncio.Task[Any], Workflow] = {}
 
 
 def spawn(run: Run, execution: Coroutine[Any, Any, WorkflowResult]) -> None:
-    """Runs a claimed execution in the background, keeping a reference until it ends."""
-    task = asyncio.get_running_loop().create_task(execution, name=f"stepstream run {run.run_id}")
+    """Runs a claimed execution in the background, keeping a reference until it ends. The run
+    counts as executing here from now on (`Run._executing`), not only once the task starts:
+    a restart in between would run it a second time."""
+    started = False
+
+    async def execution_of_task() -> WorkflowResult:
+        nonlocal started
+        started = True
+        try:
+            return await execution
+        finally:
+            if run._active is None:  # (the walk's own end already set it; this covers a claim that never walked)
+                run._idle.set()
+
+    task = asyncio.get_running_loop().create_task(execution_of_task(), name=f"stepstream run {run.run_id}")
     _running[task] = run.workflow
+    run._idle.busy = True  # the walk sets it again, and sets the flag when it ends
 
     def done(task: asyncio.Task[Any]) -> None:
         _running.pop(task, None)
+        if not started:  # canceled before it began: no walk will set the flag
+            execution.close()
+            run._idle.set()
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("background run %r of workflow %r raised", run.run_id, run.workflow_id, exc_info=exc)
 

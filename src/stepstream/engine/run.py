@@ -19,7 +19,7 @@ from ..storage.base import RunRecord
 from ..types import RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
 from . import background
-from ._claim import Claimed, StepRef, claim_restart, claim_resume, claim_start, claim_time_travel
+from ._claim import Claimed, StepRef, cancel_stored, claim_restart, claim_resume, claim_start, claim_time_travel
 from ._drive import drive
 from ._foreach_items import ThinView
 from ._options import OutputOptions, _Options, _travel_context
@@ -129,6 +129,12 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.run_id!r} of {self.workflow_id!r} status={self.status!r}>"
+
+    @property
+    def _executing(self) -> bool:
+        """An execution of this run is in this process: walking, or claimed and about to walk
+        (`start_async`/`resume_async` hand it to a task that has not started yet)."""
+        return self._active is not None or self._idle.busy
 
     @property
     def _unsaved(self) -> bool:
@@ -292,6 +298,19 @@ class Run:
         claimed = await claim_restart(self, tracing_options, request_context)
         return claimed if isinstance(claimed, WorkflowResult) else await claimed
 
+    async def restart_async(
+        self,
+        tracing_options: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | RequestContext | None = None,
+    ) -> str:
+        """Claims the restart and returns the run id without waiting for the run (as
+        `resume_async`). A refused restart (the run is not active, or another caller took it
+        over first) raises here; a finished run is left as it is."""
+        claimed = await claim_restart(self, tracing_options, request_context)
+        if not isinstance(claimed, WorkflowResult):
+            background.spawn(self, claimed)
+        return self.run_id
+
     async def time_travel(
         self,
         step: StepRef,
@@ -345,13 +364,7 @@ class Run:
         remote = getattr(wf.executor, "cancel", None)
         if remote is not None and await remote(self):
             return  # a distributed executor delivered the cancel to the live execution
-        # A run executing in another process is fenced: its next write fails and it stops.
-        if await wf.storage.update_run(
-            wf.id,
-            self.run_id,
-            {"status": "canceled", "owner": None},
-            expected_status=("suspended", "paused", "waiting", "pending", "running"),
-        ):
+        if await cancel_stored(self):  # (a run executing in another process is fenced)
             self.status = "canceled"
 
     def watch(self, callback: Callable[[WorkflowEvent], Any]) -> Callable[[], None]:
