@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 
+from .conftest import Served
 from .wire import stream
 
 APPROVAL = "/api/workflows/approval"
@@ -122,3 +124,89 @@ async def test_unknown_path_and_method(http: httpx.AsyncClient) -> None:
     assert (await http.get("/api/nothing/here")).status_code == 404
     response = await http.put(f"{APPROVAL}/stream?runId=x")
     assert response.status_code == 405 and "error" in response.json()
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """`{"a": {"a": ...}}`, `depth` objects deep."""
+    value: dict[str, Any] = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+async def test_a_deeply_nested_body_is_a_bad_body_on_every_route(http: httpx.AsyncClient) -> None:
+    from stepstream.server import build_openapi
+
+    deep = b"[" * 100_000  # under the body limit; json.loads gives up on it (RecursionError)
+    paths = [(p, m) for p, ops in build_openapi()["paths"].items() for m, op in ops.items() if "requestBody" in op]
+    assert len(paths) > 10
+    for path, method in paths:
+        concrete = path.replace("{workflow_id}", "approval").replace("{run_id}", "r").replace("{schedule_id}", "s")
+        response = await http.request(method.upper(), concrete + "?runId=deep", content=deep, headers={"content-type": "application/json"})
+        assert response.status_code == 400, (method, path, response.text)
+        assert response.json() == {
+            "error": "Invalid request body",
+            "issues": [{"field": "body", "message": "Nested deeper than 128 levels"}],
+        }
+    assert (await http.get(f"{APPROVAL}/runs")).json()["total"] == 0
+
+
+async def test_a_deeply_nested_field_is_refused_by_name_and_changes_nothing(http: httpx.AsyncClient) -> None:
+    before = await _suspended(http, "deep1")
+    for route, run_id in (("start-async", "deep0"), ("resume-async", "deep1"), ("resume-stream", "deep1")):
+        body = {"inputData": {"value": "v"}, "resumeData": {"approved": True}, "requestContext": _nested(900)}
+        response = await http.post(f"{APPROVAL}/{route}?runId={run_id}", json=body)
+        assert response.status_code == 400, (route, response.text)
+        assert response.json()["issues"] == [{"field": "requestContext", "message": "Nested deeper than 128 levels"}]
+    assert (await http.get(f"{APPROVAL}/runs/deep0")).status_code == 404
+    await _unchanged(http, "deep1", before)
+    # Under the limit, deep data works: invalid resume data is refused as such (not a 500), a context is kept.
+    response = await http.post(f"{APPROVAL}/resume-async?runId=deep1", json={"resumeData": _nested(120)})
+    assert response.status_code == 400 and response.json()["error"].startswith("Invalid resume data")
+    await _unchanged(http, "deep1", before)
+    response = await http.post(
+        f"{APPROVAL}/resume-async?runId=deep1", json={"resumeData": {"approved": True}, "requestContext": _nested(120)}
+    )
+    assert response.status_code == 200 and response.json()["status"] == "success"
+
+
+async def test_restart_answers_a_refused_restart_as_restart_async_does(http: httpx.AsyncClient, served: Served) -> None:
+    before = await _suspended(http, "rs1")
+    waited = await http.post(f"{APPROVAL}/restart-async?runId=rs1", json={})
+    refused = await http.post(f"{APPROVAL}/restart?runId=rs1", json={})
+    assert waited.status_code == refused.status_code == 409
+    assert (
+        refused.json()
+        == waited.json()
+        == {
+            "error": "This workflow run was not active: run 'rs1' of workflow 'approval' is 'suspended'",
+            "code": "WORKFLOW_RUN_STATE_INVALID",
+        }
+    )
+    await _unchanged(http, "rs1", before)
+    # A run left running by a crash: claimed, answered at once, finished in the background.
+    assert (await http.post("/api/workflows/chain/start-async?runId=rs2", json={"inputData": {"n": 0}})).json()["status"] == "success"
+    await served.app.storage.update_run("chain", "rs2", {"status": "running", "result": None})
+    await served.app.storage.delete_steps("chain", "rs2", ["add2", "add3"])
+    response = await http.post("/api/workflows/chain/restart?runId=rs2", json={})
+    assert (response.status_code, response.json()) == (200, {"message": "Workflow run restarted"})
+    for _ in range(500):
+        state = (await http.get("/api/workflows/chain/runs/rs2")).json()
+        if state["status"] != "running":
+            break
+        await asyncio.sleep(0.01)
+    assert (state["status"], state["result"]) == ("success", {"n": 3})
+
+
+async def test_time_travel_to_an_unknown_step_is_the_callers_mistake(http: httpx.AsyncClient) -> None:
+    before = await _suspended(http, "tt1")
+    expected = {
+        "error": "Time travel target step not found in execution graph: 'nope'. Verify the step id/path.",
+        "code": "WORKFLOW_RUN_STATE_INVALID",
+    }
+    for route in ("time-travel", "time-travel-async"):
+        response = await http.post(f"{APPROVAL}/{route}?runId=tt1", json={"step": "nope", "inputData": {"value": "v"}})
+        assert (response.status_code, response.json()) == (400, expected), route
+    resume = await http.post(f"{APPROVAL}/resume-async?runId=tt1", json={"step": "nope", "resumeData": {"approved": True}})
+    assert resume.status_code == 400 and set(resume.json()) == set(expected)  # the same kind of body as resume's
+    await _unchanged(http, "tt1", before)

@@ -13,7 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Served
+from stepstream.storage import SQLiteStorage
+from stepstream.storage.base import EventPage
+
+from .conftest import Served, serve
+from .flows import make_app
 from .proc import ServerProcess, stepstream_server
 from .wire import records, stream, types
 
@@ -46,6 +50,70 @@ async def test_observe_errors(http: httpx.AsyncClient) -> None:
     await stream(http, f"{APPROVAL}/stream?runId=o2", {"inputData": {"value": "x"}})
     response = await http.post(f"{APPROVAL}/observe?runId=o2&offset=-1")
     assert response.status_code == 400 and response.json()["issues"][0]["field"] == "offset"
+
+
+async def test_an_offset_past_any_storage_integer_is_a_bad_query(http: httpx.AsyncClient) -> None:
+    first = await stream(http, f"{APPROVAL}/stream?runId=big", {"inputData": {"value": "x"}})
+    for offset in (10**23, 2**63, 2**31):
+        response = await http.post(f"{APPROVAL}/observe?runId=big&offset={offset}")
+        assert response.status_code == 400 and response.json()["error"] == "Invalid query parameters"
+        assert response.json()["issues"][0]["field"] == "offset"
+    assert await _observe(http, "approval", "big", 2**31 - 1) == []  # the largest offset: past the end
+    assert await _observe(http, "approval", "big") == first
+    response = await http.get(f"{APPROVAL}/runs?page={10**23}&perPage=10")
+    assert response.status_code == 400 and response.json()["issues"][0]["field"] == "page"
+
+
+class _FailingReads(SQLiteStorage):
+    """SQLite whose event log cannot be read while `failing` is set (a storage fault)."""
+
+    failing = False
+
+    async def read_events(self, workflow_id: str, run_id: str, offset: int = 0, limit: int | None = None) -> EventPage | None:
+        if self.failing:
+            raise RuntimeError("the event log is unreadable")
+        return await super().read_events(workflow_id, run_id, offset, limit)
+
+
+async def test_a_server_fault_while_observing_breaks_the_stream_rather_than_faking_a_failed_run(db_path: str) -> None:
+    storage = _FailingReads(db_path)
+    served = await serve(make_app(storage))
+    try:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
+            first = await stream(http, f"{APPROVAL}/stream?runId=f1", {"inputData": {"value": "x"}})
+            storage.failing = True
+            with pytest.raises(httpx.RemoteProtocolError):  # cut short: no record, above all no failed finish
+                await http.post(f"{APPROVAL}/observe?runId=f1")
+            async with http.stream("POST", f"{APPROVAL}/observe?runId=f1") as response:
+                assert response.status_code == 200
+                received = b""
+                with pytest.raises(httpx.RemoteProtocolError):
+                    async for chunk in response.aiter_raw():
+                        received += chunk
+                assert b"workflow-finish" not in received
+            storage.failing = False
+            assert await _observe(http, "approval", "f1") == first  # the run as it was: suspended, not failed
+            assert (await http.get(f"{APPROVAL}/runs/f1")).json()["status"] == "suspended"
+    finally:
+        await served.stop()
+
+
+class _NoEventLog(SQLiteStorage):
+    """A storage that keeps no event log (`keeps_events = False`, as a custom backend may)."""
+
+    keeps_events = False
+
+
+async def test_observe_without_an_event_log_answers_an_error_not_a_failed_run(db_path: str) -> None:
+    served = await serve(make_app(_NoEventLog(db_path)))
+    try:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
+            assert (await http.post(f"{APPROVAL}/start-async?runId=nl", json={"inputData": {"value": "x"}})).json()["status"] == "suspended"
+            response = await http.post(f"{APPROVAL}/observe?runId=nl")
+            assert response.status_code == 501 and "keeps no event log" in response.json()["error"]
+            assert (await http.get(f"{APPROVAL}/runs/nl")).json()["status"] == "suspended"
+    finally:
+        await served.stop()
 
 
 async def test_start_then_observe_and_resume_no_wait(http: httpx.AsyncClient, served: Served) -> None:

@@ -43,6 +43,16 @@ async def test_every_route_but_health_needs_the_token(guarded: Served) -> None:
         assert caps.json()["enabled"] is True
 
 
+async def test_the_auth_scheme_name_is_case_insensitive(guarded: Served) -> None:
+    async with httpx.AsyncClient(base_url=guarded.url) as http:
+        for header in (f"bearer {TOKEN}", f"BEARER {TOKEN}", f"BeArEr  {TOKEN}"):  # RFC 7235: any case, 1+ spaces
+            response = await http.get("/api/workflows", headers={"authorization": header})
+            assert response.status_code == 200 and "approval" in response.json(), header
+        for header in (f"bearer {TOKEN}x", f"Basic {TOKEN}", f"bearer{TOKEN}", "bearer", f"{TOKEN}"):
+            response = await http.get("/api/workflows", headers={"authorization": header})
+            assert (response.status_code, response.json()) == (401, {"error": "Invalid or expired token"}), header
+
+
 async def test_cors_echoes_an_allowed_origin_with_credentials(guarded: Served) -> None:
     async with httpx.AsyncClient(base_url=guarded.url) as http:
         preflight = await http.options(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,33 @@ JSON_HEADERS = [(b"content-type", b"application/json")]
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str).encode
 
+#: A request body nested deeper than this is refused (400): far beyond any real body, and well
+#: within what the JSON encoders of answers, stream records and storage handle (pydantic-core
+#: serializes 254 levels at most), so a client's data cannot make the server fail later.
+MAX_BODY_DEPTH = 128
+#: The largest integer query parameter (`offset`, `page`, `perPage`, `limit`): 2^31 - 1, so that
+#: even `page * perPage` fits the 64-bit integers of SQLite and Postgres.
+MAX_QUERY_INT = 2**31 - 1
+
+
+def finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None, as `JSON.stringify` writes them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def encode_json(content: Any) -> bytes:
+    """Compact JSON (no spaces, UTF-8); NaN and infinities become `null`, never invalid JSON."""
+    try:
+        return _encode(content).encode()
+    except ValueError:  # a non-finite float: the rare case pays for the copy
+        return _encode(finite(content)).encode()
+
 
 class JSONResponse(Response):
     """A compact JSON answer (no spaces, UTF-8), as Mastra's server writes it."""
@@ -51,7 +79,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return _encode(content).encode()
+        return encode_json(content)
 
 
 class ApiError(Exception):
@@ -114,16 +142,19 @@ class Call:
             raise bad_query(name, "Required")
         return value
 
-    def int_query(self, name: str, minimum: int = 0) -> int | None:
+    def int_query(self, name: str, minimum: int = 0, maximum: int = MAX_QUERY_INT) -> int | None:
+        """An integer query parameter within `[minimum, maximum]`; None when absent."""
         raw = self.request.query_params.get(name)
         if raw is None or raw == "":
             return None
         try:
             value = int(raw)
         except ValueError:
-            raise bad_query(name, f"Expected an integer, got {raw!r}") from None
+            raise bad_query(name, f"Expected an integer, got {raw[:40]!r}") from None
         if value < minimum:
             raise bad_query(name, f"Must be >= {minimum}, got {value}")
+        if value > maximum:
+            raise bad_query(name, f"Must be <= {maximum}, got {raw[:40]}")
         return value
 
     def date_query(self, name: str) -> datetime | None:
@@ -203,11 +234,34 @@ async def read_body(request: Request, required_object: bool = True) -> dict[str,
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_body("body", f"Malformed JSON: {exc}") from None
+    except RecursionError:
+        raise bad_body("body", f"Nested deeper than {MAX_BODY_DEPTH} levels") from None
     if not isinstance(data, dict):
         if required_object:
             raise bad_body("body", f"Expected a JSON object, got {type(data).__name__}")
         return {}
+    if len(raw) > 2 * MAX_BODY_DEPTH:  # a shorter body cannot nest that deep
+        _check_depth(data)
     return data
+
+
+def _check_depth(body: dict[str, Any]) -> None:
+    """Refuses a body nested deeper than `MAX_BODY_DEPTH`, naming the top-level field."""
+    for key, value in body.items():
+        if isinstance(value, dict | list) and _depth_over(value, MAX_BODY_DEPTH - 1):
+            raise bad_body(str(key), f"Nested deeper than {MAX_BODY_DEPTH} levels")
+
+
+def _depth_over(value: dict[str, Any] | list[Any], limit: int) -> bool:
+    """Whether `value` nests objects and arrays more than `limit` levels (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def error_response(exc: Exception) -> Response:
@@ -235,6 +289,10 @@ def _error_body(exc: StepstreamError) -> dict[str, Any]:
     return body
 
 
+#: How the engine's RunStateError for a time travel to a step the workflow lacks begins.
+_UNKNOWN_TRAVEL_TARGET = "Time travel target step not found"
+
+
 def _status(exc: StepstreamError) -> int:
     if isinstance(exc, ValidationError):
         return 400
@@ -242,6 +300,8 @@ def _status(exc: StepstreamError) -> int:
         return 404
     if isinstance(exc, ScheduleError):
         return 409 if exc.code == "SCHEDULE_ID_EXISTS" else 400
+    if isinstance(exc, RunStateError) and str(exc).startswith(_UNKNOWN_TRAVEL_TARGET):
+        return 400  # like resume's unknown step: a bad target is the caller's mistake, not a conflict
     if isinstance(exc, ResumeAlreadyClaimedError | RunStateError):
         return 409
     if isinstance(exc, ResumeError):

@@ -73,19 +73,25 @@ class CORSMiddleware:
         await self.app(scope, receive, send_with_cors)
 
 
+def _bearer(header: bytes) -> bytes | None:
+    """The token of `Bearer <token>`; the scheme name is case-insensitive (RFC 7235)."""
+    scheme, _, token = header.partition(b" ")
+    return token.strip(b" ") if scheme.lower() == b"bearer" else None
+
+
 class AuthMiddleware:
     """401 `{"error": "Invalid or expired token"}` without `Authorization: Bearer <token>`,
     except on the public paths (the health check)."""
 
     def __init__(self, app: ASGIApp, token: str, public_paths: Collection[str]):
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
         self.public = frozenset(public_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in self.public:
-            given = _header(scope, b"authorization") or b""
-            if not hmac.compare_digest(given, self.expected):
+            given = _bearer(_header(scope, b"authorization") or b"")
+            if given is None or not hmac.compare_digest(given, self.expected):
                 await _send_json(send, 401, {"error": "Invalid or expired token"}, [(b"www-authenticate", b"Bearer")])
                 return
         await self.app(scope, receive, send)

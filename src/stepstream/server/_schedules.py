@@ -14,9 +14,11 @@ from starlette.responses import Response
 
 from ..errors import ScheduleNotFoundError
 from ..schedules import Schedule
-from ._api import ApiRoute, Call, JSONResponse, Param, bad_body, bad_query, snake_case
+from ._api import MAX_QUERY_INT, ApiRoute, Call, JSONResponse, Param, bad_body, bad_query, snake_case
 
 S = "/api/schedules"
+#: The latest fire time a trigger listing may name: JavaScript's largest safe integer (epoch ms).
+MAX_EPOCH_MS = 2**53 - 1
 ONE = S + "/{schedule_id}"
 
 _CREATE_FIELDS: dict[str, type] = {
@@ -109,19 +111,19 @@ async def list_triggers(call: Call) -> Response:
         call.path("schedule_id"),
         page=page if per_page is not None else None,
         per_page=per_page,
-        from_fire_at=call.int_query("fromActualFireAt"),
-        to_fire_at=call.int_query("toActualFireAt"),
+        from_fire_at=call.int_query("fromActualFireAt", maximum=MAX_EPOCH_MS),
+        to_fire_at=call.int_query("toActualFireAt", maximum=MAX_EPOCH_MS),
     )
     return JSONResponse(result.to_dict())
 
 
 _STATUS = Param("status", {"type": "string", "enum": ["active", "paused"]}, description="Only schedules with this status")
 _TRIGGER_QUERY = (
-    Param("limit", {"type": "integer", "minimum": 1}, description="At most this many rows (Mastra's client)"),
-    Param("page", {"type": "integer", "minimum": 0}, description="0-based page (with perPage)"),
-    Param("perPage", {"type": "integer", "minimum": 1}),
-    Param("fromActualFireAt", {"type": "integer"}, description="Epoch ms, inclusive"),
-    Param("toActualFireAt", {"type": "integer"}, description="Epoch ms, exclusive"),
+    Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT}, description="At most this many rows (Mastra's client)"),
+    Param("page", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}, description="0-based page (with perPage)"),
+    Param("perPage", {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT}),
+    Param("fromActualFireAt", {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS}, description="Epoch ms, inclusive"),
+    Param("toActualFireAt", {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS}, description="Epoch ms, exclusive"),
 )
 
 

@@ -9,8 +9,13 @@ A stream answers 200 at once. A call the engine refuses before the run starts
 (invalid input or resume data, a run that is not suspended, an unknown step)
 still answers 200, as Mastra does: a `workflow-start` then a failed
 `workflow-finish` whose payload carries the error, and nothing changes in
-storage. A client that disconnects only stops its own copy of the events: the
-run goes on, and `observe` can read it again from any offset.
+storage. Any other error (on `observe`, which starts nothing, or once records
+went out) says nothing about the run, so it is not dressed up as the run's
+finish: the answer is cut short (no final chunk), which every HTTP client
+reports as a broken stream, and the server logs the error. A client that
+disconnects only stops its own copy of the events: the run goes on, and
+`observe` can read it again from any offset. Non-finite floats are written as
+`null`, as `JSON.stringify` writes them.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ _RAW_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), *((k.encode(), 
 _START = {"type": "http.response.start", "status": 200, "headers": _RAW_HEADERS}
 
 
+class StreamFailed(Exception):
+    """The server could not stream a run's events (the run did not fail): raised out of the
+    ASGI app, so the server logs it and cuts the answer short rather than ending it cleanly."""
+
+
 class EventSource(Protocol):
     """What a stream route reads: a `WorkflowStream` or an observed one."""
 
@@ -49,8 +59,8 @@ class EventSource(Protocol):
 
 
 def record(data: dict[str, Any]) -> bytes:
-    """One framed record (compact JSON, as `JSON.stringify` writes it)."""
-    return to_json(data, serialize_unknown=True) + _SEPARATOR
+    """One framed record (compact JSON, as `JSON.stringify` writes it: NaN and infinities as `null`)."""
+    return to_json(data, serialize_unknown=True, inf_nan_mode="null") + _SEPARATOR
 
 
 def event_record(event: WorkflowEvent) -> bytes:
@@ -58,7 +68,7 @@ def event_record(event: WorkflowEvent) -> bytes:
     if event.raw is not None:
         return record(event.to_dict())
     data = {"type": event.type, "runId": event.run_id, "from": event.from_, "payload": event.payload}
-    return to_json(data, serialize_unknown=True) + _SEPARATOR
+    return to_json(data, serialize_unknown=True, inf_nan_mode="null") + _SEPARATOR
 
 
 def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[bytes]:
@@ -76,8 +86,11 @@ def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[b
     return [record(start), record(finish)]
 
 
-async def _frames(source: EventSource, workflow_id: str) -> AsyncGenerator[tuple[bytes, bool], None]:
-    """The records of each batch of events as one chunk, and whether it ends with the run's finish."""
+async def _frames(source: EventSource, workflow_id: str, refusable: bool) -> AsyncGenerator[tuple[bytes, bool], None]:
+    """The records of each batch of events as one chunk, and whether it ends with the run's finish.
+
+    An error before the first record of a call that starts something (`refusable`) is the
+    call's refusal, streamed as Mastra does; any other error propagates, cutting the answer short."""
     sent = False
     async with source:
         try:
@@ -85,7 +98,9 @@ async def _frames(source: EventSource, workflow_id: str) -> AsyncGenerator[tuple
                 sent = True
                 yield b"".join([event_record(event) for event in batch]), batch[-1].type == WORKFLOW_FINISH
         except Exception as exc:
-            yield b"".join(refused_records(source.run_id, workflow_id, exc)[1 if sent else 0 :]), True
+            if sent or not refusable:
+                raise StreamFailed(f"The events of run {source.run_id!r} of workflow {workflow_id!r} could not be streamed") from exc
+            yield b"".join(refused_records(source.run_id, workflow_id, exc)), True
 
 
 class EventStream(Response):
@@ -97,11 +112,11 @@ class EventStream(Response):
 
     media_type = "text/plain; charset=utf-8"
 
-    def __init__(self, source: EventSource, workflow_id: str):
+    def __init__(self, source: EventSource, workflow_id: str, refusable: bool = True):
         self.status_code = 200
         self.background = None
         self.raw_headers = list(_RAW_HEADERS)
-        self._frames = _frames(source, workflow_id)
+        self._frames = _frames(source, workflow_id, refusable)
         self._streaming = False
         self._hung_up = False
 
@@ -142,6 +157,7 @@ class EventStream(Response):
         await send({"type": "http.response.body", "body": held, "more_body": False})
 
 
-def stream_response(source: EventSource, workflow_id: str) -> Response:
-    """The answer of a stream route (see `EventStream`)."""
-    return EventStream(source, workflow_id)
+def stream_response(source: EventSource, workflow_id: str, *, refusable: bool = True) -> Response:
+    """The answer of a stream route (see `EventStream`); `refusable=False` for a stream that
+    starts nothing (`observe`), whose errors are never streamed as a failed finish."""
+    return EventStream(source, workflow_id, refusable)

@@ -19,7 +19,7 @@ from .._schema import schema_for
 from ..errors import RunNotFoundError
 from ..results import WorkflowState
 from ..workflow.builder import Workflow
-from ._api import ApiRoute, Call, JSONResponse, Param, bad_body
+from ._api import MAX_QUERY_INT, ApiError, ApiRoute, Call, JSONResponse, Param, bad_body
 from ._describe import describe, describe_partial
 from ._openapi import CREATE_BODY, RESTART_BODY, RESULT, RESUME_BODY, RUN_STATE, START_BODY, TIME_TRAVEL_BODY
 from ._streaming import stream_response
@@ -264,7 +264,9 @@ async def observe(call: Call) -> Response:
     run_id = call.required_query("runId")
     offset = call.int_query("offset") or 0
     run = await _existing_run(call, wf, run_id)
-    return stream_response(run.observe_stream(offset=offset), wf.id)
+    if not wf.storage.keeps_events:
+        raise ApiError(501, f"Runs cannot be observed: the server's storage {type(wf.storage).__name__} keeps no event log")
+    return stream_response(run.observe_stream(offset=offset), wf.id, refusable=False)
 
 
 async def cancel(call: Call) -> Response:
@@ -319,13 +321,11 @@ async def restart_async(call: Call) -> Response:
 
 
 async def restart(call: Call) -> Response:
+    """Claims the restart (a refusal answers its error, as `restart-async` does), then lets the
+    run go on in the background; a finished run is left as it is."""
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    _keep(
-        asyncio.ensure_future(
-            run.restart(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))
-        )
-    )
+    await run.restart_async(tracing_options=call.field("tracingOptions", dict), request_context=call.field("requestContext", dict))
     return JSONResponse({"message": "Workflow run restarted"})
 
 
@@ -357,10 +357,10 @@ def workflow_routes() -> list[ApiRoute]:
 def _reading_routes() -> list[ApiRoute]:
     """The workflows, their runs and one run's stored state."""
     runs_query = (
-        Param("page", {"type": "integer", "minimum": 0}),
-        Param("perPage", {"type": "integer", "minimum": 1}),
-        Param("offset", {"type": "integer", "minimum": 0}),
-        Param("limit", {"type": "integer", "minimum": 1}),
+        Param("page", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}),
+        Param("perPage", {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT}),
+        Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT}),
         Param("fromDate", {"type": "string", "format": "date-time"}),
         Param("toDate", {"type": "string", "format": "date-time"}),
         Param("resourceId", {"type": "string"}),
@@ -488,9 +488,12 @@ def _follow_and_rerun_routes() -> list[ApiRoute]:
             W + "/observe",
             observe,
             "A run's events from an offset (0-based), then live ones, until it settles",
-            query=(RUN_ID_REQUIRED, Param("offset", {"type": "integer", "minimum": 0}, description="The first event to send")),
+            query=(
+                RUN_ID_REQUIRED,
+                Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}, description="The first event to send"),
+            ),
             stream=True,
-            errors=(400, 404),
+            errors=(400, 404, 501),
         ),
         ApiRoute("POST", W + "/runs/{run_id}/cancel", cancel, "Cancel a run", answer=_MESSAGE, errors=(404,)),
         ApiRoute(
