@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.cli.conftest import APP, ROOT, Cli, cli_env, json_lines, one_error_line
 
 TOUR_INPUT = '{"item": "book"}'
+VALID_STATUSES = "'pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled', 'tripwire', 'paused'"
 
 
 def start_suspended(cli: Cli) -> tuple[str, str]:
@@ -131,6 +132,15 @@ def test_runs_list_filters_by_workflow_and_status_with_or_without_the_app(cli: C
     assert suspended in table and "suspended" in table and "broken" in table
 
 
+def test_runs_list_refuses_an_unknown_status_and_an_unknown_workflow_of_the_app(cli: Cli) -> None:
+    for args in (["--status", "bogus"], ["--status", "bogus", "--app", APP]):
+        proc = cli("runs", "list", *args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout
+        assert proc.stderr.splitlines()[-1] == f"Error: Invalid value for '--status': 'bogus' is not one of {VALID_STATUSES}."
+    one_error_line(cli("runs", "list", "nope", "--app", APP), "Workflow 'nope' not found", "batch, broken, quick, tour")
+    assert cli("runs", "list", "nope").stdout.strip() == "No runs."  # without an app, no workflow is known
+
+
 def test_runs_show_prints_steps_and_result(cli: Cli) -> None:
     run_id, _ = start_suspended(cli)
     proc = cli("runs", "show", run_id)
@@ -148,6 +158,8 @@ def test_cancel_ends_a_suspended_run(cli: Cli) -> None:
     assert proc.returncode == 0, proc.stderr
     assert f"Canceled run {run_id}" in proc.stdout
     assert status_of(cli, run_id) == "canceled"
+    shown = cli("runs", "show", run_id).stdout
+    assert "canceled" in shown and "suspended at" not in shown  # its step record stays `suspended`
     one_error_line(cli("cancel", run_id, "--app", APP), "has already ended (status: canceled)")
     one_error_line(cli("resume", run_id, "--app", APP, "--data", "{}"), "is not suspended (status: canceled)")
 

@@ -48,6 +48,8 @@ def test_watch_and_cancel_over_url(cli: Cli, server_url: str) -> None:
     assert watched.returncode == 2 and "⏸ approve suspended" in watched.stdout
     canceled = cli("cancel", run_id, "--url", server_url)
     assert canceled.returncode == 0 and f"Canceled run {run_id} of workflow tour" in canceled.stdout
+    shown = cli("runs", "show", run_id, "--url", server_url).stdout
+    assert "canceled" in shown and "suspended at" not in shown  # its step record stays `suspended`
     one_error_line(cli("cancel", run_id, "--url", server_url), "has already ended", "canceled")
 
 
@@ -58,6 +60,8 @@ def test_bad_input_over_url_is_one_line_and_loses_nothing(cli: Cli, server_url: 
     one_error_line(cli("resume", "no-such-run", "--url", server_url, "--data", "{}"), "Run 'no-such-run' not found")
     one_error_line(cli("runs", "show", "no-such-run", "--url", server_url), "Run 'no-such-run' not found")
     one_error_line(cli("runs", "list", "nope", "--url", server_url), "Workflow 'nope' not found")
+    bogus = cli("runs", "list", "--status", "bogus", "--url", server_url)
+    assert bogus.returncode == 2 and "Error: Invalid value for '--status': 'bogus' is not one of 'pending'," in bogus.stderr
     run_id, _ = suspended_run(cli, server_url, "cup")
     refused = cli("resume", run_id, "--url", server_url, "--data", '{"approved": true, "amount": 500}')
     one_error_line(refused, "Invalid resume data", "amount", "less than or equal to 100")
@@ -71,3 +75,23 @@ def test_the_url_may_come_from_the_environment_and_an_unreachable_server_is_name
     proc = cli("run", "quick", "--input", '{"item": "env"}', "--json", env=env)
     assert proc.returncode == 0 and json_lines(proc.stdout)[-1]["payload"]["finalWorkflowResult"] == {"n": 3}
     one_error_line(cli("runs", "list", "--url", "http://127.0.0.1:9"), "Server http://127.0.0.1:9 did not answer")
+
+
+def test_run_ids_that_need_encoding_work_over_url(cli: Cli, server_url: str) -> None:
+    for run_id in ("r%41x", "what?now #2"):
+        proc = cli("run", "tour", "--input", '{"item": "odd"}', "--run-id", run_id, "--url", server_url)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        command = shlex.split(proc.stderr.splitlines()[-1])
+        assert command[:3] == ["stepstream", "resume", run_id]
+        one_error_line(cli("run", "tour", "--run-id", run_id, "--url", server_url), "already exists")
+        shown = json.loads(cli("runs", "show", run_id, "--url", server_url, "--json").stdout)
+        assert (shown["runId"], shown["status"]) == (run_id, "suspended")
+        assert cli("runs", "watch", run_id, "--url", server_url).returncode == 2
+        resumed = cli(*command[1:-1], '{"approved": true, "amount": 2}')
+        assert resumed.returncode == 0 and "odd:True:2" in resumed.stdout, resumed.stderr
+        assert json.loads(cli("runs", "show", run_id, "--url", server_url, "--json").stdout)["status"] == "success"
+        other = run_id + " again"
+        assert cli("run", "tour", "--input", '{"item": "odd"}', "--run-id", other, "--url", server_url).returncode == 2
+        canceled = cli("cancel", other, "--url", server_url)
+        assert canceled.returncode == 0 and f"Canceled run {other} of workflow tour" in canceled.stdout
+        assert json.loads(cli("runs", "show", other, "--url", server_url, "--json").stdout)["status"] == "canceled"

@@ -55,6 +55,7 @@ def load_app(spec: str | None, storage_url: str | None = None) -> Stepstream:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise CliError(f"App {spec!r} must be module:attribute naming a Stepstream, e.g. myproject.flows:app")
+    storage = open_storage(storage_url) if storage_url else None  # a bad URL or missing extra is named first
     if storage_url:
         os.environ["STEPSTREAM_STORAGE_URL"] = storage_url  # an app on the default storage picks it up at import
     if os.getcwd() not in sys.path:
@@ -66,8 +67,8 @@ def load_app(spec: str | None, storage_url: str | None = None) -> Stepstream:
         raise CliError(f"App {spec!r} not found: module {module_name!r} has no attribute {attr!r}") from None
     if not isinstance(app, Stepstream):
         raise CliError(f"App {spec!r} is a {type(app).__name__}, not a Stepstream")
-    if storage_url:
-        rebind(app, open_storage(storage_url))
+    if storage is not None:
+        rebind(app, storage)
     return app
 
 
@@ -83,10 +84,11 @@ def _import(module_name: str, spec: str) -> Any:
 
 
 def open_storage(url: str) -> Storage:
-    """The storage named by a URL (`sqlite:///path`, `postgresql://...`, `memory://`)."""
+    """The storage named by a URL (`sqlite:///path`, `postgresql://...`, `memory://`); an unknown
+    URL, or a backend whose extra is missing (the message names it), is a `CliError`."""
     try:
         return storage_from_url(url)
-    except StepstreamError as exc:
+    except (StepstreamError, ImportError) as exc:
         raise CliError(str(exc)) from None
 
 

@@ -8,6 +8,7 @@ server reached through the Python client) can stand beside this one.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ..app import Stepstream
@@ -33,6 +34,18 @@ class WorkflowLike(Protocol):
     async def get_run(self, run_id: str) -> WorkflowState | None: ...
 
 
+@dataclass
+class Fired:
+    """A fired schedule's run once it settled, with what `settle` needs to say how to resume it."""
+
+    run_id: str
+    status: str
+    suspended: list[list[str]]
+    error: Any
+    shape: Shape
+    resume_prefix: list[str]
+
+
 class LocalBackend:
     """Runs in this process, on the app's storage (or `--storage`)."""
 
@@ -52,6 +65,18 @@ class LocalBackend:
     async def find_run(self, run_id: str, workflow_id: str | None) -> tuple[WorkflowLike, Shape, WorkflowState]:
         wf, state = await find_run(self.app, run_id, workflow_id)
         return wf, LocalShape(wf), state
+
+    async def fire(self, schedule_id: str) -> Fired:
+        """Fires the schedule now (even paused) and runs its workflow here until it settles."""
+        run_id = await self.app.schedules.run(schedule_id)
+        await self.app.scheduler.stop(wait_for_runs=True)
+        schedule = await self.app.schedules.get(schedule_id)
+        assert schedule is not None
+        wf = get_workflow(self.app, schedule.workflow_id)
+        state = await wf.get_run(run_id)
+        if state is None:
+            return Fired(run_id, "unknown", [], None, LocalShape(wf), self.resume_prefix)
+        return Fired(run_id, state.status, state.suspended, state.error, LocalShape(wf), self.resume_prefix)
 
 
 def local_backend(app_spec: str | None, storage_url: str | None) -> LocalBackend:

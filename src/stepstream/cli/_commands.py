@@ -7,14 +7,16 @@ import functools
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
 from .._version import __version__
 from ..app import Stepstream, default_storage
+from ..errors import StepstreamError
 from ..storage.base import Storage
-from ._app import CliError, load_app, open_storage, parse_json
+from ..types import RunStatus
+from ._app import CliError, get_workflow, load_app, open_storage, parse_json
 from ._backend import LocalBackend, local_backend
 from ._execute import Output, ask_and_resume, drive, follow
 from ._inspect import dump, print_run, print_runs, stored_run, stored_runs
@@ -75,11 +77,15 @@ def where_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Runs a command's coroutine; Ctrl-C ends it quietly with exit code 130."""
+    """Runs a command's coroutine; Ctrl-C ends it quietly with exit code 130, and a library
+    error no step of the command caught (storage that cannot be opened or reached, ...)
+    is one `Error:` line, as every other failure of the command line."""
     try:
         return asyncio.run(make())
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    except StepstreamError as exc:
+        raise CliError(str(exc)) from None
 
 
 async def with_app(app: Stepstream, work: Callable[[], Awaitable[T]]) -> T:
@@ -197,10 +203,15 @@ def runs_group() -> None:
     """Stored runs: list, show, watch."""
 
 
-async def with_storage(app_spec: str | None, storage_url: str | None, work: Callable[[Storage], Awaitable[T]]) -> T:
-    """Runs `work` on the app's storage, or on the storage alone when no app is given."""
+async def with_storage(
+    app_spec: str | None, storage_url: str | None, work: Callable[[Storage], Awaitable[T]], workflow_id: str | None = None
+) -> T:
+    """Runs `work` on the app's storage, or on the storage alone when no app is given. With an
+    app, a named `workflow_id` must be one of its workflows (else a `CliError` listing them)."""
     if app_spec:
         app = load_app(app_spec, storage_url)
+        if workflow_id is not None:
+            get_workflow(app, workflow_id)
         return await with_app(app, lambda: work(app.storage))
     storage = open_storage(storage_url) if storage_url else default_storage()
     await storage.setup()
@@ -212,7 +223,7 @@ async def with_storage(app_spec: str | None, storage_url: str | None, work: Call
 
 @runs_group.command("list")
 @click.argument("workflow_id", required=False, metavar="[WORKFLOW]")
-@click.option("--status", help="Only runs with this status (success, failed, suspended, running, ...).")
+@click.option("--status", type=click.Choice(get_args(RunStatus)), help="Only runs with this status.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many runs, newest first.")
 @where_options
 @json_option
@@ -229,7 +240,9 @@ def runs_list(
         runs = run_async(lambda: remote.session(lambda: remote.runs(workflow_id, status, limit)))
     else:
         runs = run_async(
-            lambda: with_storage(where.app_spec, where.storage_url, lambda storage: stored_runs(storage, workflow_id, status, limit))
+            lambda: with_storage(
+                where.app_spec, where.storage_url, lambda storage: stored_runs(storage, workflow_id, status, limit), workflow_id
+            )
         )
     click.echo(dump(runs)) if json_lines else print_runs(make_console(), runs)
 

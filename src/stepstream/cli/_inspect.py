@@ -74,8 +74,9 @@ def print_run(console: Console, state: WorkflowState) -> None:
         step = record.to_dict()
         table.add_row(escape(step_id), styled(step["status"]), duration(step), escape(step_detail(step)))
     console.print(table)
-    for path in state.suspended:
-        console.print(f"[yellow]suspended at {escape('.'.join(path))}[/]")
+    if state.status == "suspended":  # a canceled run keeps its steps' `suspended` records
+        for path in state.suspended:
+            console.print(f"[yellow]suspended at {escape('.'.join(path))}[/]")
     if state.status == "success":
         console.print(f"result: {escape(compact(state.result, 2000))}")
     elif state.error:

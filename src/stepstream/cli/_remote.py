@@ -19,7 +19,7 @@ from ..errors import StepstreamError, WorkflowNotFoundError
 from ..results import WorkflowState
 from ..schedules import Schedule, TriggerPage
 from ._app import CliError
-from ._backend import StartableRun
+from ._backend import Fired, StartableRun
 from ._prompt import Form, form_of_json_schema
 
 T = TypeVar("T")
@@ -129,6 +129,18 @@ class RemoteBackend:
             found += [{"workflowName": wid, **r} for r in page["runs"]]
         return sorted(found, key=lambda r: str(r.get("createdAt")), reverse=True)[:limit]
 
+    async def fire(self, schedule_id: str) -> Fired:
+        """Fires the schedule on the server and follows its run there until it settles."""
+        run_id = await self.client.run_schedule(schedule_id)
+        schedule = await self.client.get_schedule(schedule_id)
+        assert schedule is not None
+        wf, shape = await self.workflow(schedule.workflow_id)
+        stream = (await wf.create_run(run_id)).observe_stream()
+        async for _ in stream:
+            pass
+        result = await stream.result
+        return Fired(run_id, result.status, result.suspended, result.error, shape, self.resume_prefix)
+
 
 class RemoteSchedules:
     """The server's schedules with the names of `app.schedules` (what the `schedules` commands use)."""
@@ -150,15 +162,3 @@ class RemoteSchedules:
 
     async def triggers(self, id: str, *, page: int | None = None, per_page: int | None = None) -> TriggerPage:
         return await self.client.schedule_triggers(id, page=page, per_page=per_page)
-
-
-async def fire_schedule(client: Client, schedule_id: str) -> tuple[str, str]:
-    """Fires the schedule on the server and waits there for its run to settle: (run id, status)."""
-    run_id = await client.run_schedule(schedule_id)
-    schedule = await client.get_schedule(schedule_id)
-    assert schedule is not None
-    run = await client.get_workflow(schedule.workflow_id).create_run(run_id)
-    stream = run.observe_stream()
-    async for _ in stream:
-        pass
-    return run_id, (await stream.result).status

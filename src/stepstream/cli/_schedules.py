@@ -20,7 +20,9 @@ from ..app import Stepstream
 from ..errors import StepstreamError
 from ..schedules import Schedule, TriggerPage
 from ..storage.base import Storage
-from ._app import CliError, load_app
+from ._app import CliError
+from ._backend import Fired
+from ._execute import Output, settle
 from ._inspect import dump, when
 from ._render import make_console
 
@@ -151,7 +153,7 @@ def register(
     def schedules_run(schedule_id: str, where: Where) -> None:
         """Fires a schedule now, even paused, and runs the workflow here (or, with `--url`, on the
         server) until it settles."""
-        settled(schedule_id, *_fire(schedule_id, where, run_async))
+        settled(schedule_id, _fire(schedule_id, where, run_async))
 
 
 def _status_commands(group: click.Group, where_options: Decorator, on: Callable[[Where, Callable[[ScheduleSource], Any]], Any]) -> None:
@@ -181,34 +183,16 @@ async def _with_triggers(s: ScheduleSource, schedule_id: str, limit: int) -> tup
     return found, [t.to_dict() for t in page.triggers]
 
 
-def _fire(schedule_id: str, where: Where, run_async: Callable[[Callable[[], Any]], Any]) -> tuple[str, str]:
-    """Fires the schedule now and waits for its run, here or on the server (`--url`); (run id, status)."""
-    if where.url:
-        from ._remote import fire_schedule
-
-        backend = where.remote()
-        fired: tuple[str, str] = run_async(lambda: backend.session(lambda: fire_schedule(backend.client, schedule_id)))
-        return fired
-    app = load_app(where.app_spec, where.storage_url)
-
-    async def work() -> tuple[str, str]:
-        async with app:
-            try:
-                run_id = await app.schedules.run(schedule_id)
-            except StepstreamError as exc:
-                raise CliError(str(exc)) from None
-            await app.scheduler.stop(wait_for_runs=True)
-            schedule = await app.schedules.get(schedule_id)
-            assert schedule is not None
-            state = await app.get_workflow(schedule.workflow_id).get_run(run_id)
-            return run_id, state.status if state is not None else "unknown"
-
-    ran: tuple[str, str] = run_async(work)
-    return ran
+def _fire(schedule_id: str, where: Where, run_async: Callable[[Callable[[], Any]], Any]) -> Fired:
+    """Fires the schedule now and waits for its run, here or on the server (`--url`)."""
+    backend = where.backend()
+    fired: Fired = run_async(lambda: backend.session(lambda: backend.fire(schedule_id)))
+    return fired
 
 
-def settled(schedule_id: str, run_id: str, status: str) -> None:
-    """`Fired schedule ...: run ... <status>`; exit code 1 unless the run succeeded."""
-    click.echo(f"Fired schedule {schedule_id}: run {run_id} {status}")
-    if status != "success":
-        raise SystemExit(1)
+def settled(schedule_id: str, fired: Fired) -> None:
+    """`Fired schedule ...: run ... <status>`, then `run`'s exit code: 0 success, 1 failed or
+    canceled, 2 suspended (with the `stepstream resume ...` command on stderr)."""
+    click.echo(f"Fired schedule {schedule_id}: run {fired.run_id} {fired.status}")
+    out = Output(json_lines=False, interactive=False, shape=fired.shape, resume_prefix=fired.resume_prefix)
+    raise SystemExit(settle(fired.run_id, fired.status, fired.suspended, fired.error, out))

@@ -4,6 +4,7 @@ the exception classes the library raises locally."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -69,6 +70,12 @@ def error_from(status: int, body: Any) -> StepstreamError:
         err.code = code  # type: ignore[assignment]
         return err
     return RemoteError(f"{message} (HTTP {status})", status, body)
+
+
+def segment(value: str) -> str:
+    """One path segment, percent-encoded whole (`/`, `%`, `?`, `#`, spaces too), so an id
+    that holds them still names its own route instead of another path or a query."""
+    return quote(value, safe="")
 
 
 def _decoded(response: httpx.Response) -> Any:

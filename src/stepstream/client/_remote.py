@@ -16,7 +16,7 @@ import httpx
 from ..errors import RunNotFoundError
 from ..results import StepResult, WorkflowResult
 from ..run_query import RunQuery
-from ._http import Transport
+from ._http import Transport, segment
 from ._schedules import ScheduleCalls
 from ._stream import RemoteStream
 
@@ -56,7 +56,7 @@ class RemoteRun:
         self.workflow_id = workflow_id
         self.run_id = run_id
         self.status = "pending"
-        self._base = f"/api/workflows/{workflow_id}"
+        self._base = f"/api/workflows/{segment(workflow_id)}"
 
     def __repr__(self) -> str:
         return f"<RemoteRun {self.run_id!r} of {self.workflow_id!r}>"
@@ -69,7 +69,7 @@ class RemoteRun:
 
     async def fetch_result(self) -> WorkflowResult:
         """The run's result as stored on the server now."""
-        response = await self._t.http.get(f"{self._base}/runs/{self.run_id}")
+        response = await self._t.http.get(f"{self._base}/runs/{segment(self.run_id)}")
         if response.status_code == 404:
             raise RunNotFoundError(f"Workflow run {self.run_id!r} of workflow {self.workflow_id!r} not found")
         response.raise_for_status()
@@ -184,7 +184,7 @@ class RemoteRun:
     # -- the rest -------------------------------------------------------------------------
     async def cancel(self) -> None:
         """Cancels the run on the server."""
-        await self._t.json("POST", f"{self._base}/runs/{self.run_id}/cancel")
+        await self._t.json("POST", f"{self._base}/runs/{segment(self.run_id)}/cancel")
         self.status = "canceled"
 
     async def restart(self, tracing_options: Mapping[str, Any] | None = None) -> WorkflowResult:
@@ -263,7 +263,7 @@ class RemoteWorkflow:
     def __init__(self, transport: Transport, workflow_id: str):
         self._t = transport
         self.id = workflow_id
-        self._base = f"/api/workflows/{workflow_id}"
+        self._base = f"/api/workflows/{segment(workflow_id)}"
 
     def __repr__(self) -> str:
         return f"<RemoteWorkflow {self.id!r}>"
@@ -301,7 +301,7 @@ class RemoteWorkflow:
     async def get_run(self, run_id: str) -> dict[str, Any] | None:
         """The stored run (Mastra's WorkflowState JSON), or None."""
         try:
-            data: dict[str, Any] = await self._t.json("GET", f"{self._base}/runs/{run_id}")
+            data: dict[str, Any] = await self._t.json("GET", f"{self._base}/runs/{segment(run_id)}")
         except RunNotFoundError:
             return None
         return data
@@ -309,7 +309,7 @@ class RemoteWorkflow:
     async def delete_run(self, run_id: str) -> bool:
         """Deletes a stored run; False if there was none."""
         try:
-            await self._t.json("DELETE", f"{self._base}/runs/{run_id}")
+            await self._t.json("DELETE", f"{self._base}/runs/{segment(run_id)}")
         except RunNotFoundError:
             return False
         return True

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ..schedules import Schedule, TriggerPage
-from ._http import Transport, raise_for
+from ._http import Transport, raise_for, segment
 
 _FIELDS = {
     "cron": "cron",
@@ -35,7 +34,7 @@ class ScheduleCalls:
     _t: Transport
 
     def _one(self, schedule_id: str, tail: str = "") -> str:
-        return f"/api/schedules/{quote(schedule_id, safe='')}{tail}"
+        return f"/api/schedules/{segment(schedule_id)}{tail}"
 
     async def list_schedules(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
         """The server's schedules, oldest first (optionally one workflow's, or one status)."""
