@@ -12,9 +12,17 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from stepstream import StepContext, Stepstream, StorageError, WorkflowNotFoundError, create_step, create_workflow, step
+from stepstream import (
+    StepContext,
+    Stepstream,
+    StorageError,
+    WorkflowDefinitionError,
+    WorkflowNotFoundError,
+    create_step,
+    create_workflow,
+    step,
+)
 from stepstream.app import storage_from_url
-from stepstream.errors import WorkflowDefinitionError
 from stepstream.results import StepResult
 from stepstream.storage import InMemoryStorage, PostgresStorage, SQLiteStorage
 from stepstream.storage.base import RunChanges
@@ -366,3 +374,13 @@ async def test_two_processes_starting_the_same_new_run_id_run_it_once(tmp_path: 
     assert calls == Counter({"a": 1, "b": 1, "c": 1})
     await storage.close()
     await two.close()
+
+
+def test_two_workflows_with_one_id_are_refused_by_name() -> None:
+    first = create_workflow(id="twin").then(create_step(id="a", execute=lambda ctx: 1)).commit()
+    second = create_workflow(id="twin").then(create_step(id="b", execute=lambda ctx: 2)).commit()
+    with pytest.raises(WorkflowDefinitionError, match=r"Workflow 'twin' is registered twice"):
+        Stepstream(workflows=[first, second], storage=InMemoryStorage())
+    app = Stepstream(workflows=[first], storage=InMemoryStorage())
+    assert app.add_workflow(first) is first  # the same workflow again is harmless
+    assert Stepstream(workflows={"one": first, "two": second}, storage=InMemoryStorage()).get_workflow("two") is second

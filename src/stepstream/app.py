@@ -114,6 +114,11 @@ class Stepstream:
         """Registers a workflow (committing it if needed) and binds it to this app's storage."""
         if not isinstance(workflow, Workflow):
             raise WorkflowDefinitionError(f"Stepstream takes workflows; got {type(workflow).__name__}")
+        taken = self._workflows.get(key or workflow.id)
+        if taken is not None and taken is not workflow:  # `get_workflow` and the runs it finds would be the last one's
+            raise WorkflowDefinitionError(
+                f"Workflow {key or workflow.id!r} is registered twice (two workflows with one id): give each its own id"
+            )
         if not workflow.committed:
             workflow.commit()
         workflow.ensure_committed()

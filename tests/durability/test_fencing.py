@@ -162,6 +162,23 @@ async def test_cancel_from_another_process_stops_a_running_executor(storage: Sto
     await storage.close()
 
 
+async def test_a_run_deleted_while_it_runs_stops_and_says_so(storage: Storage) -> None:
+    calls: Counter[str] = Counter()
+    gate = asyncio.Event()
+    runner = _bound(build(calls, gate), storage)
+    run = await runner.create_run("r")
+    started = asyncio.ensure_future(run.start(input_data=1))
+    while calls["slow"] == 0:
+        await asyncio.sleep(0.001)
+    assert await _bound(build(calls), storage).delete_run("r")  # another process deletes it
+    gate.set()
+    with pytest.raises(RunStateError, match=r"^Run 'r' of workflow 'fenced' was deleted while it ran"):
+        await started
+    assert calls == Counter({"first": 1, "slow": 1})
+    assert await storage.load_run("fenced", "r") is None  # nothing written back
+    await storage.close()
+
+
 async def test_cancel_of_a_suspended_run_ends_its_log(storage: Storage) -> None:
     """A suspended run canceled through storage gets its closing events after the suspension's."""
 

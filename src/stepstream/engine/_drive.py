@@ -233,9 +233,10 @@ async def _fenced(run: Run, rs: RunExecution) -> WorkflowResult:
         result = run.result_from_record(record)
         wf._runs.pop(run.run_id, None)
         return result
-    status = record.status if record is not None else "deleted"
+    if record is None:
+        raise RunStateError(f"Run {run.run_id!r} of workflow {wf.id!r} was deleted while it ran; this execution stopped")
     raise RunStateError(
-        f"Run {run.run_id!r} of workflow {wf.id!r} was taken over by another execution (it is {status!r} there); "
+        f"Run {run.run_id!r} of workflow {wf.id!r} was taken over by another execution (it is {record.status!r} there); "
         "this one stopped without writing anything more"
     )
 

@@ -255,6 +255,8 @@ class TemporalExecutor:
                 for sink in list(run._sinks):
                     sink.push(event)
             return result
+        if record is None:
+            raise RunStateError(f"Run {run.run_id!r} of workflow {wf.id!r} was deleted while it ran; this execution stopped")
         raise RunStateError(
             f"Run {run.run_id!r} of workflow {wf.id!r} was taken over by another execution (it is {status!r} there); "
             "this one stopped without writing anything more"
