@@ -57,7 +57,10 @@ class Schema:
         except pydantic.ValidationError as exc:
             # Model instances inside the value (a previous step's output) do not fit a dict or
             # TypedDict schema, while their JSON form, which is what a reloaded run carries, does.
-            data = to_json(value)
+            try:
+                data = to_json(value)
+            except (ValueError, RecursionError):  # too deep for JSON (past 254 levels): refused as it is
+                raise validation_error(prefix, exc, code=code) from exc
             if data == value:
                 raise validation_error(prefix, exc, code=code) from exc
             try:

@@ -434,3 +434,24 @@ async def test_a_typed_input_and_output_are_recorded_by_alias_as_to_json_gives_t
     assert result.status == "success"
     assert result.steps["second"].payload == {"Value": 1}
     assert result.steps["second"].output == {"Value": 2}
+
+
+async def test_invalid_data_nested_past_json_depth_is_a_validation_error() -> None:
+    """Data nested deeper than JSON storage allows (254 levels) that fails the schema is refused
+    as invalid, naming the field, like any invalid data (it used to raise a bare ValueError)."""
+
+    class V(BaseModel):
+        n: int
+
+    wf = (
+        create_workflow(id="deep", input_schema=V, output_schema=V)
+        .then(create_step("s", input_schema=V, output_schema=V, execute=lambda ctx: ctx.input_data))
+        .commit()
+    )
+    deep: dict[str, Any] = {}
+    level = deep
+    for _ in range(600):
+        level["x"] = {}
+        level = level["x"]
+    with pytest.raises(ValidationError, match=r"n: Field required"):
+        await (await wf.create_run()).start(input_data=deep)
