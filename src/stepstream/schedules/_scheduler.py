@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from ..errors import ScheduleError
@@ -71,6 +71,8 @@ class Scheduler:
     """`app.scheduler`: `await start()` (returns at once), `await stop()`, `await tick()`."""
 
     def __init__(self, host: Host, config: SchedulerConfig | None = None):
+        if config is not None and not isinstance(config, Mapping):
+            raise ScheduleError(f"scheduler config must be a mapping (e.g. {{'tick_interval_ms': 200}}), got {config!r}", "scheduler")
         options: dict[str, Any] = dict(config or {})
         unknown = set(options) - set(SchedulerConfig.__annotations__)
         if unknown:
