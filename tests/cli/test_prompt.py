@@ -62,8 +62,24 @@ def test_text_answers_stay_text_and_non_models_are_one_value() -> None:
     assert whole_value(None).required is False
 
 
+class Constrained(BaseModel):
+    amount: int = Field(ge=1, le=10)
+    ratio: float = Field(gt=0.5)
+    code: str = Field(min_length=3)
+    size: str = Field(json_schema_extra={"enum": ["s", "m"]})
+    note: str = "none"
+    below: int = Field(le=-2)
+
+
+def test_a_skeleton_passes_its_own_schema_where_the_constraints_say_how() -> None:
+    """The printed `--data` of a schema with bounds is accepted as it is (a 0 for `ge=1` was refused)."""
+    shown = form_of_type(Constrained).skeleton
+    assert shown == {"amount": 1, "ratio": 1.5, "code": "xxx", "size": "s", "note": "none", "below": -2}
+    Constrained.model_validate(shown)
+
+
 def test_skeleton_and_one_line() -> None:
-    assert form_of_type(Decision).skeleton == {"approved": False, "amount": 0}
+    assert form_of_type(Decision).skeleton == {"approved": False, "amount": 1}
     assert form_of_type(None).skeleton == {}
     assert form_of_type(int).skeleton == 0
     assert (

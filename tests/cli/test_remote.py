@@ -21,7 +21,7 @@ def suspended_run(cli: Cli, url: str, item: str) -> tuple[str, list[str]]:
 def test_run_suspends_and_the_printed_resume_command_finishes_it(cli: Cli, server_url: str) -> None:
     run_id, command = suspended_run(cli, server_url, "abc")
     assert command == [
-        "stepstream", "resume", run_id, "--url", server_url, "--step", "approve", "--data", '{"approved": false, "amount": 0}',
+        "stepstream", "resume", run_id, "--url", server_url, "--step", "approve", "--data", '{"approved": false, "amount": 1}',
     ]  # fmt: skip
     assert "suspended" in cli("runs", "show", run_id, "--url", server_url).stdout
     proc = cli(*command[1:-1], '{"approved": true, "amount": 5}')

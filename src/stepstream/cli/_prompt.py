@@ -79,14 +79,40 @@ def json_field(name: str, label: str, schema: dict[str, Any], required: bool) ->
     return Field(name, f"{label} ({kind}{', ' + description if description else ''})", required, check, kind == "string")
 
 
+_BLANKS: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
+
+
 def skeleton(schema: dict[str, Any] | None) -> Any:
     """A placeholder value of a JSON Schema's shape, to edit in a printed `--data`."""
-    blanks = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}
     if schema is None:
         return {}
     if schema.get("type") != "object" or "properties" not in schema:
-        return blanks.get(str(schema.get("type")))
-    return {name: blanks.get(str(prop.get("type"))) for name, prop in schema["properties"].items()}
+        return _placeholder(schema)
+    return {name: _placeholder(prop) for name, prop in schema["properties"].items()}
+
+
+def _placeholder(prop: dict[str, Any]) -> Any:
+    """A blank of the property's type that its own constraints accept where they say how
+    (a default, an example, the first allowed value, a minimum, a minimum length), so the
+    printed `--data` passes as it is unless a value must be chosen."""
+    for key in ("default", "const"):
+        if key in prop:
+            return prop[key]
+    for key in ("examples", "enum"):
+        if prop.get(key):
+            return prop[key][0]
+    kind = str(prop.get("type"))
+    if kind in ("integer", "number"):
+        low = prop.get("minimum")
+        if low is None and "exclusiveMinimum" in prop:
+            low = prop["exclusiveMinimum"] + 1
+        if low is None and prop.get("maximum", 0) < 0:
+            low = prop["maximum"]
+        value = low if low is not None else 0
+        return int(value) if kind == "integer" else value
+    if kind == "string":
+        return "x" * int(prop.get("minLength", 0))
+    return _BLANKS.get(kind)
 
 
 def fields_of(schema: Any) -> list[Field] | None:
