@@ -86,3 +86,20 @@ def test_skeleton_and_one_line() -> None:
         one_line("Invalid resume data: \n- approved: Field required\n- amount: too big")
         == "Invalid resume data: approved: Field required; amount: too big"
     )
+
+
+def test_times_are_shown_in_local_time_with_their_zone_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schedule's fire times sit beside its own zone: the local time printed says which zone it is."""
+    import time
+
+    from stepstream.cli._inspect import when
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert when(1_700_000_000_000) == "2023-11-15 07:13:20 JST"
+        assert when("2023-11-14T22:13:20.000Z") == "2023-11-15 07:13:20 JST"
+        assert when(None) == ""
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

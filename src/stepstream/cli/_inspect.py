@@ -7,7 +7,7 @@ SQLite file) when no app is given: looking at runs runs no workflow code.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
@@ -43,10 +43,15 @@ async def stored_run(storage: Storage, run_id: str, workflow_id: str | None) -> 
 
 
 def when(ms: Any) -> str:
-    """A stored millisecond timestamp (or a server's ISO time) as local time."""
+    """A stored millisecond timestamp (or a server's ISO time) as local time, its zone named
+    (beside a schedule's own time zone, an unnamed local time reads as that zone's)."""
     if isinstance(ms, str) and ms:
-        return datetime.fromisoformat(ms.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S") if isinstance(ms, int | float) else ""
+        moment = datetime.fromisoformat(ms.replace("Z", "+00:00"))
+    elif isinstance(ms, int | float):
+        moment = datetime.fromtimestamp(ms / 1000, UTC)
+    else:
+        return ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def styled(status: str) -> str:
