@@ -91,6 +91,8 @@ async def test_list_get_update_delete() -> None:
     assert [s.id for s in await app.schedules.list()] == [a.id, b.id]
     assert [s.id for s in await app.schedules.list(workflow_id="other")] == [b.id]
     assert [s.id for s in await app.schedules.list(status="active")] == [a.id]
+    with pytest.raises(ScheduleError, match="filter 'status' must be 'active' or 'paused', got 'bogus'"):
+        await app.schedules.list(status="bogus")  # (it listed nothing, as if none matched)
     await clock.advance(MINUTE)
     moved = await app.schedules.update(a.id, cron="30 12 * * *", input_data={"team": "aa"}, metadata={"v": 2})
     assert (moved.cron, moved.next_fire_at, moved.input_data, moved.metadata) == ("30 12 * * *", T0 + 30 * MINUTE, {"team": "aa"}, {"v": 2})

@@ -119,6 +119,8 @@ class Schedules:
 
     async def list(self, *, workflow_id: str | None = None, status: str | None = None) -> list[Schedule]:
         """Schedules, oldest first, optionally of one workflow and with one status."""
+        if status is not None and status not in _STATUSES:
+            raise ScheduleError(f"Schedules: filter 'status' must be 'active' or 'paused', got {status!r}", "status")
         return await self._host.storage.list_schedules(workflow_id=workflow_id, status=status)
 
     async def update(
