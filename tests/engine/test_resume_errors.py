@@ -191,13 +191,13 @@ async def test_for_each_index_on_a_step_that_is_not_a_foreach_is_refused() -> No
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 
-@pytest.mark.parametrize("index", ["2", 1.0, True, -1])
+@pytest.mark.parametrize("index", ["2", 1.0, True])
 async def test_a_for_each_index_that_is_not_a_position_is_refused_by_name(index: Any) -> None:
     calls: Counter[str] = Counter()
     wf, run = await suspended_run(calls)
     with pytest.raises(ResumeError) as info:
         await run.resume(for_each_index=index, resume_data={"value": 1})
-    assert str(info.value) == f"for_each_index must be a non-negative int (a foreach item's position), not {index!r}"
+    assert str(info.value) == f"for_each_index must be an int (a foreach item's position), not {index!r}"
     await assert_still_suspended_and_resumable(wf, run, calls)
 
 

@@ -52,8 +52,8 @@ def find_step(workflow: Workflow, parts: Sequence[str]) -> Step | None:
 
 def _position(for_each_index: Any) -> int | None:
     """`for_each_index` as given, once checked to be a foreach item's position."""
-    if for_each_index is not None and (type(for_each_index) is not int or for_each_index < 0):
-        raise ResumeError(f"for_each_index must be a non-negative int (a foreach item's position), not {for_each_index!r}")
+    if for_each_index is not None and type(for_each_index) is not int:  # (a negative one is an item that is not suspended)
+        raise ResumeError(f"for_each_index must be an int (a foreach item's position), not {for_each_index!r}")
     return for_each_index
 
 
