@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import RunNotFoundError
+from ..errors import RunNotFoundError, ValidationError
 from ..results import StepResult, WorkflowResult
 from ..run_query import RunQuery
 from ._http import Transport, segment
@@ -49,7 +49,8 @@ def result_from_state(data: Mapping[str, Any], workflow_id: str) -> WorkflowResu
 
 
 class RemoteRun:
-    """One run on the server, with the local `Run` verbs."""
+    """One run on the server, with the local `Run` verbs (the same parameters, sent as the
+    server's body fields)."""
 
     def __init__(self, transport: Transport, workflow_id: str, run_id: str):
         self._t = transport
@@ -61,9 +62,12 @@ class RemoteRun:
     def __repr__(self) -> str:
         return f"<RemoteRun {self.run_id!r} of {self.workflow_id!r}>"
 
-    async def _result(self, route: str, body: dict[str, Any]) -> WorkflowResult:
-        data = await self._t.json("POST", f"{self._base}/{route}", params={"runId": self.run_id}, body=body)
-        result = WorkflowResult.from_dict(data, self.workflow_id)
+    async def _result(self, route: str, body: dict[str, Any], wanted: Mapping[str, bool] | None = None) -> WorkflowResult:
+        """A waiting call's result. The server is asked for the state and resume labels the local
+        result always has; `to_dict()` then shows them only if the caller asked (`wanted`)."""
+        full = {**body, "outputOptions": {"includeState": True, "includeResumeLabels": True}} if wanted is not None else body
+        data = await self._t.json("POST", f"{self._base}/{route}", params={"runId": self.run_id}, body=full)
+        result = _shown(WorkflowResult.from_dict(data, self.workflow_id), wanted)
         self.status = result.status
         return result
 
@@ -82,10 +86,15 @@ class RemoteRun:
             params: dict[str, Any] = {"runId": self.run_id}
             if observe is not None:
                 params["offset"] = offset
-            request = self._t.http.build_request("POST", f"{self._base}/{route}", params=params, json=body)
+            request = self._t.http.build_request("POST", f"{self._base}/{route}", params=params, json=body, headers=_OFFSETS)
             return await self._t.http.send(request, stream=True)
 
-        return RemoteStream(self.run_id, open_stream, self.fetch_result, offset=observe)
+        wanted = (body or {}).get("outputOptions")
+
+        async def fetch_result() -> WorkflowResult:
+            return _shown(await self.fetch_result(), wanted)
+
+        return RemoteStream(self.run_id, open_stream, fetch_result, offset=observe, observe=self.observe_stream)
 
     # -- start ----------------------------------------------------------------------------
     async def start(
@@ -94,10 +103,12 @@ class RemoteRun:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: Mapping[str, bool] | None = None,
         per_step: bool = False,
     ) -> WorkflowResult:
         """Runs the workflow on the server and returns its result."""
-        return await self._result("start-async", _start_body(input_data, initial_state, request_context, tracing_options, per_step))
+        body = _start_body(input_data, initial_state, request_context, tracing_options, per_step)
+        return await self._result("start-async", body, _output_options(output_options))
 
     def stream(
         self,
@@ -106,10 +117,11 @@ class RemoteRun:
         request_context: Mapping[str, Any] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
         close_on_suspend: bool = True,
+        output_options: Mapping[str, bool] | None = None,
         per_step: bool = False,
     ) -> RemoteStream:
         """Starts the run; its events as they happen."""
-        body = _start_body(input_data, initial_state, request_context, tracing_options, per_step)
+        body = _start_body(input_data, initial_state, request_context, tracing_options, per_step, output_options)
         body["closeOnSuspend"] = close_on_suspend
         return self._stream("stream", body)
 
@@ -119,14 +131,11 @@ class RemoteRun:
         initial_state: Any = None,
         request_context: Mapping[str, Any] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
     ) -> str:
         """Starts the run on the server and returns its id at once."""
-        await self._t.json(
-            "POST",
-            f"{self._base}/start",
-            params={"runId": self.run_id},
-            body=_start_body(input_data, initial_state, request_context, tracing_options),
-        )
+        body = _start_body(input_data, initial_state, request_context, tracing_options, per_step)
+        await self._t.json("POST", f"{self._base}/start", params={"runId": self.run_id}, body=body)
         self.status = "running"
         return self.run_id
 
@@ -139,12 +148,12 @@ class RemoteRun:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        output_options: Mapping[str, bool] | None = None,
         per_step: bool = False,
     ) -> WorkflowResult:
         """Resumes the suspended run and returns its result."""
-        return await self._result(
-            "resume-async", _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step)
-        )
+        body = _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step)
+        return await self._result("resume-async", body, _output_options(output_options))
 
     def resume_stream(
         self,
@@ -154,12 +163,14 @@ class RemoteRun:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        close_on_suspend: bool = True,
+        output_options: Mapping[str, bool] | None = None,
         per_step: bool = False,
     ) -> RemoteStream:
         """Resumes the suspended run; its events as they happen."""
-        return self._stream(
-            "resume-stream", _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step)
-        )
+        body = _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step, output_options)
+        body["closeOnSuspend"] = close_on_suspend
+        return self._stream("resume-stream", body)
 
     async def resume_async(
         self,
@@ -169,9 +180,10 @@ class RemoteRun:
         for_each_index: int | None = None,
         request_context: Mapping[str, Any] | None = None,
         tracing_options: Mapping[str, Any] | None = None,
+        per_step: bool = False,
     ) -> str:
         """Claims the resume on the server (refusals raise here) without waiting for the run."""
-        body = _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options)
+        body = _resume_body(resume_data, step, label, for_each_index, request_context, tracing_options, per_step)
         data = await self._t.json("POST", f"{self._base}/resume-no-wait", params={"runId": self.run_id}, body=body)
         self.status = "running"
         return str(data.get("runId", self.run_id))
@@ -181,27 +193,124 @@ class RemoteRun:
         itself with the next offset if the connection drops."""
         return self._stream("observe", None, observe=offset)
 
-    # -- the rest -------------------------------------------------------------------------
-    async def cancel(self) -> None:
-        """Cancels the run on the server."""
-        await self._t.json("POST", f"{self._base}/runs/{segment(self.run_id)}/cancel")
-        self.status = "canceled"
-
-    async def restart(self, tracing_options: Mapping[str, Any] | None = None) -> WorkflowResult:
+    # -- restart and time travel ----------------------------------------------------------
+    async def restart(
+        self,
+        tracing_options: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | None = None,
+    ) -> WorkflowResult:
         """Continues a run left running by a crash (a finished run gives its stored result)."""
-        return await self._result("restart-async", _clean({"tracingOptions": tracing_options}))
+        return await self._result(
+            "restart-async", _clean({"tracingOptions": _dict(tracing_options), "requestContext": _dict(request_context)})
+        )
 
-    async def time_travel(self, step: StepRef, input_data: Any = None, resume_data: Any = None, **options: Any) -> WorkflowResult:
-        """Re-runs the run from `step` on the server."""
-        return await self._result("time-travel-async", _time_travel_body(step, input_data, resume_data, options))
+    async def restart_async(
+        self,
+        tracing_options: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Claims the restart (refusals raise here) and returns the run id without waiting."""
+        body = _clean({"tracingOptions": _dict(tracing_options), "requestContext": _dict(request_context)})
+        await self._t.json("POST", f"{self._base}/restart", params={"runId": self.run_id}, body=body)
+        return self.run_id
 
-    def time_travel_stream(self, step: StepRef, input_data: Any = None, resume_data: Any = None, **options: Any) -> RemoteStream:
+    async def time_travel(
+        self,
+        step: StepRef,
+        input_data: Any = None,
+        resume_data: Any = None,
+        initial_state: Any = None,
+        context: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | None = None,
+        tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: Mapping[str, bool] | None = None,
+        per_step: bool = False,
+    ) -> WorkflowResult:
+        """Re-runs the run from `step` on the server (see the local `Run.time_travel`)."""
+        travel = (step, input_data, resume_data, initial_state, context, nested_steps_context)
+        body = _time_travel_body(*travel, request_context, tracing_options, per_step)
+        return await self._result("time-travel-async", body, _output_options(output_options))
+
+    def time_travel_stream(
+        self,
+        step: StepRef,
+        input_data: Any = None,
+        resume_data: Any = None,
+        initial_state: Any = None,
+        context: Mapping[str, Any] | None = None,
+        request_context: Mapping[str, Any] | None = None,
+        tracing_options: Mapping[str, Any] | None = None,
+        nested_steps_context: Mapping[str, Mapping[str, Any]] | None = None,
+        output_options: Mapping[str, bool] | None = None,
+        per_step: bool = False,
+    ) -> RemoteStream:
         """`time_travel`, streaming its events."""
-        return self._stream("time-travel-stream", _time_travel_body(step, input_data, resume_data, options))
+        travel = (step, input_data, resume_data, initial_state, context, nested_steps_context)
+        return self._stream("time-travel-stream", _time_travel_body(*travel, request_context, tracing_options, per_step, output_options))
+
+    # -- cancel ---------------------------------------------------------------------------
+    async def cancel(self) -> None:
+        """Cancels the run on the server. `status` is then re-read: a finished run keeps its
+        own, and a running one shows `running` until it reaches its next step boundary."""
+        await self._t.json("POST", f"{self._base}/runs/{segment(self.run_id)}/cancel")
+        try:
+            await self.fetch_result()
+        except RunNotFoundError:
+            pass  # deleted meanwhile: nothing to show
+
+
+#: Asks a stepstream server for each event's log offset (Mastra's servers ignore it).
+_OFFSETS = {"x-stepstream-offsets": "1"}
+
+_OUTPUT_KEYS = {
+    "include_state": "includeState",
+    "includeState": "includeState",
+    "include_resume_labels": "includeResumeLabels",
+    "includeResumeLabels": "includeResumeLabels",
+}
+
+
+def _output_options(options: Mapping[str, Any] | None) -> dict[str, bool]:
+    """`output_options` as the server's `outputOptions`, checked as the local call checks it."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ValidationError(f"output_options must be a dict like {{'include_state': True}}, got {type(options).__name__}")
+    out: dict[str, bool] = {}
+    for key, value in options.items():
+        name = _OUTPUT_KEYS.get(key)
+        if name is None:
+            raise ValidationError(f"output_options: unknown key {key!r}; known: include_state, include_resume_labels")
+        if not isinstance(value, bool):
+            raise ValidationError(f"output_options[{key!r}] must be True or False, got {value!r}")
+        out[name] = value
+    return out
+
+
+def _shown(result: WorkflowResult, wanted: Mapping[str, bool] | None) -> WorkflowResult:
+    """`result`, its `to_dict()` carrying state and resume labels only as the caller asked."""
+    result.include_state = bool((wanted or {}).get("includeState"))
+    result.include_resume_labels = bool((wanted or {}).get("includeResumeLabels"))
+    return result
 
 
 def _clean(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
+
+
+def _dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(value) if value is not None else None
+
+
+def _run_options(body: dict[str, Any], per_step: bool, output_options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`body` without its absent fields, plus `perStep` and `outputOptions` when given."""
+    out = _clean(body)
+    if per_step:
+        out["perStep"] = per_step
+    if output_options is not None:
+        out["outputOptions"] = _output_options(output_options)
+    return out
 
 
 def _start_body(
@@ -210,14 +319,15 @@ def _start_body(
     request_context: Mapping[str, Any] | None,
     tracing_options: Mapping[str, Any] | None,
     per_step: bool = False,
+    output_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     body = {
         "inputData": input_data,
         "initialState": initial_state,
-        "requestContext": dict(request_context) if request_context is not None else None,
-        "tracingOptions": dict(tracing_options) if tracing_options is not None else None,
+        "requestContext": _dict(request_context),
+        "tracingOptions": _dict(tracing_options),
     }
-    return {**_clean(body), "perStep": per_step} if per_step else _clean(body)
+    return _run_options(body, per_step, output_options)
 
 
 def _resume_body(
@@ -228,33 +338,42 @@ def _resume_body(
     request_context: Mapping[str, Any] | None,
     tracing_options: Mapping[str, Any] | None,
     per_step: bool = False,
+    output_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     body = {
         "resumeData": resume_data,
         "step": _step(step),
         "label": label,
         "forEachIndex": for_each_index,
-        "requestContext": dict(request_context) if request_context is not None else None,
-        "tracingOptions": dict(tracing_options) if tracing_options is not None else None,
+        "requestContext": _dict(request_context),
+        "tracingOptions": _dict(tracing_options),
     }
-    return {**_clean(body), "perStep": per_step} if per_step else _clean(body)
+    return _run_options(body, per_step, output_options)
 
 
-_TIME_TRAVEL_KEYS = {
-    "initial_state": "initialState",
-    "context": "context",
-    "request_context": "requestContext",
-    "tracing_options": "tracingOptions",
-}
-
-
-def _time_travel_body(step: StepRef, input_data: Any, resume_data: Any, options: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - set(_TIME_TRAVEL_KEYS)
-    if unknown:
-        raise TypeError(f"time_travel got unexpected keyword arguments {sorted(unknown)}")
-    body = {"step": _step(step), "inputData": input_data, "resumeData": resume_data}
-    body.update({_TIME_TRAVEL_KEYS[k]: v for k, v in options.items()})
-    return _clean(body)
+def _time_travel_body(
+    step: StepRef,
+    input_data: Any,
+    resume_data: Any,
+    initial_state: Any,
+    context: Mapping[str, Any] | None,
+    nested_steps_context: Mapping[str, Mapping[str, Any]] | None,
+    request_context: Mapping[str, Any] | None,
+    tracing_options: Mapping[str, Any] | None,
+    per_step: bool = False,
+    output_options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body = {
+        "step": _step(step),
+        "inputData": input_data,
+        "resumeData": resume_data,
+        "initialState": initial_state,
+        "context": _dict(context),
+        "nestedStepsContext": {k: dict(v) for k, v in nested_steps_context.items()} if nested_steps_context is not None else None,
+        "requestContext": _dict(request_context),
+        "tracingOptions": _dict(tracing_options),
+    }
+    return _run_options(body, per_step, output_options)
 
 
 class RemoteWorkflow:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..app import Stepstream
@@ -85,6 +86,29 @@ class _Endpoint:
         except Exception as exc:
             response = error_response(exc)
         await response(scope, receive, send)
+
+
+class _Route(Route):
+    """A route that keeps an encoded `/` inside one path segment: `runs/a%2Fb` is run `a/b`.
+
+    Starlette matches the decoded path, where `a%2Fb` reads as two segments and the run id
+    as not found; Mastra's router (Hono) matches before decoding `%2F`, and the Python client
+    encodes every id as one segment. So a path holding `%2F` is matched as sent, and each
+    parameter decoded after; every other path (no `%2F`) matches the same either way."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        raw = scope.get("raw_path")
+        if scope["type"] != "http" or not raw or b"%2" not in raw or scope.get("root_path"):
+            return super().matches(scope)
+        path = raw.decode("latin-1")
+        if "%2F" not in path.upper():
+            return super().matches(scope)
+        match = self.path_regex.match(path)
+        if match is None:
+            return Match.NONE, {}
+        params = {key: self.param_convertors[key].convert(unquote(value)) for key, value in match.groupdict().items()}
+        child = {"endpoint": self.endpoint, "path_params": {**scope.get("path_params", {}), **params}}
+        return (Match.PARTIAL if self.methods and scope["method"] not in self.methods else Match.FULL), child
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -171,7 +195,7 @@ def create_app(
     table[-1] = ApiRoute("GET", OPENAPI_PATH, _openapi, "This document", tag="system")
 
     starlette = _Starlette(
-        routes=[Route(r.path, _endpoint(r, app, settings), methods=[r.method]) for r in table],
+        routes=[_Route(r.path, _endpoint(r, app, settings), methods=[r.method]) for r in table],
         lifespan=_lifespan(app, manage_storage, scheduler),
     )
     starlette.state.stepstream = app

@@ -55,6 +55,7 @@ RESUME_BODY: dict[str, Any] = {
             "type": "object",
             "properties": {"includeState": {"type": "boolean"}, "includeResumeLabels": {"type": "boolean"}},
         },
+        "closeOnSuspend": {"type": "boolean", "description": "resume-stream: end the stream if the run suspends again"},
     },
 }
 TIME_TRAVEL_BODY: dict[str, Any] = {

@@ -16,6 +16,11 @@ reports as a broken stream, and the server logs the error. A client that
 disconnects only stops its own copy of the events: the run goes on, and
 `observe` can read it again from any offset. Non-finite floats are written as
 `null`, as `JSON.stringify` writes them.
+
+A client that sends the `X-Stepstream-Offsets` request header (stepstream's own client) gets
+each logged event's offset in the run's event log before its JSON, as `<offset>\x1f<json>\x1e`,
+so it can reconnect with `observe` from the next one. Mastra's clients never send it, so what
+they read is unchanged; a record with no offset (a refusal, a storage without a log) has no prefix.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ from ..events import EMPTY_USAGE, WORKFLOW_FINISH, WORKFLOW_START, WorkflowEvent
 
 SEPARATOR = "\x1e"
 _SEPARATOR = SEPARATOR.encode()
+#: Separates an event's log offset from its JSON, for clients that ask for offsets (JSON text
+#: never holds a raw control character, so the first one in a record is this one).
+OFFSET_SEPARATOR = "\x1f"
+OFFSETS_HEADER = "x-stepstream-offsets"
 STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 _RAW_HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), *((k.encode(), v.encode()) for k, v in STREAM_HEADERS.items())]
 _START = {"type": "http.response.start", "status": 200, "headers": _RAW_HEADERS}
@@ -71,6 +80,12 @@ def event_record(event: WorkflowEvent) -> bytes:
     return to_json(data, serialize_unknown=True, inf_nan_mode="null") + _SEPARATOR
 
 
+def offset_record(event: WorkflowEvent) -> bytes:
+    """`event_record(event)`, preceded by the event's log offset and `\x1f` when it has one."""
+    data = event_record(event)
+    return data if event.offset is None else b"%d\x1f%b" % (event.offset, data)
+
+
 def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[bytes]:
     """What Mastra streams when the call is refused: a start and a failed finish carrying the error."""
     error = serialize_error(exc) or {}
@@ -86,17 +101,20 @@ def refused_records(run_id: str, workflow_id: str, exc: BaseException) -> list[b
     return [record(start), record(finish)]
 
 
-async def _frames(source: EventSource, workflow_id: str, refusable: bool) -> AsyncGenerator[tuple[bytes, bool], None]:
+async def _frames(
+    source: EventSource, workflow_id: str, refusable: bool, offsets: bool = False
+) -> AsyncGenerator[tuple[bytes, bool], None]:
     """The records of each batch of events as one chunk, and whether it ends with the run's finish.
 
     An error before the first record of a call that starts something (`refusable`) is the
     call's refusal, streamed as Mastra does; any other error propagates, cutting the answer short."""
     sent = False
+    encode = offset_record if offsets else event_record
     async with source:
         try:
             async for batch in source.batches():
                 sent = True
-                yield b"".join([event_record(event) for event in batch]), batch[-1].type == WORKFLOW_FINISH
+                yield b"".join([encode(event) for event in batch]), batch[-1].type == WORKFLOW_FINISH
         except Exception as exc:
             if sent or not refusable:
                 raise StreamFailed(f"The events of run {source.run_id!r} of workflow {workflow_id!r} could not be streamed") from exc
@@ -112,11 +130,11 @@ class EventStream(Response):
 
     media_type = "text/plain; charset=utf-8"
 
-    def __init__(self, source: EventSource, workflow_id: str, refusable: bool = True):
+    def __init__(self, source: EventSource, workflow_id: str, refusable: bool = True, offsets: bool = False):
         self.status_code = 200
         self.background = None
         self.raw_headers = list(_RAW_HEADERS)
-        self._frames = _frames(source, workflow_id, refusable)
+        self._frames = _frames(source, workflow_id, refusable, offsets)
         self._streaming = False
         self._hung_up = False
 
@@ -157,7 +175,8 @@ class EventStream(Response):
         await send({"type": "http.response.body", "body": held, "more_body": False})
 
 
-def stream_response(source: EventSource, workflow_id: str, *, refusable: bool = True) -> Response:
+def stream_response(source: EventSource, workflow_id: str, *, refusable: bool = True, offsets: bool = False) -> Response:
     """The answer of a stream route (see `EventStream`); `refusable=False` for a stream that
-    starts nothing (`observe`), whose errors are never streamed as a failed finish."""
-    return EventStream(source, workflow_id, refusable)
+    starts nothing (`observe`), whose errors are never streamed as a failed finish;
+    `offsets=True` puts each event's log offset before its record (see the module docstring)."""
+    return EventStream(source, workflow_id, refusable, offsets)

@@ -22,7 +22,7 @@ from ..workflow.builder import Workflow
 from ._api import MAX_QUERY_INT, ApiError, ApiRoute, Call, JSONResponse, Param, bad_body
 from ._describe import describe, describe_partial
 from ._openapi import CREATE_BODY, RESTART_BODY, RESULT, RESUME_BODY, RUN_STATE, START_BODY, TIME_TRAVEL_BODY
-from ._streaming import stream_response
+from ._streaming import OFFSETS_HEADER, stream_response
 
 _background: set[asyncio.Future[Any]] = set()
 
@@ -121,6 +121,11 @@ async def _drain(events: AsyncIterator[Any]) -> None:
         pass
 
 
+def _streamed(call: Call, events: WorkflowStream, wf: Workflow, *, refusable: bool = True) -> Response:
+    """A stream route's answer; with each event's log offset if the client asked for them."""
+    return stream_response(events, wf.id, refusable=refusable, offsets=OFFSETS_HEADER in call.request.headers)
+
+
 # -- handlers ------------------------------------------------------------------------------
 async def list_workflows(call: Call) -> Response:
     partial = call.query("partial") == "true"
@@ -198,7 +203,7 @@ async def stream(call: Call) -> Response:
     close_on_suspend = _close_on_suspend(call)
     run = await _run_for_start(call, wf, run_id)
     events = run.stream(**args, close_on_suspend=close_on_suspend)
-    return stream_response(events, wf.id)
+    return _streamed(call, events, wf)
 
 
 async def start_async(call: Call) -> Response:
@@ -229,7 +234,7 @@ async def start(call: Call) -> Response:
 async def resume_stream(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    return stream_response(run.resume_stream(**_resume_args(call)), wf.id)
+    return _streamed(call, run.resume_stream(**_resume_args(call), close_on_suspend=_close_on_suspend(call)), wf)
 
 
 async def resume_async(call: Call) -> Response:
@@ -266,7 +271,7 @@ async def observe(call: Call) -> Response:
     run = await _existing_run(call, wf, run_id)
     if not wf.storage.keeps_events:
         raise ApiError(501, f"Runs cannot be observed: the server's storage {type(wf.storage).__name__} keeps no event log")
-    return stream_response(run.observe_stream(offset=offset), wf.id, refusable=False)
+    return _streamed(call, run.observe_stream(offset=offset), wf, refusable=False)
 
 
 async def cancel(call: Call) -> Response:
@@ -303,7 +308,7 @@ async def time_travel_async(call: Call) -> Response:
 async def time_travel_stream(call: Call) -> Response:
     wf = _workflow(call)
     run = await _existing_run(call, wf, call.required_query("runId"))
-    return stream_response(run.time_travel_stream(**_time_travel_args(call)), wf.id)
+    return _streamed(call, run.time_travel_stream(**_time_travel_args(call)), wf)
 
 
 async def time_travel(call: Call) -> Response:
