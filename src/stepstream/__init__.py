@@ -7,7 +7,6 @@ durable runs, with Mastra's behaviour and Mastra's JSON on the wire.
 from ._version import __version__ as __version__
 from .app import Stepstream as Stepstream
 from .engine._local import LocalExecutor as LocalExecutor
-from .engine._options import OutputOptions as OutputOptions
 from .engine.run import Run as Run
 from .engine.stream import WorkflowStream as WorkflowStream
 from .errors import NonRetryableError as NonRetryableError
@@ -26,6 +25,7 @@ from .events import WorkflowEvent as WorkflowEvent
 from .lifecycle import WorkflowFinishInfo as WorkflowFinishInfo
 from .lifecycle import WorkflowStartInfo as WorkflowStartInfo
 from .request_context import RequestContext as RequestContext
+from .results import OutputOptions as OutputOptions
 from .results import StepResult as StepResult
 from .results import WorkflowResult as WorkflowResult
 from .results import WorkflowState as WorkflowState

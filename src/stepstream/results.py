@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from ._raw_json import unraw
 from ._schema import to_json
 from ._serialize import serialize_error
+from .errors import ValidationError
 from .types import RunStatus, StepStatus
+
+
+class OutputOptions(TypedDict, total=False):
+    """What `to_dict()` of the returned result carries besides Mastra's defaults."""
+
+    include_state: bool
+    include_resume_labels: bool
+
+
+_OUTPUT_KEYS = {
+    "include_state": "include_state",
+    "includeState": "include_state",
+    "include_resume_labels": "include_resume_labels",
+    "includeResumeLabels": "include_resume_labels",
+}
+
+
+def output_flags(options: Mapping[str, Any] | None) -> dict[str, bool]:
+    """A call's `output_options` (snake_case or Mastra's camelCase keys) as `include_*` flags,
+    checked alike for a local run and a remote one."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ValidationError(f"output_options must be a dict like {{'include_state': True}}, got {type(options).__name__}")
+    flags: dict[str, bool] = {}
+    for key, value in options.items():
+        name = _OUTPUT_KEYS.get(key)
+        if name is None:
+            raise ValidationError(f"output_options: unknown key {key!r}; known: include_state, include_resume_labels")
+        if not isinstance(value, bool):
+            raise ValidationError(f"output_options[{key!r}] must be True or False, got {value!r}")
+        flags[name] = value
+    return flags
+
 
 _STEP_FIELDS = (
     ("payload", "payload"),

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from ..errors import RunNotFoundError, ValidationError
-from ..results import StepResult, WorkflowResult
+from ..errors import RunNotFoundError
+from ..results import StepResult, WorkflowResult, output_flags
 from ..run_query import RunQuery
 from ._http import Transport, segment
 from ._schedules import ScheduleCalls
@@ -263,29 +263,12 @@ class RemoteRun:
 #: Asks a stepstream server for each event's log offset (Mastra's servers ignore it).
 _OFFSETS = {"x-stepstream-offsets": "1"}
 
-_OUTPUT_KEYS = {
-    "include_state": "includeState",
-    "includeState": "includeState",
-    "include_resume_labels": "includeResumeLabels",
-    "includeResumeLabels": "includeResumeLabels",
-}
+_CAMEL = {"include_state": "includeState", "include_resume_labels": "includeResumeLabels"}
 
 
 def _output_options(options: Mapping[str, Any] | None) -> dict[str, bool]:
     """`output_options` as the server's `outputOptions`, checked as the local call checks it."""
-    if options is None:
-        return {}
-    if not isinstance(options, Mapping):
-        raise ValidationError(f"output_options must be a dict like {{'include_state': True}}, got {type(options).__name__}")
-    out: dict[str, bool] = {}
-    for key, value in options.items():
-        name = _OUTPUT_KEYS.get(key)
-        if name is None:
-            raise ValidationError(f"output_options: unknown key {key!r}; known: include_state, include_resume_labels")
-        if not isinstance(value, bool):
-            raise ValidationError(f"output_options[{key!r}] must be True or False, got {value!r}")
-        out[name] = value
-    return out
+    return {_CAMEL[name]: value for name, value in output_flags(options).items()}
 
 
 def _shown(result: WorkflowResult, wanted: Mapping[str, bool] | None) -> WorkflowResult:

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any
 
 from ..errors import ValidationError
+from ..results import output_flags
 from ..workflow.builder import Workflow
 from ._targets import find_step, step_parts
-
-
-class OutputOptions(TypedDict, total=False):
-    """What `to_dict()` of the returned result carries besides Mastra's defaults."""
-
-    include_state: bool
-    include_resume_labels: bool
-
-
-_OUTPUT_KEYS = {
-    "include_state": "include_state",
-    "includeState": "include_state",
-    "include_resume_labels": "include_resume_labels",
-    "includeResumeLabels": "include_resume_labels",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +26,7 @@ class _Options:
             raise ValidationError(f"per_step must be True or False, got {per_step!r}")
         if output_options is None:
             return _PER_STEP if per_step else _PLAIN  # (immutable: one of each serves every call)
-        if not isinstance(output_options, Mapping):
-            raise ValidationError(f"output_options must be a dict like {{'include_state': True}}, got {type(output_options).__name__}")
-        flags: dict[str, bool] = {}
-        for key, value in output_options.items():
-            name = _OUTPUT_KEYS.get(key)
-            if name is None:
-                raise ValidationError(f"output_options: unknown key {key!r}; known: include_state, include_resume_labels")
-            if not isinstance(value, bool):
-                raise ValidationError(f"output_options[{key!r}] must be True or False, got {value!r}")
-            flags[name] = value
-        return cls(per_step, **flags)
+        return cls(per_step, **output_flags(output_options))
 
 
 _PLAIN, _PER_STEP = _Options(), _Options(per_step=True)

@@ -14,7 +14,7 @@ from .._suspend_meta import strip_meta
 from ..errors import RunNotFoundError, ValidationError
 from ..events import WorkflowEvent
 from ..request_context import RequestContext
-from ..results import WorkflowResult
+from ..results import OutputOptions, WorkflowResult
 from ..storage.base import RunRecord
 from ..types import RunStatus, TracingPolicy
 from ..workflow.builder import Workflow
@@ -22,7 +22,7 @@ from . import background
 from ._claim import Claimed, StepRef, cancel_stored, claim_restart, claim_resume, claim_start, claim_time_travel
 from ._drive import drive
 from ._foreach_items import ThinView
-from ._options import OutputOptions, _Options, _travel_context
+from ._options import _Options, _travel_context
 from ._plan import ExecutionPlan
 from ._state import RunExecution, Sink, new_id, public_labels
 from ._watch import Watcher
