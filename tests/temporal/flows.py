@@ -112,8 +112,21 @@ def talk() -> Workflow:
     return create_workflow(id="talk").then(create_step(id="speak", execute=speak)).commit()
 
 
+def chorus() -> Workflow:
+    """Two steps side by side, one writing output while the other starts and ends."""
+
+    async def sing(ctx: StepContext) -> dict[str, Any]:
+        for i in range(3):
+            await ctx.writer.write({"line": i})
+        return {"sung": 3}
+
+    sing_step = create_step(id="sing", execute=sing)
+    hum = create_step(id="hum", execute=lambda ctx: {"hummed": True})
+    return create_workflow(id="chorus").parallel([sing_step, hum]).commit()
+
+
 def workflows() -> list[Workflow]:
-    return [chain(), approval(), big(), slow(), talk()]
+    return [chain(), approval(), big(), slow(), talk(), chorus()]
 
 
 def build_app(storage: Storage, address: str | Client, queue: str, **options: Any) -> Stepstream:

@@ -160,6 +160,25 @@ async def test_a_step_s_writer_output_reaches_the_stream_while_the_step_runs(app
     assert types.index("workflow-step-start") < types.index("workflow-step-output") < types.index("workflow-step-result")
 
 
+async def test_output_of_steps_side_by_side_keeps_every_event(app: Stepstream) -> None:
+    """A parallel step writing output beside its sibling: every event reaches the stream and the
+    log, numbered once each, as in-process (the first one's output used to take the offsets
+    the walk gave its sibling's events, and those were lost)."""
+    run = await app.get_workflow("chorus").create_run()
+    stream = run.stream({})
+    types = [event.type async for event in stream]
+    result = await asyncio.wait_for(stream.result, 30)
+    assert result.status == "success", result.error
+    expected = sorted(
+        ["workflow-start", *["workflow-step-start", "workflow-step-result"] * 2, *["workflow-step-output"] * 3, "workflow-finish"]
+    )
+    assert sorted(types) == expected
+    logged = await app.storage.read_events("chorus", run.run_id)
+    assert logged is not None
+    assert [e.offset for e in logged.events] == list(range(len(expected)))
+    assert sorted(e.data["type"] for e in logged.events) == expected
+
+
 async def test_a_run_canceled_after_live_output_keeps_one_unbroken_log(app: Stepstream, tmp_path: Path) -> None:
     """The output a step appended live stays, and what the walk writes after the cancel is
     numbered after it (no offset taken twice, none skipped)."""

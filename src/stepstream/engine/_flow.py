@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ValidationError
@@ -28,6 +29,12 @@ log = logging.getLogger("stepstream")
 T = TypeVar("T")
 
 
+#: True inside the branches `together` runs side by side: what each numbers in the run's log
+#: interleaves with the others', so a host must not hand one of them the log's next offsets
+#: for output it appends while it runs (the Temporal host's live output).
+SIDE_BY_SIDE: ContextVar[bool] = ContextVar("stepstream_side_by_side", default=False)
+
+
 async def together(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     """Runs `coros` as tasks at once; their results in order, or the first exception (like
     `asyncio.gather`, also for a task cancelled by someone else). Unlike gather, nothing keeps
@@ -40,7 +47,11 @@ async def together(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     error: BaseException | None = None
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(coro) for coro in coros]
+            side_by_side = SIDE_BY_SIDE.set(True)  # (each task keeps the context it was created in)
+            try:
+                tasks = [group.create_task(coro) for coro in coros]
+            finally:
+                SIDE_BY_SIDE.reset(side_by_side)
     except BaseExceptionGroup as grouped:
         error = grouped.exceptions[0]
     if error is not None:

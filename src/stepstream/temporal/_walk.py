@@ -33,6 +33,7 @@ from .._schema import to_json
 from ..engine._claim import stored_input
 from ..engine._drive import _finish_events, _result
 from ..engine._executor import LevelWalk
+from ..engine._flow import SIDE_BY_SIDE
 from ..engine._host import AttemptRequest
 from ..engine._plan import ExecutionPlan
 from ..engine._state import Fenced, RunExecution, _Attempt
@@ -166,9 +167,10 @@ class TemporalHost:
             "trace": self.trace,
         }
         carrier = bool(args["ops"])
-        if rs.log and not self.order.inflight and not self.carrying:
-            # The only activity in flight, and the walk numbers nothing until it reports: its
-            # writer output takes the log's next offsets, appended live (`_Collect`).
+        if rs.log and not self.order.inflight and not self.carrying and not SIDE_BY_SIDE.get():
+            # The only activity in flight, and the walk numbers nothing until it reports (no
+            # sibling of a parallel or foreach runs beside it): its writer output takes the
+            # log's next offsets, appended live (`_Collect`).
             args["liveFrom"] = rs.next_offset
         self.carrying = self.carrying or carrier
         number, args["after"], args["pending"] = self.order.begin()
