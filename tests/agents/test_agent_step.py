@@ -12,6 +12,7 @@ from pydantic_ai import Agent, RunContext
 from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.test import TestModel
+from pydantic_ai.output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
 
 from stepstream import RequestContext, StepContext, WorkflowDefinitionError, create_step, create_workflow
 from stepstream.agents import AgentInput, AgentOutput
@@ -150,6 +151,30 @@ async def test_structured_output_is_the_step_output_and_is_streamed_as_object_re
     chunks = agent_chunks(events)
     assert [c["type"] for c in chunks if c["type"] in ("tool-call", "object-result")] == ["object-result"]
     assert chunks[-1]["type"] == "finish" and chunks[-1]["payload"]["output"]["object"] == {"title": "Otters", "points": ["a", "b"]}
+
+
+async def test_structured_output_given_with_pydantic_ai_markers() -> None:
+    """pydantic-ai's ways to choose the output mode (`ToolOutput`, `NativeOutput`,
+    `PromptedOutput`, a list of outputs, an output function) make steps whose output schema is
+    what they produce (they failed inside pydantic's TypeAdapter)."""
+
+    def shout(text: str) -> str:
+        return text.upper()
+
+    agent = output_agent("formatter", '{"title": "Otters", "points": ["a"]}')
+    for spec, schema in [
+        (ToolOutput(Outline), Outline),
+        (NativeOutput(Outline), Outline),
+        (PromptedOutput(Outline), Outline),
+        ([Outline, Prompt], Outline | Prompt),
+        (TextOutput(shout), str),
+    ]:
+        step = create_step(agent, structured_output=spec)
+        assert step.output_schema == (AgentOutput if schema is str else schema), spec
+    wf = create_workflow(id="marked", input_schema=Prompt).then(create_step(agent, structured_output=ToolOutput(Outline))).commit()
+    result = await (await wf.create_run()).start(input_data={"prompt": "outline"})
+    assert result.status == "success", result.error
+    assert result.steps["formatter"].output == {"title": "Otters", "points": ["a"]}
 
 
 async def test_structured_output_that_does_not_validate_fails_the_step() -> None:

@@ -18,12 +18,13 @@ inside any step with the same streaming and usage accounting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Union, get_origin, get_type_hints
 
 try:
     from pydantic_ai import Agent, Tool
     from pydantic_ai.agent import AbstractAgent
+    from pydantic_ai.output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
     from pydantic_ai.run import AgentRunResult
 except ImportError as exc:  # pragma: no cover - exercised by tests/agents/test_extra.py in a subprocess
     raise ImportError(f"Agent steps need pydantic-ai: pip install 'stepstream[agents]' ({exc})") from exc
@@ -93,7 +94,7 @@ def agent_step(
         raise WorkflowDefinitionError(
             f"Step {step_id!r}: the agent's deps_type is {agent.deps_type!r}; pass deps=lambda ctx: ... to build its deps from the step context"
         )
-    output_type = structured_output if structured_output is not None else agent.output_type
+    output_type = output_schema(structured_output if structured_output is not None else agent.output_type)
     structured = output_type is not str
     make_deps: Deps = deps if deps is not None else _context_deps
 
@@ -116,6 +117,27 @@ def agent_step(
     )
     step.component = "AGENT"
     return step
+
+
+def output_schema(spec: Any) -> Any:
+    """The type of what a pydantic-ai output spec produces, for the step's output schema:
+    `ToolOutput`, `NativeOutput` and `PromptedOutput` unwrapped to what they hold, a list of
+    outputs as their union, an output function (or `TextOutput`'s) as its return annotation."""
+    if isinstance(spec, ToolOutput):
+        return output_schema(spec.output)
+    if isinstance(spec, NativeOutput | PromptedOutput):
+        return output_schema(spec.outputs)
+    if isinstance(spec, TextOutput):
+        return output_schema(spec.output_function)
+    if isinstance(spec, Sequence) and not isinstance(spec, str):
+        kinds = tuple(dict.fromkeys(output_schema(item) for item in spec))
+        return kinds[0] if len(kinds) == 1 else Union[kinds]  # noqa: UP007 - a union built at run time
+    if callable(spec) and not isinstance(spec, type) and get_origin(spec) is None:
+        try:
+            return get_type_hints(spec).get("return", Any)
+        except Exception:  # unresolvable annotations: take any output
+            return Any
+    return spec
 
 
 async def stream_agent(
