@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from pydantic_ai.usage import RequestUsage
+from pydantic_ai.usage import RequestUsage, UsageLimits
 
 from stepstream import StepContext, Stepstream, StepstreamError, create_step, create_workflow
 from stepstream.agents import mastra_usage
@@ -67,6 +67,22 @@ async def test_usage_sums_over_agent_steps_and_report_usage() -> None:
             expected[key] += value
     assert await stream.usage == expected
     assert events[-1]["payload"]["output"]["usage"] == expected
+
+
+async def test_tokens_of_a_request_that_ends_the_run_with_an_error_are_counted() -> None:
+    """A usage limit ends the agent after its request: the step fails, and the tokens that
+    request spent still count in the step's `finish` chunk and the run's usage."""
+    agent = text_agent("limited", "one two three four five")
+    step = create_step(agent, usage_limits=UsageLimits(output_tokens_limit=1))
+    wf = create_workflow(id="limited", input_schema=Prompt).then(step).commit()
+    stream = (await wf.create_run()).stream(input_data={"prompt": "go"})
+    events = await events_of(stream)
+    result = await stream.result
+    assert result.status == "failed" and "output_tokens_limit" in str(result.error)
+    spent = finish_usage(events, "limited")
+    assert spent["outputTokens"] > 1 and spent["inputTokens"] > 0
+    usage = await stream.usage
+    assert (usage["inputTokens"], usage["outputTokens"]) == (spent["inputTokens"], spent["outputTokens"])
 
 
 async def test_steps_reach_registered_agents_and_workflows_through_ctx_app() -> None:

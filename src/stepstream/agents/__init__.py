@@ -156,6 +156,7 @@ async def stream_agent(
     options.setdefault("deps", ctx)
     out = ChunkStream(ctx.writer.write, agent_id or agent.name or "agent")
     await out.start()
+    run = None
     try:
         async with agent.iter(prompt, output_type=output_type, **options) as run:
             async for node in run:
@@ -171,6 +172,8 @@ async def stream_agent(
                             await out.tool_event(event)
             result = run.result
     except Exception as exc:
+        if run is not None:  # a request that ended the run (a usage limit, say) still spent tokens
+            out.spent(run.usage)
         await out.failed(exc)
         raise
     if result is None:  # pragma: no cover - iter() always ends with a result unless it raised

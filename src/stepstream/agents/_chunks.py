@@ -114,6 +114,12 @@ class ChunkStream:
         self._response = response
         self.usage.incr(response.usage)
 
+    def spent(self, total: RunUsage) -> None:
+        """The run's own count of its usage, when it ended before reporting a response here
+        (a request that raised): the tokens it counts beyond the responses seen are added."""
+        if total.input_tokens + total.output_tokens > self.usage.input_tokens + self.usage.output_tokens:
+            self.usage = total
+
     async def tool_event(self, event: Any) -> None:
         """A function tool's call and its result (output tools are structured output, not tools)."""
         if isinstance(event, m.FunctionToolCallEvent):
