@@ -177,6 +177,16 @@ async def test_structured_output_given_with_pydantic_ai_markers() -> None:
     assert result.steps["formatter"].output == {"title": "Otters", "points": ["a"]}
 
 
+def test_a_function_model_without_streaming_is_refused_by_name() -> None:
+    """An agent step streams its model: a FunctionModel with no stream_function says so when
+    the step is made (it failed at run time with pydantic-ai's AssertionError)."""
+    agent = Agent(FunctionModel(lambda messages, info: None), name="plain")  # type: ignore[arg-type,return-value]
+    with pytest.raises(WorkflowDefinitionError, match=r"Step 'plain': an agent step streams its model"):
+        create_step(agent)
+    with pytest.raises(WorkflowDefinitionError, match=r"no stream_function"):
+        create_step(text_agent("streams", "hi"), model=FunctionModel(lambda messages, info: None))  # type: ignore[arg-type,return-value]
+
+
 async def test_structured_output_that_does_not_validate_fails_the_step() -> None:
     agent = output_agent("formatter", '{"title": 3}')
     wf = create_workflow(id="typedbad", input_schema=Prompt).then(create_step(agent, structured_output=Outline)).commit()

@@ -24,6 +24,7 @@ from typing import Any, Union, get_origin, get_type_hints
 try:
     from pydantic_ai import Agent, Tool
     from pydantic_ai.agent import AbstractAgent
+    from pydantic_ai.models.function import FunctionModel
     from pydantic_ai.output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
     from pydantic_ai.run import AgentRunResult
 except ImportError as exc:  # pragma: no cover - exercised by tests/agents/test_extra.py in a subprocess
@@ -93,6 +94,12 @@ def agent_step(
     if deps is None and not _takes_step_context(agent.deps_type):
         raise WorkflowDefinitionError(
             f"Step {step_id!r}: the agent's deps_type is {agent.deps_type!r}; pass deps=lambda ctx: ... to build its deps from the step context"
+        )
+    model = options.get("model", getattr(agent, "model", None))
+    if isinstance(model, FunctionModel) and model.stream_function is None:
+        raise WorkflowDefinitionError(
+            f"Step {step_id!r}: an agent step streams its model, and this FunctionModel has no stream_function; "
+            "give it one (FunctionModel(stream_function=...))"
         )
     output_type = output_schema(structured_output if structured_output is not None else agent.output_type)
     structured = output_type is not str
