@@ -229,3 +229,20 @@ async def test_local_activity_steps(temporal_server: DevServer, pg_dsn: str, pg_
         chain = await (await app.get_workflow("chain").create_run()).start({"journal": _journal(tmp_path), "n": 0})
     assert result.result == {"n": 2, "approved": True, "by": "done"}
     assert chain.status == "success" and chain.result.n == 10
+
+
+async def test_heartbeats_reach_the_server_every_second_unless_told_otherwise(temporal_server: DevServer) -> None:
+    """A cancel reaches a running step in the answer to a heartbeat: the worker sends them at
+    most once a second (Temporal's default throttle held them up to tens of seconds, so a
+    canceled agent kept calling its model for ~10 s)."""
+    app = flows.build_app(InMemoryStorage(), temporal_server.address, f"hb-{uuid.uuid4().hex[:8]}")
+    worker = await create_worker(app)
+    config = worker.config()
+    assert config.get("max_heartbeat_throttle_interval") == timedelta(seconds=1)
+    assert config.get("default_heartbeat_throttle_interval") == timedelta(seconds=1)
+    other = f"hb-{uuid.uuid4().hex[:8]}"  # (one worker per task queue in a process)
+    slower = await create_worker(app, task_queue=other, max_heartbeat_throttle_interval=timedelta(seconds=30))
+    assert slower.config().get("max_heartbeat_throttle_interval") == timedelta(seconds=30)
+    from stepstream.temporal import _activities
+
+    assert _activities.HEARTBEAT_SECONDS <= 1.0

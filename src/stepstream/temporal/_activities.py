@@ -38,8 +38,10 @@ from ..workflow.builder import Workflow
 from ._siblings import Siblings, siblings
 from ._tracing import step_outcome, step_span
 
-HEARTBEAT_SECONDS = 10.0
-"""The longest gap between two heartbeats of a running step (a third of the timeout if shorter)."""
+HEARTBEAT_SECONDS = 1.0
+"""The longest gap between two heartbeats of a running step (a third of the timeout if shorter).
+A cancel reaches a running step in the answer to a heartbeat, so this is also how late a
+canceled agent goes on calling its model (with the worker's throttle, `create_worker`)."""
 
 
 CANCEL_GRACE_SECONDS = 10.0

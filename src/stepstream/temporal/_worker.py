@@ -54,6 +54,13 @@ def _executor_of(app: Any) -> TemporalExecutor | None:
     return executor if isinstance(executor, TemporalExecutor) else None
 
 
+#: How often a running step's heartbeat reaches the server, unless `create_worker` is told otherwise.
+_HEARTBEAT_THROTTLE = {
+    "max_heartbeat_throttle_interval": timedelta(seconds=1),
+    "default_heartbeat_throttle_interval": timedelta(seconds=1),
+}
+
+
 async def create_worker(
     app: Any,
     client: Client | None = None,
@@ -70,7 +77,11 @@ async def create_worker(
     are always passed through). `sticky_timeout` is how long a workflow task waits for the
     worker that ran the previous one before any worker takes it (Temporal's default is 5 s;
     a short one makes a dead worker's runs move on quickly). Other keyword arguments go to
-    `temporalio.worker.Worker` (`max_concurrent_activities=`, ...)."""
+    `temporalio.worker.Worker` (`max_concurrent_activities=`, ...). Heartbeats go to the
+    server at most once a second by default (`max_heartbeat_throttle_interval`, and
+    `default_heartbeat_throttle_interval`): a cancel reaches a running step in the answer to
+    one, so it lands within about a second rather than at Temporal's default throttle (up to
+    tens of seconds), while a canceled agent keeps spending tokens."""
     executor = _executor_of(app)
     if client is None or task_queue is None:
         if executor is None:
@@ -90,7 +101,7 @@ async def create_worker(
         activities=[activities.attempt, activities.write],
         workflow_runner=workflow_runner(*modules),
         sticky_queue_schedule_to_start_timeout=sticky_timeout,
-        **options,
+        **{**_HEARTBEAT_THROTTLE, **options},
     )
 
 
