@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -49,6 +50,21 @@ def cli(storage_url: str, tmp_path: Path) -> Cli:
 
 def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def fire_suspending_schedule(cli: Cli, schedule_id: str, where: str, value: str) -> None:
+    """`schedules run` of a schedule of the `tour` flow (its run suspends) exits 2 with the resume
+    command (`where` is `--app` or `--url`, naming `value`), and that command finishes the run."""
+    fired = cli("schedules", "run", schedule_id, where, value)
+    assert fired.returncode == 2, fired.stdout + fired.stderr
+    assert fired.stdout.startswith(f"Fired schedule {schedule_id}: run sched_{schedule_id}_")
+    assert fired.stdout.strip().endswith(" suspended")
+    run_id = fired.stdout.split(": run ")[1].split()[0]
+    assert f"Run {run_id} is suspended at approve" in fired.stderr
+    command = shlex.split(fired.stderr.splitlines()[-1])
+    assert command[:3] == ["stepstream", "resume", run_id] and command[command.index(where) + 1] == value
+    resumed = cli(*command[1:-1], '{"approved": true, "amount": 7}')
+    assert resumed.returncode == 0 and "map:True:7" in resumed.stdout, resumed.stderr
 
 
 def one_error_line(proc: subprocess.CompletedProcess[str], *fragments: str) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shlex
 from collections.abc import Iterator
 
 import pytest
 
 from stepstream.client import Client
 
-from .conftest import ROOT, Cli, cli_env, one_error_line
+from .conftest import ROOT, Cli, cli_env, fire_suspending_schedule, one_error_line
 from .served import Served
 
 APP = "tests.cli.scheduled:app"
@@ -65,14 +64,4 @@ def test_run_over_url_of_a_schedule_whose_run_suspends_exits_2_with_the_resume_c
         async with Client(server_url) as client:
             return (await client.create_schedule(id="tours", workflow_id="tour", cron="0 9 * * *", input_data={"item": "map"})).id
 
-    schedule_id = asyncio.run(store())
-    fired = cli("schedules", "run", schedule_id, "--url", server_url)
-    assert fired.returncode == 2, fired.stdout + fired.stderr
-    assert fired.stdout.startswith(f"Fired schedule {schedule_id}: run sched_{schedule_id}_")
-    assert fired.stdout.strip().endswith(" suspended")
-    run_id = fired.stdout.split(": run ")[1].split()[0]
-    assert f"Run {run_id} is suspended at approve" in fired.stderr
-    command = shlex.split(fired.stderr.splitlines()[-1])
-    assert command[:3] == ["stepstream", "resume", run_id] and command[command.index("--url") + 1] == server_url
-    resumed = cli(*command[1:-1], '{"approved": true, "amount": 7}')
-    assert resumed.returncode == 0 and "map:True:7" in resumed.stdout, resumed.stderr
+    fire_suspending_schedule(cli, asyncio.run(store()), "--url", server_url)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shlex
 
 from stepstream import Stepstream
 
 from ..schedules.conftest import report_workflow
 from .conftest import APP as FLOWS
-from .conftest import Cli, one_error_line
+from .conftest import Cli, fire_suspending_schedule, one_error_line
 from .flows import tour
 from .scheduled import DAILY
 
@@ -65,14 +64,4 @@ def test_run_of_a_schedule_whose_run_suspends_exits_2_with_the_resume_command(cl
         async with app:
             return (await app.schedules.create(id="tours", workflow_id="tour", cron="0 9 * * *", input_data={"item": "map"})).id
 
-    schedule_id = asyncio.run(store())
-    fired = cli("schedules", "run", schedule_id, "--app", FLOWS)
-    assert fired.returncode == 2, fired.stdout + fired.stderr
-    assert fired.stdout.startswith(f"Fired schedule {schedule_id}: run sched_{schedule_id}_")
-    assert fired.stdout.strip().endswith(" suspended")
-    run_id = fired.stdout.split(": run ")[1].split()[0]
-    assert f"Run {run_id} is suspended at approve" in fired.stderr
-    command = shlex.split(fired.stderr.splitlines()[-1])
-    assert command[:3] == ["stepstream", "resume", run_id] and command[command.index("--app") + 1] == FLOWS
-    resumed = cli(*command[1:-1], '{"approved": true, "amount": 7}')
-    assert resumed.returncode == 0 and "map:True:7" in resumed.stdout, resumed.stderr
+    fire_suspending_schedule(cli, asyncio.run(store()), "--app", FLOWS)

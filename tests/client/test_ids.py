@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import BaseModel
 
 from stepstream import StepContext, Stepstream, create_step, create_workflow
@@ -49,18 +50,20 @@ async def _ask(ctx: StepContext) -> Note:
     return Note(text=f"{ctx.input_data.text}: {ctx.resume_data.text}")
 
 
-async def test_a_workflow_id_that_needs_encoding(db_path: str) -> None:
+@pytest.mark.parametrize(("workflow_id", "run_id"), [("notes 100%?#", "r%41x"), ("team/notes", "r/1")])
+async def test_a_workflow_id_that_needs_encoding(db_path: str, workflow_id: str, run_id: str) -> None:
     ask = create_step(id="ask", input_schema=Note, output_schema=Note, resume_schema=Note, execute=_ask)
-    wf = create_workflow(id="notes 100%?#", input_schema=Note, output_schema=Note).then(ask).commit()
+    wf = create_workflow(id=workflow_id, input_schema=Note, output_schema=Note).then(ask).commit()
     served = await serve(Stepstream(workflows=[wf], storage=SQLiteStorage(db_path)))
     try:
         async with Client(served.url) as client:
             remote = client.get_workflow(wf.id)
             assert (await remote.details())["name"] == wf.id
-            run = await remote.create_run("r%41x")
+            run = await remote.create_run(run_id)
             assert (await run.start(input_data={"text": "why?"})).status == "suspended"
-            assert (await remote.get_run("r%41x") or {}).get("status") == "suspended"
+            assert (await remote.get_run(run_id) or {}).get("status") == "suspended"
             assert (await run.resume(resume_data={"text": "because"})).result == {"text": "why?: because"}
-            assert [r["runId"] for r in (await remote.list_runs())["runs"]] == ["r%41x"]
+            assert [r["runId"] for r in (await remote.list_runs())["runs"]] == [run_id]
+            assert await remote.delete_run(run_id) is True
     finally:
         await served.stop()

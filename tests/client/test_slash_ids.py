@@ -1,16 +1,12 @@
 """Ids holding `/`: the client encodes each as one path segment (`a%2Fb`), and the server keeps
-an encoded `/` inside its segment, so every run route finds the run (as Mastra's router does)."""
+an encoded `/` inside its segment, so every run route finds the run (as Mastra's router does). A workflow id holding `/`:
+`test_ids.py`."""
 
 from __future__ import annotations
 
 import httpx
-from pydantic import BaseModel
 
-from stepstream import StepContext, Stepstream, create_step, create_workflow
 from stepstream.client import Client
-from stepstream.storage import SQLiteStorage
-
-from ..server.conftest import serve
 
 SLASHED = ["a/b", "x/cancel", "/lead", "trail/", "a//b", "deep/a%2Fb/c"]
 
@@ -39,29 +35,3 @@ async def test_a_decoded_slash_is_still_two_segments(client: Client) -> None:
     assert (await http.get("/api/workflows/approval/runs/a%2Fb")).status_code == 200
     assert (await http.get("/api/workflows/approval/runs/a%2fb")).status_code == 200
     assert (await http.get("/api/workflows/approval/runs/a/b")).status_code == 404
-
-
-class Note(BaseModel):
-    text: str
-
-
-async def test_a_workflow_id_holding_a_slash(db_path: str) -> None:
-    async def ask(ctx: StepContext) -> Note:
-        if ctx.resume_data is None:
-            await ctx.suspend({})
-        return Note(text=f"{ctx.input_data.text}: {ctx.resume_data.text}")
-
-    step = create_step(id="ask", input_schema=Note, output_schema=Note, resume_schema=Note, execute=ask)
-    wf = create_workflow(id="team/notes", input_schema=Note, output_schema=Note).then(step).commit()
-    served = await serve(Stepstream(workflows=[wf], storage=SQLiteStorage(db_path)))
-    try:
-        async with Client(served.url) as client:
-            remote = client.get_workflow(wf.id)
-            assert (await remote.details())["name"] == wf.id
-            run = await remote.create_run("r/1")
-            assert (await run.start(input_data={"text": "why"})).status == "suspended"
-            assert (await run.resume(resume_data={"text": "because"})).result == {"text": "why: because"}
-            assert [r["runId"] for r in (await remote.list_runs())["runs"]] == ["r/1"]
-            assert await remote.delete_run("r/1") is True
-    finally:
-        await served.stop()
