@@ -121,12 +121,12 @@ class LevelWalk:
             if travel is not None and travel[0] in node.ids and travel[1] is not None and not travel[2]:
                 value = to_json(travel[1])
             done = self.per_step and self.replayed(node)
-            kept = [self.steps.get(i) for i in node.ids] if replay else None
             if type(node) is StepNode:
                 step = node.step
                 executed.append(step.id)
                 if replay or self.targets:  # (a loop's resume target is dropped once used)
-                    status, value = await self.run_step(step, value, replay)
+                    status, value = await (self._replay_step(step, value) if replay else self.run_step(step, value, False))
+                    replay = self.replay
                 elif intercepted or isinstance(step, Workflow):
                     status, value = await self._execute(step, value)  # what run_step does then, one call shorter
                 elif lane is not None and not rs.sinks and not rs._outbox and (step.is_async or step.inline) and step._rc is None:
@@ -142,20 +142,22 @@ class LevelWalk:
                     status, value = await self._run_plain(step, value)
             else:
                 status, value = await self._run_node(node, value)
+                replay = self.replay
             if status != "success":
                 return (status, None) if status == "failed" else (status, value)
-            if kept is not None and self._ran(node, kept):
-                self.replay = replay = False
             if self.per_step and not done and node is not last and not abort.fired:
                 return "paused", None  # Mastra's perStep: one entry from where this execution starts
         if abort.fired:
             return "canceled", None
         return "success", value
 
-    def _ran(self, node: Node, kept: list[StepResult | None]) -> bool:
-        """True when replayed `node` ran (resumed, or had no record): the nodes after it run as on
-        a first start, as Mastra's resume does (a record of an id used again stood for an earlier entry)."""
-        return any(self.steps.get(i) is not record for i, record in zip(node.ids, kept, strict=True))
+    async def _replay_step(self, step: Step, value: Any) -> tuple[str, Any]:
+        """`run_step` replaying; a step that ran (resumed, or with no record) ends the replay (`_run_node`)."""
+        kept = self.steps.get(step.id)
+        status, value = await self.run_step(step, value, True)
+        if status == "success" and self.steps.get(step.id) is not kept:
+            self.replay = False
+        return status, value
 
     def replayed(self, node: Node) -> bool:
         """True when a replayed node already succeeded, so it will not run again."""
@@ -170,9 +172,14 @@ class LevelWalk:
     async def _run_node(self, node: Node, value: Any) -> tuple[str, Any]:
         if type(node) is SleepNode:
             self.executed.append(node.id)
+        kept = [self.steps.get(i) for i in node.ids] if self.replay else None
         if self.rs.interceptors and type(node) is not SleepNode:
-            return await intercept.walk_node(self, node, value)
-        return await self._walk_node(node, value)
+            status, value = await intercept.walk_node(self, node, value)
+        else:
+            status, value = await self._walk_node(node, value)
+        if kept is not None and status == "success" and any(self.steps.get(i) is not r for i, r in zip(node.ids, kept, strict=True)):
+            self.replay = False  # it ran: the rest runs, as Mastra's resume runs every entry after the suspended one
+        return status, value
 
     async def _walk_node(self, node: Node, value: Any) -> tuple[str, Any]:
         if isinstance(node, ParallelNode):
@@ -245,9 +252,8 @@ class LevelWalk:
         return await self._settled(key, name, call_id, att, record)
 
     async def _run_plain(self, step: Step, value: Any) -> tuple[str, Any]:
-        """`_execute` for the common case, in fewer calls: a step's first run, with no
-        interceptor, that the host's lane did not take (`run`); with no running mark to
-        keep (storage no other process reads), in fewer calls."""
+        """`_execute` for the common case, in fewer calls: a step's first run, with no interceptor,
+        that the host's lane did not take (`run`), and no running mark to keep (unshared storage)."""
         rs = self.rs
         if rs.shared:
             return await self._execute(step, value)  # under a running mark
@@ -431,11 +437,8 @@ class LevelWalk:
     def _check_request_context(self, step: Step) -> None:
         """Mastra's step `requestContextSchema` check (the context itself is not changed)."""
         assert step._rc is not None
-        step._rc.validate(
-            self.rs.request_context.all,
-            f"Step request context validation failed for step '{step.id}'",
-            code="WORKFLOW_STEP_REQUEST_CONTEXT_VALIDATION_FAILED",
-        )
+        message = f"Step request context validation failed for step '{step.id}'"
+        step._rc.validate(self.rs.request_context.all, message, code="WORKFLOW_STEP_REQUEST_CONTEXT_VALIDATION_FAILED")
 
     def _suspended_attempt(self, step: Step, sig: SuspendSignal, payload: Any, state_updates: dict[str, Any] | None) -> _Attempt:
         data = sig.payload
@@ -452,9 +455,6 @@ class LevelWalk:
             return _Attempt("failed", self._located(exc, step.id), payload)
         labels = {label: {"stepId": step.id, "path": [step.id]} for label in sig.labels}
         return _Attempt("suspended", data, payload, state_updates, labels)
-
-    async def _run_nested(self, wf: Workflow, key: str, value: Any, target: Target | None, prev: StepResult | None) -> _Attempt:
-        return await run_nested(self, wf, key, value, target, prev)
 
     # -- foreach -----------------------------------------------------------------------------
     async def _run_foreach(self, node: ForeachNode, value: Any) -> tuple[str, Any]:

@@ -39,6 +39,7 @@ from ._foreach_items import (
     remember,
     thin_meta,
 )
+from ._nested import run_nested
 from ._state import Fenced, Target, _Attempt
 
 if TYPE_CHECKING:
@@ -259,7 +260,7 @@ class _Foreach:
                     rest = list(inner_meta.get("path") or [])
                 sub_target = Target(rest, target.resume_data, None)
             prev = StepResult("suspended") if item_resume else None
-            return await ex._run_nested(step, f"{self.key}[{i}]", self.items[i], sub_target, prev)
+            return await run_nested(ex, step, f"{self.key}[{i}]", self.items[i], sub_target, prev)
         resume_data = target.resume_data if item_resume and target is not None else None
         suspend_data = strip_meta(suspend_payload) if item_resume else None
         return await ex._attempts(step, self.key, self.items[i], resume_data, suspend_data, 0, None)
