@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ._schema import to_json
@@ -32,3 +33,15 @@ def serialize_error(error: Any, depth: int = 0) -> dict[str, Any] | None:
     if cause is not None and depth < _MAX_CAUSE_DEPTH:
         out["cause"] = serialize_error(cause, depth + 1)
     return out
+
+
+def finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None, as `JSON.stringify` writes them
+    (strict JSON has no NaN): for encoders that refuse them (storage, the server's answers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +24,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from .._serialize import finite
 from ..app import Stepstream
 from ..errors import (
     ResumeAlreadyClaimedError,
@@ -52,17 +52,6 @@ MAX_BODY_DEPTH = 128
 #: The largest integer query parameter (`offset`, `page`, `perPage`, `limit`): 2^31 - 1, so that
 #: even `page * perPage` fits the 64-bit integers of SQLite and Postgres.
 MAX_QUERY_INT = 2**31 - 1
-
-
-def finite(value: Any) -> Any:
-    """`value` with every NaN or infinite float replaced by None, as `JSON.stringify` writes them."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite(v) for v in value]
-    return value
 
 
 def encode_json(content: Any) -> bytes:

@@ -8,7 +8,6 @@ written for a step never depend on how many steps the run already has.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import pydantic_core
 
 from .._raw_json import RawJSON, array_json, splice_dumps, splice_json
 from .._schema import to_json
+from .._serialize import finite
 from .._suspend_meta import thin_of
 from ..errors import StorageError
 from ..results import StepResult
@@ -52,17 +52,6 @@ def _encode(value: Any) -> str:
     return pydantic_core.to_json(value, inf_nan_mode="null").decode()
 
 
-def _finite(value: Any) -> Any:
-    """Non-finite floats as None, as JavaScript's JSON.stringify does (strict JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def dumps(value: Any, what: str) -> str | None:
     """Compact JSON text of a value, or None for None.
 
@@ -80,7 +69,7 @@ def dumps(value: Any, what: str) -> str | None:
     except (TypeError, ValueError):
         pass
     try:
-        return _encode(_finite(to_json(value)))
+        return _encode(finite(to_json(value)))
     except Exception as exc:
         raise StorageError(f"cannot store {what} as JSON: {exc}") from exc
 
