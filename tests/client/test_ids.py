@@ -7,7 +7,7 @@ import pytest
 from pydantic import BaseModel
 
 from stepstream import StepContext, Stepstream, create_step, create_workflow
-from stepstream.client import Client
+from stepstream.client import Client, RemoteRun, RemoteWorkflow
 from stepstream.storage import SQLiteStorage
 
 from ..server.conftest import serve
@@ -15,17 +15,23 @@ from ..server.conftest import serve
 ODD_IDS = ["r%41x", "what?now", "tag#1", "two words", "100% sure?#x"]
 
 
+async def suspended_run(wf: RemoteWorkflow, run_id: str) -> RemoteRun:
+    """Streams a run of `approval` named `run_id` until it suspends; it is found under its id."""
+    run = await wf.create_run(run_id)
+    assert run.run_id == run_id
+    stream = run.stream(input_data={"value": "hi"})
+    assert {e.run_id async for e in stream} == {run_id}
+    assert (await stream.result).status == "suspended"
+    shown = await wf.get_run(run_id)
+    assert shown is not None and (shown["runId"], shown["status"]) == (run_id, "suspended")
+    assert (await run.fetch_result()).suspended == [["approve"]]
+    return run
+
+
 async def test_every_run_verb_works_on_run_ids_that_need_encoding(client: Client) -> None:
     wf = client.get_workflow("approval")
     for run_id in ODD_IDS:
-        run = await wf.create_run(run_id)
-        assert run.run_id == run_id
-        stream = run.stream(input_data={"value": "hi"})
-        assert {e.run_id async for e in stream} == {run_id}
-        assert (await stream.result).status == "suspended"
-        shown = await wf.get_run(run_id)
-        assert shown is not None and (shown["runId"], shown["status"]) == (run_id, "suspended")
-        assert (await run.fetch_result()).suspended == [["approve"]]
+        run = await suspended_run(wf, run_id)
         done = await run.resume(resume_data={"approved": True}, step="approve")
         assert done.status == "success" and done.result == {"value": "HI approved=True"}
         again = await wf.create_run(run_id)

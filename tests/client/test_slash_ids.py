@@ -8,19 +8,15 @@ import httpx
 
 from stepstream.client import Client
 
+from .test_ids import suspended_run
+
 SLASHED = ["a/b", "x/cancel", "/lead", "trail/", "a//b", "deep/a%2Fb/c"]
 
 
 async def test_every_run_route_finds_a_run_id_holding_a_slash(client: Client) -> None:
     wf = client.get_workflow("approval")
     for run_id in SLASHED:
-        run = await wf.create_run(run_id)
-        stream = run.stream(input_data={"value": "hi"})
-        assert {e.run_id async for e in stream} == {run_id}
-        assert (await stream.result).status == "suspended"
-        shown = await wf.get_run(run_id)
-        assert shown is not None and (shown["runId"], shown["status"]) == (run_id, "suspended")
-        assert (await run.fetch_result()).suspended == [["approve"]]
+        run = await suspended_run(wf, run_id)
         await run.cancel()
         assert run.status == "canceled" and (await wf.get_run(run_id) or {}).get("status") == "canceled"
         assert await wf.delete_run(run_id) is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,17 @@ async def serve(app: Stepstream, **options: Any) -> Served:
 
 
 ServeFactory = Callable[..., Any]
+
+
+@asynccontextmanager
+async def http_to(app: Stepstream) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client of a server started for `app`, stopped when left."""
+    served = await serve(app)
+    try:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            yield client
+    finally:
+        await served.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from stepstream import Stepstream, create_step, create_workflow
 from stepstream.predicate import gte, lt, path
 from stepstream.storage import SQLiteStorage
 
-from .conftest import serve
+from .conftest import http_to
 from .wire import stream, types
 
 
@@ -34,10 +34,8 @@ def _app(db: Path) -> Stepstream:
 
 @pytest.fixture
 async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    served = await serve(_app(tmp_path / "db.sqlite"))
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+    async with http_to(_app(tmp_path / "db.sqlite")) as client:
         yield client
-    await served.stop()
 
 
 async def test_per_step_and_output_options_over_http(http: httpx.AsyncClient) -> None:

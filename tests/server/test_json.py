@@ -14,7 +14,7 @@ import pytest
 from stepstream import Stepstream, create_step, create_workflow
 from stepstream.storage import SQLiteStorage
 
-from .conftest import serve
+from .conftest import http_to
 
 ODD = "/api/workflows/odd"
 NULLS = {"nan": None, "inf": None, "ninf": None, "ok": 1.5}
@@ -27,10 +27,8 @@ def _app(db: Path) -> Stepstream:
 
 @pytest.fixture
 async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    served = await serve(_app(tmp_path / "db.sqlite"))
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+    async with http_to(_app(tmp_path / "db.sqlite")) as client:
         yield client
-    await served.stop()
 
 
 def _refuse(constant: str) -> Any:
